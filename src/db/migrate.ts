@@ -1,0 +1,53 @@
+import { type Kysely, Migrator, sql } from 'kysely'
+import type { DbHandle } from './database.js'
+import { migrations } from './migrations/index.js'
+
+export interface MigrateResult {
+  applied: string[]
+}
+
+/**
+ * Applies every pending migration, all-or-nothing, safely when several processes start at
+ * once. PostgreSQL: Kysely's advisory lock plus one transaction (transactional DDL).
+ * SQLite: one `BEGIN IMMEDIATE` transaction around the whole run, which both serialises
+ * concurrent starters (the busy timeout makes the second wait) and rolls back a failure.
+ */
+export async function migrateToLatest(handle: DbHandle): Promise<MigrateResult> {
+  const migrator = new Migrator({
+    db: handle.db as Kysely<unknown>,
+    provider: { getMigrations: async () => migrations },
+  })
+  if (handle.dialect === 'sqlite') {
+    return handle.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        const inner = new Migrator({
+          db: conn as Kysely<unknown>,
+          provider: { getMigrations: async () => migrations },
+        })
+        const { error, results } = await inner.migrateToLatest()
+        if (error) throw error
+        await sql`commit`.execute(conn)
+        return { applied: (results ?? []).map((r) => r.migrationName) }
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => {})
+        throw wrap(err)
+      }
+    })
+  }
+  // Two instances creating Kysely's bookkeeping tables at the same moment can collide on
+  // PostgreSQL's catalog; the loser simply retries once the winner is done.
+  for (let attempt = 0; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest()
+    if (!error) return { applied: (results ?? []).map((r) => r.migrationName) }
+    if (attempt >= 3 || !/duplicate key|already exists/i.test(String((error as Error).message))) {
+      throw wrap(error)
+    }
+    await new Promise((r) => setTimeout(r, 200 * (attempt + 1)))
+  }
+}
+
+function wrap(err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err)
+  return new Error(`migration failed (nothing was applied): ${msg}`)
+}

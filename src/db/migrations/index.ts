@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely'
+import * as m0001 from './0001-identity.js'
+
+/**
+ * Every migration, in order. Names sort lexically; add new ones at the end with the next
+ * number. Migrations must run unchanged on SQLite and PostgreSQL (dialect-neutral schema
+ * builder calls only; column type `bigint` for epoch-ms times, `text` for JSON).
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-identity': m0001,
+}

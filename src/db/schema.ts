@@ -1,0 +1,8 @@
+/**
+ * The typed database: one interface per concern under ./tables, merged here.
+ * Add a concern by adding its file and one `extends` entry.
+ * @module
+ */
+import type { IdentityTables } from './tables/identity.js'
+
+export interface Database extends IdentityTables {}

@@ -1,0 +1,45 @@
+import type { Principal } from '../../../identity/principal.js'
+import type { Usage } from './usage.js'
+
+export interface BudgetContext {
+  principal: Principal
+  workspaceId: string | null
+  credentialId: string
+  provider: string
+  model: string
+  workflowId?: string | null
+}
+
+/** Worst-case estimate of a request before it is sent. */
+export interface BudgetEstimate {
+  inputTokens: number
+  /** max_tokens or a default ceiling when the caller gave none. */
+  maxOutputTokens: number
+  /** Worst-case cost, when prices are known. */
+  costUsd: number | null
+}
+
+export interface Reservation {
+  id: string
+  /** Budgets the reservation counts against (for settle). */
+  budgetIds: string[]
+  estimate: BudgetEstimate
+}
+
+/**
+ * Reserve-then-settle budget check (DESIGN.md seam). `reserve` throws an AppError 429 naming
+ * the budget when the estimate does not fit; `settle` replaces the reservation by the actual
+ * amount (or releases it when the call failed with no usage).
+ */
+export interface BudgetGuard {
+  reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation>
+  settle(reservation: Reservation, actual: { usage: Usage | null; costUsd: number | null }): Promise<void>
+}
+
+/** Until the usage issue lands: every call fits. */
+export const noopBudgetGuard: BudgetGuard = {
+  async reserve(_ctx, estimate) {
+    return { id: 'noop', budgetIds: [], estimate }
+  },
+  async settle() {},
+}

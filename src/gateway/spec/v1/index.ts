@@ -1,0 +1,6 @@
+export type * from './budget-guard.js'
+export { noopBudgetGuard } from './budget-guard.js'
+export type * from './call-event.js'
+export type * from './invoke.js'
+export type * from './resolve-model.js'
+export type * from './usage.js'

@@ -1,0 +1,48 @@
+import type { Principal } from '../../../identity/principal.js'
+
+/** Decrypted, in-memory credential material for one credential version. Never serialised. */
+export interface CredentialMaterial {
+  credentialId: string
+  name: string
+  provider: string
+  version: number
+  baseUrl: string
+  region: string | null
+  /** API key for key-based kinds. */
+  apiKey?: string
+  /** Structured secret for Azure/Bedrock/Vertex/http-secret kinds (parsed JSON). */
+  secret?: Record<string, unknown>
+  /** Allowed upstream model ids (empty = any). */
+  models: string[]
+  orgId: string
+  workspaceId: string | null
+}
+
+export interface RouteTarget {
+  model: string
+  weight?: number
+}
+
+export interface RouteSpec {
+  alias: string
+  targets: RouteTarget[]
+  fallbacks: { model: string }[]
+  retry: { attempts: number; backoffMs?: number }
+  timeoutMs?: number
+  /** strict: reject parameters a target cannot honour; lenient: drop them with a warning. */
+  mode?: 'strict' | 'lenient'
+}
+
+/** Result of naming a model: one credential + upstream model, or a route over several. */
+export type ResolvedModel =
+  | { kind: 'direct'; credential: CredentialMaterial; upstreamModel: string }
+  | { kind: 'route'; route: RouteSpec }
+
+/**
+ * `resolveModel(principal, model)` (DESIGN.md seam): `<credential>/<model>` resolves the
+ * caller's personal credential of that name, then the workspace's, then the org's; otherwise
+ * the name is a route alias. Served from memory; throws AppError 404/403.
+ */
+export interface ModelResolver {
+  resolveModel(principal: Principal, model: string): Promise<ResolvedModel>
+}

@@ -1,0 +1,219 @@
+/**
+ * Resolves bearer tokens and session cookies to principals without a database round trip per
+ * request: an in-memory cache (bounded, short TTL) in front of one read on a miss, dropped
+ * whenever the `auth` topic changes (revocation, role change, logout) on any instance.
+ * `last_used_at` is recorded in memory and written in batches off the request path.
+ * @module
+ */
+import type { DbHandle } from '../db/database.js'
+import type { ChangeBus } from '../state/change-bus.js'
+import { isRole, type Principal, type Role } from './principal.js'
+import { looksLikeAccessToken, sha256Hex } from './secrets.js'
+
+const TTL_MS = 60_000
+const NEGATIVE_TTL_MS = 5_000
+const MAX_ENTRIES = 50_000
+
+interface Entry {
+  principal: Principal | null
+  at: number
+}
+
+export class AuthService {
+  #cache = new Map<string, Entry>()
+  #lastUsed = new Map<string, number>()
+  #flushTimer: NodeJS.Timeout | undefined
+  #unsubscribe: () => void
+
+  constructor(
+    private readonly handle: DbHandle,
+    bus: ChangeBus,
+  ) {
+    this.#unsubscribe = bus.subscribe('auth', () => this.#cache.clear())
+  }
+
+  start(flushMs = 5_000): void {
+    this.#flushTimer = setInterval(() => void this.flushLastUsed(), flushMs)
+    this.#flushTimer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer)
+    this.#unsubscribe()
+    await this.flushLastUsed()
+  }
+
+  clear(): void {
+    this.#cache.clear()
+  }
+
+  /** Resolves an `lk_` token; null when unknown, revoked or expired. */
+  async authenticateToken(raw: string): Promise<Principal | null> {
+    if (!looksLikeAccessToken(raw)) return null
+    const key = `t:${sha256Hex(raw)}`
+    const p = await this.#cached(key, () => this.#loadToken(key.slice(2)))
+    if (p?.tokenId) this.#lastUsed.set(p.tokenId, Date.now())
+    return p
+  }
+
+  /** Resolves a session cookie value; null when unknown or expired. */
+  async authenticateSession(raw: string): Promise<Principal | null> {
+    if (raw.length < 20 || raw.length > 128) return null
+    const key = `s:${sha256Hex(raw)}`
+    return this.#cached(key, () => this.#loadSession(key.slice(2)))
+  }
+
+  async #cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
+    const now = Date.now()
+    const hit = this.#cache.get(key)
+    if (hit && now - hit.at < (hit.principal ? TTL_MS : NEGATIVE_TTL_MS)) {
+      if (hit.principal?.expiresAt != null && hit.principal.expiresAt <= now) return null
+      return hit.principal
+    }
+    const principal = await load()
+    if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!)
+    this.#cache.set(key, { principal, at: now })
+    if (principal?.expiresAt != null && principal.expiresAt <= now) return null
+    return principal
+  }
+
+  async #loadToken(hash: string): Promise<Principal | null> {
+    const db = this.handle.db
+    const t = await db
+      .selectFrom('access_tokens')
+      .selectAll()
+      .where('token_hash', '=', hash)
+      .executeTakeFirst()
+    if (!t || t.revoked_at != null) return null
+    if (!isRole(t.role)) return null
+    let workspaceRoles: Record<string, Role> = {}
+    let role: Role = t.role
+    if (t.user_id) {
+      // A user's token never exceeds the user's current rights: a demoted or removed user's
+      // tokens shrink or stop with them.
+      const user = await this.#userRoles(t.user_id, t.org_id)
+      if (!user) return null
+      role = lowerRole(t.role, user.role)
+      workspaceRoles = user.workspaceRoles
+      if (t.workspace_id) workspaceRoles = pick(workspaceRoles, t.workspace_id)
+    }
+    return {
+      kind: 'token',
+      id: t.id,
+      name: t.name,
+      orgId: t.org_id,
+      workspaceId: t.workspace_id ?? (await this.#firstWorkspace(t.org_id)),
+      userId: t.user_id,
+      role,
+      workspaceRoles,
+      tokenId: t.id,
+      scopes: JSON.parse(t.scopes) as string[],
+      sessionId: null,
+      csrfHash: null,
+      expiresAt: t.expires_at == null ? null : Number(t.expires_at),
+    }
+  }
+
+  async #loadSession(hash: string): Promise<Principal | null> {
+    const db = this.handle.db
+    const s = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.id',
+        'sessions.user_id',
+        'sessions.org_id',
+        'sessions.csrf_hash',
+        'sessions.expires_at',
+        'users.email',
+        'users.disabled_at',
+      ])
+      .where('sessions.id', '=', hash)
+      .executeTakeFirst()
+    if (!s || s.disabled_at != null) return null
+    const user = await this.#userRoles(s.user_id, s.org_id)
+    if (!user) return null
+    const wsIds = Object.keys(user.workspaceRoles)
+    return {
+      kind: 'user',
+      id: s.user_id,
+      name: s.email,
+      orgId: s.org_id,
+      workspaceId: wsIds[0] ?? (await this.#firstWorkspace(s.org_id)),
+      userId: s.user_id,
+      role: user.role,
+      workspaceRoles: user.workspaceRoles,
+      tokenId: null,
+      scopes: [],
+      sessionId: s.id,
+      csrfHash: s.csrf_hash,
+      expiresAt: Number(s.expires_at),
+    }
+  }
+
+  async #userRoles(
+    userId: string,
+    orgId: string,
+  ): Promise<{ role: Role; workspaceRoles: Record<string, Role> } | null> {
+    const db = this.handle.db
+    const m = await db
+      .selectFrom('org_memberships')
+      .innerJoin('users', 'users.id', 'org_memberships.user_id')
+      .select(['org_memberships.role', 'users.disabled_at'])
+      .where('org_memberships.user_id', '=', userId)
+      .where('org_memberships.org_id', '=', orgId)
+      .executeTakeFirst()
+    if (!m || m.disabled_at != null || !isRole(m.role)) return null
+    const ws = await db
+      .selectFrom('workspace_memberships')
+      .innerJoin('workspaces', 'workspaces.id', 'workspace_memberships.workspace_id')
+      .select(['workspace_memberships.workspace_id', 'workspace_memberships.role'])
+      .where('workspace_memberships.user_id', '=', userId)
+      .where('workspaces.org_id', '=', orgId)
+      .orderBy('workspaces.created_at')
+      .execute()
+    const workspaceRoles: Record<string, Role> = {}
+    for (const w of ws) if (isRole(w.role)) workspaceRoles[w.workspace_id] = w.role
+    return { role: m.role, workspaceRoles }
+  }
+
+  async #firstWorkspace(orgId: string): Promise<string | null> {
+    const ws = await this.handle.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .executeTakeFirst()
+    return ws?.id ?? null
+  }
+
+  /** Writes accumulated last-used times in one batch per flush. */
+  async flushLastUsed(): Promise<void> {
+    if (this.#lastUsed.size === 0) return
+    const batch = [...this.#lastUsed]
+    this.#lastUsed.clear()
+    try {
+      await this.handle.db.transaction().execute(async (trx) => {
+        for (const [id, ts] of batch) {
+          await trx.updateTable('access_tokens').set({ last_used_at: ts }).where('id', '=', id).execute()
+        }
+      })
+    } catch {
+      // Best effort: last-used is informational; a failed flush retries with newer times later.
+      for (const [id, ts] of batch) if (!this.#lastUsed.has(id)) this.#lastUsed.set(id, ts)
+    }
+  }
+}
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
+
+/** The weaker of two roles; auditor combined with anything stays auditor (read-only). */
+function lowerRole(a: Role, b: Role): Role {
+  if (a === 'auditor' || b === 'auditor') return 'auditor'
+  return RANK[a] <= RANK[b] ? a : b
+}
+
+function pick(roles: Record<string, Role>, id: string): Record<string, Role> {
+  return roles[id] ? { [id]: roles[id] } : {}
+}

@@ -1,0 +1,111 @@
+/**
+ * The one place that decides whether a principal may do an action on a resource.
+ * Every route calls `authorize`; rules live in the POLICY table below.
+ * @module
+ */
+import { forbidden, notFound } from '../errors/app-error.js'
+import type { Principal, Role } from './principal.js'
+
+const ALL: Role[] = ['owner', 'admin', 'member', 'auditor']
+const USERS: Role[] = ['owner', 'admin', 'member']
+const ADMINS: Role[] = ['owner', 'admin']
+const READERS: Role[] = ['owner', 'admin', 'auditor']
+
+/** action → roles allowed (org role, or the workspace role for workspace resources). */
+export const POLICY = {
+  'me:read': ALL,
+  'tokens:create': ALL,
+  'tokens:read': ALL,
+  'tokens:manage': ADMINS,
+  'members:read': READERS,
+  'members:manage': ADMINS,
+  'workspaces:read': ALL,
+  'workspaces:manage': ADMINS,
+  'settings:read': READERS,
+  'settings:manage': ['owner'],
+  'metrics:read': READERS,
+  'audit:read': READERS,
+  'usage:read': ALL,
+  'usage:read-all': READERS,
+  'credentials:read': ALL,
+  'credentials:create-personal': USERS,
+  'credentials:manage': ADMINS,
+  'credentials:use': USERS,
+  'master-key:rotate': ['owner'],
+  'gateway:use': USERS,
+  'routes:read': ALL,
+  'routes:manage': ADMINS,
+  'budgets:read': ALL,
+  'budgets:manage': ADMINS,
+  'prices:read': ALL,
+  'prices:manage': ADMINS,
+  'workflows:read': ALL,
+  'workflows:manage': USERS,
+  'workflows:run': USERS,
+  'reviews:decide': USERS,
+  'compare:run': USERS,
+} as const satisfies Record<string, readonly Role[]>
+
+export type Action = keyof typeof POLICY
+
+/** What an action is done to; omit for org-wide actions on the principal's own org. */
+export interface Resource {
+  orgId: string
+  workspaceId?: string | null
+  /** The user owning a personal resource (personal credentials, own tokens). */
+  ownerUserId?: string | null
+}
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
+
+/** Highest of a role list (auditor ranks lowest: it can read but never act). */
+export function maxRole(a: Role, b: Role | undefined): Role {
+  if (!b) return a
+  return RANK[b] > RANK[a] ? b : a
+}
+
+export function roleAtLeast(role: Role, min: Role): boolean {
+  if (min === 'auditor') return true
+  if (role === 'auditor') return false
+  return RANK[role] >= RANK[min]
+}
+
+/** The role that counts for a resource: the org role, raised by a workspace role if higher. */
+export function effectiveRole(p: Principal, workspaceId?: string | null): Role {
+  if (!workspaceId) return p.role
+  return maxRole(p.role, p.workspaceRoles[workspaceId])
+}
+
+/** Token scopes restrict actions by area (`gateway`, `workflows`, …); `me:read` is always allowed. */
+function scopeAllows(p: Principal, action: Action): boolean {
+  if (p.scopes.length === 0 || action === 'me:read') return true
+  const area = action.split(':')[0]!
+  return p.scopes.includes(area) || p.scopes.includes(action)
+}
+
+/**
+ * Throws 404 for resources of another org (existence is not revealed across tenants) and 403
+ * when the role or token scopes do not allow the action. Personal resources are reachable
+ * only by their owner, and by admins for management actions.
+ */
+export function authorize(p: Principal, action: Action, resource?: Resource): void {
+  if (resource && resource.orgId !== p.orgId) throw notFound()
+  if (!scopeAllows(p, action)) throw forbidden(`token scopes do not include ${action.split(':')[0]}`)
+  const role = effectiveRole(p, resource?.workspaceId)
+  const allowed = POLICY[action] as readonly Role[]
+  if (!allowed.includes(role)) {
+    throw forbidden(`role ${role} may not ${action.replace(':', ' ')}`)
+  }
+  if (resource?.ownerUserId && resource.ownerUserId !== p.userId && !ADMINS.includes(role)) {
+    throw notFound()
+  }
+}
+
+export function can(p: Principal, action: Action, resource?: Resource): boolean {
+  try {
+    authorize(p, action, resource)
+    return true
+  } catch {
+    return false
+  }
+}

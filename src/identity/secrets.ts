@@ -1,0 +1,35 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/** SHA-256 hex; used for tokens, session ids, CSRF and invite tokens (high-entropy inputs). */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex')
+}
+
+/** A random URL-safe string of `bytes` random bytes. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url')
+}
+
+/** Constant-time comparison of two hex digests of equal length. */
+export function safeEqualHex(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'hex')
+  const bb = Buffer.from(b, 'hex')
+  return ab.length === bb.length && ab.length > 0 && timingSafeEqual(ab, bb)
+}
+
+/** Access tokens: `lk_` + 32 random bytes base64url (43 chars). */
+export const TOKEN_PREFIX = 'lk_'
+export function newAccessToken(): { raw: string; hash: string; display: string } {
+  const raw = TOKEN_PREFIX + randomToken(32)
+  return { raw, hash: sha256Hex(raw), display: raw.slice(0, 10) }
+}
+
+export function looksLikeAccessToken(v: string): boolean {
+  return v.startsWith(TOKEN_PREFIX) && v.length >= 20 && v.length <= 128 && /^[A-Za-z0-9_-]+$/.test(v)
+}
+
+/** Sortable unique ids: time prefix + randomness (ULID-like, base32hex-free). */
+export function newId(prefix: string): string {
+  const t = Date.now().toString(36).padStart(9, '0')
+  return `${prefix}_${t}${randomBytes(10).toString('base64url').replace(/[-_]/g, 'x')}`
+}

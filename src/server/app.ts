@@ -1,0 +1,81 @@
+/**
+ * Builds the HTTP server: one Fastify instance with auth, limits, errors in the caller's
+ * protocol, metrics, OpenAPI and every route module.
+ * @module
+ */
+import fastifyCookie from '@fastify/cookie'
+import fastifyCors from '@fastify/cors'
+import fastifySwagger from '@fastify/swagger'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { newId } from '../identity/secrets.js'
+import { registerAuth } from './plugins/auth.js'
+import { registerErrorHandling } from './plugins/errors.js'
+import { registerRequestMetrics } from './plugins/metrics.js'
+import { registerRoutes } from './routes/index.js'
+import type { Runtime } from './runtime.js'
+
+export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: rt.logger as FastifyBaseLogger,
+    bodyLimit: rt.config.bodyLimit,
+    trustProxy: rt.config.trustProxy,
+    genReqId: () => newId('req'),
+    // Keep-alive clients are closed once in-flight requests finish on shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  // JSON only: anything else is a 415 naming the expected type.
+  app.removeContentTypeParser('text/plain')
+
+  app.addHook('onRequest', async function requestIdHeader(req, reply) {
+    reply.header('x-latchkey-request-id', req.id)
+  })
+
+  await app.register(fastifyCookie)
+  if (rt.config.corsOrigins.length > 0) {
+    const allowed = new Set(rt.config.corsOrigins)
+    await app.register(fastifyCors, {
+      origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'x-api-key',
+        'anthropic-version',
+        'anthropic-beta',
+        'x-csrf-token',
+        'openai-organization',
+        'openai-project',
+        'x-stainless-*',
+      ],
+      exposedHeaders: [
+        'x-latchkey-request-id',
+        'x-latchkey-credential',
+        'x-latchkey-model',
+        'retry-after',
+        'x-latchkey-warning',
+      ],
+      maxAge: 600,
+    })
+  }
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Latchkey management API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    hideUntagged: false,
+  })
+
+  registerErrorHandling(app)
+  registerAuth(app, rt)
+  registerRequestMetrics(app, rt)
+  await registerRoutes(app, rt)
+  return app
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { forbidden, unauthorized } from '../../errors/app-error.js'
+import { authorize } from '../../identity/authorize.js'
+import type { Runtime } from '../runtime.js'
+
+export async function healthRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  app.get(
+    '/healthz',
+    {
+      config: { auth: false },
+      schema: { hide: true, response: { 200: z.object({ ok: z.literal(true) }) } },
+      logLevel: 'warn',
+    },
+    async () => ({ ok: true as const }),
+  )
+
+  // Prometheus scrapers send a bearer token only; session cookies are not accepted here.
+  app.get('/metrics', { config: { auth: false }, schema: { hide: true } }, async (req, reply) => {
+    const h = req.headers.authorization
+    const raw = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined
+    if (!raw) throw unauthorized('missing credentials: send Authorization: Bearer lk_…')
+    const p = await rt.auth.authenticateToken(raw)
+    if (!p) throw unauthorized('invalid, expired or revoked access token')
+    try {
+      authorize(p, 'metrics:read')
+    } catch {
+      throw forbidden('metrics need a token with role auditor or higher')
+    }
+    reply.type(rt.metrics.contentType)
+    return rt.metrics.metrics()
+  })
+}

@@ -1,0 +1,78 @@
+/**
+ * Fixed-window counters for rate limits (login attempts, requests and tokens per minute):
+ * in-process by default, Redis (atomic INCRBY + PEXPIRE) when configured so that several
+ * instances share one limit.
+ * @module
+ */
+import type { Redis } from 'ioredis'
+
+export interface CounterStore {
+  /** Adds `amount` to the counter `key` in the current window; returns the new total and ms left. */
+  add(key: string, amount: number, windowMs: number): Promise<{ total: number; resetMs: number }>
+  get(key: string, windowMs: number): Promise<number>
+  reset(key: string): Promise<void>
+}
+
+export class MemoryCounterStore implements CounterStore {
+  #windows = new Map<string, { start: number; total: number }>()
+  #sweeps = 0
+
+  async add(key: string, amount: number, windowMs: number) {
+    const now = Date.now()
+    const start = now - (now % windowMs)
+    const k = `${key}:${start}`
+    const w = this.#windows.get(k) ?? { start, total: 0 }
+    w.total += amount
+    this.#windows.set(k, w)
+    if (++this.#sweeps % 1000 === 0) this.#sweep(now)
+    return { total: w.total, resetMs: start + windowMs - now }
+  }
+
+  async get(key: string, windowMs: number) {
+    const now = Date.now()
+    return this.#windows.get(`${key}:${now - (now % windowMs)}`)?.total ?? 0
+  }
+
+  async reset(key: string) {
+    for (const k of this.#windows.keys()) if (k.startsWith(`${key}:`)) this.#windows.delete(k)
+  }
+
+  #sweep(now: number) {
+    // Windows are at most an hour long in practice; drop anything older.
+    for (const [k, w] of this.#windows) if (w.start < now - 3_600_000) this.#windows.delete(k)
+  }
+}
+
+const ADD_SCRIPT = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(v) == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {v, redis.call('PTTL', KEYS[1])}`
+
+export class RedisCounterStore implements CounterStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'latchkey:ctr:',
+  ) {}
+
+  async add(key: string, amount: number, windowMs: number) {
+    const now = Date.now()
+    const start = now - (now % windowMs)
+    const k = `${this.prefix}${key}:${start}`
+    const [total, ttl] = (await this.redis.eval(ADD_SCRIPT, 1, k, String(amount), String(windowMs))) as [
+      number,
+      number,
+    ]
+    return { total: Number(total), resetMs: ttl > 0 ? ttl : start + windowMs - now }
+  }
+
+  async get(key: string, windowMs: number) {
+    const now = Date.now()
+    const v = await this.redis.get(`${this.prefix}${key}:${now - (now % windowMs)}`)
+    return v ? Number(v) : 0
+  }
+
+  async reset(key: string) {
+    const keys = await this.redis.keys(`${this.prefix}${key}:*`)
+    if (keys.length) await this.redis.del(...keys)
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: keep worker count modest so real-server tests don't starve each other.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+})
