@@ -12,13 +12,21 @@ import type { AuditWriter } from '../audit/audit-event.js'
 import type { Config } from '../config/config.js'
 import { type DbHandle, openDatabase, pingDatabase } from '../db/database.js'
 import { migrateToLatest } from '../db/migrate.js'
-import type { BudgetGuard, CallEvent, CallEventSink } from '../gateway/spec/v1/index.js'
-import { noopBudgetGuard } from '../gateway/spec/v1/index.js'
+import type {
+  BudgetGuard,
+  CallEvent,
+  CallEventSink,
+  CredentialLookup,
+  Invoke,
+  PriceBook,
+} from '../gateway/spec/v1/index.js'
+import { noopBudgetGuard, unknownPrices } from '../gateway/spec/v1/index.js'
 import { AuthService } from '../identity/auth-service.js'
 import { ChangeBus } from '../state/change-bus.js'
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from '../state/counters.js'
 import { openRedis } from '../state/redis.js'
 import { createLogger } from './logger.js'
+import { type ServiceSlots, setupServices } from './services.js'
 
 /** A background task that must finish its work before the process exits (writers, flushers). */
 export interface Closer {
@@ -26,7 +34,7 @@ export interface Closer {
   close(): Promise<void>
 }
 
-export interface Runtime {
+export interface Runtime extends ServiceSlots {
   config: Config
   logger: Logger
   db: DbHandle
@@ -40,6 +48,12 @@ export interface Runtime {
   /** Per-call metering sink. */
   calls: CallEventSink
   budget: BudgetGuard
+  /** Prices per provider/model with org overrides; null cost when unknown. */
+  prices: PriceBook
+  /** The vault's in-memory credential view (hot path). */
+  credentials: CredentialLookup
+  /** In-process gateway call used by workflows and compare (set by the gateway). */
+  invoke: Invoke
   /** Registers a task to flush/close on shutdown, after the server drained. Runs in reverse order. */
   onClose(closer: Closer): void
   close(): Promise<void>
@@ -66,6 +80,19 @@ export class MemoryCallSink implements CallEventSink {
 }
 
 const noopAudit: AuditWriter = { async record() {} }
+
+const noCredentials: CredentialLookup = {
+  async find() {
+    return null
+  },
+  async list() {
+    return []
+  },
+}
+
+const noInvoke: Invoke = async () => {
+  throw new Error('the gateway is not set up in this runtime')
+}
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel)
@@ -106,7 +133,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: metrics, prefix: 'latchkey_' })
 
   let closed = false
-  const runtime: Runtime = {
+  const runtime = {
     config,
     logger,
     db,
@@ -118,7 +145,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     audit: noopAudit,
     calls: new MemoryCallSink(),
     budget: noopBudgetGuard,
-    onClose(c) {
+    prices: unknownPrices,
+    credentials: noCredentials,
+    invoke: noInvoke,
+    onClose(c: Closer) {
       closers.push(c)
     },
     async close() {
@@ -137,6 +167,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       redisSub?.disconnect()
       await db.close()
     },
+  } as Runtime
+  try {
+    await setupServices(runtime)
+  } catch (err) {
+    await runtime.close().catch(() => {})
+    throw err
   }
   return runtime
 }

@@ -46,3 +46,15 @@ export type ResolvedModel =
 export interface ModelResolver {
   resolveModel(principal: Principal, model: string): Promise<ResolvedModel>
 }
+
+/**
+ * The vault's hot-path view of credentials (implemented by src/vault): finds the credential a
+ * principal may *use* under a name — personal, then workspace, then org — from memory.
+ * Returns null when no credential of that name is visible; throws AppError 403 when it exists
+ * but the principal lacks the `use` right.
+ */
+export interface CredentialLookup {
+  find(principal: Principal, name: string): Promise<CredentialMaterial | null>
+  /** Every credential the principal may use (for GET /v1/models). */
+  list(principal: Principal): Promise<CredentialMaterial[]>
+}

@@ -1,0 +1,20 @@
+/**
+ * Service slots that the feature areas (vault, gateway, usage/audit, workflows) fill in.
+ * Each area adds its field to `ServiceSlots` and one line to SETUP; its setup function
+ * builds the service from the runtime and may replace the default seams on it
+ * (`rt.audit`, `rt.calls`, `rt.budget`, `rt.prices`, `rt.credentials`, `rt.invoke`).
+ * Setups run in order at the end of createRuntime.
+ * @module
+ */
+import type { Runtime } from './runtime.js'
+
+// biome-ignore lint/suspicious/noEmptyInterface: areas extend this with their service fields
+export interface ServiceSlots {}
+
+type Setup = (rt: Runtime) => Promise<void> | void
+
+const SETUP: Setup[] = []
+
+export async function setupServices(rt: Runtime): Promise<void> {
+  for (const setup of SETUP) await setup(rt)
+}
