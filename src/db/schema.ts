@@ -4,5 +4,6 @@
  * @module
  */
 import type { IdentityTables } from './tables/identity.js'
+import type { VaultTables } from './tables/vault.js'
 
-export interface Database extends IdentityTables {}
+export interface Database extends IdentityTables, VaultTables {}

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as m0001 from './0001-identity.js'
+import * as m0002 from './0002-vault.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -8,4 +9,5 @@ import * as m0001 from './0001-identity.js'
  */
 export const migrations: Record<string, Migration> = {
   '0001-identity': m0001,
+  '0002-vault': m0002,
 }
