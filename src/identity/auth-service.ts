@@ -116,28 +116,34 @@ export class AuthService {
 
   async #loadSession(hash: string): Promise<Principal | null> {
     const db = this.handle.db
-    const s = await db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select([
-        'sessions.id',
-        'sessions.user_id',
-        'sessions.org_id',
-        'sessions.csrf_hash',
-        'sessions.expires_at',
-        'users.email',
-        'users.disabled_at',
-      ])
-      .where('sessions.id', '=', hash)
+    const s = await db.selectFrom('sessions').selectAll().where('id', '=', hash).executeTakeFirst()
+    if (!s) return null
+    const session = { sessionId: s.id, csrfHash: s.csrf_hash }
+    if (s.token_id) {
+      // Signed in with an access token: the session is exactly that token, and dies with it.
+      const t = await db
+        .selectFrom('access_tokens')
+        .select('token_hash')
+        .where('id', '=', s.token_id)
+        .executeTakeFirst()
+      const p = t ? await this.#loadToken(t.token_hash) : null
+      if (!p) return null
+      return { ...p, ...session, expiresAt: minExpiry(p.expiresAt, Number(s.expires_at)) }
+    }
+    if (!s.user_id) return null
+    const u = await db
+      .selectFrom('users')
+      .select(['email', 'disabled_at'])
+      .where('id', '=', s.user_id)
       .executeTakeFirst()
-    if (!s || s.disabled_at != null) return null
+    if (!u || u.disabled_at != null) return null
     const user = await this.#userRoles(s.user_id, s.org_id)
     if (!user) return null
     const wsIds = Object.keys(user.workspaceRoles)
     return {
       kind: 'user',
       id: s.user_id,
-      name: s.email,
+      name: u.email,
       orgId: s.org_id,
       workspaceId: wsIds[0] ?? (await this.#firstWorkspace(s.org_id)),
       userId: s.user_id,
@@ -145,8 +151,7 @@ export class AuthService {
       workspaceRoles: user.workspaceRoles,
       tokenId: null,
       scopes: [],
-      sessionId: s.id,
-      csrfHash: s.csrf_hash,
+      ...session,
       expiresAt: Number(s.expires_at),
     }
   }
@@ -212,6 +217,10 @@ const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
 function lowerRole(a: Role, b: Role): Role {
   if (a === 'auditor' || b === 'auditor') return 'auditor'
   return RANK[a] <= RANK[b] ? a : b
+}
+
+function minExpiry(a: number | null, b: number): number {
+  return a == null ? b : Math.min(a, b)
 }
 
 function pick(roles: Record<string, Role>, id: string): Record<string, Role> {

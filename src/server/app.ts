@@ -36,32 +36,30 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   })
 
   await app.register(fastifyCookie)
-  if (rt.config.corsOrigins.length > 0) {
-    const allowed = new Set(rt.config.corsOrigins)
-    await app.register(fastifyCors, {
-      origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
-      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowedHeaders: [
-        'authorization',
-        'content-type',
-        'x-api-key',
-        'anthropic-version',
-        'anthropic-beta',
-        'x-csrf-token',
-        'openai-organization',
-        'openai-project',
-        'x-stainless-*',
-      ],
-      exposedHeaders: [
-        'x-latchkey-request-id',
-        'x-latchkey-credential',
-        'x-latchkey-model',
-        'retry-after',
-        'x-latchkey-warning',
-      ],
-      maxAge: 600,
-    })
-  }
+  // Allowed origins: LATCHKEY_CORS_ORIGINS plus any org's settings (CORS runs before auth).
+  await app.register(fastifyCors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && rt.settings.allCorsOrigins().has(origin)),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'x-api-key',
+      'anthropic-version',
+      'anthropic-beta',
+      'x-csrf-token',
+      'openai-organization',
+      'openai-project',
+      'x-stainless-*',
+    ],
+    exposedHeaders: [
+      'x-latchkey-request-id',
+      'x-latchkey-credential',
+      'x-latchkey-model',
+      'retry-after',
+      'x-latchkey-warning',
+    ],
+    maxAge: 600,
+  })
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

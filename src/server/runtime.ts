@@ -22,6 +22,7 @@ import type {
 } from '../gateway/spec/v1/index.js'
 import { noopBudgetGuard, unknownPrices } from '../gateway/spec/v1/index.js'
 import { AuthService } from '../identity/auth-service.js'
+import { SettingsService } from '../identity/settings.js'
 import { ChangeBus } from '../state/change-bus.js'
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from '../state/counters.js'
 import { openRedis } from '../state/redis.js'
@@ -42,6 +43,8 @@ export interface Runtime extends ServiceSlots {
   redis: Redis | undefined
   counters: CounterStore
   auth: AuthService
+  /** Org settings (egress, content storage, retention, CORS) from memory. */
+  settings: SettingsService
   metrics: Registry
   /** Management-event writer (same transaction as the change). */
   audit: AuditWriter
@@ -128,6 +131,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await bus.start()
   const auth = new AuthService(db, bus)
   auth.start()
+  const settings = new SettingsService(config, db, bus)
+  await settings.reload()
 
   const metrics = new Registry()
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: metrics, prefix: 'latchkey_' })
@@ -141,6 +146,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     redis,
     counters: redis ? new RedisCounterStore(redis) : new MemoryCounterStore(),
     auth,
+    settings,
     metrics,
     audit: noopAudit,
     calls: new MemoryCallSink(),

@@ -49,16 +49,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('workspace_memberships_pk', ['workspace_id', 'user_id'])
     .execute()
 
-  await db.schema
-    .createTable('sessions')
-    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('org_id', 'varchar(64)', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-    .addColumn('csrf_hash', 'varchar(64)', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .execute()
-  await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute()
 
   await db.schema
     .createTable('access_tokens')
@@ -78,6 +68,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .execute()
   await db.schema.createIndex('access_tokens_org_idx').on('access_tokens').column('org_id').execute()
+
+  await db.schema
+    .createTable('sessions')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('user_id', 'varchar(64)', (c) => c.references('users.id').onDelete('cascade'))
+    // Set when the browser signed in with an access token: the session acts as that token.
+    .addColumn('token_id', 'varchar(64)', (c) => c.references('access_tokens.id').onDelete('cascade'))
+    .addColumn('org_id', 'varchar(64)', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+    .addColumn('csrf_hash', 'varchar(64)', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute()
 
   await db.schema
     .createTable('invites')
@@ -104,8 +107,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of [
     'state_versions',
     'invites',
-    'access_tokens',
     'sessions',
+    'access_tokens',
     'workspace_memberships',
     'org_memberships',
     'users',

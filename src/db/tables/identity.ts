@@ -44,7 +44,10 @@ export interface WorkspaceMembershipsTable {
 export interface SessionsTable {
   /** SHA-256 of the session cookie value; the raw value exists only in the browser. */
   id: string
-  user_id: string
+  /** Set for email/password sign-in. */
+  user_id: string | null
+  /** Set for access-token sign-in: the session acts as that token. */
+  token_id: string | null
   org_id: string
   csrf_hash: string
   created_at: number

@@ -1,12 +1,29 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.js'
 import { healthRoutes } from './health.js'
+import { inviteRoutes } from './invites.js'
+import { meRoutes } from './me.js'
+import { memberRoutes } from './members.js'
 import { openapiRoutes } from './openapi.js'
+import { sessionRoutes } from './session.js'
+import { settingsRoutes } from './settings.js'
+import { tokenRoutes } from './tokens.js'
+import { workspaceRoutes } from './workspaces.js'
 
 type RouteModule = (app: FastifyInstance, rt: Runtime) => Promise<void>
 
 /** Every route module, registered in this order. Add a module with one line. */
-const MODULES: RouteModule[] = [healthRoutes, openapiRoutes]
+const MODULES: RouteModule[] = [
+  healthRoutes,
+  openapiRoutes,
+  sessionRoutes,
+  inviteRoutes,
+  meRoutes,
+  tokenRoutes,
+  memberRoutes,
+  workspaceRoutes,
+  settingsRoutes,
+]
 
 export async function registerRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   for (const mod of MODULES) await mod(app, rt)

@@ -1,0 +1,254 @@
+/**
+ * Members of the org: invite by email (one-time set-password link), change role, remove.
+ * Only owners grant or change the owner role; the last owner can be neither demoted nor removed.
+ * @module
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Transaction } from 'kysely'
+import { z } from 'zod'
+import type { Database } from '../../db/schema.js'
+import { badRequest, conflict, forbidden, notFound } from '../../errors/app-error.js'
+import { authorize } from '../../identity/authorize.js'
+import { createInvite, inviteLink } from '../../identity/invites.js'
+import { type Principal, ROLES, type Role } from '../../identity/principal.js'
+import { principalOf } from '../plugins/auth.js'
+import type { Runtime } from '../runtime.js'
+
+const InviteBody = z.strictObject({
+  email: z.string().trim().toLowerCase().email().max(320),
+  role: z.enum(ROLES).default('member'),
+  workspaceId: z.string().max(64).optional(),
+})
+const RoleBody = z.strictObject({ role: z.enum(ROLES) })
+const UserParams = z.strictObject({ userId: z.string().min(1).max(64) })
+
+async function ownerCount(trx: Transaction<Database>, orgId: string): Promise<number> {
+  const r = await trx
+    .selectFrom('org_memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow()
+  return Number(r.n)
+}
+
+function guardOwnerChange(p: Principal, from: Role | null, to: Role | null): void {
+  if ((from === 'owner' || to === 'owner') && p.role !== 'owner') {
+    throw forbidden('only an owner can grant, change or remove the owner role')
+  }
+}
+
+export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const db = rt.db.db
+
+  app.get(
+    '/api/v1/members',
+    { schema: { tags: ['members'], summary: 'List org members and pending invites' } },
+    async (req) => {
+      const p = principalOf(req)
+      authorize(p, 'members:read')
+      const rows = await db
+        .selectFrom('org_memberships')
+        .innerJoin('users', 'users.id', 'org_memberships.user_id')
+        .select([
+          'users.id',
+          'users.email',
+          'users.name',
+          'users.password_hash',
+          'users.disabled_at',
+          'org_memberships.role',
+          'org_memberships.created_at',
+        ])
+        .where('org_memberships.org_id', '=', p.orgId)
+        .orderBy('org_memberships.created_at')
+        .execute()
+      const ws = await db
+        .selectFrom('workspace_memberships')
+        .innerJoin('workspaces', 'workspaces.id', 'workspace_memberships.workspace_id')
+        .select([
+          'workspace_memberships.user_id',
+          'workspace_memberships.workspace_id',
+          'workspace_memberships.role',
+        ])
+        .where('workspaces.org_id', '=', p.orgId)
+        .execute()
+      return {
+        data: rows.map((r) => ({
+          userId: r.id,
+          email: r.email,
+          name: r.name,
+          role: r.role,
+          status: r.disabled_at != null ? 'disabled' : r.password_hash ? 'active' : 'invited',
+          joinedAt: new Date(Number(r.created_at)).toISOString(),
+          workspaces: ws.filter((w) => w.user_id === r.id).map((w) => ({ id: w.workspace_id, role: w.role })),
+        })),
+      }
+    },
+  )
+
+  app.post(
+    '/api/v1/members',
+    { schema: { tags: ['members'], summary: 'Invite a member (returns a one-time link)', body: InviteBody } },
+    async (req, reply) => {
+      const p = principalOf(req)
+      const body = req.body as z.infer<typeof InviteBody>
+      authorize(p, 'members:manage')
+      guardOwnerChange(p, null, body.role)
+      const workspaceId = body.workspaceId ?? p.workspaceId
+      if (workspaceId) {
+        const ok = await db
+          .selectFrom('workspaces')
+          .select('id')
+          .where('id', '=', workspaceId)
+          .where('org_id', '=', p.orgId)
+          .executeTakeFirst()
+        if (!ok) throw badRequest(`unknown workspace ${workspaceId}`, { param: 'workspaceId' })
+      }
+      const result = await db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('users')
+          .innerJoin('org_memberships', 'org_memberships.user_id', 'users.id')
+          .select(['users.id', 'users.password_hash'])
+          .where('users.email', '=', body.email)
+          .where('org_memberships.org_id', '=', p.orgId)
+          .executeTakeFirst()
+        if (existing?.password_hash) throw conflict(`${body.email} is already a member`)
+        const inv = await createInvite(trx, {
+          orgId: p.orgId,
+          workspaceId: workspaceId ?? null,
+          email: body.email,
+          role: body.role,
+          createdBy: p.id,
+        })
+        await rt.audit.record(trx, {
+          orgId: p.orgId,
+          actor: p.id,
+          actorKind: p.kind,
+          action: 'member.invited',
+          targetType: 'user',
+          targetId: inv.userId,
+          workspaceId: workspaceId ?? null,
+          details: { role: body.role },
+        })
+        return inv
+      })
+      return reply.status(201).send({
+        userId: result.userId,
+        email: body.email,
+        role: body.role,
+        status: 'invited',
+        inviteUrl: inviteLink(rt.config.url, result.raw),
+        inviteToken: result.raw,
+        expiresAt: new Date(result.expiresAt).toISOString(),
+      })
+    },
+  )
+
+  app.patch(
+    '/api/v1/members/:userId',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Change a member’s org role',
+        params: UserParams,
+        body: RoleBody,
+      },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      const { userId } = req.params as z.infer<typeof UserParams>
+      const { role } = req.body as z.infer<typeof RoleBody>
+      authorize(p, 'members:manage')
+      await db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('org_memberships')
+          .select('role')
+          .where('org_id', '=', p.orgId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
+        if (!m) throw notFound(`no member ${userId}`)
+        guardOwnerChange(p, m.role as Role, role)
+        if (m.role === 'owner' && role !== 'owner' && (await ownerCount(trx, p.orgId)) <= 1) {
+          throw conflict('the last owner cannot be demoted: make someone else owner first')
+        }
+        await trx
+          .updateTable('org_memberships')
+          .set({ role })
+          .where('org_id', '=', p.orgId)
+          .where('user_id', '=', userId)
+          .execute()
+        await rt.audit.record(trx, {
+          orgId: p.orgId,
+          actor: p.id,
+          actorKind: p.kind,
+          action: 'member.role_changed',
+          targetType: 'user',
+          targetId: userId,
+          details: { from: m.role, to: role },
+        })
+      })
+      await rt.bus.publish('auth')
+      return { userId, role }
+    },
+  )
+
+  app.delete(
+    '/api/v1/members/:userId',
+    { schema: { tags: ['members'], summary: 'Remove a member from the org', params: UserParams } },
+    async (req, reply) => {
+      const p = principalOf(req)
+      const { userId } = req.params as z.infer<typeof UserParams>
+      authorize(p, 'members:manage')
+      await db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('org_memberships')
+          .select('role')
+          .where('org_id', '=', p.orgId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
+        if (!m) throw notFound(`no member ${userId}`)
+        guardOwnerChange(p, m.role as Role, null)
+        if (m.role === 'owner' && (await ownerCount(trx, p.orgId)) <= 1)
+          throw conflict('the last owner cannot be removed')
+        await trx
+          .deleteFrom('org_memberships')
+          .where('org_id', '=', p.orgId)
+          .where('user_id', '=', userId)
+          .execute()
+        const wsIds = trx.selectFrom('workspaces').select('id').where('org_id', '=', p.orgId)
+        await trx
+          .deleteFrom('workspace_memberships')
+          .where('user_id', '=', userId)
+          .where('workspace_id', 'in', wsIds)
+          .execute()
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).where('org_id', '=', p.orgId).execute()
+        // The user's tokens in this org stop working with the membership.
+        await trx
+          .updateTable('access_tokens')
+          .set({ revoked_at: Date.now() })
+          .where('user_id', '=', userId)
+          .where('org_id', '=', p.orgId)
+          .where('revoked_at', 'is', null)
+          .execute()
+        await trx
+          .updateTable('invites')
+          .set({ expires_at: Date.now() })
+          .where('org_id', '=', p.orgId)
+          .where('accepted_at', 'is', null)
+          .where('email', 'in', trx.selectFrom('users').select('email').where('id', '=', userId))
+          .execute()
+        await rt.audit.record(trx, {
+          orgId: p.orgId,
+          actor: p.id,
+          actorKind: p.kind,
+          action: 'member.removed',
+          targetType: 'user',
+          targetId: userId,
+          details: { role: m.role },
+        })
+      })
+      await rt.bus.publish('auth')
+      return reply.status(204).send()
+    },
+  )
+}

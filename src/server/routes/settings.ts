@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { badRequest } from '../../errors/app-error.js'
+import { authorize } from '../../identity/authorize.js'
+import { allowedEgress, OrgSettingsSchema } from '../../identity/settings.js'
+import { principalOf } from '../plugins/auth.js'
+import type { Runtime } from '../runtime.js'
+
+const PatchBody = z.strictObject({
+  egress: z.enum(['open', 'public-only', 'private-only']).optional(),
+  storeContent: z.boolean().optional(),
+  retentionDays: z.number().int().min(1).max(3650).optional(),
+  corsOrigins: z
+    .array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin such as https://app.example.com (no path)'))
+    .max(50)
+    .optional(),
+})
+
+export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const view = (orgId: string) => ({
+    ...rt.settings.get(orgId),
+    ceiling: {
+      egress: rt.config.egress,
+      egressChoices: allowedEgress(rt.config.egress),
+      storeContentAllowed: rt.config.storeContent,
+    },
+  })
+
+  app.get(
+    '/api/v1/settings',
+    {
+      schema: { tags: ['settings'], summary: 'Org settings (effective values and the environment ceiling)' },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      authorize(p, 'settings:read')
+      return view(p.orgId)
+    },
+  )
+
+  app.patch(
+    '/api/v1/settings',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Change org settings (owners; can only tighten the environment)',
+        body: PatchBody,
+      },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      authorize(p, 'settings:manage')
+      const body = req.body as z.infer<typeof PatchBody>
+      if (body.egress && !allowedEgress(rt.config.egress).includes(body.egress)) {
+        throw badRequest(
+          `egress ${body.egress} would loosen the server's LATCHKEY_EGRESS=${rt.config.egress}`,
+          { param: 'egress' },
+        )
+      }
+      if (body.storeContent && !rt.config.storeContent) {
+        throw badRequest('content storage is disabled on this server (LATCHKEY_STORE_CONTENT is off)', {
+          param: 'storeContent',
+        })
+      }
+      await rt.db.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('orgs')
+          .select('settings')
+          .where('id', '=', p.orgId)
+          .executeTakeFirstOrThrow()
+        const current = OrgSettingsSchema.safeParse(JSON.parse(row.settings))
+        const next = { ...(current.success ? current.data : {}), ...body }
+        await trx
+          .updateTable('orgs')
+          .set({ settings: JSON.stringify(next) })
+          .where('id', '=', p.orgId)
+          .execute()
+        await rt.audit.record(trx, {
+          orgId: p.orgId,
+          actor: p.id,
+          actorKind: p.kind,
+          action: 'settings.updated',
+          targetType: 'org',
+          targetId: p.orgId,
+          details: { fields: Object.keys(body) },
+        })
+      })
+      await rt.settings.reload()
+      await rt.bus.publish('settings')
+      return view(p.orgId)
+    },
+  )
+}
