@@ -1,0 +1,93 @@
+/**
+ * The `anthropic` kind: Chat requests translated to Messages (both ways, streams included)
+ * and native Messages pass-through for `/v1/messages`.
+ * Base URL is the origin (DESIGN.md); a trailing `/v1` is tolerated.
+ * @see https://docs.anthropic.com/en/api/messages
+ * @module
+ */
+import { unauthorized } from '../../errors/app-error.js'
+import type { ChatResult, ChatStreamResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { nowSeconds } from '../translate/ids.js'
+import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { TranslateContext } from '../translate/translate-context.js'
+import { anthropicMessageSchema } from './anthropic-api.js'
+import { anthropicStreamToChunks } from './anthropic-stream.js'
+import { convertAnthropicResponse } from './convert-anthropic-response.js'
+import { convertToAnthropicRequest } from './convert-to-anthropic-request.js'
+
+export const ANTHROPIC_VERSION = '2023-06-01'
+
+/** `https://api.anthropic.com[/v1]` → `https://api.anthropic.com/v1/<path>`. */
+export function anthropicUrl(baseUrl: string, path: string): string {
+  const base = baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')
+  return `${base}/v1/${path}`
+}
+
+export function anthropicHeaders(call: ProviderCall): Record<string, string> {
+  const key = call.credential.apiKey
+  if (!key) throw unauthorized(`credential '${call.credential.name}' has no API key`)
+  const h: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-api-key': key,
+    'anthropic-version': call.callerHeaders?.['anthropic-version'] ?? ANTHROPIC_VERSION,
+  }
+  const beta = call.callerHeaders?.['anthropic-beta']
+  if (beta) h['anthropic-beta'] = beta
+  return h
+}
+
+export const anthropicAdapter: ProviderAdapter = {
+  wire: 'anthropic',
+
+  async chat(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult> {
+    const ctx = new TranslateContext(call.mode, 'anthropic')
+    const body = convertToAnthropicRequest({ ...req, stream: false }, call.model, ctx)
+    const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
+      provider: 'anthropic',
+      call,
+      headers: anthropicHeaders(call),
+      body: JSON.stringify(body),
+      secrets: credentialSecrets(call),
+    })
+    const msg = await readJson(res, anthropicMessageSchema, 'anthropic')
+    return {
+      response: convertAnthropicResponse(msg, nowSeconds()),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult> {
+    const ctx = new TranslateContext(call.mode, 'anthropic')
+    const body = convertToAnthropicRequest({ ...req, stream: true }, call.model, ctx)
+    const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
+      provider: 'anthropic',
+      call,
+      headers: { ...anthropicHeaders(call), accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      secrets: credentialSecrets(call),
+    })
+    return {
+      chunks: anthropicStreamToChunks(res.body, call.model, nowSeconds()),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  anthropic: {
+    supportsMessages: () => true,
+    async messages(body, call, op) {
+      return send(
+        anthropicUrl(call.credential.baseUrl, op === 'messages' ? 'messages' : 'messages/count_tokens'),
+        {
+          provider: 'anthropic',
+          call,
+          headers: anthropicHeaders(call),
+          body: JSON.stringify({ ...body, model: call.model }),
+          secrets: credentialSecrets(call),
+        },
+      )
+    },
+  },
+}

@@ -1,0 +1,108 @@
+/**
+ * One upstream HTTP exchange with typed failures: connection errors → 502 naming the
+ * provider, non-2xx → the provider's error mapped (upstream-error.ts), 2xx JSON validated
+ * with the wire schema → 502 when it does not fit. Secrets never reach an error message.
+ * @module
+ */
+import type { z } from 'zod'
+import { AppError } from '../../errors/app-error.js'
+import type { FetchLike, ProviderCall } from '../adapter.js'
+import { malformedUpstream, upstreamError } from './upstream-error.js'
+
+export interface SendOptions {
+  provider: string
+  call: ProviderCall
+  method?: string
+  headers: Record<string, string>
+  body?: string | Uint8Array
+  /** Strings to scrub from upstream error messages. */
+  secrets?: string[]
+}
+
+const PASS_HEADERS =
+  /^(x-request-id|request-id|x-amzn-requestid|apim-request-id|x-ratelimit-.*|anthropic-ratelimit-.*|retry-after)$/i
+
+/** Upstream headers worth handing back to the caller. */
+export function passBackHeaders(res: Response): Record<string, string> {
+  const out: Record<string, string> = {}
+  res.headers.forEach((v, k) => {
+    if (PASS_HEADERS.test(k)) out[k.toLowerCase()] = v
+  })
+  return out
+}
+
+/** Sends a request; resolves with a 2xx Response or throws an AppError. */
+export async function send(url: string, opts: SendOptions): Promise<Response> {
+  const f: FetchLike = opts.call.fetch ?? ((u, i) => fetch(u, i))
+  let res: Response
+  try {
+    res = await f(url, {
+      method: opts.method ?? 'POST',
+      headers: opts.headers,
+      body: opts.body as RequestInit['body'],
+      signal: opts.call.signal,
+    })
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    if ((err as Error)?.name === 'AbortError')
+      throw new AppError(499 as number, 'api_error', 'request aborted', { cause: err, retryable: false })
+    throw new AppError(
+      502,
+      'api_error',
+      `cannot reach ${opts.provider}: ${(err as Error)?.message ?? 'connection failed'}`,
+      {
+        code: 'upstream_unreachable',
+        cause: err,
+        details: { provider: opts.provider },
+      },
+    )
+  }
+  if (res.status >= 200 && res.status < 300) return res
+  const body = await res.text().catch(() => '')
+  throw upstreamError({
+    provider: opts.provider,
+    credential: opts.call.credential.name,
+    status: res.status,
+    body,
+    headers: res.headers,
+    secrets: opts.secrets,
+  })
+}
+
+/** Reads and validates a JSON body; 502 when it is not JSON or not the expected shape. */
+export async function readJson<T extends z.ZodType>(
+  res: Response,
+  schema: T,
+  provider: string,
+): Promise<z.infer<T>> {
+  let text: string
+  try {
+    text = await res.text()
+  } catch (err) {
+    throw malformedUpstream(provider, 'connection lost while reading the body', err)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw malformedUpstream(provider, 'body is not JSON', err)
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw malformedUpstream(
+      provider,
+      `unexpected shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
+    )
+  }
+  return parsed.data
+}
+
+/** Secret strings of a credential (for scrubbing). */
+export function credentialSecrets(call: ProviderCall): string[] {
+  const out: string[] = []
+  if (call.credential.apiKey) out.push(call.credential.apiKey)
+  for (const v of Object.values(call.credential.secret ?? {}))
+    if (typeof v === 'string' && v.length >= 8) out.push(v)
+  return out
+}

@@ -1,0 +1,37 @@
+/**
+ * Per-call translation state: strict/lenient mode and the warnings collected while mapping.
+ * A parameter the target cannot honour is mapped when it can be, otherwise rejected with a
+ * 400 (strict) or dropped with a warning (lenient, the default) — the vercel/ai convention.
+ * @module
+ */
+import { badRequest } from '../../errors/app-error.js'
+
+export type TranslateMode = 'strict' | 'lenient'
+
+export class TranslateContext {
+  readonly warnings: string[] = []
+  constructor(
+    readonly mode: TranslateMode = 'lenient',
+    /** Target name used in messages, e.g. `anthropic`. */
+    readonly target = 'provider',
+  ) {}
+
+  /** A parameter the target cannot honour: 400 in strict mode, a warning otherwise. */
+  unsupported(param: string, why = `not supported by ${this.target}`): void {
+    if (this.mode === 'strict') {
+      throw badRequest(`parameter '${param}' ${why} (strict mode)`, { param, code: 'unsupported_parameter' })
+    }
+    this.warnings.push(`${param}: ${why}; dropped`)
+  }
+
+  /** A lossy but accepted mapping worth telling the caller about. */
+  note(message: string): void {
+    this.warnings.push(message)
+  }
+
+  /** `warning` header value (RFC 7234 style: code 299, agent, quoted text). */
+  warningHeader(): string | undefined {
+    if (this.warnings.length === 0) return undefined
+    return this.warnings.map((w) => `299 latchkey "${w.replace(/["\\]/g, "'")}"`).join(', ')
+  }
+}
