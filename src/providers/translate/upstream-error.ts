@@ -90,7 +90,12 @@ export function upstreamError(info: UpstreamErrorInfo): AppError {
   const reason = scrub(parsed.message, info.secrets) || `HTTP ${status}`
   const type = parsed.type.toLowerCase()
   const details = { provider, upstream_status: status }
-  if (status === 401 || type.includes('authentication') || type === 'unauthenticated') {
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT + reason API_KEY_INVALID.
+  const badKey =
+    /API_KEY_INVALID|api key not valid|invalid api key|incorrect api key|UnrecognizedClientException|InvalidSignatureException/i.test(
+      body,
+    )
+  if (status === 401 || type.includes('authentication') || type === 'unauthenticated' || badKey) {
     return new AppError(
       401,
       'authentication_error',

@@ -1,0 +1,118 @@
+/**
+ * The `gemini` kind (Google AI Gemini API): Chat ⇄ generateContent, SSE streams, and
+ * embeddings through `batchEmbedContents`. Base URL is the origin (DESIGN.md); `/v1beta` is
+ * added unless the base already names a version.
+ * @see https://ai.google.dev/api
+ * @module
+ */
+import { badRequest, unauthorized } from '../../errors/app-error.js'
+import type { EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { freshId, nowSeconds } from '../translate/ids.js'
+import { TranslateContext } from '../translate/translate-context.js'
+import { convertGeminiResponse } from './convert-gemini-response.js'
+import { convertToGeminiRequest } from './convert-to-gemini-request.js'
+import { geminiBatchEmbedResponseSchema, geminiResponseSchema } from './gemini-api.js'
+import { geminiStreamToChunks } from './gemini-stream.js'
+
+/** `https://generativelanguage.googleapis.com` → `…/v1beta/models/<m>:<op>`. */
+export function geminiUrl(baseUrl: string, model: string, op: string): string {
+  const base = baseUrl.replace(/\/+$/, '')
+  const versioned = /\/v1(beta|alpha)?\d*$/.test(base) ? base : `${base}/v1beta`
+  const m = model.startsWith('models/') ? model.slice(7) : model
+  return `${versioned}/models/${encodeURIComponent(m)}:${op}`
+}
+
+function headers(call: ProviderCall): Record<string, string> {
+  const key = call.credential.apiKey
+  if (!key) throw unauthorized(`credential '${call.credential.name}' has no API key`)
+  return { 'content-type': 'application/json', 'x-goog-api-key': key }
+}
+
+/** Rough token estimate for embeddings (the API reports none): ~4 characters per token. */
+export function estimateTokens(texts: string[]): number {
+  return texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0)
+}
+
+export function embeddingTexts(req: EmbeddingsRequest): string[] {
+  const input = req.input
+  if (typeof input === 'string') return [input]
+  if (Array.isArray(input) && input.every((x) => typeof x === 'string')) return input as string[]
+  throw badRequest('embeddings for this provider take text input, not token arrays', { param: 'input' })
+}
+
+export const geminiAdapter: ProviderAdapter = {
+  wire: 'gemini',
+
+  async chat(req, call) {
+    const ctx = new TranslateContext(call.mode, 'gemini')
+    const body = convertToGeminiRequest(req, ctx)
+    const res = await send(geminiUrl(call.credential.baseUrl, call.model, 'generateContent'), {
+      provider: 'gemini',
+      call,
+      headers: headers(call),
+      body: JSON.stringify(body),
+      secrets: credentialSecrets(call),
+    })
+    const json = await readJson(res, geminiResponseSchema, 'gemini')
+    return {
+      response: convertGeminiResponse(json, call.model, nowSeconds(), freshId('chatcmpl-')),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async chatStream(req, call) {
+    const ctx = new TranslateContext(call.mode, 'gemini')
+    const body = convertToGeminiRequest(req, ctx)
+    const res = await send(
+      `${geminiUrl(call.credential.baseUrl, call.model, 'streamGenerateContent')}?alt=sse`,
+      {
+        provider: 'gemini',
+        call,
+        headers: { ...headers(call), accept: 'text/event-stream' },
+        body: JSON.stringify(body),
+        secrets: credentialSecrets(call),
+      },
+    )
+    return {
+      chunks: geminiStreamToChunks(res.body, call.model, nowSeconds(), freshId('chatcmpl-')),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async embeddings(req, call): Promise<EmbeddingsResult> {
+    const texts = embeddingTexts(req)
+    const ctx = new TranslateContext(call.mode, 'gemini')
+    if (req.encoding_format === 'base64')
+      ctx.note('encoding_format base64 not supported by gemini; floats returned')
+    const model = call.model.startsWith('models/') ? call.model : `models/${call.model}`
+    const body = {
+      requests: texts.map((text) => ({
+        model,
+        content: { parts: [{ text }] },
+        ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}),
+      })),
+    }
+    const res = await send(geminiUrl(call.credential.baseUrl, call.model, 'batchEmbedContents'), {
+      provider: 'gemini',
+      call,
+      headers: headers(call),
+      body: JSON.stringify(body),
+      secrets: credentialSecrets(call),
+    })
+    const json = await readJson(res, geminiBatchEmbedResponseSchema, 'gemini')
+    const tokens = estimateTokens(texts)
+    return {
+      response: {
+        object: 'list',
+        data: json.embeddings.map((e, index) => ({ object: 'embedding', index, embedding: e.values })),
+        model: call.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      },
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+}
