@@ -56,6 +56,8 @@ export interface TestEnv {
   app: FastifyInstance
   config: Config
   home: string
+  /** PostgreSQL schema of this env (undefined on SQLite). */
+  pgSchema: string | undefined
   orgId: string
   workspaceId: string
   /** Raw tokens by role, all in the default org/workspace. */
@@ -122,6 +124,7 @@ export async function createTestEnv(
     app,
     config,
     home,
+    pgSchema: pgSchema?.schema,
     orgId,
     workspaceId,
     tokens,

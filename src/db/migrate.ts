@@ -13,10 +13,6 @@ export interface MigrateResult {
  * concurrent starters (the busy timeout makes the second wait) and rolls back a failure.
  */
 export async function migrateToLatest(handle: DbHandle): Promise<MigrateResult> {
-  const migrator = new Migrator({
-    db: handle.db as Kysely<unknown>,
-    provider: { getMigrations: async () => migrations },
-  })
   if (handle.dialect === 'sqlite') {
     return handle.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn)
@@ -35,6 +31,14 @@ export async function migrateToLatest(handle: DbHandle): Promise<MigrateResult> 
       }
     })
   }
+  // Kysely looks for its bookkeeping tables in every schema unless told which one; in a
+  // database shared by several schemas it would find another schema's and skip creating ours.
+  const current = await sql<{ s: string }>`select current_schema() as s`.execute(handle.db)
+  const migrator = new Migrator({
+    db: handle.db as Kysely<unknown>,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: current.rows[0]?.s ?? 'public',
+  })
   // Two instances creating Kysely's bookkeeping tables at the same moment can collide on
   // PostgreSQL's catalog; the loser simply retries once the winner is done.
   for (let attempt = 0; ; attempt++) {

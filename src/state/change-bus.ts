@@ -21,6 +21,7 @@ export class ChangeBus {
   #versions = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
   #polling = false
+  #primed = false
   #db: DbHandle
   #pub: Redis | undefined
   #sub: Redis | undefined
@@ -84,8 +85,10 @@ export class ChangeBus {
         const v = Number(r.version)
         const seen = this.#versions.get(r.key)
         this.#versions.set(r.key, v)
-        if (seen !== undefined && seen !== v) this.#fire(r.key)
+        // A topic first published after start is a change too (its row did not exist before).
+        if (seen !== v && (seen !== undefined || this.#primed)) this.#fire(r.key)
       }
+      this.#primed = true
     } catch {
       // Database briefly unavailable: caches keep serving, the next poll catches up.
     } finally {

@@ -1,0 +1,156 @@
+/**
+ * The real binary: `latchkey admin token` output authenticates against a running
+ * `latchkey serve`, the server binds loopback by default, and SIGTERM drains in-flight
+ * requests before exiting.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempHome } from '../helpers.js'
+
+const run = promisify(execFile)
+const BIN = path.resolve(import.meta.dirname, '../../bin/latchkey.js')
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    try {
+      const r = await fetch(`${url}/healthz`)
+      if (r.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error('server did not become healthy')
+}
+
+describe('latchkey serve (real process)', () => {
+  let home: string
+  let port: number
+  let url: string
+  let child: ChildProcess
+  let stderr = ''
+  let env: NodeJS.ProcessEnv
+
+  beforeAll(async () => {
+    home = tempHome()
+    port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    env = {
+      ...process.env,
+      LATCHKEY_HOME: home,
+      LATCHKEY_PORT: String(port),
+      LATCHKEY_LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+    }
+    delete env.LATCHKEY_MASTER_KEY
+    child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout?.on('data', (d) => {
+      stderr += d
+    })
+    child.stderr?.on('data', (d) => {
+      stderr += d
+    })
+    await waitForHealth(url, child)
+  })
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    fs.rmSync(home, { recursive: true, force: true })
+  })
+
+  it('creates LATCHKEY_HOME with mode 0700 and binds only loopback', async () => {
+    expect(fs.statSync(home).mode & 0o777).toBe(0o700)
+    // Not reachable on a non-loopback interface address (when the machine has one).
+    const nets = Object.values((await import('node:os')).networkInterfaces())
+      .flat()
+      .filter((n) => n && n.family === 'IPv4' && !n.internal)
+    for (const n of nets) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect({ host: n!.address, port }, () => {
+          s.destroy()
+          resolve(true)
+        })
+        s.on('error', () => resolve(false))
+      })
+      expect(ok).toBe(false)
+    }
+  })
+
+  it('prints only a token from `admin token`, which authenticates at once', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, 'admin', 'token', '--name', 'ci', '--role', 'owner'],
+      { env },
+    )
+    expect(stdout).toMatch(/^lk_[A-Za-z0-9_-]{43}\n$/)
+    const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${stdout.trim()}` } })
+    expect(me.status).toBe(200)
+    expect((await me.json()).principal.role).toBe('owner')
+    // The token never appears in the server's log.
+    expect(stderr).not.toContain(stdout.trim())
+  })
+
+  it('exits 2 on usage errors and 1 with a one-line reason on bad configuration', async () => {
+    const usage = await run(process.execPath, [BIN, 'admin', 'token', '--role', 'boss', '--name', 'x'], {
+      env,
+    }).catch((e) => e)
+    expect(usage.code).toBe(2)
+    const bad = await run(process.execPath, [BIN, 'migrate'], {
+      env: { ...env, DATABASE_URL: 'mysql://nope' },
+    }).catch((e) => e)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toMatch(/DATABASE_URL/)
+    const down = await run(process.execPath, [BIN, 'migrate'], {
+      env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x' },
+    }).catch((e) => e)
+    expect(down.code).toBe(1)
+    expect(down.stderr).toMatch(/cannot reach PostgreSQL/)
+    const inUse = await run(process.execPath, [BIN, 'serve'], { env }).catch((e) => e)
+    expect(inUse.code).toBe(1)
+    expect(inUse.stderr).toMatch(/already in use/)
+  })
+
+  it('drains an in-flight request on SIGTERM, then exits 0', async () => {
+    const { stdout } = await run(process.execPath, [BIN, 'admin', 'token', '--name', 'drain'], { env })
+    const token = stdout.trim()
+    // A slow request: the body arrives in two parts, the second after SIGTERM.
+    const result = new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        `${url}/api/v1/tokens`,
+        { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        },
+      )
+      req.on('error', reject)
+      req.write('{"name":')
+      setTimeout(() => {
+        child.kill('SIGTERM')
+        setTimeout(() => req.end('"during-shutdown"}'), 300)
+      }, 200)
+    })
+    expect(await result).toBe(201)
+    const code = await new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode)
+      else child.on('exit', (c) => resolve(c))
+    })
+    expect(code).toBe(0)
+    // New connections are refused once it has stopped.
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow()
+  })
+})

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { sql } from 'kysely'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/db/database.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { migrations } from '../../src/db/migrations/index.js'
+import { freshPgSchema, PG_URL, tempHome } from '../helpers.js'
+
+const run = promisify(execFile)
+const cleanups: (() => Promise<void>)[] = []
+afterAll(async () => {
+  for (const c of cleanups) await c()
+})
+
+async function open(dialect: 'sqlite' | 'postgres') {
+  if (dialect === 'postgres') {
+    const s = await freshPgSchema()
+    cleanups.push(s.drop)
+    return () => openDatabase({ url: PG_URL, schema: s.schema })
+  }
+  const file = path.join(tempHome(), 'latchkey.db')
+  return () => openDatabase({ file })
+}
+
+const dialects = PG_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)
+
+describe.each(dialects)('migrations (%s)', (dialect) => {
+  it('apply every migration once, and again is a no-op', async () => {
+    const mk = await open(dialect)
+    const h = mk()
+    const first = await migrateToLatest(h)
+    expect(first.applied).toEqual(Object.keys(migrations))
+    const second = await migrateToLatest(h)
+    expect(second.applied).toEqual([])
+    await h.close()
+  })
+
+  it('are safe when several instances start at once', async () => {
+    if (dialect === 'sqlite') {
+      // better-sqlite3 waits for locks synchronously, so concurrent starters must be real
+      // processes (as they are in production): three `latchkey migrate` at once on one file.
+      const home = tempHome()
+      const bin = path.resolve(import.meta.dirname, '../../bin/latchkey.js')
+      const env = { ...process.env, LATCHKEY_HOME: home, DATABASE_URL: '' }
+      const outs = await Promise.all([1, 2, 3].map(() => run(process.execPath, [bin, 'migrate'], { env })))
+      const applied = outs.filter((o) => o.stderr.includes('applied:'))
+      expect(applied).toHaveLength(1)
+      const h = openDatabase({ home })
+      expect((await migrateToLatest(h)).applied).toEqual([])
+      await h.close()
+      return
+    }
+    const mk = await open(dialect)
+    const handles = [mk(), mk(), mk()]
+    const results = await Promise.all(handles.map((h) => migrateToLatest(h)))
+    const applied = results.flatMap((r) => r.applied)
+    expect(applied.sort()).toEqual(Object.keys(migrations).sort())
+    for (const h of handles) await h.close()
+  })
+
+  it('leave no half-applied schema when a migration fails', async () => {
+    const mk = await open(dialect)
+    const h = mk()
+    // A copy of the migration set whose last step creates a table and then fails.
+    const { Migrator } = await import('kysely')
+    const broken = {
+      ...migrations,
+      '9999-broken': {
+        async up(db: import('kysely').Kysely<unknown>) {
+          await db.schema.createTable('half_done').addColumn('id', 'integer').execute()
+          throw new Error('boom')
+        },
+      },
+    }
+    const schema =
+      dialect === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]?.s
+        : undefined
+    const migrator = new Migrator({
+      db: h.db as never,
+      provider: { getMigrations: async () => broken },
+      migrationTableSchema: schema,
+    })
+    if (dialect === 'sqlite') {
+      // Same all-or-nothing path as migrateToLatest: one immediate transaction around the run.
+      await expect(
+        h.db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn)
+          const inner = new Migrator({ db: conn as never, provider: { getMigrations: async () => broken } })
+          const { error } = await inner.migrateToLatest()
+          await sql`rollback`.execute(conn)
+          if (error) throw error
+        }),
+      ).rejects.toThrow('boom')
+    } else {
+      const { error } = await migrator.migrateToLatest()
+      expect(String(error)).toMatch(/boom/)
+    }
+    const tables = (await h.db.introspection.getTables())
+      .filter((t) => !schema || t.schema === schema)
+      .map((t) => t.name)
+    expect(tables).not.toContain('half_done')
+    expect(tables).not.toContain('orgs')
+    await h.close()
+  })
+})
