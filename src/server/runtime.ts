@@ -173,7 +173,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       redisSub?.disconnect()
       await db.close()
     },
-  } as Runtime
+  } as unknown as Runtime
   try {
     await setupServices(runtime)
   } catch (err) {

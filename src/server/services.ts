@@ -6,14 +6,20 @@
  * Setups run in order at the end of createRuntime.
  * @module
  */
+import { setupVault, type Vault } from '../vault/vault.js'
 import type { Runtime } from './runtime.js'
 
-// biome-ignore lint/suspicious/noEmptyInterface: areas extend this with their service fields
-export interface ServiceSlots {}
+export interface ServiceSlots {
+  /** Sealed provider credentials, the gateway's credential cache, master keys (src/vault). */
+  vault: Vault
+}
 
 type Setup = (rt: Runtime) => Promise<void> | void
 
-const SETUP: Setup[] = []
+const SETUP: Setup[] = [
+  // Vault first: a wrong master key must stop the start before anything else runs.
+  setupVault,
+]
 
 export async function setupServices(rt: Runtime): Promise<void> {
   for (const setup of SETUP) await setup(rt)

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.js'
+import { credentialRoutes } from './credentials.js'
 import { healthRoutes } from './health.js'
 import { inviteRoutes } from './invites.js'
+import { masterKeyRoutes } from './master-key.js'
 import { meRoutes } from './me.js'
 import { memberRoutes } from './members.js'
 import { openapiRoutes } from './openapi.js'
@@ -23,6 +25,8 @@ const MODULES: RouteModule[] = [
   memberRoutes,
   workspaceRoutes,
   settingsRoutes,
+  credentialRoutes,
+  masterKeyRoutes,
 ]
 
 export async function registerRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {

@@ -1,0 +1,531 @@
+/**
+ * Credential management: create, edit, rotate, revoke, grants. Every change is one database
+ * transaction that also records the management event (`rt.audit.record` in the same
+ * transaction), then tells every instance's credential cache (`bus.publish('credentials')`).
+ * @module
+ */
+import type { Logger } from 'pino'
+import type { AuditWriter } from '../audit/audit-event.js'
+import type { Config } from '../config/config.js'
+import type { DbHandle } from '../db/database.js'
+import type { CredentialsTable } from '../db/tables/vault.js'
+import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
+import { authorize } from '../identity/authorize.js'
+import type { Principal } from '../identity/principal.js'
+import { newId } from '../identity/secrets.js'
+import type { ChangeBus } from '../state/change-bus.js'
+import { checkKind, checkModels, checkName, resolveEndpoint } from './credential-input.js'
+import { type SealContext, type SealedSecret, sealPayload, unsealPayload } from './credential-seal.js'
+import {
+  activeCredential,
+  activeCredentials,
+  type CredentialView,
+  type Db,
+  grantsOf,
+  groupGrants,
+  nameKey,
+  refOf,
+  toView,
+} from './credentials-repo.js'
+import { IntegrityError } from './crypto.js'
+import { guardKey } from './key-guard.js'
+import type { Keyring } from './keyring.js'
+import { canManage, canSee, type Grant, type Right, type Scope, type SubjectType } from './rights.js'
+import { canonicalSecret, last4, normalizeSecret, type SecretPayload } from './secret-material.js'
+
+export interface CreateInput {
+  name: string
+  provider: string
+  apiKey?: string
+  secret?: Record<string, unknown>
+  baseUrl?: string
+  region?: string
+  scope?: Scope
+  workspaceId?: string
+  models?: string[]
+}
+
+export interface PatchInput {
+  name?: string
+  baseUrl?: string | null
+  region?: string | null
+  models?: string[]
+}
+
+export interface GrantInput {
+  subjectType: SubjectType
+  subjectId: string
+  right: Right
+}
+
+export interface CredentialServiceDeps {
+  handle: DbHandle
+  keyring: Keyring
+  audit: AuditWriter
+  bus: ChangeBus
+  config: Pick<Config, 'egress' | 'egressAllow'>
+  logger: Logger
+  /** Called when a sealed secret fails authentication (metrics). */
+  onIntegrityFailure?: () => void
+}
+
+function uniqueViolation(err: unknown, column: string): boolean {
+  const e = err as { code?: string; message?: string }
+  const msg = String(e?.message ?? '')
+  return (e?.code === '23505' || /UNIQUE constraint failed/i.test(msg)) && msg.includes(column)
+}
+
+export class CredentialService {
+  constructor(private readonly d: CredentialServiceDeps) {}
+
+  get #db() {
+    return this.d.handle.db
+  }
+
+  async list(p: Principal): Promise<CredentialView[]> {
+    authorize(p, 'credentials:read', { orgId: p.orgId })
+    const [rows, grants] = await Promise.all([
+      activeCredentials(this.#db, p.orgId),
+      grantsOf(this.#db, { orgId: p.orgId }),
+    ])
+    const byCred = groupGrants(grants)
+    return rows
+      .filter((r) => canSee(p, refOf(r), byCred.get(r.id) ?? []))
+      .map((r) => toView(r, p, byCred.get(r.id) ?? []))
+  }
+
+  async get(p: Principal, id: string): Promise<CredentialView> {
+    const { row, grants } = await this.#visible(p, id)
+    return toView(row, p, grants)
+  }
+
+  async create(p: Principal, input: CreateInput): Promise<CredentialView> {
+    const scope = input.scope ?? this.#defaultScope(p)
+    const { workspaceId, ownerUserId } = await this.#checkCreateRights(p, scope, input.workspaceId)
+    const info = checkKind(input.provider)
+    const name = checkName(input.name)
+    const { baseUrl, region } = resolveEndpoint(info, input, this.d.config)
+    const payload = normalizeSecret(info, input)
+    const models = checkModels(input.models)
+    const fingerprint = this.d.keyring.fingerprint(info.kind, canonicalSecret(payload))
+    const id = newId('cred')
+    const now = Date.now()
+    const ctx: SealContext = { orgId: p.orgId, credentialId: id, version: 1, provider: info.kind, baseUrl }
+    const row: CredentialsTable = {
+      id,
+      org_id: p.orgId,
+      workspace_id: workspaceId,
+      owner_user_id: ownerUserId,
+      scope,
+      name,
+      name_key: nameKey(p.orgId, scope, workspaceId, ownerUserId, name),
+      provider: info.kind,
+      base_url: baseUrl,
+      region,
+      models: JSON.stringify(models),
+      version: 1,
+      fingerprint,
+      fingerprint_key: `${p.orgId}/${fingerprint}`,
+      last4: last4(payload),
+      created_by: p.id,
+      created_at: now,
+      updated_at: now,
+      rotated_at: null,
+      revoked_at: null,
+    }
+    await this.#write(async (trx) => {
+      await trx.insertInto('credentials').values(row).execute()
+      await this.#insertSecret(trx, ctx, payload, now)
+      await this.#audit(trx, p, 'credential.created', id, { name, provider: info.kind, scope, fingerprint })
+    })
+    return toView(row, p, [])
+  }
+
+  async patch(p: Principal, id: string, input: PatchInput): Promise<CredentialView> {
+    const { row } = await this.#manageable(p, id)
+    const info = checkKind(row.provider)
+    const name = input.name !== undefined ? checkName(input.name) : row.name
+    const endpointChanged = input.baseUrl !== undefined || input.region !== undefined
+    const { baseUrl, region } = endpointChanged
+      ? resolveEndpoint(
+          info,
+          {
+            baseUrl:
+              input.baseUrl === undefined
+                ? input.region !== undefined
+                  ? null
+                  : row.base_url
+                : input.baseUrl,
+            region: input.region === undefined ? row.region : input.region,
+          },
+          this.d.config,
+        )
+      : { baseUrl: row.base_url, region: row.region }
+    const models =
+      input.models !== undefined ? checkModels(input.models) : (JSON.parse(row.models) as string[])
+    const fields = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined)
+    const now = Date.now()
+    // The base URL is bound into the sealed blob (a row edited to point elsewhere must not
+    // open), so changing it re-seals the same version under the new destination.
+    const resealed =
+      baseUrl !== row.base_url
+        ? await (async () => {
+            const payload = await this.unseal(row)
+            const ctx = this.#ctx(row, Number(row.version), baseUrl)
+            return { ctx, sealed: await sealPayload(this.d.keyring, ctx, payload) }
+          })()
+        : undefined
+    const updated = {
+      ...row,
+      name,
+      base_url: baseUrl,
+      region,
+      models: JSON.stringify(models),
+      updated_at: now,
+    }
+    updated.name_key = nameKey(row.org_id, row.scope as Scope, row.workspace_id, row.owner_user_id, name)
+    await this.#write(async (trx) => {
+      const r = await trx
+        .updateTable('credentials')
+        .set({
+          name,
+          name_key: updated.name_key,
+          base_url: baseUrl,
+          region,
+          models: updated.models,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('version', '=', row.version)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1) throw conflict('the credential changed meanwhile; retry')
+      if (resealed) await this.#replaceSecret(trx, resealed.ctx, resealed.sealed, now)
+      await this.#audit(trx, p, 'credential.updated', id, { fields })
+    })
+    return toView(updated, p, await grantsOf(this.#db, { credentialId: id }))
+  }
+
+  async rotate(p: Principal, id: string, input: { apiKey?: string; secret?: Record<string, unknown> }) {
+    const { row, grants } = await this.#manageable(p, id)
+    const info = checkKind(row.provider)
+    const payload = normalizeSecret(info, input)
+    const fingerprint = this.d.keyring.fingerprint(info.kind, canonicalSecret(payload))
+    if (fingerprint === row.fingerprint)
+      throw conflict('the new key is the same as the current one', { code: 'same_key' })
+    const version = Number(row.version) + 1
+    const ctx = this.#ctx(row, version, row.base_url)
+    const now = Date.now()
+    const updated = {
+      ...row,
+      version,
+      fingerprint,
+      fingerprint_key: `${row.org_id}/${fingerprint}`,
+      last4: last4(payload),
+    }
+    Object.assign(updated, { updated_at: now, rotated_at: now })
+    await this.#write(async (trx) => {
+      const r = await trx
+        .updateTable('credentials')
+        .set({
+          version,
+          fingerprint,
+          fingerprint_key: updated.fingerprint_key,
+          last4: updated.last4,
+          updated_at: now,
+          rotated_at: now,
+        })
+        .where('id', '=', id)
+        .where('version', '=', row.version)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1)
+        throw conflict('the credential was rotated or revoked meanwhile; retry')
+      await this.#insertSecret(trx, ctx, payload, now)
+      // Old versions are crypto-shredded: requests in flight hold their material in memory.
+      await trx
+        .deleteFrom('credential_secrets')
+        .where('credential_id', '=', id)
+        .where('version', '<', version)
+        .execute()
+      await this.#audit(trx, p, 'credential.rotated', id, { version, fingerprint })
+    })
+    return toView(updated, p, grants)
+  }
+
+  async revoke(p: Principal, id: string): Promise<void> {
+    const { row } = await this.#manageable(p, id)
+    await this.#write(async (trx) => {
+      const r = await trx
+        .updateTable('credentials')
+        .set({ revoked_at: Date.now(), name_key: null, fingerprint_key: null })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1) throw notFound('credential not found')
+      await trx.deleteFrom('credential_secrets').where('credential_id', '=', id).execute()
+      await trx.deleteFrom('credential_grants').where('credential_id', '=', id).execute()
+      await this.#audit(trx, p, 'credential.revoked', id, { name: row.name, version: Number(row.version) })
+    })
+  }
+
+  async listGrants(p: Principal, id: string): Promise<Grant[]> {
+    return (await this.#visible(p, id)).grants
+  }
+
+  async addGrant(p: Principal, id: string, g: GrantInput): Promise<Grant> {
+    const { row } = await this.#manageable(p, id)
+    if (row.scope === 'personal')
+      throw badRequest('personal credentials cannot be shared', { code: 'personal_credential' })
+    await this.#checkSubject(row.org_id, g)
+    await this.#write(async (trx) => {
+      const exists = await trx
+        .selectFrom('credential_grants')
+        .select('right')
+        .where('credential_id', '=', id)
+        .where('subject_type', '=', g.subjectType)
+        .where('subject_id', '=', g.subjectId)
+        .where('right', '=', g.right)
+        .executeTakeFirst()
+      if (exists) return
+      await trx
+        .insertInto('credential_grants')
+        .values({
+          credential_id: id,
+          org_id: row.org_id,
+          subject_type: g.subjectType,
+          subject_id: g.subjectId,
+          right: g.right,
+          created_by: p.id,
+          created_at: Date.now(),
+        })
+        .execute()
+      await this.#audit(trx, p, 'credential.granted', id, { ...g })
+    })
+    return { credentialId: id, ...g }
+  }
+
+  async removeGrant(p: Principal, id: string, g: GrantInput): Promise<void> {
+    await this.#manageable(p, id)
+    await this.#write(async (trx) => {
+      const r = await trx
+        .deleteFrom('credential_grants')
+        .where('credential_id', '=', id)
+        .where('subject_type', '=', g.subjectType)
+        .where('subject_id', '=', g.subjectId)
+        .where('right', '=', g.right)
+        .executeTakeFirst()
+      if (Number(r.numDeletedRows) === 0) throw notFound('no such grant')
+      await this.#audit(trx, p, 'credential.grant_revoked', id, { ...g })
+    })
+  }
+
+  /** The secret of the credential's current version (for the cache and the key test). */
+  async unseal(row: CredentialsTable): Promise<SecretPayload> {
+    const version = Number(row.version)
+    const s = await this.#db
+      .selectFrom('credential_secrets')
+      .select(['key_id', 'wrapped_key', 'ciphertext'])
+      .where('credential_id', '=', row.id)
+      .where('version', '=', version)
+      .executeTakeFirst()
+    if (!s) throw this.#integrity(row, 'sealed secret row is missing')
+    try {
+      return await unsealPayload(this.d.keyring, this.#ctx(row, version, row.base_url), {
+        keyId: s.key_id,
+        wrappedKey: s.wrapped_key,
+        ciphertext: s.ciphertext,
+      })
+    } catch (err) {
+      if (err instanceof IntegrityError) throw this.#integrity(row, err.message)
+      throw err
+    }
+  }
+
+  #integrity(row: CredentialsTable, why: string): AppError {
+    this.d.onIntegrityFailure?.()
+    // Loud, and without secrets: ids and the reason only.
+    this.d.logger.error(
+      { credentialId: row.id, orgId: row.org_id, version: Number(row.version), reason: why },
+      'credential integrity check failed',
+    )
+    return new AppError(
+      500,
+      'api_error',
+      `credential ${row.name} failed its integrity check; rotate or re-create it`,
+      {
+        code: 'credential_integrity',
+        retryable: false,
+      },
+    )
+  }
+
+  #ctx(row: CredentialsTable, version: number, baseUrl: string): SealContext {
+    return { orgId: row.org_id, credentialId: row.id, version, provider: row.provider, baseUrl }
+  }
+
+  #defaultScope(p: Principal): Scope {
+    try {
+      authorize(p, 'credentials:manage', { orgId: p.orgId, workspaceId: p.workspaceId })
+      return p.workspaceId ? 'workspace' : 'org'
+    } catch {
+      return 'personal'
+    }
+  }
+
+  async #checkCreateRights(p: Principal, scope: Scope, wsInput?: string) {
+    if (scope === 'org') {
+      authorize(p, 'credentials:manage', { orgId: p.orgId })
+      return { workspaceId: null, ownerUserId: null }
+    }
+    if (scope === 'workspace') {
+      const workspaceId = wsInput ?? p.workspaceId
+      if (!workspaceId)
+        throw badRequest('workspaceId is required for a workspace credential', { param: 'workspaceId' })
+      const ws = await this.#db
+        .selectFrom('workspaces')
+        .select('org_id')
+        .where('id', '=', workspaceId)
+        .executeTakeFirst()
+      if (!ws || ws.org_id !== p.orgId) throw notFound('workspace not found')
+      authorize(p, 'credentials:manage', { orgId: p.orgId, workspaceId })
+      return { workspaceId, ownerUserId: null }
+    }
+    authorize(p, 'credentials:create-personal', { orgId: p.orgId })
+    if (!p.userId) {
+      throw badRequest('personal credentials belong to a user; this token acts for no user', {
+        param: 'scope',
+      })
+    }
+    return { workspaceId: null, ownerUserId: p.userId }
+  }
+
+  async #visible(p: Principal, id: string) {
+    authorize(p, 'credentials:read', { orgId: p.orgId })
+    const row = await activeCredential(this.#db, id)
+    if (!row || row.org_id !== p.orgId) throw notFound('credential not found')
+    const grants = await grantsOf(this.#db, { credentialId: id })
+    if (!canSee(p, refOf(row), grants)) throw notFound('credential not found')
+    return { row, grants }
+  }
+
+  /** The row of a credential the principal may manage (for the key test). */
+  async manageableRow(p: Principal, id: string): Promise<CredentialsTable> {
+    return (await this.#manageable(p, id)).row
+  }
+
+  async #manageable(p: Principal, id: string) {
+    const v = await this.#visible(p, id)
+    if (!canManage(p, refOf(v.row), v.grants)) {
+      throw new AppError(403, 'permission_error', 'you may not manage this credential', {
+        code: 'no_manage_right',
+      })
+    }
+    return v
+  }
+
+  async #checkSubject(orgId: string, g: GrantInput): Promise<void> {
+    const db = this.#db
+    const found =
+      g.subjectType === 'user'
+        ? await db
+            .selectFrom('org_memberships')
+            .select('user_id')
+            .where('org_id', '=', orgId)
+            .where('user_id', '=', g.subjectId)
+            .executeTakeFirst()
+        : g.subjectType === 'workspace'
+          ? await db
+              .selectFrom('workspaces')
+              .select('id')
+              .where('org_id', '=', orgId)
+              .where('id', '=', g.subjectId)
+              .executeTakeFirst()
+          : await db
+              .selectFrom('access_tokens')
+              .select('id')
+              .where('org_id', '=', orgId)
+              .where('id', '=', g.subjectId)
+              .where('revoked_at', 'is', null)
+              .executeTakeFirst()
+    if (!found) throw badRequest(`no ${g.subjectType} ${g.subjectId} in this org`, { param: 'subjectId' })
+  }
+
+  async #insertSecret(trx: Db, ctx: SealContext, payload: SecretPayload, now: number) {
+    const sealed = await sealPayload(this.d.keyring, ctx, payload)
+    await guardKey(trx, sealed.keyId)
+    await trx
+      .insertInto('credential_secrets')
+      .values({
+        credential_id: ctx.credentialId,
+        version: ctx.version,
+        org_id: ctx.orgId,
+        key_id: sealed.keyId,
+        wrapped_key: sealed.wrappedKey,
+        ciphertext: sealed.ciphertext,
+        created_at: now,
+      })
+      .execute()
+  }
+
+  async #replaceSecret(trx: Db, ctx: SealContext, sealed: SealedSecret, now: number) {
+    await guardKey(trx, sealed.keyId)
+    await trx
+      .updateTable('credential_secrets')
+      .set({
+        key_id: sealed.keyId,
+        wrapped_key: sealed.wrappedKey,
+        ciphertext: sealed.ciphertext,
+        created_at: now,
+      })
+      .where('credential_id', '=', ctx.credentialId)
+      .where('version', '=', ctx.version)
+      .execute()
+  }
+
+  async #audit(
+    trx: Db,
+    p: Principal,
+    action: string,
+    credentialId: string,
+    details: Record<string, unknown>,
+  ) {
+    await this.d.audit.record(trx, {
+      orgId: p.orgId,
+      actor: p.id,
+      actorKind: p.kind,
+      action,
+      targetType: 'credential',
+      targetId: credentialId,
+      credentialId,
+      details,
+    })
+  }
+
+  /** Runs a change in one transaction, maps unique violations to 409, then notifies caches. */
+  async #write(fn: (trx: Db) => Promise<void>): Promise<void> {
+    try {
+      await this.#db.transaction().execute(fn)
+    } catch (err) {
+      if (uniqueViolation(err, 'name_key')) {
+        throw conflict('a credential with this name already exists in this scope', {
+          code: 'name_taken',
+          param: 'name',
+        })
+      }
+      if (uniqueViolation(err, 'fingerprint_key')) {
+        throw conflict('this key is already stored in another credential of this org', {
+          code: 'duplicate_key',
+        })
+      }
+      if (err instanceof Error && err.name === 'KeyRetiredError') {
+        await this.d.keyring.refresh()
+        throw new AppError(503, 'api_error', 'a master-key rotation just finished; retry', {
+          retryable: true,
+        })
+      }
+      throw err
+    }
+    await this.d.bus.publish('credentials')
+  }
+}

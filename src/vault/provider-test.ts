@@ -1,0 +1,162 @@
+/**
+ * `POST /credentials/:id/test`: one cheap authenticated call (list models) to see whether the
+ * provider accepts the key. The connection goes through a resolver that applies the egress
+ * policy to every resolved address (so a name pointing at a metadata address is refused),
+ * and whatever the provider says back is scrubbed of secrets before it is returned.
+ * @module
+ */
+
+import type { LookupAddress } from 'node:dns'
+import dns from 'node:dns'
+import { Agent, fetch } from 'undici'
+import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
+import { kindInfo } from '../providers/kinds.js'
+import { checkAddress, checkBaseUrl, type EgressPolicy } from './base-url.js'
+import { scrubSecrets, secretStrings } from './scrub.js'
+
+export interface KeyTestResult {
+  ok: boolean
+  /** false when this kind cannot be tested with a plain key call (Bedrock SigV4, Vertex OAuth). */
+  supported: boolean
+  status: number | null
+  message: string
+  models?: number
+  latencyMs: number
+}
+
+type Material = Pick<CredentialMaterial, 'provider' | 'baseUrl' | 'apiKey' | 'secret'>
+
+function guardedLookup(policy: EgressPolicy) {
+  return (
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, [])
+      for (const a of addresses) {
+        const v = checkAddress(a.address, policy, hostname)
+        if (!v.ok) {
+          const e = new Error(`egress refused: ${v.reason}`) as NodeJS.ErrnoException
+          e.code = 'EEGRESS'
+          return callback(e, [])
+        }
+      }
+      if (options.all) return callback(null, addresses)
+      const first = addresses[0]!
+      callback(null, first.address, first.family)
+    })
+  }
+}
+
+function listModelsRequest(m: Material): { url: string; headers: Record<string, string> } | null {
+  const wire = kindInfo(m.provider)?.wire
+  const extra = (m.secret?.headers as Record<string, string> | undefined) ?? {}
+  const key = m.apiKey ?? (typeof m.secret?.apiKey === 'string' ? m.secret.apiKey : undefined)
+  switch (wire) {
+    case 'openai':
+      return {
+        url: `${m.baseUrl}/models`,
+        headers: { ...extra, ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      }
+    case 'anthropic':
+      return {
+        url: `${m.baseUrl}/v1/models?limit=1`,
+        headers: { ...extra, 'x-api-key': key ?? '', 'anthropic-version': '2023-06-01' },
+      }
+    case 'gemini':
+      return {
+        url: `${m.baseUrl}/v1beta/models?pageSize=1`,
+        headers: { ...extra, 'x-goog-api-key': key ?? '' },
+      }
+    case 'azure-openai': {
+      const v = typeof m.secret?.apiVersion === 'string' ? m.secret.apiVersion : '2024-10-21'
+      const url = /\/v1$/.test(m.baseUrl) ? `${m.baseUrl}/models` : `${m.baseUrl}/models?api-version=${v}`
+      return { url, headers: { ...extra, 'api-key': key ?? '' } }
+    }
+    default:
+      return null
+  }
+}
+
+function providerReason(status: number, body: string): string {
+  try {
+    const j = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown }
+    const msg = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.message)
+    if (typeof msg === 'string' && msg) return msg.slice(0, 500)
+  } catch {
+    // Not JSON: use the text.
+  }
+  return body.trim().slice(0, 300) || `HTTP ${status}`
+}
+
+export async function testCredentialKey(
+  m: Material,
+  policy: EgressPolicy,
+  opts: { timeoutMs?: number } = {},
+): Promise<KeyTestResult> {
+  const started = Date.now()
+  const req = listModelsRequest(m)
+  if (!req) {
+    return {
+      ok: false,
+      supported: false,
+      status: null,
+      message: `testing ${m.provider} credentials is not supported`,
+      latencyMs: 0,
+    }
+  }
+  const known = secretStrings({ apiKey: m.apiKey, secret: m.secret })
+  const urlCheck = checkBaseUrl(m.baseUrl, policy)
+  if (!urlCheck.ok) {
+    return { ok: false, supported: true, status: null, message: `baseUrl ${urlCheck.reason}`, latencyMs: 0 }
+  }
+  const agent = new Agent({ connect: { lookup: guardedLookup(policy) as never }, connections: 1 })
+  try {
+    const res = await fetch(req.url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...req.headers },
+      dispatcher: agent,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    })
+    const text = (await res.text()).slice(0, 1_000_000)
+    const latencyMs = Date.now() - started
+    if (res.ok) {
+      let models: number | undefined
+      try {
+        const j = JSON.parse(text) as { data?: unknown[]; models?: unknown[] }
+        models = (j.data ?? j.models)?.length
+      } catch {
+        // A 2xx with an odd body still proves the key was accepted.
+      }
+      return {
+        ok: true,
+        supported: true,
+        status: res.status,
+        message: 'the provider accepted the key',
+        models,
+        latencyMs,
+      }
+    }
+    return {
+      ok: false,
+      supported: true,
+      status: res.status,
+      message: scrubSecrets(providerReason(res.status, text), known),
+      latencyMs,
+    }
+  } catch (err) {
+    const e = err as Error & { cause?: Error & { code?: string } }
+    const why = e.cause?.message ?? e.message
+    return {
+      ok: false,
+      supported: true,
+      status: null,
+      message: scrubSecrets(`cannot reach the provider: ${why}`, known),
+      latencyMs: Date.now() - started,
+    }
+  } finally {
+    await agent.close().catch(() => {})
+  }
+}
