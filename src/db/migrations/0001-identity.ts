@@ -49,7 +49,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('workspace_memberships_pk', ['workspace_id', 'user_id'])
     .execute()
 
-
   await db.schema
     .createTable('access_tokens')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
