@@ -10,6 +10,7 @@ import { openapiRoutes } from './openapi.js'
 import { sessionRoutes } from './session.js'
 import { settingsRoutes } from './settings.js'
 import { tokenRoutes } from './tokens.js'
+import { webRoutes } from './web.js'
 import { workspaceRoutes } from './workspaces.js'
 
 type RouteModule = (app: FastifyInstance, rt: Runtime) => Promise<void>
@@ -27,6 +28,8 @@ const MODULES: RouteModule[] = [
   settingsRoutes,
   credentialRoutes,
   masterKeyRoutes,
+  // Last: its GET catch-all serves the SPA shell for non-API paths; every API route wins over it.
+  webRoutes,
 ]
 
 export async function registerRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {

@@ -1,0 +1,180 @@
+/**
+ * Shapes of the server's answers the pages read (DESIGN.md "Management API"). Fields the
+ * server may not send yet are optional so a page degrades instead of crashing.
+ * @module
+ */
+
+export type Role = 'owner' | 'admin' | 'member' | 'auditor'
+export type Category = 'frontier' | 'sovereign' | 'local'
+
+export interface Principal {
+  kind: 'token' | 'user'
+  id: string
+  name: string
+  role: Role
+  orgId: string
+  workspaceId: string | null
+  userId?: string | null
+  workspaceRoles?: Record<string, Role>
+}
+
+export interface Workspace {
+  id: string
+  name: string
+  role?: Role
+}
+
+export interface Me {
+  principal: Principal
+  org?: { id: string; name: string }
+  workspaces?: Workspace[]
+  csrfToken?: string
+}
+
+export interface Credential {
+  id: string
+  name: string
+  provider: string
+  category?: Category
+  baseUrl?: string | null
+  region?: string | null
+  scope?: string
+  models?: string[] | null
+  fingerprint?: string
+  last4?: string
+  version?: number
+  createdAt?: string | number
+  lastUsedAt?: string | number | null
+  spendThisMonthUsd?: number
+}
+
+export interface Grant {
+  id?: string
+  right: 'use' | 'manage'
+  subjectType?: 'user' | 'workspace' | 'token'
+  subjectId?: string
+  [k: string]: unknown
+}
+
+export interface ModelInfo {
+  id: string
+  object?: string
+  owned_by?: string
+  category?: Category
+  provider?: string
+  credential?: string
+  [k: string]: unknown
+}
+
+export interface Usage {
+  prompt_tokens?: number
+  completion_tokens?: number
+  total_tokens?: number
+  cost_usd?: number
+  [k: string]: unknown
+}
+
+export interface UsageRow {
+  key: string
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  costUsd: number
+  [k: string]: unknown
+}
+
+export interface AuditRecord {
+  id: string
+  seq?: number
+  ts: string | number
+  actor: string
+  action: string
+  credentialId?: string | null
+  provider?: string | null
+  model?: string | null
+  status?: string | number | null
+  inputShape?: unknown
+  outputShape?: unknown
+  usage?: unknown
+  costUsd?: number | null
+  latencyMs?: number | null
+  prevHash?: string
+  hash?: string
+}
+
+export type RunStatus = 'queued' | 'running' | 'waiting_review' | 'succeeded' | 'failed' | 'cancelled'
+
+export interface RunStep {
+  id: string
+  model?: string | null
+  status: string
+  usage?: { inputTokens?: number; outputTokens?: number; [k: string]: unknown } | null
+  costUsd?: number | null
+  latencyMs?: number | null
+  error?: unknown
+}
+
+export interface Run {
+  id: string
+  workflowId?: string
+  status: RunStatus
+  steps: RunStep[]
+  output?: unknown
+  error?: unknown
+  createdAt?: string | number
+  review?: { stepId?: string; message?: string; role?: string } | null
+}
+
+export interface WorkflowSummary {
+  id: string
+  name: string
+  version: number
+  description?: string
+  yaml?: string
+  inputs?: unknown
+  updatedAt?: string | number
+  createdAt?: string | number
+}
+
+export interface Review {
+  id?: string
+  runId: string
+  stepId?: string
+  workflowName?: string
+  message?: string
+  output?: unknown
+  createdAt?: string | number
+  [k: string]: unknown
+}
+
+export interface AccessToken {
+  id: string
+  name: string
+  role: Role
+  prefix?: string
+  workspaceId?: string | null
+  createdAt?: string | number
+  lastUsedAt?: string | number | null
+  expiresAt?: string | number | null
+  revokedAt?: string | number | null
+}
+
+export interface Member {
+  id: string
+  email: string
+  name?: string | null
+  role: Role
+  status?: string
+  createdAt?: string | number
+  [k: string]: unknown
+}
+
+export interface Budget {
+  id: string
+  [k: string]: unknown
+}
+
+export interface Page<T> {
+  data: T[]
+  [k: string]: unknown
+}

@@ -1,0 +1,146 @@
+/** Compare a whole recipe across model choices (workflows compare API): one run per model. */
+import { type FormEvent, useState } from 'react'
+import { get, post } from '../api/client.js'
+import type { Page, WorkflowSummary } from '../api/types.js'
+import { ms, usd } from '../lib/format.js'
+import type { ModelGroup } from '../lib/models.js'
+import { useAsync } from '../lib/use-async.js'
+import { ErrorNotice, Field, StatusBadge } from './ui.js'
+
+interface CompareRow {
+  model: string
+  status?: string
+  runId?: string
+  costUsd?: number | null
+  latencyMs?: number | null
+  output?: unknown
+  error?: unknown
+}
+
+export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup[] }) {
+  const wfs = useAsync(
+    (signal) => get<Page<WorkflowSummary>>('/api/v1/workflows', { signal }).catch(() => ({ data: [] })),
+    [],
+  )
+  const [wf, setWf] = useState('')
+  const [inputs, setInputs] = useState('{}')
+  const [picked, setPicked] = useState<string[]>([])
+  const [rows, setRows] = useState<CompareRow[] | null>(null)
+  const [error, setError] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+  const list = wfs.data?.data ?? []
+  if (list.length === 0) return null
+
+  async function run(e: FormEvent) {
+    e.preventDefault()
+    setError(undefined)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(inputs)
+    } catch {
+      setError(new Error('Inputs must be a JSON object'))
+      return
+    }
+    setBusy(true)
+    try {
+      const r = await post<{ data?: CompareRow[]; results?: CompareRow[] }>(
+        `/api/v1/workflows/${wf}/compare`,
+        {
+          inputs: parsed,
+          models: picked,
+        },
+      )
+      setRows(r.data ?? r.results ?? [])
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section className="card stack" aria-labelledby="recipe-cmp-h">
+      <h2 id="recipe-cmp-h">Compare a whole recipe</h2>
+      <form className="stack" onSubmit={run}>
+        <div className="grid-2">
+          <Field label="Workflow">
+            {(id) => (
+              <select id={id} required value={wf} onChange={(e) => setWf(e.target.value)}>
+                <option value="">Choose…</option>
+                {list.map((w) => (
+                  <option key={w.id} value={w.id}>
+                    {w.name} v{w.version}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Inputs (JSON)">
+            {(id) => (
+              <textarea
+                id={id}
+                className="mono"
+                rows={3}
+                value={inputs}
+                onChange={(e) => setInputs(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <fieldset className="models-pick">
+          <legend>Models to try</legend>
+          {models.map((m) => (
+            <label key={m} className="check-inline">
+              <input
+                type="checkbox"
+                checked={picked.includes(m)}
+                onChange={(e) => setPicked(e.target.checked ? [...picked, m] : picked.filter((x) => x !== m))}
+              />
+              <span className="mono">{m}</span>
+            </label>
+          ))}
+        </fieldset>
+        <ErrorNotice error={error} />
+        <div className="row end">
+          <button type="submit" className="btn btn-primary" disabled={busy || !wf || picked.length < 2}>
+            {busy ? 'Running…' : 'Compare recipe'}
+          </button>
+        </div>
+      </form>
+      {rows && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Cost
+              </th>
+              <th scope="col" className="num">
+                Time
+              </th>
+              <th scope="col">Output</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.model}>
+                <td className="mono">{r.model}</td>
+                <td>
+                  <StatusBadge status={r.status ?? (r.error ? 'failed' : 'succeeded')} />
+                </td>
+                <td className="num">{usd(r.costUsd ?? null)}</td>
+                <td className="num">{ms(r.latencyMs ?? null)}</td>
+                <td>
+                  <pre className="output small">
+                    {typeof r.output === 'string' ? r.output : JSON.stringify(r.output ?? r.error, null, 2)}
+                  </pre>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}

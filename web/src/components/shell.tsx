@@ -1,0 +1,90 @@
+/** The signed-in frame: sidebar navigation (role-aware), theme switch, who is signed in. */
+import { type ReactNode, Suspense, useState } from 'react'
+import { NavLink } from 'react-router'
+import { useMe, useSession } from '../api/session.js'
+import { can, type UiAction } from '../lib/roles.js'
+import { applyTheme, initialTheme, type Theme } from '../lib/theme.js'
+import { Spinner } from './ui.js'
+
+const NAV: { to: string; label: string; icon: string; action?: UiAction }[] = [
+  { to: '/chat', label: 'Chat', icon: '✦' },
+  { to: '/compare', label: 'Compare', icon: '⇆' },
+  { to: '/workflows', label: 'Workflows', icon: '⛓' },
+  { to: '/keys', label: 'Keys', icon: '⚿' },
+  { to: '/usage', label: 'Usage', icon: '▤' },
+  { to: '/audit', label: 'Audit', icon: '⛨', action: 'audit:read' },
+  { to: '/members', label: 'Members', icon: '☺' },
+  { to: '/settings', label: 'Settings', icon: '⚙' },
+]
+
+export function Shell({ children }: { children: ReactNode }) {
+  const me = useMe()
+  const { signOut } = useSession()
+  const [theme, setTheme] = useState<Theme>(initialTheme)
+  const p = me.principal
+  const toggle = () => {
+    const t = theme === 'dark' ? 'light' : 'dark'
+    applyTheme(t, true)
+    setTheme(t)
+  }
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width="26" height="26" />
+          <span>Latchkey</span>
+        </div>
+        {me.org?.name && <div className="org-name">{me.org.name}</div>}
+        <nav aria-label="Main">
+          <ul>
+            {NAV.filter((n) => !n.action || can(p, n.action)).map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} className={({ isActive }) => (isActive ? 'active' : undefined)}>
+                  <span className="nav-icon" aria-hidden="true">
+                    {n.icon}
+                  </span>
+                  {n.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <div className="who">
+            <div className="who-name" title={p.name}>
+              {p.name}
+            </div>
+            <div className="who-role">
+              {p.role}
+              {p.kind === 'token' ? ' · token' : ''}
+            </div>
+          </div>
+          <div className="row">
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              onClick={toggle}
+              aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+            >
+              {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+            </button>
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </aside>
+      <main id="main" className="main">
+        {p.role === 'auditor' && (
+          <div className="readonly-banner" role="note">
+            Read-only: auditors can see usage, audit and settings but change nothing.
+          </div>
+        )}
+        <Suspense fallback={<Spinner />}>{children}</Suspense>
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,278 @@
+/** One workflow: YAML editor (errors at their line), run form from its inputs, run history. */
+import { type FormEvent, useEffect, useMemo, useState } from 'react'
+import { Link, useNavigate, useParams } from 'react-router'
+import { ApiError, get, post } from '../api/client.js'
+import { useMe } from '../api/session.js'
+import type { Page, Run, WorkflowSummary } from '../api/types.js'
+import { dateTime, ms, usd } from '../lib/format.js'
+import {
+  coerceInputs,
+  EXAMPLE_RECIPE,
+  errorLine,
+  inputFields,
+  type LineError,
+  yamlErrors,
+} from '../lib/recipe.js'
+import { can } from '../lib/roles.js'
+import { useAsync } from '../lib/use-async.js'
+import { ErrorNotice, Field, Notice, PageHeader, Spinner, StatusBadge } from './ui.js'
+import { YamlEditor } from './yaml-editor.js'
+
+export function WorkflowDetail() {
+  const { id } = useParams()
+  const me = useMe()
+  const navigate = useNavigate()
+  const wf = useAsync(
+    (signal) => (id ? get<WorkflowSummary>(`/api/v1/workflows/${id}`, { signal }) : Promise.resolve(null)),
+    [id],
+  )
+  const runs = useAsync(
+    (signal) =>
+      id ? get<Page<Run>>(`/api/v1/workflows/${id}/runs`, { signal }) : Promise.resolve({ data: [] }),
+    [id],
+  )
+  const [yaml, setYaml] = useState(id ? '' : EXAMPLE_RECIPE)
+  const [serverErr, setServerErr] = useState<{ error: unknown; line: LineError | null } | null>(null)
+  const [saved, setSaved] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const mayEdit = can(me.principal, 'workflows:manage')
+
+  useEffect(() => {
+    if (wf.data?.yaml !== undefined) setYaml(wf.data.yaml)
+  }, [wf.data])
+
+  const syntax = useMemo(() => yamlErrors(yaml), [yaml])
+  const lineErrors = [...syntax, ...(serverErr?.line ? [serverErr.line] : [])]
+  const fields = useMemo(() => inputFields(id ? (wf.data?.yaml ?? '') : ''), [id, wf.data])
+
+  async function save() {
+    setBusy(true)
+    setServerErr(null)
+    setSaved(null)
+    try {
+      const r = await post<{ id: string; name: string; version: number }>('/api/v1/workflows', { yaml })
+      setSaved(`Saved ${r.name} version ${r.version}.`)
+      if (r.id !== id) navigate(`/workflows/${r.id}`, { replace: !id })
+      else wf.reload()
+    } catch (e) {
+      setServerErr({ error: e, line: e instanceof ApiError ? errorLine(e.details, e.message) : null })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (id && wf.loading && !wf.data) return <Spinner />
+  return (
+    <div className="page page-wide">
+      <PageHeader
+        title={wf.data?.name ?? 'New workflow'}
+        subtitle={
+          <>
+            <Link to="/workflows">Workflows</Link>
+            {wf.data && ` · version ${wf.data.version}`}
+          </>
+        }
+      />
+      <ErrorNotice error={wf.error} onRetry={wf.reload} />
+      <div className="split">
+        <section className="card stack" aria-labelledby="recipe-h">
+          <h2 id="recipe-h">Recipe</h2>
+          <Field
+            label="Recipe YAML"
+            hint="Saving creates a new version; runs keep the version they started with."
+          >
+            {(fid, d) => (
+              <YamlEditor
+                id={fid}
+                describedBy={d}
+                value={yaml}
+                onChange={setYaml}
+                errors={lineErrors}
+                readOnly={!mayEdit}
+              />
+            )}
+          </Field>
+          {lineErrors.length > 0 && (
+            <ul className="line-errors" aria-label="Errors">
+              {lineErrors.map((e) => (
+                <li key={`${e.line}:${e.column ?? 0}:${e.message}`}>
+                  <strong>
+                    Line {e.line}
+                    {e.column ? `, column ${e.column}` : ''}:
+                  </strong>{' '}
+                  {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {serverErr && !serverErr.line && <ErrorNotice error={serverErr.error} />}
+          {saved && <Notice kind="success">{saved}</Notice>}
+          {mayEdit && (
+            <div className="row end">
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={busy || syntax.length > 0}
+                onClick={() => void save()}
+              >
+                {busy ? 'Saving…' : 'Save'}
+              </button>
+            </div>
+          )}
+        </section>
+        {id && (
+          <div className="stack">
+            {can(me.principal, 'workflows:run') && (
+              <RunForm workflowId={id} fields={fields} onStarted={runs.reload} />
+            )}
+            <section className="card" aria-labelledby="runs-h">
+              <h2 id="runs-h">Run history</h2>
+              <ErrorNotice error={runs.error} onRetry={runs.reload} />
+              {(runs.data?.data ?? []).length === 0 ? (
+                <p className="muted">No runs yet.</p>
+              ) : (
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Run</th>
+                      <th scope="col">Status</th>
+                      <th scope="col" className="num">
+                        Cost
+                      </th>
+                      <th scope="col" className="num">
+                        Time
+                      </th>
+                      <th scope="col">Started</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {(runs.data?.data ?? []).map((r) => (
+                      <tr key={r.id}>
+                        <td>
+                          <Link className="mono" to={`/workflows/runs/${r.id}`}>
+                            {r.id.slice(-10)}
+                          </Link>
+                        </td>
+                        <td>
+                          <StatusBadge status={r.status} />
+                        </td>
+                        <td className="num">{usd(sum(r.steps?.map((s) => s.costUsd)))}</td>
+                        <td className="num">{ms(sum(r.steps?.map((s) => s.latencyMs)))}</td>
+                        <td>{dateTime(r.createdAt ?? null)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          </div>
+        )}
+      </div>
+    </div>
+  )
+}
+
+function sum(xs: (number | null | undefined)[] | undefined): number | null {
+  if (!xs?.length) return null
+  return xs.reduce<number>((a, b) => a + (b ?? 0), 0)
+}
+
+function RunForm({
+  workflowId,
+  fields,
+  onStarted,
+}: {
+  workflowId: string
+  fields: ReturnType<typeof inputFields>
+  onStarted: () => void
+}) {
+  const navigate = useNavigate()
+  const [values, setValues] = useState<Record<string, string>>({})
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [error, setError] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    const { inputs, errors: errs } = coerceInputs(fields, values)
+    setErrors(errs)
+    if (Object.keys(errs).length) return
+    setBusy(true)
+    setError(undefined)
+    try {
+      const r = await post<{ id: string }>(`/api/v1/workflows/${workflowId}/runs`, { inputs })
+      onStarted()
+      navigate(`/workflows/runs/${r.id}`)
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="card stack" onSubmit={submit} aria-labelledby="run-h">
+      <h2 id="run-h">Run</h2>
+      {fields.length === 0 && <p className="muted">This recipe takes no inputs.</p>}
+      {fields.map((f) => (
+        <Field
+          key={f.name}
+          label={`${f.name}${f.optional ? ' (optional)' : ''}`}
+          hint={f.description ?? (f.type === 'object' || f.type === 'array' ? `JSON ${f.type}` : f.type)}
+          error={errors[f.name]}
+        >
+          {(id, d) =>
+            f.enum ? (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={values[f.name] ?? ''}
+                onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              >
+                <option value="">—</option>
+                {f.enum.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            ) : f.type === 'boolean' ? (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={values[f.name] ?? 'false'}
+                onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              >
+                <option value="false">false</option>
+                <option value="true">true</option>
+              </select>
+            ) : f.type === 'string' || f.type === 'object' || f.type === 'array' ? (
+              <textarea
+                id={id}
+                aria-describedby={d}
+                aria-invalid={!!errors[f.name]}
+                rows={f.type === 'string' ? 3 : 4}
+                className={f.type === 'string' ? undefined : 'mono'}
+                value={values[f.name] ?? ''}
+                onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              />
+            ) : (
+              <input
+                id={id}
+                aria-describedby={d}
+                aria-invalid={!!errors[f.name]}
+                inputMode="decimal"
+                value={values[f.name] ?? ''}
+                onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              />
+            )
+          }
+        </Field>
+      ))}
+      <ErrorNotice error={error} />
+      <div className="row end">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Starting…' : 'Start run'}
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,40 @@
+/**
+ * What the UI shows each role: a mirror of the server's POLICY table for the actions the
+ * pages offer. The server stays the authority; this only hides buttons that would fail.
+ */
+import type { Principal, Role } from '../api/types.js'
+
+const ALL: Role[] = ['owner', 'admin', 'member', 'auditor']
+const USERS: Role[] = ['owner', 'admin', 'member']
+const ADMINS: Role[] = ['owner', 'admin']
+const READERS: Role[] = ['owner', 'admin', 'auditor']
+
+export const UI_POLICY = {
+  'credentials:read': ALL,
+  'credentials:create': USERS,
+  'credentials:manage': ADMINS,
+  'gateway:use': USERS,
+  'compare:run': USERS,
+  'workflows:read': ALL,
+  'workflows:manage': USERS,
+  'workflows:run': USERS,
+  'reviews:decide': USERS,
+  'usage:read': ALL,
+  'usage:read-all': READERS,
+  'audit:read': READERS,
+  'members:read': READERS,
+  'members:manage': ADMINS,
+  'workspaces:manage': ADMINS,
+  'tokens:manage': ADMINS,
+  'budgets:manage': ADMINS,
+  'prices:manage': ADMINS,
+  'settings:read': READERS,
+  'settings:manage': ['owner'],
+} as const satisfies Record<string, readonly Role[]>
+
+export type UiAction = keyof typeof UI_POLICY
+
+export function can(p: Pick<Principal, 'role'> | null | undefined, action: UiAction): boolean {
+  if (!p) return false
+  return (UI_POLICY[action] as readonly Role[]).includes(p.role)
+}

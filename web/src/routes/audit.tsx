@@ -1,0 +1,267 @@
+/** Audit: shape-only records (who, which key and model, sizes, status, cost), chain verification, export. */
+import { type FormEvent, Fragment, useState } from 'react'
+import { get, qs } from '../api/client.js'
+import type { AuditRecord } from '../api/types.js'
+import {
+  Badge,
+  Empty,
+  ErrorNotice,
+  errorText,
+  Field,
+  Notice,
+  PageHeader,
+  Spinner,
+  StatusBadge,
+} from '../components/ui.js'
+import { download, toCsv } from '../lib/csv.js'
+import { dateTime, ms, shape, usd } from '../lib/format.js'
+import { useAsync } from '../lib/use-async.js'
+
+interface Filters {
+  action: string
+  actor: string
+  model: string
+  credentialId: string
+  from: string
+  to: string
+}
+
+const EMPTY: Filters = { action: '', actor: '', model: '', credentialId: '', from: '', to: '' }
+const PAGE = 100
+
+type Verify = { ok: true; count: number } | { ok: false; brokenAt?: unknown; reason?: string; count?: number }
+
+function query(f: Filters, after?: string | null) {
+  return qs({
+    limit: PAGE,
+    action: f.action.trim(),
+    actor: f.actor.trim(),
+    model: f.model.trim(),
+    credentialId: f.credentialId.trim(),
+    from: f.from ? new Date(f.from).getTime() : undefined,
+    to: f.to ? new Date(f.to).getTime() : undefined,
+    after,
+  })
+}
+
+export function AuditPage() {
+  const [draft, setDraft] = useState<Filters>(EMPTY)
+  const [filters, setFilters] = useState<Filters>(EMPTY)
+  const [more, setMore] = useState<AuditRecord[]>([])
+  const [cursor, setCursor] = useState<string | null>(null)
+  const [verify, setVerify] = useState<Verify | null>(null)
+  const [verifyErr, setVerifyErr] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+  const [open, setOpen] = useState<string | null>(null)
+  const list = useAsync(
+    async (signal) => {
+      const r = await get<{ data: AuditRecord[]; nextCursor?: string | null }>(
+        `/api/v1/audit${query(filters)}`,
+        { signal },
+      )
+      setMore([])
+      setCursor(r.nextCursor ?? null)
+      return r
+    },
+    [filters],
+  )
+
+  const rows = [...(list.data?.data ?? []), ...more]
+
+  async function loadMore() {
+    const r = await get<{ data: AuditRecord[]; nextCursor?: string | null }>(
+      `/api/v1/audit${query(filters, cursor)}`,
+    )
+    setMore((m) => [...m, ...r.data])
+    setCursor(r.nextCursor ?? null)
+  }
+
+  async function runVerify() {
+    setBusy(true)
+    setVerify(null)
+    setVerifyErr(undefined)
+    try {
+      setVerify(await get<Verify>('/api/v1/audit/verify'))
+    } catch (e) {
+      setVerifyErr(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  function apply(e: FormEvent) {
+    e.preventDefault()
+    setFilters(draft)
+  }
+
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
+    setDraft({ ...draft, [k]: e.target.value })
+  return (
+    <div className="page page-wide">
+      <PageHeader
+        title="Audit"
+        subtitle="Every call and change, as shape only: never prompt or output text. Records are hash-chained."
+        actions={
+          <>
+            <button
+              type="button"
+              className="btn"
+              disabled={rows.length === 0}
+              onClick={() =>
+                download(
+                  'latchkey-audit.jsonl',
+                  rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+                  'application/x-ndjson',
+                )
+              }
+            >
+              Export JSONL
+            </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={rows.length === 0}
+              onClick={() =>
+                download('latchkey-audit.csv', toCsv(rows as unknown as Record<string, unknown>[]))
+              }
+            >
+              Export CSV
+            </button>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy}
+              onClick={() => void runVerify()}
+            >
+              {busy ? 'Verifying…' : 'Verify chain'}
+            </button>
+          </>
+        }
+      />
+      {verify?.ok === true && (
+        <Notice kind="success" onClose={() => setVerify(null)}>
+          Chain verified: {verify.count} record{verify.count === 1 ? '' : 's'}, every hash links to the one
+          before.
+        </Notice>
+      )}
+      {verify && verify.ok === false && (
+        <Notice kind="error" onClose={() => setVerify(null)}>
+          Chain broken at {JSON.stringify(verify.brokenAt)}
+          {verify.reason ? `: ${verify.reason}` : ''}. Records may have been altered or deleted.
+        </Notice>
+      )}
+      {verifyErr ? <Notice>{errorText(verifyErr)}</Notice> : null}
+      <form className="card row wrap align-end toolbar" onSubmit={apply} aria-label="Filters">
+        <Field label="Action">
+          {(id) => (
+            <input
+              id={id}
+              placeholder="e.g. credential.created"
+              value={draft.action}
+              onChange={set('action')}
+            />
+          )}
+        </Field>
+        <Field label="Actor">{(id) => <input id={id} value={draft.actor} onChange={set('actor')} />}</Field>
+        <Field label="Model">{(id) => <input id={id} value={draft.model} onChange={set('model')} />}</Field>
+        <Field label="Credential ID">
+          {(id) => <input id={id} value={draft.credentialId} onChange={set('credentialId')} />}
+        </Field>
+        <Field label="From">
+          {(id) => <input id={id} type="datetime-local" value={draft.from} onChange={set('from')} />}
+        </Field>
+        <Field label="To">
+          {(id) => <input id={id} type="datetime-local" value={draft.to} onChange={set('to')} />}
+        </Field>
+        <button type="submit" className="btn btn-primary">
+          Apply
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => {
+            setDraft(EMPTY)
+            setFilters(EMPTY)
+          }}
+        >
+          Clear
+        </button>
+      </form>
+      <ErrorNotice error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data ? (
+        <Spinner />
+      ) : rows.length === 0 ? (
+        <Empty title="No records">Nothing matches these filters yet.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table table-dense">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Model</th>
+                <th scope="col">Status</th>
+                <th scope="col">Shape</th>
+                <th scope="col" className="num">
+                  Cost
+                </th>
+                <th scope="col" className="num">
+                  Latency
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <Fragment key={r.id}>
+                  <tr>
+                    <td className="mono">
+                      <button
+                        type="button"
+                        className="btn-link mono"
+                        aria-expanded={open === r.id}
+                        aria-label={`Details of record ${r.seq ?? r.id}`}
+                        onClick={() => setOpen(open === r.id ? null : r.id)}
+                      >
+                        {r.seq ?? '•'}
+                      </button>
+                    </td>
+                    <td>{dateTime(r.ts)}</td>
+                    <td className="mono truncate" title={r.actor}>
+                      {r.actor}
+                    </td>
+                    <td>
+                      <Badge>{r.action}</Badge>
+                    </td>
+                    <td className="mono">{r.model ?? ''}</td>
+                    <td>{r.status != null && <StatusBadge status={r.status} />}</td>
+                    <td className="small truncate" title={shape(r.inputShape)}>
+                      {shape(r.inputShape)}
+                    </td>
+                    <td className="num">{r.costUsd != null ? usd(r.costUsd) : ''}</td>
+                    <td className="num">{r.latencyMs != null ? ms(r.latencyMs) : ''}</td>
+                  </tr>
+                  {open === r.id && (
+                    <tr className="detail-row">
+                      <td colSpan={9}>
+                        <pre className="output">{JSON.stringify(r, null, 2)}</pre>
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && (
+        <div className="row center">
+          <button type="button" className="btn" onClick={() => void loadMore()}>
+            Load more
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}

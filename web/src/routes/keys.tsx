@@ -1,0 +1,223 @@
+/**
+ * Keys: provider credentials. The secret fields are write-only: they are cleared and unmounted
+ * the moment the server answers, and the list shows only fingerprint and last 4.
+ * @module
+ */
+import { useState } from 'react'
+import { KINDS } from '../../../src/providers/kinds.js'
+import { del, get, post } from '../api/client.js'
+import { useMe } from '../api/session.js'
+import type { Credential, Page } from '../api/types.js'
+import { Dialog } from '../components/dialog.js'
+import { GrantsPanel } from '../components/grants-panel.js'
+import { KeyForm } from '../components/key-form.js'
+import { Badge, Empty, ErrorNotice, errorText, Notice, PageHeader, Spinner } from '../components/ui.js'
+import { relative, usd } from '../lib/format.js'
+import { can } from '../lib/roles.js'
+import { useAsync } from '../lib/use-async.js'
+
+type Action = { kind: 'add' } | { kind: 'rotate' | 'grants'; cred: Credential } | null
+
+export function KeysPage() {
+  const me = useMe()
+  const list = useAsync((signal) => get<Page<Credential>>('/api/v1/credentials', { signal }), [])
+  const [action, setAction] = useState<Action>(null)
+  const [flash, setFlash] = useState<{ kind: 'success' | 'error'; text: string } | null>(null)
+  const [busyId, setBusyId] = useState<string | null>(null)
+  const mayCreate = can(me.principal, 'credentials:create')
+  const mayManage = can(me.principal, 'credentials:manage')
+
+  async function test(c: Credential) {
+    setBusyId(c.id)
+    setFlash(null)
+    try {
+      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: unknown[] }>(
+        `/api/v1/credentials/${c.id}/test`,
+      )
+      if (r.ok === false)
+        setFlash({ kind: 'error', text: `${c.name}: ${r.message ?? 'the provider refused the key'}` })
+      else
+        setFlash({
+          kind: 'success',
+          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${r.models ? `, ${r.models.length} models` : ''}.`,
+        })
+    } catch (e) {
+      setFlash({ kind: 'error', text: `${c.name}: ${errorText(e)}` })
+    } finally {
+      setBusyId(null)
+    }
+  }
+
+  async function revoke(c: Credential) {
+    if (!confirm(`Revoke ${c.name}? Calls through it fail at once. This cannot be undone.`)) return
+    setBusyId(c.id)
+    try {
+      await del(`/api/v1/credentials/${c.id}`)
+      setFlash({ kind: 'success', text: `${c.name} revoked.` })
+      list.reload()
+    } catch (e) {
+      setFlash({ kind: 'error', text: errorText(e) })
+    } finally {
+      setBusyId(null)
+    }
+  }
+
+  const creds = list.data?.data ?? []
+  return (
+    <div className="page">
+      <PageHeader
+        title="Keys"
+        subtitle="Provider keys are sealed at rest and never shown again. Use them through model names like name/model."
+        actions={
+          mayCreate && (
+            <button type="button" className="btn btn-primary" onClick={() => setAction({ kind: 'add' })}>
+              Add key
+            </button>
+          )
+        }
+      />
+      {flash && (
+        <Notice kind={flash.kind} onClose={() => setFlash(null)}>
+          {flash.text}
+        </Notice>
+      )}
+      <ErrorNotice error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data ? (
+        <Spinner />
+      ) : creds.length === 0 && !list.error ? (
+        <Empty
+          title="No keys yet"
+          action={
+            mayCreate && (
+              <button type="button" className="btn btn-primary" onClick={() => setAction({ kind: 'add' })}>
+                Add your first key
+              </button>
+            )
+          }
+        >
+          Add a provider key (OpenAI, Anthropic, a sovereign host or a local server) to start chatting.
+        </Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Provider</th>
+                <th scope="col">Region</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Key</th>
+                <th scope="col">Version</th>
+                <th scope="col">Last used</th>
+                <th scope="col" className="num">
+                  Spend (month)
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {creds.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <strong>{c.name}</strong>
+                  </td>
+                  <td>
+                    {KINDS[c.provider]?.label ?? c.provider}{' '}
+                    {c.category && <Badge tone={c.category}>{c.category}</Badge>}
+                  </td>
+                  <td>{c.region ?? '—'}</td>
+                  <td>{c.scope ?? '—'}</td>
+                  <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
+                    {c.last4 ? `••••${c.last4}` : '—'}
+                    {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
+                  </td>
+                  <td>v{c.version ?? 1}</td>
+                  <td>{relative(c.lastUsedAt ?? null)}</td>
+                  <td className="num">{usd(c.spendThisMonthUsd ?? null)}</td>
+                  <td className="actions">
+                    {can(me.principal, 'gateway:use') && (
+                      <button
+                        type="button"
+                        className="btn btn-sm"
+                        disabled={busyId === c.id}
+                        onClick={() => void test(c)}
+                      >
+                        Test
+                      </button>
+                    )}
+                    {mayManage && (
+                      <>
+                        <button
+                          type="button"
+                          className="btn btn-sm"
+                          onClick={() => setAction({ kind: 'rotate', cred: c })}
+                        >
+                          Rotate
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-sm"
+                          onClick={() => setAction({ kind: 'grants', cred: c })}
+                        >
+                          Access
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-sm btn-danger"
+                          disabled={busyId === c.id}
+                          onClick={() => void revoke(c)}
+                        >
+                          Revoke
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Dialog open={action?.kind === 'add'} title="Add a provider key" onClose={() => setAction(null)} wide>
+        <KeyForm
+          mayManage={mayManage}
+          onDone={(c) => {
+            setAction(null)
+            setFlash({
+              kind: 'success',
+              text: `${c.name} added (fingerprint ${c.fingerprint?.slice(0, 16) ?? '—'}).`,
+            })
+            list.reload()
+          }}
+        />
+      </Dialog>
+      <Dialog
+        open={action?.kind === 'rotate'}
+        title={action?.kind === 'rotate' ? `Rotate ${action.cred.name}` : 'Rotate'}
+        onClose={() => setAction(null)}
+      >
+        {action?.kind === 'rotate' && (
+          <KeyForm
+            rotate={action.cred}
+            mayManage={mayManage}
+            onDone={(c) => {
+              setAction(null)
+              setFlash({ kind: 'success', text: `${c.name} rotated to version ${c.version ?? '?'}.` })
+              list.reload()
+            }}
+          />
+        )}
+      </Dialog>
+      <Dialog
+        open={action?.kind === 'grants'}
+        title={action?.kind === 'grants' ? `Who may use ${action.cred.name}` : 'Access'}
+        onClose={() => setAction(null)}
+        wide
+      >
+        {action?.kind === 'grants' && <GrantsPanel cred={action.cred} />}
+      </Dialog>
+    </div>
+  )
+}

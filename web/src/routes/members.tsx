@@ -1,0 +1,353 @@
+/** Members and roles, invites (link shown once), workspaces, access tokens (shown once). */
+import { type FormEvent, useState } from 'react'
+import { del, get, patch, post } from '../api/client.js'
+import { useMe } from '../api/session.js'
+import type { AccessToken, Page, Role, Workspace } from '../api/types.js'
+import {
+  Badge,
+  Empty,
+  ErrorNotice,
+  Field,
+  PageHeader,
+  ShownOnce,
+  Spinner,
+  StatusBadge,
+} from '../components/ui.js'
+import { dateTime, relative } from '../lib/format.js'
+import { can } from '../lib/roles.js'
+import { useAsync } from '../lib/use-async.js'
+
+const ROLES: Role[] = ['owner', 'admin', 'member', 'auditor']
+
+interface MemberRow {
+  userId: string
+  email: string
+  name: string | null
+  role: Role
+  status: string
+  joinedAt: string
+  workspaces: { id: string; role: Role }[]
+}
+
+export function MembersPage() {
+  const me = useMe()
+  return (
+    <div className="page">
+      <PageHeader
+        title="Members & access"
+        subtitle="Who can use this Latchkey, with which role, and their access tokens."
+      />
+      {can(me.principal, 'members:read') && <MembersSection />}
+      <WorkspacesSection />
+      <TokensSection />
+    </div>
+  )
+}
+
+function MembersSection() {
+  const me = useMe()
+  const list = useAsync((signal) => get<Page<MemberRow>>('/api/v1/members', { signal }), [])
+  const [email, setEmail] = useState('')
+  const [role, setRole] = useState<Role>('member')
+  const [invite, setInvite] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>()
+  const manage = can(me.principal, 'members:manage')
+
+  async function sendInvite(e: FormEvent) {
+    e.preventDefault()
+    setError(undefined)
+    try {
+      const r = await post<{ inviteUrl: string }>('/api/v1/members', { email: email.trim(), role })
+      setInvite(r.inviteUrl)
+      setEmail('')
+      list.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+
+  async function act(fn: () => Promise<unknown>) {
+    setError(undefined)
+    try {
+      await fn()
+      list.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+
+  const rows = list.data?.data ?? []
+  return (
+    <section className="card" aria-labelledby="members-h">
+      <h2 id="members-h">Members</h2>
+      <ErrorNotice error={list.error ?? error} />
+      {invite && (
+        <ShownOnce
+          label="Invite link (send it to the new member; valid 7 days)"
+          value={invite}
+          onDone={() => setInvite(null)}
+        />
+      )}
+      {list.loading && !list.data ? (
+        <Spinner />
+      ) : rows.length === 0 ? (
+        <Empty title="No members yet">Invite teammates by email; they get a link to set a password.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Joined</th>
+              {manage && (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((m) => (
+              <tr key={m.userId}>
+                <td>
+                  {m.email}
+                  {m.name && <div className="muted small">{m.name}</div>}
+                </td>
+                <td>
+                  {manage ? (
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      value={m.role}
+                      onChange={(e) =>
+                        void act(() => patch(`/api/v1/members/${m.userId}`, { role: e.target.value }))
+                      }
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  ) : (
+                    <Badge>{m.role}</Badge>
+                  )}
+                </td>
+                <td>
+                  <StatusBadge status={m.status} />
+                </td>
+                <td>{dateTime(m.joinedAt)}</td>
+                {manage && (
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="btn btn-sm btn-danger"
+                      onClick={() => {
+                        if (confirm(`Remove ${m.email} from the organisation?`))
+                          void act(() => del(`/api/v1/members/${m.userId}`))
+                      }}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {manage && (
+        <form className="row wrap align-end" onSubmit={sendInvite} aria-label="Invite a member">
+          <Field label="Invite by email">
+            {(id) => (
+              <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Role">
+            {(id) => (
+              <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                {ROLES.filter((r) => r !== 'owner' || me.principal.role === 'owner').map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <button type="submit" className="btn btn-primary">
+            Create invite
+          </button>
+        </form>
+      )}
+    </section>
+  )
+}
+
+function WorkspacesSection() {
+  const me = useMe()
+  const list = useAsync(
+    (signal) => get<Page<Workspace & { createdAt?: string }>>('/api/v1/workspaces', { signal }),
+    [],
+  )
+  const [name, setName] = useState('')
+  const [error, setError] = useState<unknown>()
+  const manage = can(me.principal, 'workspaces:manage')
+
+  async function create(e: FormEvent) {
+    e.preventDefault()
+    setError(undefined)
+    try {
+      await post('/api/v1/workspaces', { name: name.trim() })
+      setName('')
+      list.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="ws-h">
+      <h2 id="ws-h">Workspaces</h2>
+      <ErrorNotice error={list.error ?? error} />
+      <ul className="chips">
+        {(list.data?.data ?? []).map((w) => (
+          <li key={w.id} className="chip">
+            <strong>{w.name}</strong> <span className="muted small mono">{w.id}</span>
+          </li>
+        ))}
+      </ul>
+      {manage && (
+        <form className="row wrap align-end" onSubmit={create} aria-label="Create a workspace">
+          <Field label="New workspace">
+            {(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <button type="submit" className="btn">
+            Create
+          </button>
+        </form>
+      )}
+    </section>
+  )
+}
+
+function TokensSection() {
+  const me = useMe()
+  const list = useAsync((signal) => get<Page<AccessToken>>('/api/v1/tokens', { signal }), [])
+  const [name, setName] = useState('')
+  const [role, setRole] = useState<Role>(me.principal.role === 'auditor' ? 'auditor' : 'member')
+  const [days, setDays] = useState('90')
+  const [shown, setShown] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>()
+  const rank: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
+  const allowed = ROLES.filter((r) =>
+    me.principal.role === 'auditor' ? r === 'auditor' : rank[r] <= rank[me.principal.role],
+  )
+
+  async function create(e: FormEvent) {
+    e.preventDefault()
+    setError(undefined)
+    try {
+      const body: Record<string, unknown> = { name: name.trim(), role }
+      if (days) body.expiresInDays = Number(days)
+      const r = await post<{ token: string }>('/api/v1/tokens', body)
+      setShown(r.token)
+      setName('')
+      list.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+
+  async function revoke(t: AccessToken) {
+    if (!confirm(`Revoke token ${t.name}? Anything using it stops working at once.`)) return
+    setError(undefined)
+    try {
+      await del(`/api/v1/tokens/${t.id}`)
+      list.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+
+  const rows = (list.data?.data ?? []).filter((t) => !t.revokedAt)
+  return (
+    <section className="card" aria-labelledby="tok-h">
+      <h2 id="tok-h">Access tokens</h2>
+      <p className="muted">
+        For SDKs, scripts and the CLI: use as <code>Authorization: Bearer lk_…</code> with base URL{' '}
+        <code>{location.origin}/v1</code>.
+      </p>
+      <ErrorNotice error={list.error ?? error} />
+      {shown && <ShownOnce label="New access token" value={shown} onDone={() => setShown(null)} />}
+      {rows.length === 0 ? (
+        <p className="muted">No active tokens.</p>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Token</th>
+              <th scope="col">Role</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td className="mono">{t.prefix}…</td>
+                <td>
+                  <Badge>{t.role}</Badge>
+                </td>
+                <td>{relative(t.lastUsedAt ?? null)}</td>
+                <td>{t.expiresAt ? dateTime(t.expiresAt) : 'never'}</td>
+                <td className="actions">
+                  <button type="button" className="btn btn-sm btn-danger" onClick={() => void revoke(t)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="row wrap align-end" onSubmit={create} aria-label="Create an access token">
+        <Field label="Token name">
+          {(id) => (
+            <input
+              id={id}
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="ci-pipeline"
+            />
+          )}
+        </Field>
+        <Field label="Role">
+          {(id) => (
+            <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {allowed.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Expires after (days)">
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={(e) => setDays(e.target.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" className="btn btn-primary">
+          Create token
+        </button>
+      </form>
+    </section>
+  )
+}

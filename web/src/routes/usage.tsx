@@ -1,0 +1,247 @@
+/** Usage: spend and tokens over time by model, credential, user or workflow; budgets; CSV. */
+import { useMemo, useState } from 'react'
+import { get, qs } from '../api/client.js'
+import { useMe } from '../api/session.js'
+import type { Page, UsageRow } from '../api/types.js'
+import { Empty, ErrorNotice, Field, PageHeader, Spinner } from '../components/ui.js'
+import { UsageChart } from '../components/usage-chart.js'
+import { download, toCsv } from '../lib/csv.js'
+import { count, usd } from '../lib/format.js'
+import { can } from '../lib/roles.js'
+import { budgetLevel, byKey, METRIC_LABEL, type Metric, toSeries, totals } from '../lib/usage.js'
+import { useAsync } from '../lib/use-async.js'
+
+type GroupBy = 'model' | 'credential' | 'user' | 'workflow'
+const RANGES = { '24h': 1, '7d': 7, '30d': 30, '90d': 90 } as const
+type Range = keyof typeof RANGES
+
+interface BudgetView {
+  id: string
+  name?: string
+  scope?: string
+  scopeId?: string | null
+  period?: string
+  limitUsd?: number
+  spentUsd?: number
+  [k: string]: unknown
+}
+
+export function UsagePage() {
+  const me = useMe()
+  const [groupBy, setGroupBy] = useState<GroupBy>('model')
+  const [range, setRange] = useState<Range>('7d')
+  const [metric, setMetric] = useState<Metric>('costUsd')
+  const [now] = useState(() => Date.now())
+  const from = now - RANGES[range] * 86_400_000
+  const bucket = range === '24h' ? 'hour' : 'day'
+  const usage = useAsync(
+    (signal) =>
+      get<Page<UsageRow>>(
+        `/api/v1/usage${qs({ groupBy, from: new Date(from).toISOString(), to: new Date(now).toISOString(), bucket })}`,
+        { signal },
+      ),
+    [groupBy, from, now, bucket],
+  )
+  const budgets = useAsync((signal) => get<Page<BudgetView>>('/api/v1/budgets', { signal }), [])
+
+  const rows = usage.data?.data ?? []
+  const series = useMemo(() => toSeries(rows, metric), [rows, metric])
+  const keyed = useMemo(() => byKey(rows), [rows])
+  const t = totals(rows)
+  const fmt = useMemo(() => (metric === 'costUsd' ? usd : (v: number) => count(v)), [metric])
+  const groups: GroupBy[] = can(me.principal, 'usage:read-all')
+    ? ['model', 'credential', 'user', 'workflow']
+    : ['model', 'credential', 'workflow']
+
+  return (
+    <div className="page page-wide">
+      <PageHeader
+        title="Usage"
+        subtitle={
+          can(me.principal, 'usage:read-all') ? 'Everything in your organisation.' : 'Your own calls.'
+        }
+        actions={
+          <button
+            type="button"
+            className="btn"
+            disabled={keyed.length === 0}
+            onClick={() =>
+              download(
+                `latchkey-usage-${groupBy}-${range}.csv`,
+                toCsv(rows as unknown as Record<string, unknown>[]),
+              )
+            }
+          >
+            Export CSV
+          </button>
+        }
+      />
+      <div className="row wrap align-end toolbar">
+        <Field label="Group by">
+          {(id) => (
+            <select id={id} value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
+              {groups.map((g) => (
+                <option key={g} value={g}>
+                  {g}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Period">
+          {(id) => (
+            <select id={id} value={range} onChange={(e) => setRange(e.target.value as Range)}>
+              {Object.keys(RANGES).map((r) => (
+                <option key={r} value={r}>
+                  Last {r}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Show">
+          {(id) => (
+            <select id={id} value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
+              {(Object.keys(METRIC_LABEL) as Metric[]).map((m) => (
+                <option key={m} value={m}>
+                  {METRIC_LABEL[m]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <div className="kpis">
+        <Kpi label="Spend" value={usd(t.costUsd)} />
+        <Kpi label="Requests" value={count(t.requests)} />
+        <Kpi label="Input tokens" value={count(t.inputTokens)} />
+        <Kpi label="Output tokens" value={count(t.outputTokens)} />
+      </div>
+      <ErrorNotice error={usage.error} onRetry={usage.reload} />
+      <section className="card" aria-labelledby="chart-h">
+        <h2 id="chart-h">
+          {METRIC_LABEL[metric]} by {groupBy}
+        </h2>
+        {usage.loading && !usage.data ? (
+          <Spinner />
+        ) : rows.length === 0 ? (
+          <Empty title="No usage in this period">
+            Calls through the gateway, chat, compare and workflows show up here.
+          </Empty>
+        ) : series ? (
+          <UsageChart
+            series={series}
+            label={`${METRIC_LABEL[metric]} by ${groupBy} over time`}
+            format={fmt}
+          />
+        ) : (
+          <Bars rows={keyed} metric={metric} format={fmt} />
+        )}
+      </section>
+      {keyed.length > 0 && (
+        <section className="card" aria-labelledby="table-h">
+          <h2 id="table-h">Totals by {groupBy}</h2>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{groupBy}</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Input tokens
+                </th>
+                <th scope="col" className="num">
+                  Output tokens
+                </th>
+                <th scope="col" className="num">
+                  Spend
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keyed.map((r) => (
+                <tr key={r.key}>
+                  <td className="mono">{r.key || '—'}</td>
+                  <td className="num">{count(r.requests)}</td>
+                  <td className="num">{count(r.inputTokens)}</td>
+                  <td className="num">{count(r.outputTokens)}</td>
+                  <td className="num">{usd(r.costUsd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <section className="card" aria-labelledby="budgets-h">
+        <h2 id="budgets-h">Budgets</h2>
+        <ErrorNotice error={budgets.error} />
+        {(budgets.data?.data ?? []).length === 0 ? (
+          <p className="muted">No budgets set. Admins add them under Settings.</p>
+        ) : (
+          <ul className="budgets">
+            {(budgets.data?.data ?? []).map((b) => {
+              const spent = Number(b.spentUsd ?? 0)
+              const limit = Number(b.limitUsd ?? 0)
+              const lv = budgetLevel(spent, limit)
+              return (
+                <li key={b.id}>
+                  <div className="row between">
+                    <span>
+                      <strong>{b.name ?? `${b.scope ?? 'org'} budget`}</strong>{' '}
+                      <span className="muted small">
+                        {b.scope}
+                        {b.scopeId ? ` ${b.scopeId}` : ''} · {b.period ?? 'monthly'}
+                      </span>
+                    </span>
+                    <span>
+                      {usd(spent)} of {usd(limit)}
+                    </span>
+                  </div>
+                  <meter
+                    className={`bar bar-${lv.tone}`}
+                    min={0}
+                    max={1}
+                    low={0.8}
+                    high={0.99}
+                    optimum={0}
+                    value={Math.min(lv.ratio, 1)}
+                    aria-label={`${b.name ?? 'budget'}: ${Math.round(lv.ratio * 100)}% used`}
+                  />
+                </li>
+              )
+            })}
+          </ul>
+        )}
+      </section>
+    </div>
+  )
+}
+
+function Kpi({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="kpi">
+      <div className="kpi-label">{label}</div>
+      <div className="kpi-value">{value}</div>
+    </div>
+  )
+}
+
+/** Totals without time buckets: horizontal bars (plain CSS, widths through the CSSOM). */
+function Bars({ rows, metric, format }: { rows: UsageRow[]; metric: Metric; format: (v: number) => string }) {
+  const val = (r: UsageRow) => (metric === 'tokens' ? r.inputTokens + r.outputTokens : Number(r[metric] ?? 0))
+  const max = Math.max(...rows.map(val), 1e-9)
+  return (
+    <ul className="hbars">
+      {rows.slice(0, 12).map((r) => (
+        <li key={r.key}>
+          <span className="mono hbar-key">{r.key || '—'}</span>
+          <span className="hbar-track">
+            <span className="hbar" style={{ width: `${(val(r) / max) * 100}%` }} />
+          </span>
+          <span className="num">{format(val(r))}</span>
+        </li>
+      ))}
+    </ul>
+  )
+}
