@@ -3,7 +3,8 @@
  * Add a concern by adding its file and one `extends` entry.
  * @module
  */
+import type { GatewayTables } from './tables/gateway.js'
 import type { IdentityTables } from './tables/identity.js'
 import type { VaultTables } from './tables/vault.js'
 
-export interface Database extends IdentityTables, VaultTables {}
+export interface Database extends IdentityTables, VaultTables, GatewayTables {}

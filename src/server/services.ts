@@ -6,12 +6,15 @@
  * Setups run in order at the end of createRuntime.
  * @module
  */
+import { type GatewayService, setupGateway } from '../gateway/setup.js'
 import { setupVault, type Vault } from '../vault/vault.js'
 import type { Runtime } from './runtime.js'
 
 export interface ServiceSlots {
   /** Sealed provider credentials, the gateway's credential cache, master keys (src/vault). */
   vault: Vault
+  /** Gateway core: routes, egress, breakers, model catalog (src/gateway). */
+  gateway: GatewayService
 }
 
 type Setup = (rt: Runtime) => Promise<void> | void
@@ -19,6 +22,7 @@ type Setup = (rt: Runtime) => Promise<void> | void
 const SETUP: Setup[] = [
   // Vault first: a wrong master key must stop the start before anything else runs.
   setupVault,
+  setupGateway,
 ]
 
 export async function setupServices(rt: Runtime): Promise<void> {

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.js'
 import { credentialRoutes } from './credentials.js'
+import { gatewayRoutes } from './gateway.js'
 import { healthRoutes } from './health.js'
 import { inviteRoutes } from './invites.js'
 import { masterKeyRoutes } from './master-key.js'
 import { meRoutes } from './me.js'
 import { memberRoutes } from './members.js'
 import { openapiRoutes } from './openapi.js'
+import { routesRoutes } from './routes.js'
 import { sessionRoutes } from './session.js'
 import { settingsRoutes } from './settings.js'
 import { tokenRoutes } from './tokens.js'
@@ -28,6 +30,8 @@ const MODULES: RouteModule[] = [
   settingsRoutes,
   credentialRoutes,
   masterKeyRoutes,
+  gatewayRoutes,
+  routesRoutes,
   // Last: its GET catch-all serves the SPA shell for non-API paths; every API route wins over it.
   webRoutes,
 ]

@@ -1,0 +1,104 @@
+/**
+ * Outbound HTTP for the whole product: the gateway's upstream calls, the vault's credential
+ * test and workflow tool calls all go through here, so one egress policy governs every
+ * connection. One guarded undici Agent per effective policy (pools per origin inside it).
+ * @module
+ */
+import { type Dispatcher, fetch as undiciFetch } from 'undici'
+import type { Config } from '../config/config.js'
+import { createGuardedAgent, EgressBlockedError, type Resolver } from './dispatcher.js'
+import type { OrgSettingsCache } from './org-settings.js'
+import { type EgressPolicy, effectivePolicy, type OrgEgressSetting, policyKey } from './policy.js'
+
+export interface EgressServiceOptions {
+  /** Custom name resolution (tests map names to addresses). */
+  resolve?: Resolver
+  connectTimeoutMs?: number
+}
+
+export class EgressService {
+  #agents = new Map<string, Dispatcher>()
+
+  constructor(
+    private readonly config: Pick<Config, 'egress' | 'egressAllow'>,
+    private readonly settings: OrgSettingsCache | null,
+    private opts: EgressServiceOptions = {},
+  ) {}
+
+  /** Replaces name resolution (tests map names to addresses); drops existing pools. */
+  useResolver(resolve: Resolver | undefined): void {
+    this.opts = { ...this.opts, resolve }
+    void this.close()
+  }
+
+  /** The env ceiling tightened by the org's `egress` setting (served from memory). */
+  async policyFor(orgId: string | null): Promise<EgressPolicy> {
+    if (!orgId || !this.settings) return effectivePolicy(this.config, undefined)
+    const s = await this.settings.get(orgId)
+    return effectivePolicy(this.config, readOrgEgress(s.egress))
+  }
+
+  /** The guarded dispatcher for a policy (created once per distinct policy). */
+  dispatcher(policy: EgressPolicy): Dispatcher {
+    const key = policyKey(policy)
+    let agent = this.#agents.get(key)
+    if (!agent) {
+      agent = createGuardedAgent({
+        policy,
+        resolve: this.opts.resolve,
+        connectTimeoutMs: this.opts.connectTimeoutMs,
+      })
+      this.#agents.set(key, agent)
+    }
+    return agent
+  }
+
+  /**
+   * fetch() for user-supplied URLs under the org's policy: http(s) only, no credentials in
+   * the URL, every connection SSRF-checked, redirects returned (status 3xx), never followed.
+   */
+  async fetch(orgId: string | null, url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const u = checkUrl(url)
+    const policy = await this.policyFor(orgId)
+    const res = await undiciFetch(u, {
+      ...(init as Record<string, unknown>),
+      redirect: 'manual',
+      dispatcher: this.dispatcher(policy),
+    })
+    return res as unknown as Response
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.#agents.values()]
+    this.#agents.clear()
+    await Promise.all(agents.map((a) => a.close().catch(() => {})))
+  }
+}
+
+/** Parses and checks an outbound URL: http(s) only, no user:pass@. */
+export function checkUrl(url: string | URL): URL {
+  let u: URL
+  try {
+    u = new URL(String(url))
+  } catch {
+    throw new EgressBlockedError(String(url), 'not a valid URL')
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new EgressBlockedError(u.host, `scheme ${u.protocol} is not allowed`)
+  }
+  if (u.username || u.password) throw new EgressBlockedError(u.host, 'credentials in the URL are not allowed')
+  return u
+}
+
+/** Reads `orgs.settings.egress` leniently: anything malformed counts as "no org setting". */
+export function readOrgEgress(v: unknown): OrgEgressSetting | undefined {
+  // The settings endpoint stores the mode alone (`"egress": "public-only"`); an object form
+  // `{mode, allow}` is accepted too.
+  if (v === 'open' || v === 'public-only' || v === 'private-only') return { mode: v }
+  if (!v || typeof v !== 'object') return undefined
+  const o = v as Record<string, unknown>
+  const out: OrgEgressSetting = {}
+  if (o.mode === 'open' || o.mode === 'public-only' || o.mode === 'private-only') out.mode = o.mode
+  if (Array.isArray(o.allow)) out.allow = o.allow.filter((x): x is string => typeof x === 'string')
+  return out
+}

@@ -1,0 +1,191 @@
+/**
+ * Egress policy: which addresses an outbound connection may reach. Three modes (DESIGN.md):
+ * `open` (anything but link-local/metadata), `public-only` (no loopback/private), `private-only`
+ * (only loopback/private), plus an allow-list of hosts/CIDRs. Link-local and cloud metadata
+ * addresses are refused in every mode, allow-list included.
+ * @module
+ */
+import ipaddr from 'ipaddr.js'
+
+export type EgressMode = 'open' | 'public-only' | 'private-only'
+export const EGRESS_MODES: readonly EgressMode[] = ['open', 'public-only', 'private-only']
+
+export interface AllowList {
+  /** Exact host names (lower-case). */
+  hosts: Set<string>
+  /** `*.example.com` entries, stored as `.example.com`. */
+  suffixes: string[]
+  cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][]
+  /** The entries as given, for keys and display. */
+  entries: string[]
+}
+
+export interface EgressPolicy {
+  mode: EgressMode
+  allow: AllowList
+}
+
+export type AddressClass = 'blocked' | 'loopback' | 'private' | 'public'
+
+/**
+ * Metadata endpoints outside the link-local range: AWS IPv6 IMDS, Alibaba Cloud, Azure
+ * WireServer. 169.254.169.254 (AWS/GCP/Azure IMDS) is covered by the link-local rule.
+ */
+const METADATA = ['fd00:ec2::254/128', '100.100.100.200/32', '168.63.129.16/32'].map((c) =>
+  ipaddr.parseCIDR(c),
+)
+
+export function parseAllowList(entries: readonly string[]): AllowList {
+  const list: AllowList = { hosts: new Set(), suffixes: [], cidrs: [], entries: [...entries] }
+  for (const raw of entries) {
+    const e = raw.trim().toLowerCase()
+    if (!e) continue
+    if (e.startsWith('*.')) list.suffixes.push(e.slice(1))
+    else if (e.includes('/') && ipaddr.isValidCIDR(e)) list.cidrs.push(ipaddr.parseCIDR(e))
+    else if (ipaddr.isValid(stripBrackets(e))) {
+      const ip = ipaddr.process(stripBrackets(e))
+      list.cidrs.push([ip, ip.kind() === 'ipv4' ? 32 : 128])
+    } else list.hosts.add(e)
+  }
+  return list
+}
+
+export function makePolicy(mode: EgressMode, allow: readonly string[] = []): EgressPolicy {
+  return { mode, allow: parseAllowList(allow) }
+}
+
+/** A stable key for caching one dispatcher per policy. */
+export function policyKey(p: EgressPolicy): string {
+  return `${p.mode}|${[...p.allow.entries].sort().join(',')}`
+}
+
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
+
+/** IPv6 forms that embed an IPv4 address (NAT64, 6to4) are judged by the embedded address. */
+function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const range = ip.range()
+  const p = ip.parts
+  if (range === 'rfc6052')
+    return ipaddr.fromByteArray([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]) as ipaddr.IPv4
+  if (range === '6to4')
+    return ipaddr.fromByteArray([p[1]! >> 8, p[1]! & 255, p[2]! >> 8, p[2]! & 255]) as ipaddr.IPv4
+  return null
+}
+
+function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it means.
+  const ip = ipaddr.process(stripBrackets(address))
+  if (ip.kind() === 'ipv6') return embeddedV4(ip as ipaddr.IPv6) ?? ip
+  return ip
+}
+
+/** Classifies a resolved address. Unparseable input is `blocked`. */
+export function classifyAddress(address: string): AddressClass {
+  let ip: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    ip = normalise(address)
+  } catch {
+    return 'blocked'
+  }
+  for (const [net, bits] of METADATA) if (ip.kind() === net.kind() && ip.match(net, bits)) return 'blocked'
+  const range = ip.range()
+  switch (range) {
+    case 'linkLocal':
+    case 'unspecified': // 0.0.0.0 and :: reach the local host on most stacks
+    case 'broadcast':
+    case 'multicast':
+      return 'blocked'
+    case 'loopback':
+      return 'loopback'
+    case 'private':
+    case 'uniqueLocal':
+    case 'carrierGradeNat':
+      return 'private'
+    case 'unicast':
+      return 'public'
+    default:
+      // Reserved, benchmarking, documentation ranges: not the public internet.
+      return 'private'
+  }
+}
+
+function allowListed(policy: EgressPolicy, host: string, address: string): boolean {
+  const h = stripBrackets(host.toLowerCase())
+  const a = policy.allow
+  if (a.hosts.has(h)) return true
+  if (a.suffixes.some((s) => h.endsWith(s))) return true
+  if (a.cidrs.length === 0) return false
+  let ip: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    ip = normalise(address)
+  } catch {
+    return false
+  }
+  return a.cidrs.some(([net, bits]) => ip.kind() === net.kind() && ip.match(net, bits))
+}
+
+/**
+ * Decides whether `host` (as named in the URL) resolved to `address` may be reached.
+ * Returns null when allowed, or the reason it is refused.
+ */
+export function refusal(policy: EgressPolicy, host: string, address: string): string | null {
+  const cls = classifyAddress(address)
+  if (cls === 'blocked') return `${address} is a link-local, metadata or non-unicast address`
+  if (allowListed(policy, host, address)) return null
+  if (policy.mode === 'open') return null
+  if (policy.mode === 'public-only' && cls !== 'public') {
+    return `egress mode public-only refuses ${cls} address ${address}`
+  }
+  if (policy.mode === 'private-only' && cls === 'public') {
+    return `egress mode private-only refuses public address ${address}`
+  }
+  return null
+}
+
+/** The org's egress setting as stored in `orgs.settings.egress`. */
+export interface OrgEgressSetting {
+  mode?: EgressMode
+  allow?: string[]
+}
+
+/**
+ * The effective policy: the env value is a ceiling and the org setting may only tighten it.
+ * An org may pick a mode only when the env mode is `open` (the other two are each tighter than
+ * open but not comparable to one another); under a non-open env mode its allow-list keeps only
+ * entries the env allow-list also has.
+ */
+export function effectivePolicy(
+  env: { egress: EgressMode; egressAllow: string[] },
+  org: OrgEgressSetting | undefined,
+): EgressPolicy {
+  if (!org) return makePolicy(env.egress, env.egressAllow)
+  const mode = env.egress === 'open' ? (org.mode ?? 'open') : env.egress
+  let allow = env.egressAllow
+  if (org.allow) {
+    const envSet = new Set(env.egressAllow.map((e) => e.trim().toLowerCase()))
+    allow = env.egress === 'open' ? org.allow : org.allow.filter((e) => envSet.has(e.trim().toLowerCase()))
+  }
+  return makePolicy(mode, allow)
+}
+
+/**
+ * Validates an org egress setting against the env ceiling, for the settings endpoint.
+ * Returns an error message naming what would loosen the ceiling, or null when it only tightens.
+ */
+export function checkOrgEgress(
+  env: { egress: EgressMode; egressAllow: string[] },
+  org: OrgEgressSetting,
+): string | null {
+  if (org.mode && !EGRESS_MODES.includes(org.mode)) return `unknown egress mode ${String(org.mode)}`
+  if (org.mode && env.egress !== 'open' && org.mode !== env.egress) {
+    return `egress mode ${org.mode} would loosen the server's ceiling (${env.egress})`
+  }
+  if (org.allow && env.egress !== 'open') {
+    const envSet = new Set(env.egressAllow.map((e) => e.trim().toLowerCase()))
+    const extra = org.allow.filter((e) => !envSet.has(e.trim().toLowerCase()))
+    if (extra.length) return `egress allow entries not in LATCHKEY_EGRESS_ALLOW: ${extra.join(', ')}`
+  }
+  return null
+}

@@ -1,0 +1,558 @@
+/**
+ * The gateway core: one call = resolve the model (memory only) → plan targets → attempts with
+ * retries, fail-over, breakers, per-attempt timeout and an overall deadline → budget reserve
+ * and settle around each attempt → one CallEvent at the end. Transport-neutral: the HTTP
+ * routes and the in-process `invoke()` both call `call()`.
+ * @module
+ */
+import type { Dispatcher } from 'undici'
+import type { EgressService } from '../egress/egress-service.js'
+import { AppError, badRequest } from '../errors/app-error.js'
+import { authorize } from '../identity/authorize.js'
+import type { Principal } from '../identity/principal.js'
+import { toAppError } from '../server/plugins/errors.js'
+import type { Breakers } from './breaker.js'
+import { CallRecord } from './call-record.js'
+import type { RateLimiter } from './limits.js'
+import type { GatewayMetrics } from './metrics.js'
+import { type Plan, type Policy, planFor, resolveTarget, type Target, unknownModel } from './plan.js'
+import type { Endpoint, StreamEvent } from './provider-adapter.js'
+import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+import type { RoutesStore } from './routes-store.js'
+import {
+  chatRequestShape,
+  chatResponseShape,
+  embeddingsRequestShape,
+  embeddingsResponseShape,
+  responsesRequestShape,
+  responsesResponseShape,
+} from './shape.js'
+import type {
+  BudgetGuard,
+  CallEvent,
+  CallEventSink,
+  ContentShape,
+  CredentialLookup,
+  PriceBook,
+  Reservation,
+  Usage,
+} from './spec/v1/index.js'
+import {
+  type AttemptFailure,
+  badUpstreamBody,
+  clientClosed,
+  httpFailure,
+  mappedFailure,
+  networkFailure,
+  timeoutFailure,
+} from './upstream-errors.js'
+import { totalTokens, usageFromChat, usageFromResponses } from './usage.js'
+
+export interface CallInput {
+  endpoint: Endpoint
+  body: Record<string, unknown>
+  /** Size of the body as received (shape only). */
+  bodyBytes?: number
+  principal: Principal
+  requestId: string
+  workspaceId?: string | null
+  /** Aborted when the client goes away. */
+  signal: AbortSignal
+  forwardHeaders?: Record<string, string>
+  /** CallEvent endpoint label (`invoke` for in-process calls). */
+  meterEndpoint?: CallEvent['endpoint']
+  runId?: string | null
+  stepId?: string | null
+  workflowId?: string | null
+}
+
+export interface JsonResult {
+  kind: 'json'
+  status: number
+  /** Pass-back headers plus x-latchkey-credential / x-latchkey-model. */
+  headers: Record<string, string>
+  text: string
+  json: unknown
+  usage: Usage | null
+  costUsd: number | null
+  target: Target
+  attempts: number
+  latencyMs: number
+}
+
+export interface StreamOutcome {
+  status: 'ok' | 'error' | 'cancelled'
+  error?: AppError
+  usage: Usage | null
+  outputShape: ContentShape
+  ttftMs: number | null
+}
+
+export interface StreamHandle {
+  kind: 'stream'
+  endpoint: Endpoint
+  headers: Record<string, string>
+  first: StreamEvent
+  rest: AsyncIterator<StreamEvent>
+  /** Aborting it aborts the upstream request. */
+  controller: AbortController
+  idleTimeoutMs: number
+  clientWantsUsage: boolean
+  target: Target
+  /** Meters, settles the budget and updates the breaker; call exactly once. */
+  finish(o: StreamOutcome): void
+}
+
+export interface GatewayDeps {
+  credentials: () => CredentialLookup
+  budget: () => BudgetGuard
+  prices: () => PriceBook
+  calls: () => CallEventSink
+  routes: RoutesStore
+  egress: EgressService
+  breakers: Breakers
+  limiter: RateLimiter
+  metrics: GatewayMetrics
+}
+
+type AttemptOk =
+  | {
+      ok: true
+      kind: 'json'
+      status: number
+      headers: Record<string, string>
+      text: string
+      json: unknown
+      reservation: Reservation
+    }
+  | {
+      ok: true
+      kind: 'stream'
+      headers: Record<string, string>
+      first: StreamEvent
+      rest: AsyncIterator<StreamEvent>
+      controller: AbortController
+      reservation: Reservation
+      done(): void
+    }
+
+const FORWARD_BODY_LIMIT_DEFAULT_OUTPUT = 4096
+
+export class Gateway {
+  constructor(private readonly d: GatewayDeps) {}
+
+  /** Runs one call to success (JSON result or an open stream) or throws an AppError. */
+  async call(input: CallInput): Promise<JsonResult | StreamHandle> {
+    const p = input.principal
+    const workspaceId = input.workspaceId ?? p.workspaceId
+    const model = validateBody(input.endpoint, input.body)
+    const stream = input.endpoint !== 'embeddings' && input.body.stream === true
+    const rec = new CallRecord({
+      requestId: input.requestId,
+      principal: p,
+      workspaceId,
+      requestedModel: model,
+      endpoint: input.meterEndpoint ?? input.endpoint,
+      stream,
+      runId: input.runId,
+      stepId: input.stepId,
+      workflowId: input.workflowId,
+      inputShape: inputShape(input.endpoint, input.body, input.bodyBytes),
+    })
+    try {
+      authorize(p, 'gateway:use', { orgId: p.orgId, workspaceId })
+      await this.d.limiter.admit(p, workspaceId)
+      const route = model.includes('/')
+        ? undefined
+        : (this.d.routes.get(p.orgId, model) ?? unknownModel(model))
+      const plan = planFor(model, route)
+      rec.route = plan.route?.alias ?? null
+      const dispatcher = this.d.egress.dispatcher(await this.d.egress.policyFor(p.orgId))
+      return await this.#run(input, plan, dispatcher, rec, stream)
+    } catch (err) {
+      const e = toAppError(err)
+      const cancelled = e.code === 'client_closed'
+      this.#emit(rec, {
+        status: cancelled ? 'cancelled' : 'error',
+        httpStatus: e.status,
+        error: e,
+        usage: null,
+        costUsd: null,
+        outputShape: {},
+      })
+      throw e
+    }
+  }
+
+  async #run(
+    input: CallInput,
+    plan: Plan,
+    dispatcher: Dispatcher,
+    rec: CallRecord,
+    stream: boolean,
+  ): Promise<JsonResult | StreamHandle> {
+    const { policy } = plan
+    const deadline = rec.t0 + policy.deadlineMs
+    let lastErr: AppError | undefined
+    for (const model of plan.models) {
+      let target: Target
+      try {
+        target = await resolveTarget(this.d.credentials(), input.principal, model, input.endpoint)
+      } catch (err) {
+        // A direct model that does not resolve is the caller's error; a route target that
+        // does not (deleted credential, lost rights) is skipped.
+        if (!plan.route) throw err
+        lastErr = toAppError(err)
+        continue
+      }
+      rec.target = target
+      const provider = target.credential.provider
+      const breaker = this.d.breakers.get(target.credential.credentialId, target.upstreamModel)
+      for (let i = 0; i < policy.attempts; i++) {
+        if (input.signal.aborted) throw clientClosed()
+        if (performance.now() >= deadline) throw lastErr ?? deadlineError(policy)
+        if (!breaker.tryAcquire()) {
+          lastErr = new AppError(
+            503,
+            'overloaded_error',
+            `circuit open for ${provider} (credential ${target.credential.name}) model ${target.upstreamModel}: too many recent failures`,
+            { code: 'circuit_open' },
+          )
+          this.d.metrics.attempts.inc({ provider, outcome: 'breaker_open' })
+          break
+        }
+        rec.attempt++
+        const r = await this.#attempt(target, input, policy, deadline, dispatcher, stream, plan.route?.mode)
+        if ('ok' in r) {
+          breaker.success()
+          this.d.metrics.attempts.inc({ provider, outcome: 'ok' })
+          return r.kind === 'json'
+            ? this.#finishJson(input, target, r, rec)
+            : this.#streamHandle(input, target, r, rec, policy)
+        }
+        if (r.unhealthy) breaker.failure()
+        else breaker.release()
+        lastErr = r.error
+        if (r.next === 'stop') {
+          this.d.metrics.attempts.inc({ provider, outcome: 'stop' })
+          throw r.error
+        }
+        const last = i + 1 >= policy.attempts || r.next === 'next'
+        const tooLong = r.retryAfterMs !== undefined && r.retryAfterMs > policy.maxRetryAfterMs
+        const wait = r.retryAfterMs ?? backoffDelay(i, policy.backoffMs, policy.maxBackoffMs)
+        if (last || tooLong || performance.now() + wait >= deadline) {
+          this.d.metrics.attempts.inc({ provider, outcome: 'failover' })
+          break
+        }
+        this.d.metrics.attempts.inc({ provider, outcome: 'retry' })
+        if (!(await sleep(wait, input.signal))) throw clientClosed()
+      }
+    }
+    throw lastErr ?? unknownModel(plan.requested)
+  }
+
+  async #attempt(
+    target: Target,
+    input: CallInput,
+    policy: Policy,
+    deadline: number,
+    dispatcher: Dispatcher,
+    stream: boolean,
+    mode: 'strict' | 'lenient' | undefined,
+  ): Promise<AttemptOk | AttemptFailure> {
+    const cred = target.credential
+    const controller = new AbortController()
+    const onClientAbort = () => controller.abort(new Error('client closed'))
+    input.signal.addEventListener('abort', onClientAbort, { once: true })
+    const budgetMs = Math.max(1, Math.min(policy.timeoutMs, deadline - performance.now()))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort(new Error('attempt timeout'))
+    }, budgetMs)
+    const cleanup = () => {
+      clearTimeout(timer)
+      input.signal.removeEventListener('abort', onClientAbort)
+    }
+    let reservation: Reservation
+    try {
+      reservation = await this.d.budget().reserve(
+        {
+          principal: input.principal,
+          workspaceId: input.workspaceId ?? input.principal.workspaceId,
+          credentialId: cred.credentialId,
+          provider: cred.provider,
+          model: target.upstreamModel,
+          workflowId: input.workflowId ?? null,
+        },
+        this.#estimate(input, target),
+      )
+    } catch (err) {
+      cleanup()
+      return { error: toAppError(err), next: 'stop', unhealthy: false }
+    }
+    const release = () => {
+      void this.d
+        .budget()
+        .settle(reservation, { usage: null, costUsd: null })
+        .catch(() => {})
+    }
+    try {
+      const res = await target.adapter.send({
+        endpoint: input.endpoint,
+        ...(mode ? { mode } : {}),
+        body: { ...input.body, model: target.upstreamModel },
+        stream,
+        wantUsage: true,
+        credential: cred,
+        dispatcher,
+        signal: controller.signal,
+        forwardHeaders: input.forwardHeaders ?? {},
+        requestId: input.requestId,
+      })
+      if (res.status < 200 || res.status >= 300) {
+        const text = await res.text().catch(() => '')
+        cleanup()
+        release()
+        return httpFailure(cred, res.status, text, res.headers, retryAfterMs(res.headers))
+      }
+      if (!stream) {
+        const text = await res.text()
+        cleanup()
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          release()
+          return badUpstreamBody(cred)
+        }
+        return { ok: true, kind: 'json', status: res.status, headers: res.headers, text, json, reservation }
+      }
+      const rest = res.events()
+      const first = await rest.next()
+      if (first.done) {
+        cleanup()
+        release()
+        return badUpstreamBody(cred)
+      }
+      // The per-attempt timer stops here; the relay runs an idle timer between events.
+      clearTimeout(timer)
+      return {
+        reservation,
+        ok: true,
+        kind: 'stream',
+        headers: res.headers,
+        first: first.value,
+        rest,
+        controller,
+        done: () => input.signal.removeEventListener('abort', onClientAbort),
+      }
+    } catch (err) {
+      cleanup()
+      release()
+      if (input.signal.aborted) return { error: clientClosed(), next: 'stop', unhealthy: false }
+      if (timedOut) return timeoutFailure(cred, Math.round(budgetMs), stream ? 'first event' : 'response')
+      if (err instanceof AppError) return mappedFailure(err)
+      return networkFailure(cred, err)
+    }
+  }
+
+  /** Settles a successful attempt's reservation once the call's usage is known. */
+  #settle(r: Reservation, usage: Usage | null, costUsd: number | null): void {
+    void this.d
+      .budget()
+      .settle(r, { usage, costUsd })
+      .catch(() => {})
+  }
+
+  #estimate(input: CallInput, target: Target) {
+    const b = input.body
+    const inputTokens = Math.ceil((input.bodyBytes ?? JSON.stringify(b).length) / 4)
+    const maxOut =
+      input.endpoint === 'embeddings'
+        ? 0
+        : (num(b.max_completion_tokens) ??
+          num(b.max_tokens) ??
+          num(b.max_output_tokens) ??
+          FORWARD_BODY_LIMIT_DEFAULT_OUTPUT)
+    const costUsd = this.d
+      .prices()
+      .cost(input.principal.orgId, target.credential.provider, target.upstreamModel, {
+        inputTokens,
+        outputTokens: maxOut,
+      })
+    return { inputTokens, maxOutputTokens: maxOut, costUsd }
+  }
+
+  #finishJson(
+    input: CallInput,
+    target: Target,
+    r: Extract<AttemptOk, { kind: 'json' }>,
+    rec: CallRecord,
+  ): JsonResult {
+    const usage =
+      input.endpoint === 'responses'
+        ? usageFromResponses(obj(r.json)?.usage)
+        : usageFromChat(obj(r.json)?.usage)
+    const costUsd = usage ? this.#cost(input.principal, target, usage) : null
+    this.#settle(r.reservation, usage, costUsd)
+    void this.d.limiter.charge(
+      input.principal,
+      input.workspaceId ?? input.principal.workspaceId,
+      totalTokens(usage),
+    )
+    const bytes = Buffer.byteLength(r.text)
+    this.#emit(rec, {
+      status: 'ok',
+      httpStatus: r.status,
+      usage,
+      costUsd,
+      outputShape: outputShape(input.endpoint, r.json, bytes),
+    })
+    return {
+      kind: 'json',
+      status: r.status,
+      headers: { ...r.headers, ...successHeaders(target) },
+      text: r.text,
+      json: r.json,
+      usage,
+      costUsd,
+      target,
+      attempts: rec.attempt,
+      latencyMs: rec.elapsed(),
+    }
+  }
+
+  #streamHandle(
+    input: CallInput,
+    target: Target,
+    r: Extract<AttemptOk, { kind: 'stream' }>,
+    rec: CallRecord,
+    policy: Policy,
+  ): StreamHandle {
+    let finished = false
+    const so = input.body.stream_options
+    return {
+      kind: 'stream',
+      endpoint: input.endpoint,
+      headers: { ...r.headers, ...successHeaders(target) },
+      first: r.first,
+      rest: r.rest,
+      controller: r.controller,
+      idleTimeoutMs: policy.timeoutMs,
+      clientWantsUsage:
+        !!so && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true,
+      target,
+      finish: (o) => {
+        if (finished) return
+        finished = true
+        r.done()
+        if (o.status === 'error' && o.error?.code !== 'upstream_error_event') {
+          this.d.breakers.get(target.credential.credentialId, target.upstreamModel).failure()
+        }
+        const costUsd = o.usage ? this.#cost(input.principal, target, o.usage) : null
+        this.#settle(r.reservation, o.usage, costUsd)
+        void this.d.limiter.charge(
+          input.principal,
+          input.workspaceId ?? input.principal.workspaceId,
+          totalTokens(o.usage),
+        )
+        rec.ttftMs = o.ttftMs
+        this.#emit(rec, {
+          status: o.status,
+          httpStatus: o.status === 'ok' ? 200 : o.status === 'cancelled' ? 499 : (o.error?.status ?? 502),
+          error: o.error ?? null,
+          usage: o.usage,
+          costUsd,
+          outputShape: o.outputShape,
+        })
+      },
+    }
+  }
+
+  #cost(p: Principal, target: Target, usage: Usage): number | null {
+    try {
+      return this.d.prices().cost(p.orgId, target.credential.provider, target.upstreamModel, usage)
+    } catch {
+      return null
+    }
+  }
+
+  #emit(rec: CallRecord, o: Parameters<CallRecord['event']>[0]): void {
+    const ev = rec.event(o)
+    const m = this.d.metrics
+    m.requests.inc({ endpoint: ev.endpoint, provider: ev.provider ?? 'none', status: ev.status })
+    m.duration.observe({ endpoint: ev.endpoint }, ev.latencyMs / 1000)
+    if (ev.ttftMs !== null) m.ttft.observe({ endpoint: ev.endpoint }, ev.ttftMs / 1000)
+    if (ev.usage && ev.provider) {
+      m.tokens.inc({ provider: ev.provider, direction: 'input' }, ev.usage.inputTokens)
+      m.tokens.inc({ provider: ev.provider, direction: 'output' }, ev.usage.outputTokens)
+    }
+    try {
+      this.d.calls().emit(ev)
+    } catch {
+      // The sink must never fail a call.
+    }
+  }
+}
+
+function successHeaders(t: Target): Record<string, string> {
+  return { 'x-latchkey-credential': t.credential.name, 'x-latchkey-model': t.model }
+}
+
+function deadlineError(policy: Policy): AppError {
+  return new AppError(
+    504,
+    'timeout_error',
+    `no upstream answered within the ${policy.deadlineMs} ms deadline`,
+    {
+      code: 'deadline_exceeded',
+    },
+  )
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined
+
+/** Minimal checks before anything is resolved; the upstream validates the rest. */
+export function validateBody(endpoint: Endpoint, body: unknown): string {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('request body must be a JSON object', { code: 'invalid_body' })
+  }
+  const b = body as Record<string, unknown>
+  if (typeof b.model !== 'string' || b.model.trim() === '') {
+    throw badRequest('model is required: <credential>/<model> or a route alias', {
+      param: 'model',
+      code: 'missing_model',
+    })
+  }
+  if (endpoint === 'chat' && (!Array.isArray(b.messages) || b.messages.length === 0)) {
+    throw badRequest('messages is required: a non-empty array', {
+      param: 'messages',
+      code: 'missing_messages',
+    })
+  }
+  if (endpoint === 'embeddings' && (b.input === undefined || b.input === null || b.input === '')) {
+    throw badRequest('input is required', { param: 'input', code: 'missing_input' })
+  }
+  if (endpoint === 'responses' && b.input === undefined && b.previous_response_id === undefined) {
+    throw badRequest('input is required', { param: 'input', code: 'missing_input' })
+  }
+  if (b.stream !== undefined && typeof b.stream !== 'boolean') {
+    throw badRequest('stream must be a boolean', { param: 'stream' })
+  }
+  return b.model
+}
+
+function inputShape(e: Endpoint, body: Record<string, unknown>, bytes?: number): ContentShape {
+  if (e === 'chat') return chatRequestShape(body, bytes)
+  if (e === 'embeddings') return embeddingsRequestShape(body, bytes)
+  return responsesRequestShape(body, bytes)
+}
+
+function outputShape(e: Endpoint, json: unknown, bytes: number): ContentShape {
+  if (e === 'chat') return chatResponseShape(json, bytes)
+  if (e === 'embeddings') return embeddingsResponseShape(json, bytes)
+  return responsesResponseShape(json, bytes)
+}

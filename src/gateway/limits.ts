@@ -1,0 +1,105 @@
+/**
+ * Gateway rate limits: requests and tokens per minute, per access token and per workspace,
+ * counted in `rt.counters` (in-process, or Redis so several instances share one limit).
+ * Configured per org in `orgs.settings.limits` ({tokenRpm, tokenTpm, workspaceRpm,
+ * workspaceTpm}; absent = unlimited), read from the in-memory settings cache.
+ * Token limits are checked before the call against what the window has already used and
+ * charged after it with the actual usage (a call's size is unknown until it ends).
+ * @module
+ */
+import type { OrgSettingsCache } from '../egress/org-settings.js'
+import { rateLimited } from '../errors/app-error.js'
+import type { Principal } from '../identity/principal.js'
+import type { CounterStore } from '../state/counters.js'
+
+export interface GatewayLimits {
+  tokenRpm?: number
+  tokenTpm?: number
+  workspaceRpm?: number
+  workspaceTpm?: number
+}
+
+const WINDOW = 60_000
+
+function readLimits(v: unknown): GatewayLimits {
+  if (!v || typeof v !== 'object') return {}
+  const o = v as Record<string, unknown>
+  const out: GatewayLimits = {}
+  for (const k of ['tokenRpm', 'tokenTpm', 'workspaceRpm', 'workspaceTpm'] as const) {
+    const n = o[k]
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0) out[k] = n
+  }
+  return out
+}
+
+/** The subjects a call counts against. */
+function subjects(
+  p: Principal,
+  workspaceId: string | null,
+): { key: string; rpm?: 'tokenRpm' | 'workspaceRpm'; tpm: 'tokenTpm' | 'workspaceTpm'; label: string }[] {
+  const out: {
+    key: string
+    rpm?: 'tokenRpm' | 'workspaceRpm'
+    tpm: 'tokenTpm' | 'workspaceTpm'
+    label: string
+  }[] = []
+  if (p.tokenId)
+    out.push({ key: `gw:tok:${p.tokenId}`, rpm: 'tokenRpm', tpm: 'tokenTpm', label: 'access token' })
+  if (workspaceId)
+    out.push({ key: `gw:ws:${workspaceId}`, rpm: 'workspaceRpm', tpm: 'workspaceTpm', label: 'workspace' })
+  return out
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly counters: CounterStore,
+    private readonly settings: OrgSettingsCache,
+  ) {}
+
+  async limitsFor(orgId: string): Promise<GatewayLimits> {
+    return readLimits((await this.settings.get(orgId)).limits)
+  }
+
+  /** Counts one request; throws 429 with retry-after when a limit is reached. */
+  async admit(p: Principal, workspaceId: string | null): Promise<void> {
+    const limits = await this.limitsFor(p.orgId)
+    if (!limits.tokenRpm && !limits.tokenTpm && !limits.workspaceRpm && !limits.workspaceTpm) return
+    for (const s of subjects(p, workspaceId)) {
+      const tpm = limits[s.tpm]
+      if (tpm) {
+        const used = await this.counters.get(`${s.key}:tpm`, WINDOW)
+        if (used >= tpm) {
+          throw rateLimited(`${s.label} used its ${tpm} tokens per minute`, secondsLeft(), {
+            code: 'tokens_per_minute',
+          })
+        }
+      }
+      const rpm = s.rpm ? limits[s.rpm] : undefined
+      if (rpm) {
+        const { total, resetMs } = await this.counters.add(`${s.key}:rpm`, 1, WINDOW)
+        if (total > rpm) {
+          throw rateLimited(`${s.label} reached its ${rpm} requests per minute`, resetMs / 1000, {
+            code: 'requests_per_minute',
+          })
+        }
+      }
+    }
+  }
+
+  /** Charges the tokens a finished call used. Never throws (metering must not fail a call). */
+  async charge(p: Principal, workspaceId: string | null, tokens: number): Promise<void> {
+    if (tokens <= 0) return
+    try {
+      const limits = await this.limitsFor(p.orgId)
+      for (const s of subjects(p, workspaceId)) {
+        if (limits[s.tpm]) await this.counters.add(`${s.key}:tpm`, tokens, WINDOW)
+      }
+    } catch {
+      // Counter store unavailable: the limit is best effort, the call already happened.
+    }
+  }
+}
+
+function secondsLeft(now = Date.now()): number {
+  return (WINDOW - (now % WINDOW)) / 1000
+}

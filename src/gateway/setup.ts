@@ -1,0 +1,89 @@
+/**
+ * Wires the gateway into the runtime: routes cache, egress, breakers, limits, metrics,
+ * adapters, and `rt.invoke` for workflows and compare.
+ * @module
+ */
+import { EgressService } from '../egress/egress-service.js'
+import { OrgSettingsCache } from '../egress/org-settings.js'
+import { newId } from '../identity/secrets.js'
+import { anthropicAdapter } from '../providers/anthropic/anthropic-provider.js'
+import { geminiAdapter } from '../providers/gemini/gemini-provider.js'
+import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
+import type { Runtime } from '../server/runtime.js'
+import { Breakers, DEFAULT_BREAKER } from './breaker.js'
+import { Gateway } from './gateway.js'
+import { RateLimiter } from './limits.js'
+import { createGatewayMetrics } from './metrics.js'
+import { ModelCatalog } from './models.js'
+import { adapterFor, registerAdapter } from './provider-adapter.js'
+import { RoutesStore } from './routes-store.js'
+import type { Invoke } from './spec/v1/index.js'
+import { bridgeTranslationAdapter } from './translated-adapter.js'
+
+export interface GatewayService {
+  gateway: Gateway
+  routes: RoutesStore
+  egress: EgressService
+  breakers: Breakers
+  catalog: ModelCatalog
+  settings: OrgSettingsCache
+}
+
+export async function setupGateway(rt: Runtime): Promise<void> {
+  if (!adapterFor('openai')) registerAdapter(openAICompatibleAdapter)
+  // Translation adapters of the provider layer, bridged onto the gateway seam.
+  for (const t of [anthropicAdapter, geminiAdapter])
+    if (!adapterFor(t.wire)) registerAdapter(bridgeTranslationAdapter(t))
+  const settings = new OrgSettingsCache(rt.db, rt.bus)
+  const egress = new EgressService(rt.config, settings)
+  const routes = new RoutesStore(rt.db, rt.bus)
+  await routes.reload()
+  const metrics = createGatewayMetrics(rt.metrics)
+  const breakers = new Breakers(DEFAULT_BREAKER, (id, model, s) => metrics.breakerState(id, model, s))
+  const gateway = new Gateway({
+    // Seams are read at call time: later setups (vault, usage) replace them on the runtime.
+    credentials: () => rt.credentials,
+    budget: () => rt.budget,
+    prices: () => rt.prices,
+    calls: () => rt.calls,
+    routes,
+    egress,
+    breakers,
+    limiter: new RateLimiter(rt.counters, settings),
+    metrics,
+  })
+  const catalog = new ModelCatalog(() => rt.credentials, egress, routes)
+  rt.gateway = { gateway, routes, egress, breakers, catalog, settings }
+  rt.invoke = createInvoke(gateway)
+  rt.onClose({ name: 'gateway egress pools', close: () => egress.close() })
+}
+
+/** In-process chat call: same routing, limits, budgets and metering as POST /v1/chat/completions. */
+export function createInvoke(gateway: Gateway): Invoke {
+  return async (request, ctx) => {
+    const { stream: _stream, stream_options: _so, ...body } = request
+    const r = await gateway.call({
+      endpoint: 'chat',
+      body: { ...body, stream: false },
+      principal: ctx.principal,
+      requestId: ctx.requestId ?? newId('req'),
+      workspaceId: ctx.workspaceId ?? ctx.principal.workspaceId,
+      signal: ctx.signal ?? new AbortController().signal,
+      meterEndpoint: 'invoke',
+      runId: ctx.runId ?? null,
+      stepId: ctx.stepId ?? null,
+      workflowId: ctx.workflowId ?? null,
+    })
+    if (r.kind !== 'json') throw new Error('invoke: unexpected stream')
+    return {
+      response: r.json as Record<string, unknown>,
+      usage: r.usage,
+      costUsd: r.costUsd,
+      credentialId: r.target.credential.credentialId,
+      provider: r.target.credential.provider,
+      model: r.target.upstreamModel,
+      latencyMs: r.latencyMs,
+      attempts: r.attempts,
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Bridge from the provider layer's translation adapters (`src/providers/adapter.ts`: canonical
+ * Chat objects in and out, AppError on failure, fetch injected) to the gateway's byte-level
+ * seam (`provider-adapter.ts`). Translated kinds thereby get the same routing, retries,
+ * breakers, budgets, egress guard and metering as the OpenAI-wire pass-through.
+ * @module
+ */
+import { fetch as undiciFetch } from 'undici'
+import type { FetchLike, ProviderCall, ProviderAdapter as TranslationAdapter } from '../providers/adapter.js'
+import type { ChatCompletionRequest } from '../providers/translate/openai-chat.js'
+import type { ProviderAdapter, StreamEvent, UpstreamRequest, UpstreamResponse } from './provider-adapter.js'
+
+function warningHeaders(warnings: string[]): Record<string, string> {
+  if (warnings.length === 0) return {}
+  return {
+    'x-latchkey-warning': warnings
+      .map((w) => w.replace(/[\r\n]/g, ' '))
+      .join('; ')
+      .slice(0, 2000),
+  }
+}
+
+function jsonResponse(status: number, headers: Record<string, string>, body: unknown): UpstreamResponse {
+  const text = JSON.stringify(body)
+  return {
+    status,
+    headers,
+    text: async () => text,
+    events: () => {
+      throw new Error('not a stream')
+    },
+    discard: () => {},
+  }
+}
+
+async function* chunkEvents(chunks: AsyncIterable<unknown>): AsyncGenerator<StreamEvent> {
+  for await (const c of chunks) yield { data: JSON.stringify(c) }
+  yield { data: '[DONE]' }
+}
+
+/** Wraps a translation adapter so the gateway can route to it. */
+export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter {
+  return {
+    wire: t.wire,
+    supports(endpoint) {
+      return endpoint === 'chat' || (endpoint === 'embeddings' && typeof t.embeddings === 'function')
+    },
+    async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+      const fetchVia: FetchLike = async (url, init) =>
+        (await undiciFetch(url, {
+          ...(init as Record<string, unknown>),
+          redirect: 'manual',
+          dispatcher: req.dispatcher,
+        })) as unknown as Response
+      const call: ProviderCall = {
+        credential: req.credential,
+        model: String(req.body.model),
+        fetch: fetchVia,
+        signal: req.signal,
+        callerHeaders: req.forwardHeaders,
+        ...(req.mode ? { mode: req.mode } : {}),
+      }
+      if (req.endpoint === 'embeddings' && t.embeddings) {
+        const r = await t.embeddings(req.body as never, call)
+        return jsonResponse(200, { ...r.headers, ...warningHeaders(r.warnings) }, r.response)
+      }
+      const body = req.body as unknown as ChatCompletionRequest
+      if (!req.stream) {
+        const r = await t.chat(body, call)
+        return jsonResponse(200, { ...r.headers, ...warningHeaders(r.warnings) }, r.response)
+      }
+      const r = await t.chatStream(body, call)
+      const it = chunkEvents(r.chunks)
+      return {
+        status: 200,
+        headers: { ...r.headers, ...warningHeaders(r.warnings) },
+        text: async () => {
+          throw new Error('a stream has no text body')
+        },
+        events: () => it,
+        discard: () => void it.return(undefined),
+      }
+    },
+  }
+}

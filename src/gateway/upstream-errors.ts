@@ -1,0 +1,183 @@
+/**
+ * How one failed attempt is judged: the error the client would see, and what the gateway does
+ * next — retry the same target, move to the next target, or stop (input errors are never
+ * retried or failed over). Messages name the provider and credential, never secrets; upstream
+ * text is scrubbed.
+ * @module
+ */
+
+import { EgressBlockedError } from '../egress/dispatcher.js'
+import { AppError, type ErrorType } from '../errors/app-error.js'
+import { scrubSecrets } from '../vault/scrub.js'
+import type { CredentialMaterial } from './spec/v1/index.js'
+
+export type NextStep = 'retry' | 'next' | 'stop'
+
+export interface AttemptFailure {
+  error: AppError
+  next: NextStep
+  /** Counts against the breaker (5xx, timeouts, connection errors). */
+  unhealthy: boolean
+  retryAfterMs?: number
+}
+
+const TYPES = new Set<string>([
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'conflict_error',
+  'request_too_large',
+  'rate_limit_error',
+])
+
+function label(cred: CredentialMaterial): string {
+  return `${cred.provider} (credential ${cred.name})`
+}
+
+function secretsOf(cred: CredentialMaterial): string[] {
+  const out: string[] = []
+  if (cred.apiKey) out.push(cred.apiKey)
+  return out
+}
+
+/** Reads an OpenAI-shaped error body leniently. */
+function parseError(text: string): { message?: string; type?: string; code?: string; param?: string } {
+  try {
+    const j = JSON.parse(text) as { error?: unknown; message?: unknown }
+    const e = (j && typeof j.error === 'object' && j.error ? j.error : j) as Record<string, unknown>
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+    return {
+      message: str(e.message) ?? str(j.error),
+      type: str(e.type),
+      code: str(e.code) ?? (typeof e.code === 'number' ? String(e.code) : undefined),
+      param: str(e.param),
+    }
+  } catch {
+    return {}
+  }
+}
+
+/** A non-2xx upstream answer. */
+export function httpFailure(
+  cred: CredentialMaterial,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+  retryAfterMs: number | undefined,
+): AttemptFailure {
+  const parsed = parseError(text)
+  const upstreamMsg = parsed.message
+    ? scrubSecrets(parsed.message, secretsOf(cred)).slice(0, 1000)
+    : undefined
+  const passHeaders = { ...headers }
+  if (status === 429) {
+    const err = new AppError(
+      429,
+      'rate_limit_error',
+      `${label(cred)} rate limited the request${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
+      {
+        code: parsed.code ?? 'upstream_rate_limited',
+        headers: passHeaders,
+      },
+    )
+    return { error: err, next: 'retry', unhealthy: false, retryAfterMs }
+  }
+  if (status >= 500 || status === 408) {
+    const unavailable = status === 503 || status === 529
+    const err = new AppError(
+      unavailable ? 503 : status === 504 || status === 408 ? 504 : 502,
+      unavailable ? 'overloaded_error' : status === 504 || status === 408 ? 'timeout_error' : 'api_error',
+      `${label(cred)} answered ${status}${unavailable ? ' (unavailable)' : ''}`,
+      { code: unavailable ? 'upstream_unavailable' : 'upstream_error', headers: passHeaders },
+    )
+    return { error: err, next: 'retry', unhealthy: true, retryAfterMs }
+  }
+  // Input errors and auth problems: passed back with the upstream status and scrubbed body.
+  const type = (parsed.type && TYPES.has(parsed.type) ? parsed.type : defaultType(status)) as ErrorType
+  const err = new AppError(status, type, `${label(cred)}: ${upstreamMsg ?? `answered ${status}`}`, {
+    code: parsed.code ?? 'upstream_rejected',
+    ...(parsed.param ? { param: parsed.param } : {}),
+    headers: passHeaders,
+    retryable: false,
+  })
+  return { error: err, next: 'stop', unhealthy: false }
+}
+
+function defaultType(status: number): ErrorType {
+  if (status === 401) return 'authentication_error'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 409) return 'conflict_error'
+  if (status === 413) return 'request_too_large'
+  return 'invalid_request_error'
+}
+
+export function timeoutFailure(cred: CredentialMaterial, ms: number, what = 'response'): AttemptFailure {
+  return {
+    error: new AppError(504, 'timeout_error', `${label(cred)} gave no ${what} within ${ms} ms`, {
+      code: 'upstream_timeout',
+    }),
+    next: 'retry',
+    unhealthy: true,
+  }
+}
+
+/** Connection-level failures (refused, reset, TLS, DNS) and egress refusals. */
+export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptFailure {
+  const e = err as { code?: string; cause?: { code?: string } }
+  const blocked =
+    err instanceof EgressBlockedError ? err : e?.cause instanceof EgressBlockedError ? e.cause : null
+  if (blocked) {
+    return {
+      error: new AppError(
+        502,
+        'api_error',
+        `egress policy refused the connection to ${label(cred)}: ${blocked.reason}`,
+        {
+          code: 'egress_blocked',
+          retryable: false,
+        },
+      ),
+      next: 'next',
+      unhealthy: false,
+    }
+  }
+  const code = e?.code ?? e?.cause?.code ?? 'unknown'
+  return {
+    error: new AppError(502, 'api_error', `could not reach ${label(cred)} (${code})`, {
+      code: 'upstream_connection_error',
+    }),
+    next: 'retry',
+    unhealthy: true,
+  }
+}
+
+export function badUpstreamBody(cred: CredentialMaterial): AttemptFailure {
+  return {
+    error: new AppError(502, 'api_error', `${label(cred)} returned a body that is not valid JSON`, {
+      code: 'upstream_bad_response',
+    }),
+    next: 'retry',
+    unhealthy: true,
+  }
+}
+
+/** The client went away: nothing to answer, nothing to retry. */
+export function clientClosed(): AppError {
+  return new AppError(499, 'api_error', 'client closed the request', {
+    code: 'client_closed',
+    retryable: false,
+  })
+}
+
+/** An AppError a translation adapter already mapped: 429/5xx retry, other statuses stop. */
+export function mappedFailure(err: AppError): AttemptFailure {
+  if (err.status === 429) {
+    const ra = err.headers['retry-after']
+    const ms = ra && /^\d+(\.\d+)?$/.test(ra) ? Math.ceil(Number(ra) * 1000) : undefined
+    return { error: err, next: 'retry', unhealthy: false, ...(ms !== undefined ? { retryAfterMs: ms } : {}) }
+  }
+  if (err.status >= 500 || err.status === 408) return { error: err, next: 'retry', unhealthy: true }
+  return { error: err, next: 'stop', unhealthy: false }
+}

@@ -1,0 +1,118 @@
+/**
+ * Pass-through adapter for every kind whose upstream speaks OpenAI's wire (`wire: 'openai'`):
+ * the body goes upstream as the client sent it (only `model` swapped and, for streamed chat,
+ * `stream_options.include_usage` set for metering); auth is the credential's key, never the
+ * caller's `lk_` token. Responses are handed back untouched.
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ * @module
+ */
+import { request } from 'undici'
+import type {
+  Endpoint,
+  ProviderAdapter,
+  StreamEvent,
+  UpstreamRequest,
+  UpstreamResponse,
+} from '../../gateway/provider-adapter.js'
+import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { decodeSse } from './openai-compatible-sse.js'
+
+const PATHS: Record<Endpoint, string> = {
+  chat: '/chat/completions',
+  embeddings: '/embeddings',
+  responses: '/responses',
+}
+
+/** Kinds that reject or ignore `stream_options`; they report usage on their own (Mistral). */
+const NO_STREAM_OPTIONS = new Set(['mistral'])
+
+/** Kinds whose upstream serves the Responses API through this adapter. */
+const RESPONSES_KINDS = new Set(['openai', 'openai-compatible', 'vllm'])
+
+const USER_AGENT = 'latchkey/0.1'
+
+/** Upstream headers worth passing back: request id for support tickets, rate-limit state. */
+export function passBackHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue
+    if (
+      k === 'x-request-id' ||
+      k === 'retry-after' ||
+      k === 'retry-after-ms' ||
+      k.startsWith('x-ratelimit-')
+    ) {
+      out[k] = Array.isArray(v) ? v.join(', ') : v
+    }
+  }
+  return out
+}
+
+export function joinUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, '') + path
+}
+
+function authHeaders(cred: CredentialMaterial): Record<string, string> {
+  return cred.apiKey ? { authorization: `Bearer ${cred.apiKey}` } : {}
+}
+
+export const openAICompatibleAdapter: ProviderAdapter = {
+  wire: 'openai',
+
+  supports(endpoint, credential) {
+    return endpoint !== 'responses' || RESPONSES_KINDS.has(credential.provider)
+  },
+
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    let body = req.body
+    if (
+      req.stream &&
+      req.endpoint === 'chat' &&
+      req.wantUsage &&
+      !NO_STREAM_OPTIONS.has(req.credential.provider)
+    ) {
+      const so = body.stream_options
+      body = {
+        ...body,
+        stream_options: { ...(so && typeof so === 'object' ? so : {}), include_usage: true },
+      }
+    }
+    const res = await request(joinUrl(req.credential.baseUrl, PATHS[req.endpoint]), {
+      method: 'POST',
+      dispatcher: req.dispatcher,
+      signal: req.signal,
+      headers: {
+        ...req.forwardHeaders,
+        'content-type': 'application/json',
+        accept: req.stream ? 'text/event-stream' : 'application/json',
+        'user-agent': USER_AGENT,
+        ...authHeaders(req.credential),
+      },
+      body: JSON.stringify(body),
+    })
+    return {
+      status: res.statusCode,
+      headers: passBackHeaders(res.headers),
+      text: () => res.body.text(),
+      events: (): AsyncIterator<StreamEvent> => decodeSse(res.body)[Symbol.asyncIterator](),
+      discard: () => {
+        res.body.destroy()
+      },
+    }
+  },
+
+  async listModels(credential, dispatcher, signal) {
+    const res = await request(joinUrl(credential.baseUrl, '/models'), {
+      method: 'GET',
+      dispatcher,
+      signal,
+      headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders(credential) },
+    })
+    if (res.statusCode !== 200) {
+      res.body.destroy()
+      throw new Error(`model list answered ${res.statusCode}`)
+    }
+    const json = (await res.body.json()) as { data?: { id?: unknown }[] }
+    return (json.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string')
+  },
+}
