@@ -3,8 +3,10 @@
  * Add a concern by adding its file and one `extends` entry.
  * @module
  */
+import type { AuditTables } from './tables/audit.js'
 import type { GatewayTables } from './tables/gateway.js'
 import type { IdentityTables } from './tables/identity.js'
+import type { UsageTables } from './tables/usage.js'
 import type { VaultTables } from './tables/vault.js'
 
-export interface Database extends IdentityTables, VaultTables, GatewayTables {}
+export interface Database extends IdentityTables, VaultTables, GatewayTables, UsageTables, AuditTables {}

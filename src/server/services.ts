@@ -7,6 +7,7 @@
  * @module
  */
 import { type GatewayService, setupGateway } from '../gateway/setup.js'
+import { setupUsage, type UsageService } from '../usage/setup.js'
 import { setupVault, type Vault } from '../vault/vault.js'
 import type { Runtime } from './runtime.js'
 
@@ -15,6 +16,8 @@ export interface ServiceSlots {
   vault: Vault
   /** Gateway core: routes, egress, breakers, model catalog (src/gateway). */
   gateway: GatewayService
+  /** Usage writer, prices, budgets and audit checkpoints (src/usage, src/audit). */
+  usage: UsageService
 }
 
 type Setup = (rt: Runtime) => Promise<void> | void
@@ -22,6 +25,7 @@ type Setup = (rt: Runtime) => Promise<void> | void
 const SETUP: Setup[] = [
   // Vault first: a wrong master key must stop the start before anything else runs.
   setupVault,
+  setupUsage,
   setupGateway,
 ]
 

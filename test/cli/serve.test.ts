@@ -103,6 +103,35 @@ describe('latchkey serve (real process)', () => {
     expect(stderr).not.toContain(stdout.trim())
   })
 
+  it('adds a user with a one-time set-password link that signs them in', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, 'admin', 'user', 'add', '--email', 'Grace@Example.com', '--role', 'admin'],
+      { env },
+    )
+    const link = stdout.trim()
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/invite#token=inv_[A-Za-z0-9_-]+$`))
+    const token = link.split('#token=')[1]
+    const accept = await fetch(`${url}/api/v1/invites/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, password: 'a very good password' }),
+    })
+    expect(accept.status).toBe(200)
+    const login = await fetch(`${url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'grace@example.com', password: 'a very good password' }),
+    })
+    expect(login.status).toBe(200)
+    expect((await login.json()).principal.role).toBe('admin')
+    const twice = await run(process.execPath, [BIN, 'admin', 'user', 'add', '--email', 'grace@example.com'], {
+      env,
+    }).catch((e) => e)
+    expect(twice.code).toBe(1)
+    expect(twice.stderr).toMatch(/already a member/)
+  })
+
   it('exits 2 on usage errors and 1 with a one-line reason on bad configuration', async () => {
     const usage = await run(process.execPath, [BIN, 'admin', 'token', '--role', 'boss', '--name', 'x'], {
       env,

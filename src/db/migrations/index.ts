@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as m0001 from './0001-identity.js'
 import * as m0002 from './0002-vault.js'
 import * as m0003 from './0003-gateway.js'
+import * as m0004 from './0004-usage-audit.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001-identity': m0001,
   '0002-vault': m0002,
   '0003-gateway': m0003,
+  '0004-usage-audit': m0004,
 }

@@ -1,0 +1,83 @@
+/**
+ * Appends records to an org's hash chain inside the caller's transaction.
+ *
+ * The sequence number is taken under a lock on the org's `audit_heads` row: the first
+ * statement is an UPDATE of that row, which on PostgreSQL holds a row lock until the
+ * transaction ends (a second instance appending to the same org waits there) and on SQLite
+ * takes the database write lock. So two appenders can never read the same head: the chain
+ * never forks, and a rolled-back change leaves no record behind.
+ * @module
+ */
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { newId } from '../identity/secrets.js'
+import {
+  type AuditRecord,
+  GENESIS_HASH,
+  type HashedAuditRecord,
+  hashRecord,
+  rowFromRecord,
+} from './audit-record.js'
+
+/** A record before it has a place in the chain. */
+export type NewAuditRecord = Omit<AuditRecord, 'v' | 'id' | 'orgId' | 'seq' | 'prevHash'> & {
+  id?: string
+  /** Usage record id for call records: makes journal replay idempotent. */
+  eventId?: string | null
+}
+
+/** 23 columns per row; keeps one INSERT well under SQLite's 32766 bound parameters. */
+const ROWS_PER_INSERT = 500
+
+export async function appendToChain(
+  trx: Transaction<Database> | Kysely<Database>,
+  orgId: string,
+  entries: NewAuditRecord[],
+  now = Date.now(),
+): Promise<HashedAuditRecord[]> {
+  if (entries.length === 0) return []
+  const n = entries.length
+  const bump = () =>
+    trx
+      .updateTable('audit_heads')
+      .set((eb) => ({ seq: eb('seq', '+', n), updated_at: now }))
+      .where('org_id', '=', orgId)
+      .executeTakeFirst()
+  let res = await bump()
+  if (Number(res.numUpdatedRows) === 0) {
+    await trx
+      .insertInto('audit_heads')
+      .values({ org_id: orgId, seq: 0, hash: GENESIS_HASH, updated_at: now })
+      .onConflict((oc) => oc.column('org_id').doNothing())
+      .execute()
+    res = await bump()
+    if (Number(res.numUpdatedRows) !== 1) throw new Error('audit chain head could not be locked')
+  }
+  const head = await trx
+    .selectFrom('audit_heads')
+    .select(['seq', 'hash'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow()
+
+  let seq = Number(head.seq) - n
+  let prevHash = head.hash
+  const out: HashedAuditRecord[] = []
+  const rows = []
+  for (const e of entries) {
+    const { eventId, id, ...fields } = e
+    seq += 1
+    const record: AuditRecord = { v: 1, id: id ?? newId('aud'), orgId, seq, ...fields, prevHash }
+    const hashed = { ...record, hash: hashRecord(record) }
+    out.push(hashed)
+    rows.push(rowFromRecord(hashed, eventId ?? null))
+    prevHash = hashed.hash
+  }
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .execute()
+  }
+  await trx.updateTable('audit_heads').set({ hash: prevHash }).where('org_id', '=', orgId).execute()
+  return out
+}

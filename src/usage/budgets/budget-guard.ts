@@ -1,0 +1,211 @@
+/**
+ * `rt.budget`: reserve the worst case before a call, settle the actual amount after.
+ * Budget definitions are cached in memory per org (reloaded on the `budgets` bus topic);
+ * counters live in memory or Redis, so a request needs no database round trip. A window's
+ * counter starts from the spend already recorded in usage_records (read once per budget
+ * window per instance; with Redis only the first instance's read is used).
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { Database } from '../../db/schema.js'
+import { rateLimited } from '../../errors/app-error.js'
+import type {
+  BudgetContext,
+  BudgetEstimate,
+  BudgetGuard,
+  Reservation,
+} from '../../gateway/spec/v1/budget-guard.js'
+import type { Usage } from '../../gateway/spec/v1/usage.js'
+import { newId } from '../../identity/secrets.js'
+import type { BudgetCounters, CounterEntry, Totals } from './budget-counters.js'
+import {
+  type BudgetDef,
+  type BudgetWindowSpan,
+  budgetFromRow,
+  covers,
+  currentWindow,
+  NANO,
+  toNano,
+} from './budget-model.js'
+import { spendInWindow } from './budget-spend.js'
+
+export const THRESHOLDS = [50, 80, 100] as const
+
+export interface ThresholdAlert {
+  budget: BudgetDef
+  threshold: number
+  window: BudgetWindowSpan
+  spentUsd: number
+  spentTokens: number
+}
+
+interface Held {
+  entries: { key: string; ttlMs: number; budget: BudgetDef; window: BudgetWindowSpan }[]
+  nano: number
+  tokens: number
+}
+
+/** Extra time a counter outlives its window (late settles still land in it). */
+const GRACE_MS = 3_600_000
+
+export class CounterBudgetGuard implements BudgetGuard {
+  #byOrg = new Map<string, BudgetDef[]>()
+  #held = new Map<string, Held>()
+  #seeding = new Map<string, Promise<void>>()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly counters: BudgetCounters,
+    private readonly logger: Logger,
+    private readonly onAlert: (a: ThresholdAlert) => void = () => {},
+  ) {}
+
+  async reload(): Promise<void> {
+    const rows = await this.db.selectFrom('budgets').selectAll().execute()
+    const next = new Map<string, BudgetDef[]>()
+    for (const r of rows) {
+      const b = budgetFromRow(r)
+      next.set(b.orgId, [...(next.get(b.orgId) ?? []), b])
+    }
+    this.#byOrg = next
+  }
+
+  budgets(orgId: string): BudgetDef[] {
+    return this.#byOrg.get(orgId) ?? []
+  }
+
+  async reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation> {
+    const now = Date.now()
+    const applicable: { budget: BudgetDef; window: BudgetWindowSpan }[] = []
+    for (const b of this.budgets(ctx.principal.orgId)) {
+      if (!covers(b, ctx)) continue
+      const window = currentWindow(b, now)
+      if (window) applicable.push({ budget: b, window })
+    }
+    const id = newId('rsv')
+    if (applicable.length === 0) return { id, budgetIds: [], estimate }
+
+    // A zero limit refuses every call, even one whose price is unknown.
+    for (const { budget, window } of applicable) {
+      if (budget.limitUsd === 0 || budget.limitTokens === 0) throw overBudget(budget, window, now)
+    }
+    await Promise.all(applicable.map(({ budget, window }) => this.#seed(budget, window, now)))
+
+    const nano = toNano(estimate.costUsd)
+    const tokens = Math.max(0, Math.ceil(estimate.inputTokens + estimate.maxOutputTokens))
+    const entries: CounterEntry[] = applicable.map(({ budget, window }) => ({
+      key: counterKey(budget, window),
+      limitNano: budget.limitUsd === null ? -1 : Math.floor(budget.limitUsd * NANO),
+      limitTokens: budget.limitTokens === null ? -1 : budget.limitTokens,
+      addNano: budget.limitUsd === null ? 0 : nano,
+      addTokens: budget.limitTokens === null ? 0 : tokens,
+      ttlMs: window.end - now + GRACE_MS,
+    }))
+    const { failed } = await this.counters.reserve(entries)
+    if (failed >= 0) {
+      const { budget, window } = applicable[failed]!
+      throw overBudget(budget, window, now)
+    }
+    this.#held.set(id, {
+      entries: applicable.map(({ budget, window }, i) => ({
+        key: entries[i]!.key,
+        ttlMs: entries[i]!.ttlMs,
+        budget,
+        window,
+      })),
+      nano,
+      tokens,
+    })
+    return { id, budgetIds: applicable.map((a) => a.budget.id), estimate }
+  }
+
+  async settle(
+    reservation: Reservation,
+    actual: { usage: Usage | null; costUsd: number | null },
+  ): Promise<void> {
+    const held = this.#held.get(reservation.id)
+    if (!held) return
+    this.#held.delete(reservation.id)
+    const nano = toNano(actual.costUsd)
+    const tokens = actual.usage
+      ? Math.max(0, actual.usage.inputTokens) + Math.max(0, actual.usage.outputTokens)
+      : 0
+    const totals = await this.counters.adjust(
+      held.entries.map((e) => ({
+        key: e.key,
+        addNano: e.budget.limitUsd === null ? 0 : nano - held.nano,
+        addTokens: e.budget.limitTokens === null ? 0 : tokens - held.tokens,
+        ttlMs: e.ttlMs,
+      })),
+    )
+    await Promise.all(
+      held.entries.map((e, i) => this.#checkThresholds(e.budget, e.window, e.key, totals[i]!)),
+    )
+  }
+
+  /** Current spend (settled + in flight) of a budget's window, for the API. */
+  async spent(
+    b: BudgetDef,
+    now = Date.now(),
+  ): Promise<{ window: BudgetWindowSpan | null; usd: number; tokens: number }> {
+    const window = currentWindow(b, now)
+    if (!window) return { window, usd: 0, tokens: 0 }
+    await this.#seed(b, window, now)
+    const t = await this.counters.peek(counterKey(b, window))
+    return { window, usd: t.nano / NANO, tokens: t.tokens }
+  }
+
+  async #seed(b: BudgetDef, window: BudgetWindowSpan, now: number): Promise<void> {
+    const key = counterKey(b, window)
+    let p = this.#seeding.get(key)
+    if (!p) {
+      p = (async () => {
+        if (await this.counters.isSeeded(key)) return
+        const s = await spendInWindow(this.db, b, window)
+        await this.counters.seed(key, toNano(s.usd), s.tokens, window.end - now + GRACE_MS)
+      })()
+      this.#seeding.set(key, p)
+      p.catch(() => this.#seeding.delete(key))
+      if (this.#seeding.size > 10_000) this.#seeding.clear()
+    }
+    await p
+  }
+
+  async #checkThresholds(b: BudgetDef, window: BudgetWindowSpan, key: string, t: Totals): Promise<void> {
+    const pct = Math.max(
+      b.limitUsd ? (t.nano / NANO / b.limitUsd) * 100 : 0,
+      b.limitTokens ? (t.tokens / b.limitTokens) * 100 : 0,
+    )
+    for (const threshold of THRESHOLDS) {
+      if (pct < threshold) continue
+      try {
+        if (await this.counters.markAlert(key, threshold)) {
+          this.onAlert({ budget: b, threshold, window, spentUsd: t.nano / NANO, spentTokens: t.tokens })
+        }
+      } catch (err) {
+        this.logger.warn({ err, budget: b.id }, 'budget alert bookkeeping failed')
+      }
+    }
+  }
+}
+
+function counterKey(b: BudgetDef, w: BudgetWindowSpan): string {
+  // The org in braces is a Redis Cluster hash tag: every counter of one call shares a slot.
+  return `{${b.orgId}}:${b.id}:${w.key}`
+}
+
+function overBudget(b: BudgetDef, w: BudgetWindowSpan, now: number) {
+  const limits = [
+    b.limitUsd !== null ? `$${b.limitUsd}` : null,
+    b.limitTokens !== null ? `${b.limitTokens} tokens` : null,
+  ]
+    .filter(Boolean)
+    .join(' / ')
+  const per = b.window === 'fixed' ? 'for its period' : `per ${b.window}`
+  return rateLimited(`budget "${b.name}" exceeded (${limits} ${per})`, (w.end - now) / 1000, {
+    code: 'budget_exceeded',
+    retryable: false,
+    details: { budget: b.name, budgetId: b.id },
+  })
+}

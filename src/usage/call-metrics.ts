@@ -1,0 +1,105 @@
+/**
+ * Usage metrics on the runtime registry, by provider, upstream model and credential id
+ * (never by user: unbounded and personal). The gateway's own metrics count requests per
+ * endpoint; these add model/credential breakdowns, cost and the writer's health.
+ * @module
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+
+type L = 'provider' | 'model' | 'credential_id'
+
+export interface WriterProbe {
+  depth: number
+  journalBytes: number
+  errors: number
+}
+
+export function createCallMetrics(registry: Registry, probe: () => WriterProbe): (e: CallEvent) => void {
+  const labels = ['provider', 'model', 'credential_id'] as const
+  const requests = new Counter<L | 'status'>({
+    name: 'latchkey_usage_requests_total',
+    help: 'Metered calls by provider, model, credential and status',
+    labelNames: [...labels, 'status'],
+    registers: [registry],
+  })
+  const tokens = new Counter<L | 'kind'>({
+    name: 'latchkey_usage_tokens_total',
+    help: 'Tokens by provider, model, credential and kind (input, output, cached_read, cache_write, reasoning)',
+    labelNames: [...labels, 'kind'],
+    registers: [registry],
+  })
+  const cost = new Counter<L>({
+    name: 'latchkey_usage_cost_usd_total',
+    help: 'Cost in USD of priced calls',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const unpriced = new Counter<L>({
+    name: 'latchkey_usage_unpriced_calls_total',
+    help: 'Calls with usage but no known price (cost recorded as null): add a price override',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const latency = new Histogram<L>({
+    name: 'latchkey_usage_latency_seconds',
+    help: 'Call latency by provider, model and credential',
+    labelNames: labels,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  })
+  const ttft = new Histogram<L>({
+    name: 'latchkey_usage_ttfb_seconds',
+    help: 'Time to first token (streams) by provider, model and credential',
+    labelNames: labels,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'latchkey_usage_writer_queue_depth',
+    help: 'Call records waiting for the database (memory queue + journal only)',
+    registers: [registry],
+    collect() {
+      this.set(probe().depth)
+    },
+  })
+  new Gauge({
+    name: 'latchkey_usage_journal_bytes',
+    help: 'Bytes in the local usage journal not yet known to be in the database',
+    registers: [registry],
+    collect() {
+      this.set(probe().journalBytes)
+    },
+  })
+  new Gauge({
+    name: 'latchkey_usage_writer_errors',
+    help: 'Failed database writes of the usage writer since start (retried from the journal)',
+    registers: [registry],
+    collect() {
+      this.set(probe().errors)
+    },
+  })
+
+  return function observeCall(e: CallEvent) {
+    const l = {
+      provider: e.provider ?? 'none',
+      model: (e.model ?? 'none').slice(0, 100),
+      credential_id: e.credentialId ?? 'none',
+    }
+    requests.inc({ ...l, status: e.status })
+    latency.observe(l, e.latencyMs / 1000)
+    if (e.ttftMs != null) ttft.observe(l, e.ttftMs / 1000)
+    const u = e.usage
+    if (!u) return
+    const add = (kind: string, v: number | undefined) => {
+      if (v && v > 0) tokens.inc({ ...l, kind }, v)
+    }
+    add('input', u.inputTokens)
+    add('output', u.outputTokens)
+    add('cached_read', u.cachedReadTokens)
+    add('cache_write', u.cacheWriteTokens)
+    add('reasoning', u.reasoningTokens)
+    if (typeof e.costUsd === 'number') cost.inc(l, e.costUsd)
+    else unpriced.inc(l)
+  }
+}

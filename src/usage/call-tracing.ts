@@ -1,0 +1,50 @@
+/**
+ * One OpenTelemetry span per metered call, with the `gen_ai.*` semantic conventions. Only
+ * the API is used: without an SDK registered by the operator this is a no-op. Content
+ * attributes (prompts, completions, tool arguments) are never set.
+ * @see https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/
+ * @module
+ */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+
+const tracer = trace.getTracer('latchkey')
+
+const OPERATION: Record<CallEvent['endpoint'], string> = {
+  chat: 'chat',
+  messages: 'chat',
+  responses: 'chat',
+  invoke: 'chat',
+  embeddings: 'embeddings',
+  count_tokens: 'count_tokens',
+  models: 'list_models',
+}
+
+export function traceCall(e: CallEvent): void {
+  const op = OPERATION[e.endpoint] ?? 'chat'
+  const span = tracer.startSpan(`${op} ${e.model ?? e.requestedModel}`.slice(0, 120), {
+    kind: SpanKind.CLIENT,
+    startTime: e.ts - e.latencyMs,
+    attributes: {
+      'gen_ai.operation.name': op,
+      'gen_ai.provider.name': e.provider ?? 'unknown',
+      'gen_ai.request.model': e.requestedModel.slice(0, 300),
+      ...(e.model ? { 'gen_ai.response.model': e.model } : {}),
+      ...(e.usage
+        ? {
+            'gen_ai.usage.input_tokens': e.usage.inputTokens,
+            'gen_ai.usage.output_tokens': e.usage.outputTokens,
+          }
+        : {}),
+      ...(e.outputShape?.finishReason
+        ? { 'gen_ai.response.finish_reasons': [e.outputShape.finishReason] }
+        : {}),
+      'latchkey.request_id': e.requestId,
+      'latchkey.credential_id': e.credentialId ?? '',
+      'latchkey.attempts': e.attempts,
+      ...(e.errorCode ? { 'error.type': e.errorCode } : {}),
+    },
+  })
+  if (e.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR })
+  span.end(e.ts)
+}

@@ -1,0 +1,226 @@
+/**
+ * `rt.calls`: the batched background writer for call events. `emit` appends the event to
+ * the local journal (one write, no database) and queues it; a background loop writes
+ * batches — usage rows plus their audit records, in one transaction — with multi-row
+ * inserts. SQLite writes are synchronous, so batches stay small (default 500 rows, a few
+ * milliseconds) and the loop yields to the event loop between them.
+ *
+ * Database slow: the queue grows to its bound, then events stay in the journal only and are
+ * read back when the queue drains. Database down: the batch is retried with backoff, marked
+ * for an existence check so that a commit whose acknowledgement was lost is not written
+ * twice. Nothing is acknowledged to a caller by this writer, so nothing waits on it.
+ * @module
+ */
+import type { Logger } from 'pino'
+import { appendToChain, type NewAuditRecord } from '../audit/chain.js'
+import type { DbHandle } from '../db/database.js'
+import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
+import { newId } from '../identity/secrets.js'
+import { callAuditRecord, usageRow } from './call-records.js'
+import { Journal, type JournalItem } from './journal.js'
+
+export interface CallWriterOptions {
+  /** Rows per transaction. */
+  batchSize?: number
+  /** In-memory queue bound; beyond it events are read back from the journal later. */
+  queueMax?: number
+  /** How long a lone event may wait for companions before a flush. */
+  flushDelayMs?: number
+  /** Longest wait between retries while the database fails. */
+  maxBackoffMs?: number
+  /** How long `close` keeps trying to flush before leaving the rest in the journal. */
+  closeTimeoutMs?: number
+  segmentBytes?: number
+  /** Observer for each emitted event (metrics, traces). Must not throw. */
+  observe?: (e: CallEvent) => void
+}
+
+/** usage_records has 34 columns: 500 rows = 17,000 parameters (SQLite allows 32,766). */
+const MAX_ROWS_PER_INSERT = 500
+
+export class CallWriter implements CallEventSink {
+  readonly journal: Journal
+  #db: DbHandle
+  #log: Logger
+  #queue: JournalItem[] = []
+  #batch: number
+  #queueMax: number
+  #delay: number
+  #maxBackoff: number
+  #closeTimeout: number
+  #observe: ((e: CallEvent) => void) | undefined
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #failures = 0
+  #retryAt = 0
+  #closing = false
+  #written = 0
+  /** Total write failures, for metrics. */
+  errors = 0
+
+  constructor(db: DbHandle, logger: Logger, journalRoot: string, opts: CallWriterOptions = {}) {
+    this.#db = db
+    this.#log = logger
+    this.#batch = Math.min(opts.batchSize ?? 500, MAX_ROWS_PER_INSERT)
+    this.#queueMax = opts.queueMax ?? 50_000
+    this.#delay = opts.flushDelayMs ?? 25
+    this.#maxBackoff = opts.maxBackoffMs ?? 5000
+    this.#closeTimeout = opts.closeTimeoutMs ?? 15_000
+    this.#observe = opts.observe
+    this.journal = new Journal(journalRoot, newId('wr'), {
+      segmentBytes: opts.segmentBytes,
+      onWarn: (msg, extra) => logger.warn(extra ?? {}, msg),
+    })
+  }
+
+  start(): void {
+    this.journal.open()
+    if (this.journal.unloaded > 0) this.#schedule(0)
+  }
+
+  /** Never throws and never touches the database. */
+  emit(event: CallEvent): void {
+    if (this.#closing) {
+      this.#log.error({ requestId: event.requestId }, 'call event after writer close: journaled only')
+    }
+    const id = newId('use')
+    const queued = !this.#closing && this.journal.unloaded === 0 && this.#queue.length < this.#queueMax
+    try {
+      const seg = this.journal.append(id, event, queued)
+      if (queued) this.#queue.push({ id, event, seg, check: false })
+    } catch (err) {
+      this.#log.error({ err }, 'journal append failed: call event kept in memory only')
+      if (this.#queue.length < this.#queueMax) {
+        const seg = { path: '', total: 1, loaded: 1, done: 0, bytes: 0 }
+        this.#queue.push({ id, event, seg, check: false })
+      }
+    }
+    try {
+      this.#observe?.(event)
+    } catch {
+      // Metrics must never break metering.
+    }
+    if (!this.#closing) this.#schedule(this.#queue.length >= this.#batch ? 0 : this.#delay)
+  }
+
+  /** Events waiting for the database (memory + journal-only). */
+  get depth(): number {
+    return this.#queue.length + this.journal.unloaded
+  }
+
+  get written(): number {
+    return this.#written
+  }
+
+  /** Resolves when everything emitted so far is in the database (tests, shutdown). */
+  async flush(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (this.depth > 0 && Date.now() < deadline) {
+      const wait = this.#retryAt - Date.now()
+      if (wait > 0) await delay(Math.min(wait, deadline - Date.now()))
+      else await this.#kick()
+    }
+    return this.depth === 0
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true
+    if (this.#timer) clearTimeout(this.#timer)
+    const ok = await this.flush(this.#closeTimeout)
+    if (!ok)
+      this.#log.warn({ pending: this.depth }, 'database unavailable at shutdown: events stay in the journal')
+    this.journal.close()
+  }
+
+  #schedule(ms: number): void {
+    if (this.#running || (this.#timer && ms > 0)) return
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      void this.#kick()
+    }, ms)
+    this.#timer.unref()
+  }
+
+  /** Runs one drain (or joins the running one); reschedules itself while work is left. */
+  #kick(): Promise<void> {
+    if (!this.#running) {
+      this.#running = this.#drain().finally(() => {
+        this.#running = undefined
+        if (this.depth > 0 && !this.#closing)
+          this.#schedule(Math.max(this.#delay, this.#retryAt - Date.now()))
+      })
+    }
+    return this.#running
+  }
+
+  /** Writes batches until the queue and journal are empty, or until a write fails. */
+  async #drain(): Promise<void> {
+    for (;;) {
+      if (this.#queue.length < this.#batch && this.journal.unloaded > 0) {
+        const room = Math.max(this.#batch, this.#queueMax - this.#queue.length)
+        this.#queue.push(...this.journal.loadPending(room))
+      }
+      if (this.#queue.length === 0) return
+      const batch = this.#queue.slice(0, this.#batch)
+      try {
+        await this.#write(batch)
+      } catch (err) {
+        this.errors += 1
+        this.#failures += 1
+        for (const it of batch) it.check = true
+        this.#retryAt = Date.now() + Math.min(this.#maxBackoff, 50 * 2 ** Math.min(this.#failures, 10))
+        if (this.#failures === 1 || this.#failures % 20 === 0) {
+          const pending = this.depth
+          this.#log.warn(
+            { err: errText(err), failures: this.#failures, pending },
+            'usage write failed; journaled, will retry',
+          )
+        }
+        return
+      }
+      this.#queue = this.#queue.slice(batch.length)
+      this.journal.commit(batch.filter((i) => i.seg.path !== ''))
+      this.#written += batch.length
+      if (this.#failures > 0) this.#log.info({ after: this.#failures }, 'usage writer recovered')
+      this.#failures = 0
+      this.#retryAt = 0
+      // Let requests run between batches: each batch holds the event loop while SQLite writes.
+      await new Promise<void>((r) => setImmediate(r))
+    }
+  }
+
+  async #write(batch: JournalItem[]): Promise<void> {
+    await this.#db.db.transaction().execute(async (trx) => {
+      let items = batch
+      const maybe = batch.filter((i) => i.check).map((i) => i.id)
+      if (maybe.length > 0) {
+        const present = new Set(
+          (await trx.selectFrom('usage_records').select('id').where('id', 'in', maybe).execute()).map(
+            (r) => r.id,
+          ),
+        )
+        items = batch.filter((i) => !present.has(i.id))
+      }
+      if (items.length === 0) return
+      await trx
+        .insertInto('usage_records')
+        .values(items.map((i) => usageRow(i.id, i.event)))
+        .execute()
+      const byOrg = new Map<string, NewAuditRecord[]>()
+      for (const i of items) {
+        const list = byOrg.get(i.event.orgId) ?? []
+        list.push(callAuditRecord(i.id, i.event))
+        byOrg.set(i.event.orgId, list)
+      }
+      // A fixed org order: two instances locking several chain heads never deadlock.
+      for (const org of [...byOrg.keys()].sort()) await appendToChain(trx, org, byOrg.get(org)!)
+    })
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)))
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err).slice(0, 200)
+}

@@ -1,0 +1,207 @@
+/**
+ * The writer's append-only local journal: every call event is appended here (one JSON line,
+ * one write(2)) before it is queued for the database, so a process killed at any point —
+ * even with `kill -9` mid-flush — loses nothing: the next start replays what the database
+ * does not have yet. Lines are in the kernel's page cache once written (a process crash
+ * keeps them; a power loss may drop the last ones: segments are fsynced on rotation only).
+ *
+ * Layout: LATCHKEY_HOME/journal/<instance>/<n>.jsonl, plus an `owner` file holding the pid.
+ * A directory whose owner is dead belongs to a crashed process; the next start adopts its
+ * segments. A segment is deleted once every line in it is committed to the database.
+ * @module
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+
+export interface Segment {
+  path: string
+  /** Lines in the file. */
+  total: number
+  /** Lines handed to the writer's memory queue (a prefix of the file). */
+  loaded: number
+  /** Lines committed to the database (a prefix of `loaded`). */
+  done: number
+  bytes: number
+}
+
+export interface JournalItem {
+  id: string
+  event: CallEvent
+  seg: Segment
+  /** True when the row may already be in the database (replayed or retried after an error). */
+  check: boolean
+}
+
+export interface JournalOptions {
+  /** Rotate the active segment past this many bytes. */
+  segmentBytes?: number
+  onWarn?: (msg: string, extra?: Record<string, unknown>) => void
+}
+
+export class Journal {
+  readonly dir: string
+  #root: string
+  #segments: Segment[] = []
+  #active: Segment | undefined
+  #fd: number | undefined
+  #n = 0
+  #segmentBytes: number
+  #warn: (msg: string, extra?: Record<string, unknown>) => void
+
+  constructor(root: string, instanceId: string, opts: JournalOptions = {}) {
+    this.#root = root
+    this.dir = path.join(root, instanceId)
+    this.#segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024
+    this.#warn = opts.onWarn ?? (() => {})
+  }
+
+  /** Creates this instance's directory and adopts segments left by dead processes. */
+  open(): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    fs.writeFileSync(path.join(this.dir, 'owner'), String(process.pid), { mode: 0o600 })
+    for (const name of fs.readdirSync(this.#root).sort()) {
+      const dir = path.join(this.#root, name)
+      if (dir === this.dir || !fs.statSync(dir).isDirectory() || ownerAlive(dir)) continue
+      this.#adopt(dir)
+    }
+    this.#rotate()
+  }
+
+  /** Appends one event; `queued` says whether the writer keeps it in memory too. */
+  append(id: string, event: CallEvent, queued: boolean): Segment {
+    if (this.#fd === undefined || !this.#active) throw new Error('journal is not open')
+    const line = `${JSON.stringify({ id, e: event })}\n`
+    const bytes = fs.writeSync(this.#fd, line)
+    const seg = this.#active
+    seg.total += 1
+    seg.bytes += bytes
+    if (queued) seg.loaded += 1
+    if (seg.bytes >= this.#segmentBytes) this.#rotate()
+    return seg
+  }
+
+  /** Lines written but not yet handed to memory (the writer spilled, or left by a crash). */
+  get unloaded(): number {
+    let n = 0
+    for (const s of this.#segments) n += s.total - s.loaded
+    return n
+  }
+
+  get bytes(): number {
+    let n = 0
+    for (const s of this.#segments) n += s.bytes
+    return n
+  }
+
+  /** Reads up to `max` not-yet-loaded lines, oldest first. */
+  loadPending(max: number): JournalItem[] {
+    const out: JournalItem[] = []
+    for (const seg of this.#segments) {
+      if (out.length >= max) break
+      if (seg.loaded >= seg.total) continue
+      const lines = readLines(seg.path).slice(seg.loaded, seg.total)
+      for (const line of lines) {
+        if (out.length >= max) break
+        seg.loaded += 1
+        const item = parseLine(line)
+        if (item) out.push({ ...item, seg, check: true })
+        else {
+          // Unreadable line (a write cut short by a crash): count it as handled.
+          seg.done += 1
+          this.#warn('journal line unreadable, skipped', { segment: seg.path })
+        }
+      }
+    }
+    return out
+  }
+
+  /** Marks items committed; deletes segments whose every line is in the database. */
+  commit(items: JournalItem[]): void {
+    for (const it of items) it.seg.done += 1
+    while (this.#segments.length > 0) {
+      const seg = this.#segments[0]!
+      if (seg === this.#active || seg.done < seg.total) break
+      this.#segments.shift()
+      fs.rmSync(seg.path, { force: true })
+    }
+  }
+
+  /** Closes the active segment; removes this instance's directory when nothing is pending. */
+  close(): void {
+    if (this.#fd !== undefined) {
+      fs.fsyncSync(this.#fd)
+      fs.closeSync(this.#fd)
+      this.#fd = undefined
+    }
+    const pending = this.#segments.some((s) => s.done < s.total)
+    if (!pending) fs.rmSync(this.dir, { recursive: true, force: true })
+    else fs.rmSync(path.join(this.dir, 'owner'), { force: true })
+  }
+
+  #rotate(): void {
+    if (this.#fd !== undefined) {
+      fs.fsyncSync(this.#fd)
+      fs.closeSync(this.#fd)
+    }
+    const prev = this.#active
+    const file = path.join(this.dir, `${String(++this.#n).padStart(6, '0')}.jsonl`)
+    this.#fd = fs.openSync(file, 'a', 0o600)
+    this.#active = { path: file, total: 0, loaded: 0, done: 0, bytes: 0 }
+    this.#segments.push(this.#active)
+    if (prev && prev.done >= prev.total) this.commit([])
+  }
+
+  /** Moves a dead process's segments into our directory (rename is atomic) and queues them. */
+  #adopt(dir: string): void {
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+    for (const f of files) {
+      const target = path.join(this.dir, `a-${path.basename(dir)}-${f}`)
+      fs.renameSync(path.join(dir, f), target)
+      const lines = readLines(target)
+      const bytes = fs.statSync(target).size
+      this.#segments.push({ path: target, total: lines.length, loaded: 0, done: 0, bytes })
+    }
+    fs.rmSync(dir, { recursive: true, force: true })
+    if (files.length)
+      this.#warn('adopted journal of a stopped process', { from: dir, segments: files.length })
+  }
+}
+
+function readLines(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8')
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return lines
+}
+
+function parseLine(line: string): { id: string; event: CallEvent } | null {
+  try {
+    const v = JSON.parse(line) as { id?: unknown; e?: unknown }
+    if (typeof v.id !== 'string' || !v.e || typeof v.e !== 'object') return null
+    return { id: v.id, event: v.e as CallEvent }
+  } catch {
+    return null
+  }
+}
+
+function ownerAlive(dir: string): boolean {
+  let pid: number
+  try {
+    pid = Number(fs.readFileSync(path.join(dir, 'owner'), 'utf8'))
+  } catch {
+    return false
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

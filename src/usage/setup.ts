@@ -1,0 +1,83 @@
+/**
+ * Wires usage, cost, budgets and the audit log into the runtime: `rt.audit` (chain writer),
+ * `rt.calls` (batched writer + journal), `rt.prices`, `rt.budget`, metrics, traces and
+ * chain checkpoints. Everything that buffers registers a closer, so SIGTERM flushes it.
+ * @module
+ */
+import path from 'node:path'
+import { ChainAuditWriter } from '../audit/audit-log.js'
+import { AuditCheckpoints } from '../audit/checkpoint.js'
+import { EgressService } from '../egress/index.js'
+import type { Runtime } from '../server/runtime.js'
+import { BudgetAlerts } from './budgets/budget-alerts.js'
+import { MemoryBudgetCounters, RedisBudgetCounters } from './budgets/budget-counters.js'
+import { CounterBudgetGuard } from './budgets/budget-guard.js'
+import { createCallMetrics } from './call-metrics.js'
+import { traceCall } from './call-tracing.js'
+import { CallWriter, type CallWriterOptions } from './call-writer.js'
+import { OverridePriceBook } from './price-book.js'
+
+export interface UsageService {
+  writer: CallWriter
+  prices: OverridePriceBook
+  budgets: CounterBudgetGuard
+  checkpoints: AuditCheckpoints
+}
+
+/** Test hook: writer options for runtimes built by tests and benchmarks. */
+export const usageOptions: { writer?: CallWriterOptions } = {}
+
+export async function setupUsage(rt: Runtime): Promise<void> {
+  rt.audit = new ChainAuditWriter()
+  const checkpoints = new AuditCheckpoints(rt.db, rt.logger)
+  checkpoints.start()
+  // Closers run in reverse order: registered first, the last checkpoint is logged after the
+  // writer's final flush.
+  rt.onClose({ name: 'audit-checkpoint', close: () => checkpoints.stop() })
+
+  const prices = new OverridePriceBook()
+  await prices.reload(rt.db.db)
+  rt.bus.subscribe('prices', () => {
+    prices.reload(rt.db.db).catch((err) => rt.logger.warn({ err }, 'price overrides reload failed'))
+  })
+  rt.prices = prices
+
+  let writer: CallWriter | undefined
+  const observeCall = createCallMetrics(rt.metrics, () => ({
+    depth: writer?.depth ?? 0,
+    journalBytes: writer?.journal.bytes ?? 0,
+    errors: writer?.errors ?? 0,
+  }))
+  writer = new CallWriter(rt.db, rt.logger, path.join(rt.config.home, 'journal'), {
+    ...usageOptions.writer,
+    observe: (e) => {
+      observeCall(e)
+      traceCall(e)
+    },
+  })
+  writer.start()
+  rt.calls = writer
+  const w = writer
+  rt.onClose({ name: 'usage-writer', close: () => w.close() })
+
+  // Webhooks are user-set URLs: the gateway's egress service (org policy) when present,
+  // else one with the environment's ceiling.
+  let ownEgress: EgressService | undefined
+  const alertFetch = (orgId: string, url: string, init: RequestInit) => {
+    const gw = (rt as unknown as { gateway?: { egress?: EgressService } }).gateway
+    if (gw?.egress) return gw.egress.fetch(orgId, url, init)
+    if (!ownEgress) ownEgress = new EgressService(rt.config, null)
+    return ownEgress.fetch(orgId, url, init)
+  }
+  rt.onClose({ name: 'budget-alert-egress', close: async () => ownEgress?.close() })
+  const alerts = new BudgetAlerts(rt.db, () => rt.audit, alertFetch, rt.logger)
+  const counters = rt.redis ? new RedisBudgetCounters(rt.redis) : new MemoryBudgetCounters()
+  const budgets = new CounterBudgetGuard(rt.db.db, counters, rt.logger, (a) => alerts.notify(a))
+  await budgets.reload()
+  rt.bus.subscribe('budgets', () => {
+    budgets.reload().catch((err) => rt.logger.warn({ err }, 'budgets reload failed'))
+  })
+  rt.budget = budgets
+
+  rt.usage = { writer: w, prices, budgets, checkpoints }
+}
