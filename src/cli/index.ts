@@ -6,6 +6,8 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
+import { registerKeysCommands } from './commands/keys.js'
+import { registerMasterKeyCommands } from './commands/master-key.js'
 import { registerMigrateCommand } from './commands/migrate.js'
 import { registerServeCommand } from './commands/serve.js'
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerServeCommand(program)
   registerMigrateCommand(program)
   registerAdminCommands(program)
+  registerKeysCommands(program)
+  registerMasterKeyCommands(program)
   return program
 }
 

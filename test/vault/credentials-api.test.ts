@@ -13,7 +13,11 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
 
   it('creates a credential and never returns the key', async () => {
     const key = canaryKey()
-    const r = await createCredential(env, env.auth('admin'), { name: 'openai-prod', provider: 'openai', apiKey: key })
+    const r = await createCredential(env, env.auth('admin'), {
+      name: 'openai-prod',
+      provider: 'openai',
+      apiKey: key,
+    })
     expect(r.status).toBe(201)
     expect(r.body).not.toContain(key)
     expect(r.json).toMatchObject({
@@ -27,7 +31,11 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
       models: [],
     })
     expect(r.json.fingerprint).toMatch(/^[0-9a-f]{16}$/)
-    const list = await env.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: env.auth('member') })
+    const list = await env.app.inject({
+      method: 'GET',
+      url: '/api/v1/credentials',
+      headers: env.auth('member'),
+    })
     expect(list.statusCode).toBe(200)
     expect(list.body).not.toContain(key)
     expect(list.json().data.map((c: { name: string }) => c.name)).toContain('openai-prod')

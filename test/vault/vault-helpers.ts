@@ -28,9 +28,19 @@ export async function addUser(
   const now = Date.now()
   await db
     .insertInto('users')
-    .values({ id: userId, email: `${userId}@example.test`, name: null, password_hash: null, created_at: now, disabled_at: null })
+    .values({
+      id: userId,
+      email: `${userId}@example.test`,
+      name: null,
+      password_hash: null,
+      created_at: now,
+      disabled_at: null,
+    })
     .execute()
-  await db.insertInto('org_memberships').values({ org_id: env.orgId, user_id: userId, role, created_at: now }).execute()
+  await db
+    .insertInto('org_memberships')
+    .values({ org_id: env.orgId, user_id: userId, role, created_at: now })
+    .execute()
   const ws = opts.workspaceId === undefined ? env.workspaceId : opts.workspaceId
   if (ws) {
     await db

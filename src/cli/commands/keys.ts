@@ -1,0 +1,257 @@
+/**
+ * `latchkey keys add|list|rotate|revoke` — clients of a running server (LATCHKEY_URL,
+ * LATCHKEY_TOKEN), so rights and audit apply as to any caller. The secret is read from stdin,
+ * a hidden prompt on a terminal, or `--from-env VAR` — never from argv, where it would land
+ * in shell history and `ps`. No command prints a secret: the server never returns one.
+ * @module
+ */
+import type { Command } from 'commander'
+import { fetch } from 'undici'
+import { loadConfig } from '../../config/config.js'
+import { kindInfo } from '../../providers/kinds.js'
+import { CliError } from '../index.js'
+
+export interface KeysIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown }
+  stdout: { write(s: string): unknown }
+  stderr: { write(s: string): unknown }
+  env: NodeJS.ProcessEnv
+}
+
+const processIo = (): KeysIo => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+})
+
+interface CredentialView {
+  id: string
+  name: string
+  provider: string
+  scope: string
+  version: number
+  fingerprint: string
+  last4: string | null
+  baseUrl: string
+}
+
+async function api<T>(io: KeysIo, method: string, path: string, body?: unknown): Promise<T> {
+  const config = loadConfig(io.env)
+  if (!config.token) throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) for this server')
+  let res: Awaited<ReturnType<typeof fetch>>
+  try {
+    res = await fetch(`${config.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${config.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    })
+  } catch (err) {
+    const e = err as Error & { cause?: Error }
+    throw new CliError(`cannot reach ${config.url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`)
+  }
+  const text = await res.text()
+  if (!res.ok) {
+    let msg = `HTTP ${res.status}`
+    try {
+      msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? msg
+    } catch {
+      // Not JSON: keep the status.
+    }
+    throw new CliError(`server refused (${res.status}): ${msg}`)
+  }
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Reads a line from a terminal without echoing it. */
+async function hiddenPrompt(io: KeysIo, label: string): Promise<string> {
+  io.stderr.write(label)
+  const stdin = io.stdin
+  stdin.setRawMode?.(true)
+  stdin.resume()
+  let value = ''
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of String(chunk)) {
+        if (ch === '\r' || ch === '\n') return value
+        if (ch === '\u0003') throw new CliError('cancelled')
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
+        else value += ch
+      }
+    }
+    return value
+  } finally {
+    stdin.setRawMode?.(false)
+    stdin.pause()
+    io.stderr.write('\n')
+  }
+}
+
+async function readSecretText(io: KeysIo, fromEnv: string | undefined, label: string): Promise<string> {
+  let text: string
+  if (fromEnv) {
+    const v = io.env[fromEnv]
+    if (!v) throw new CliError(`--from-env ${fromEnv}: that environment variable is not set`, 2)
+    text = v
+  } else if (io.stdin.isTTY) {
+    text = await hiddenPrompt(io, label)
+  } else {
+    text = await readAll(io.stdin)
+  }
+  text = text.trim()
+  if (!text)
+    throw new CliError('no secret given (pipe it on stdin, type it at the prompt, or use --from-env VAR)', 2)
+  return text
+}
+
+/** Key-based kinds take the text as `apiKey`; structured kinds take JSON as `secret`. */
+function secretBody(provider: string, text: string): { apiKey?: string; secret?: Record<string, unknown> } {
+  if (kindInfo(provider)?.secret !== 'secret') return { apiKey: text }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // Azure/Bedrock accept a bare API key too.
+    return { apiKey: text }
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new CliError('the secret must be a JSON object', 2)
+  const o = json as Record<string, unknown>
+  // A raw Google service-account file piped in for vertex.
+  if (provider === 'vertex' && typeof o.private_key === 'string') return { secret: { serviceAccount: o } }
+  return { secret: o }
+}
+
+async function resolveId(io: KeysIo, nameOrId: string): Promise<CredentialView> {
+  const { data } = await api<{ data: CredentialView[] }>(io, 'GET', '/api/v1/credentials')
+  const byId = data.find((c) => c.id === nameOrId)
+  if (byId) return byId
+  const matches = data.filter((c) => c.name.toLowerCase() === nameOrId.toLowerCase())
+  if (matches.length === 0) throw new CliError(`no credential named ${nameOrId}`)
+  if (matches.length > 1) {
+    const list = matches.map((c) => `${c.id} (${c.scope})`).join(', ')
+    throw new CliError(`${matches.length} credentials are named ${nameOrId}: ${list}; pass the id`)
+  }
+  return matches[0]!
+}
+
+function describe(c: CredentialView): string {
+  return `${c.name} (${c.id}) provider=${c.provider} scope=${c.scope} version=${c.version} fingerprint=${c.fingerprint} last4=${c.last4 ?? '-'}`
+}
+
+export interface AddOptions {
+  provider: string
+  baseUrl?: string
+  region?: string
+  scope?: string
+  workspace?: string
+  models?: string
+  fromEnv?: string
+}
+
+export async function keysAdd(name: string, o: AddOptions, io: KeysIo = processIo()): Promise<void> {
+  if (!kindInfo(o.provider)) throw new CliError(`unknown provider kind ${o.provider}`, 2)
+  const text = await readSecretText(io, o.fromEnv, `${o.provider} key for ${name}: `)
+  const body = {
+    name,
+    provider: o.provider,
+    ...secretBody(o.provider, text),
+    ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    ...(o.scope ? { scope: o.scope } : {}),
+    ...(o.workspace ? { workspaceId: o.workspace } : {}),
+    ...(o.models
+      ? {
+          models: o.models
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        }
+      : {}),
+  }
+  const c = await api<CredentialView>(io, 'POST', '/api/v1/credentials', body)
+  io.stdout.write(`created ${describe(c)}\n`)
+}
+
+export async function keysList(o: { json?: boolean }, io: KeysIo = processIo()): Promise<void> {
+  const { data } = await api<{ data: CredentialView[] }>(io, 'GET', '/api/v1/credentials')
+  if (o.json) {
+    io.stdout.write(`${JSON.stringify({ data }, null, 2)}\n`)
+    return
+  }
+  const rows = [['NAME', 'PROVIDER', 'SCOPE', 'VERSION', 'FINGERPRINT', 'LAST4', 'ID']]
+  for (const c of data)
+    rows.push([c.name, c.provider, c.scope, String(c.version), c.fingerprint, c.last4 ?? '-', c.id])
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows)
+    io.stdout.write(
+      `${r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    )
+}
+
+export async function keysRotate(
+  nameOrId: string,
+  o: { fromEnv?: string },
+  io: KeysIo = processIo(),
+): Promise<void> {
+  const c = await resolveId(io, nameOrId)
+  const text = await readSecretText(io, o.fromEnv, `new ${c.provider} key for ${c.name}: `)
+  const r = await api<CredentialView>(
+    io,
+    'POST',
+    `/api/v1/credentials/${c.id}/rotate`,
+    secretBody(c.provider, text),
+  )
+  io.stdout.write(`rotated ${describe(r)}\n`)
+}
+
+export async function keysRevoke(nameOrId: string, io: KeysIo = processIo()): Promise<void> {
+  const c = await resolveId(io, nameOrId)
+  await api<void>(io, 'DELETE', `/api/v1/credentials/${c.id}`)
+  io.stdout.write(`revoked ${c.name} (${c.id})\n`)
+}
+
+export function registerKeysCommands(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description(
+      'manage provider keys on a running server (LATCHKEY_URL, LATCHKEY_TOKEN); secrets come from stdin, a prompt or --from-env',
+    )
+  keys
+    .command('add <name>')
+    .description('store a provider key (read from stdin, a hidden prompt, or --from-env VAR)')
+    .requiredOption('--provider <kind>', 'provider kind, e.g. openai, anthropic, ollama')
+    .option('--base-url <url>', 'base URL (required for self-hosted kinds)')
+    .option('--region <region>', 'provider region')
+    .option('--scope <scope>', 'org, workspace or personal')
+    .option('--workspace <id>', 'workspace id for a workspace credential')
+    .option('--models <list>', 'comma-separated allowed model ids')
+    .option('--from-env <var>', 'read the secret from this environment variable')
+    .action((name: string, o: AddOptions) => keysAdd(name, o))
+  keys
+    .command('list')
+    .description('list credentials (metadata, fingerprint and last 4 only)')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => keysList(o))
+  keys
+    .command('rotate <nameOrId>')
+    .description('replace a key (new version; takes effect at once)')
+    .option('--from-env <var>', 'read the new secret from this environment variable')
+    .action((n: string, o: { fromEnv?: string }) => keysRotate(n, o))
+  keys
+    .command('revoke <nameOrId>')
+    .description('revoke a credential (calls through it fail at once)')
+    .action((n: string) => keysRevoke(n))
+}
