@@ -8,5 +8,12 @@ import type { GatewayTables } from './tables/gateway.js'
 import type { IdentityTables } from './tables/identity.js'
 import type { UsageTables } from './tables/usage.js'
 import type { VaultTables } from './tables/vault.js'
+import type { WorkflowTables } from './tables/workflows.js'
 
-export interface Database extends IdentityTables, VaultTables, GatewayTables, UsageTables, AuditTables {}
+export interface Database
+  extends IdentityTables,
+    VaultTables,
+    GatewayTables,
+    UsageTables,
+    AuditTables,
+    WorkflowTables {}

@@ -9,6 +9,8 @@
 import { type GatewayService, setupGateway } from '../gateway/setup.js'
 import { setupUsage, type UsageService } from '../usage/setup.js'
 import { setupVault, type Vault } from '../vault/vault.js'
+import { setupWorkflows } from '../workflows/setup.js'
+import type { WorkflowService } from '../workflows/workflow-service.js'
 import type { Runtime } from './runtime.js'
 
 export interface ServiceSlots {
@@ -18,6 +20,8 @@ export interface ServiceSlots {
   gateway: GatewayService
   /** Usage writer, prices, budgets and audit checkpoints (src/usage, src/audit). */
   usage: UsageService
+  /** Recipes, runs, reviews and compare (src/workflows). */
+  workflows: WorkflowService
 }
 
 type Setup = (rt: Runtime) => Promise<void> | void
@@ -27,6 +31,8 @@ const SETUP: Setup[] = [
   setupVault,
   setupUsage,
   setupGateway,
+  // Workflows last: they read the other areas' seams (invoke, credentials, audit) at call time.
+  setupWorkflows,
 ]
 
 export async function setupServices(rt: Runtime): Promise<void> {

@@ -3,6 +3,7 @@ import * as m0001 from './0001-identity.js'
 import * as m0002 from './0002-vault.js'
 import * as m0003 from './0003-gateway.js'
 import * as m0004 from './0004-usage-audit.js'
+import * as m0005 from './0005-workflows.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002-vault': m0002,
   '0003-gateway': m0003,
   '0004-usage-audit': m0004,
+  '0005-workflows': m0005,
 }

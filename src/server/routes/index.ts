@@ -13,6 +13,7 @@ import { sessionRoutes } from './session.js'
 import { settingsRoutes } from './settings.js'
 import { tokenRoutes } from './tokens.js'
 import { webRoutes } from './web.js'
+import { workflowRoutes } from './workflows.js'
 import { workspaceRoutes } from './workspaces.js'
 
 type RouteModule = (app: FastifyInstance, rt: Runtime) => Promise<void>
@@ -30,6 +31,7 @@ const MODULES: RouteModule[] = [
   settingsRoutes,
   credentialRoutes,
   masterKeyRoutes,
+  workflowRoutes,
   gatewayRoutes,
   routesRoutes,
   // Last: its GET catch-all serves the SPA shell for non-API paths; every API route wins over it.

@@ -1,0 +1,122 @@
+/**
+ * Builds the workflow service on a runtime (`rt.workflows`): engine, sealing, model checks,
+ * egress-guarded tool fetch and vault secrets; resumes runs left by a stopped or crashed
+ * process and purges expired run content in the background.
+ * @module
+ */
+
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { AppError, badRequest } from '../errors/app-error.js'
+import { resolveTarget } from '../gateway/plan.js'
+import { newId } from '../identity/secrets.js'
+import type { Runtime } from '../server/runtime.js'
+import type { CheckedRecipe } from './check-recipe.js'
+import { WorkflowEngine } from './engine.js'
+import { type ContentSealer, derivedKeySealer, vaultContentSealer } from './sealer.js'
+import type { ToolFetch } from './steps/tool-step.js'
+import { type ModelCheck, WorkflowService } from './workflow-service.js'
+
+/** Timing knobs; tests shorten them to exercise crash recovery without waiting 30 s. */
+export const workflowTuning = { leaseMs: 30_000, sweepMs: 5_000 }
+
+export async function setupWorkflows(rt: Runtime): Promise<void> {
+  // rt.vault is absent only in runtimes built without the vault setup (unit tests).
+  const sealer = rt.vault ? vaultContentSealer(rt.vault.keyring) : fallbackSealer(rt)
+  const engine: WorkflowEngine = new WorkflowEngine({
+    db: rt.db.db,
+    logger: rt.logger.child({ area: 'workflows' }),
+    sealer,
+    invoke: () => rt.invoke,
+    toolFetch: defaultToolFetch(rt),
+    secret: async (p, name) => {
+      const c = await rt.credentials.find(p, name)
+      if (!c) return null
+      const v = c.apiKey ?? (typeof c.secret?.value === 'string' ? c.secret.value : undefined)
+      return v ?? null
+    },
+    loadRecipe: (id, version): Promise<CheckedRecipe> => service.recipe(id, version),
+    storeContent: rt.config.storeContent,
+    outputTtlMs: rt.config.runOutputTtlMs,
+    leaseMs: workflowTuning.leaseMs,
+    instanceId: newId('inst'),
+  })
+  const service: WorkflowService = new WorkflowService(
+    rt.db.db,
+    engine,
+    () => rt.audit,
+    sealer,
+    modelCheck(rt),
+  )
+  rt.workflows = service
+
+  const sweep = async () => {
+    try {
+      for (const id of await engine.store.orphans()) engine.kick(id)
+      await engine.store.purgeExpired()
+    } catch (err) {
+      rt.logger.warn({ err }, 'workflow sweep failed')
+    }
+  }
+  const timer = setInterval(() => void sweep(), workflowTuning.sweepMs)
+  timer.unref()
+  // Resume right away: runs handed back by a graceful stop have no lease and continue now.
+  setImmediate(() => void sweep())
+  rt.onClose({
+    name: 'workflows',
+    async close() {
+      clearInterval(timer)
+      await engine.close()
+    },
+  })
+}
+
+/**
+ * A step's model must resolve for the principal exactly as the gateway would resolve it:
+ * `<credential>/<model>` through the principal's visible credentials (personal → workspace →
+ * org, model allow-list, a wire that can serve chat), otherwise a route alias of the org.
+ */
+function modelCheck(rt: Runtime): ModelCheck {
+  return async (p, model) => {
+    const slash = model.indexOf('/')
+    if (slash <= 0) {
+      if (!rt.gateway.routes.get(p.orgId, model)) throw badRequest(`unknown route alias ${model}`)
+      return
+    }
+    const name = model.slice(0, slash)
+    const found = await rt.credentials.find(p, name).catch((e: unknown) => {
+      throw e instanceof AppError ? badRequest(`credential ${name}: ${e.message}`) : e
+    })
+    if (!found) throw badRequest(`unknown credential ${name}`)
+    try {
+      await resolveTarget(rt.credentials, p, model, 'chat')
+    } catch (e) {
+      if (e instanceof AppError) throw badRequest(e.message)
+      throw e
+    }
+  }
+}
+
+/** Tool calls use the gateway's egress service: SSRF guard and the org's egress policy. */
+function defaultToolFetch(rt: Runtime): ToolFetch {
+  return (orgId, url, init) => rt.gateway.egress.fetch(orgId, url, init)
+}
+
+/**
+ * Until the vault exposes content sealing on the runtime, seal with a key derived from the
+ * configured master key (same trust root; HKDF with a workflow-only label), so sealed
+ * outputs survive restarts. No master key available at all → a per-process key (runs then
+ * cannot resume across a restart; logged once).
+ */
+function fallbackSealer(rt: Runtime): ContentSealer {
+  const { masterKey, masterKeyFile, home } = rt.config
+  let raw: string | undefined = masterKey
+  const file = masterKeyFile ?? path.join(home, 'master.key')
+  if (!raw && fs.existsSync(file)) raw = fs.readFileSync(file, 'utf8')
+  const first = raw?.split(/[\s,]+/).find(Boolean)
+  const key = first ? Buffer.from(first, 'base64') : undefined
+  if (key && key.length === 32) return derivedKeySealer(key)
+  rt.logger.warn('workflows: no master key available; run content is sealed with a per-process key')
+  return derivedKeySealer(randomBytes(32))
+}
