@@ -5,8 +5,9 @@
  * @see https://ai.google.dev/api
  * @module
  */
-import { badRequest, unauthorized } from '../../errors/app-error.js'
-import type { EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { unauthorized } from '../../errors/app-error.js'
+import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { embeddingTexts, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { TranslateContext } from '../translate/translate-context.js'
@@ -27,18 +28,6 @@ function headers(call: ProviderCall): Record<string, string> {
   const key = call.credential.apiKey
   if (!key) throw unauthorized(`credential '${call.credential.name}' has no API key`)
   return { 'content-type': 'application/json', 'x-goog-api-key': key }
-}
-
-/** Rough token estimate for embeddings (the API reports none): ~4 characters per token. */
-export function estimateTokens(texts: string[]): number {
-  return texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0)
-}
-
-export function embeddingTexts(req: EmbeddingsRequest): string[] {
-  const input = req.input
-  if (typeof input === 'string') return [input]
-  if (Array.isArray(input) && input.every((x) => typeof x === 'string')) return input as string[]
-  throw badRequest('embeddings for this provider take text input, not token arrays', { param: 'input' })
 }
 
 export const geminiAdapter: ProviderAdapter = {

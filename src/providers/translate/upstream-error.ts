@@ -92,9 +92,9 @@ export function upstreamError(info: UpstreamErrorInfo): AppError {
   const details = { provider, upstream_status: status }
   // Gemini answers a bad key with 400 INVALID_ARGUMENT + reason API_KEY_INVALID.
   const badKey =
-    /API_KEY_INVALID|api key not valid|invalid api key|incorrect api key|UnrecognizedClientException|InvalidSignatureException/i.test(
+    /API_KEY_INVALID|api key not valid|invalid api key|incorrect api key|signature we calculated does not match|security token included in the request is invalid/i.test(
       body,
-    )
+    ) || /unrecognizedclient|invalidsignature|expiredtoken/.test(type)
   if (status === 401 || type.includes('authentication') || type === 'unauthenticated' || badKey) {
     return new AppError(
       401,

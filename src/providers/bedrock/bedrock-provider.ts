@@ -1,0 +1,118 @@
+/**
+ * The `bedrock` kind: Chat ⇄ Converse / ConverseStream (SigV4 or Bedrock API key, binary
+ * event-stream), and embeddings through InvokeModel for Titan and Cohere embedding models.
+ * Base URL: the credential's, else `https://bedrock-runtime.<region>.amazonaws.com`.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+ * @module
+ */
+import { z } from 'zod'
+import { badRequest } from '../../errors/app-error.js'
+import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { embeddingTexts, estimateTokens } from '../translate/embedding-input.js'
+import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { freshId, nowSeconds } from '../translate/ids.js'
+import { inlineRemoteImages } from '../translate/inline-images.js'
+import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { TranslateContext } from '../translate/translate-context.js'
+import { bedrockConverseResponseSchema } from './bedrock-api.js'
+import { bedrockAuthHeaders, bedrockRegion } from './bedrock-auth.js'
+import { bedrockStreamToChunks } from './bedrock-stream.js'
+import { convertBedrockResponse } from './convert-bedrock-response.js'
+import { convertToBedrockRequest } from './convert-to-bedrock-request.js'
+
+export function bedrockUrl(call: ProviderCall, op: string): string {
+  const base = (
+    call.credential.baseUrl || `https://bedrock-runtime.${bedrockRegion(call)}.amazonaws.com`
+  ).replace(/\/+$/, '')
+  return `${base}/model/${encodeURIComponent(call.model)}/${op}`
+}
+
+async function post(call: ProviderCall, op: string, body: string, accept?: string): Promise<Response> {
+  const url = bedrockUrl(call, op)
+  const headers = await bedrockAuthHeaders(call, url, body)
+  if (accept) headers.accept = accept
+  return send(url, { provider: 'bedrock', call, headers, body, secrets: credentialSecrets(call) })
+}
+
+async function prepare(req: ChatCompletionRequest, call: ProviderCall) {
+  const ctx = new TranslateContext(call.mode, 'bedrock')
+  const withImages = await inlineRemoteImages(req, call.fetch ?? ((u, i) => fetch(u, i)), call.signal)
+  return { ctx, body: JSON.stringify(convertToBedrockRequest(withImages, call.model, ctx)) }
+}
+
+const titanSchema = z.looseObject({
+  embedding: z.array(z.number()),
+  inputTextTokenCount: z.number().optional(),
+})
+const cohereSchema = z.looseObject({
+  embeddings: z.union([z.array(z.array(z.number())), z.looseObject({ float: z.array(z.array(z.number())) })]),
+})
+
+export const bedrockAdapter: ProviderAdapter = {
+  wire: 'bedrock',
+
+  async chat(req, call) {
+    const { ctx, body } = await prepare(req, call)
+    const res = await post(call, 'converse', body)
+    const json = await readJson(res, bedrockConverseResponseSchema, 'bedrock')
+    const id = res.headers.get('x-amzn-requestid') ?? freshId('chatcmpl-')
+    return {
+      response: convertBedrockResponse(json, call.model, id, nowSeconds()),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async chatStream(req, call) {
+    const { ctx, body } = await prepare(req, call)
+    const res = await post(call, 'converse-stream', body, 'application/vnd.amazon.eventstream')
+    const id = res.headers.get('x-amzn-requestid') ?? freshId('chatcmpl-')
+    return {
+      chunks: bedrockStreamToChunks(res.body, id, call.model, nowSeconds()),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async embeddings(req, call) {
+    const texts = embeddingTexts(req)
+    const warnings: string[] = []
+    let data: EmbeddingsResponse['data']
+    let tokens = 0
+    if (/cohere\.embed/.test(call.model)) {
+      const res = await post(call, 'invoke', JSON.stringify({ texts, input_type: 'search_document' }))
+      const json = await readJson(res, cohereSchema, 'bedrock')
+      const vectors = Array.isArray(json.embeddings) ? json.embeddings : json.embeddings.float
+      data = vectors.map((embedding, index) => ({ object: 'embedding', index, embedding }))
+      tokens = estimateTokens(texts)
+    } else if (/titan-embed/.test(call.model)) {
+      // Titan embeds one text per call.
+      data = []
+      for (const [index, inputText] of texts.entries()) {
+        const res = await post(
+          call,
+          'invoke',
+          JSON.stringify({ inputText, ...(req.dimensions ? { dimensions: req.dimensions } : {}) }),
+        )
+        const json = await readJson(res, titanSchema, 'bedrock')
+        data.push({ object: 'embedding', index, embedding: json.embedding })
+        tokens += json.inputTextTokenCount ?? Math.ceil(inputText.length / 4)
+      }
+    } else {
+      throw badRequest(
+        `bedrock model '${call.model}' is not a supported embedding model (Titan or Cohere embed)`,
+        { param: 'model' },
+      )
+    }
+    return {
+      response: {
+        object: 'list',
+        data,
+        model: call.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      },
+      warnings,
+      headers: {},
+    }
+  },
+}

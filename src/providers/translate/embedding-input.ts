@@ -1,0 +1,22 @@
+/**
+ * Embedding input helpers for targets that take text only (Gemini, Bedrock): OpenAI also
+ * allows token arrays, which those providers cannot accept.
+ * @module
+ */
+import { badRequest } from '../../errors/app-error.js'
+import type { EmbeddingsRequest } from '../adapter.js'
+
+export function embeddingTexts(req: EmbeddingsRequest): string[] {
+  const input = req.input
+  if (typeof input === 'string') return [input]
+  if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string'))
+    return input as string[]
+  throw badRequest('embeddings for this provider take text input (a string or strings), not token arrays', {
+    param: 'input',
+  })
+}
+
+/** Rough token estimate when the provider reports none: ~4 characters per token. */
+export function estimateTokens(texts: string[]): number {
+  return texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0)
+}
