@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.js'
+import { compareRoutes } from './compare.js'
 import { credentialRoutes } from './credentials.js'
 import { gatewayRoutes } from './gateway.js'
 import { healthRoutes } from './health.js'
@@ -34,6 +35,7 @@ const MODULES: RouteModule[] = [
   workflowRoutes,
   gatewayRoutes,
   routesRoutes,
+  compareRoutes,
   // Last: its GET catch-all serves the SPA shell for non-API paths; every API route wins over it.
   webRoutes,
 ]

@@ -46,6 +46,10 @@ export interface Credential {
   createdAt?: string | number
   lastUsedAt?: string | number | null
   spendThisMonthUsd?: number
+  rotatedAt?: string | null
+  /** The caller's rights on this key (the server decides; the UI only hides what would fail). */
+  canUse?: boolean
+  canManage?: boolean
 }
 
 export interface Grant {

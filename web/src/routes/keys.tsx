@@ -137,7 +137,7 @@ export function KeysPage() {
                   <td>{relative(c.lastUsedAt ?? null)}</td>
                   <td className="num">{usd(c.spendThisMonthUsd ?? null)}</td>
                   <td className="actions">
-                    {can(me.principal, 'gateway:use') && (
+                    {(c.canManage ?? mayManage) && (
                       <button
                         type="button"
                         className="btn btn-sm"
@@ -147,7 +147,7 @@ export function KeysPage() {
                         Test
                       </button>
                     )}
-                    {mayManage && (
+                    {(c.canManage ?? mayManage) && (
                       <>
                         <button
                           type="button"
