@@ -66,6 +66,21 @@ export function httpFailure(
   headers: Record<string, string>,
   retryAfterMs: number | undefined,
 ): AttemptFailure {
+  if (status < 400) {
+    // Redirects are never followed (a redirect is a classic SSRF pivot); another target may work.
+    return {
+      error: new AppError(
+        502,
+        'api_error',
+        `${label(cred)} answered with a redirect (${status}), which Latchkey does not follow`,
+        {
+          code: 'upstream_redirect',
+        },
+      ),
+      next: 'next',
+      unhealthy: false,
+    }
+  }
   const parsed = parseError(text)
   const upstreamMsg = parsed.message
     ? scrubSecrets(parsed.message, secretsOf(cred)).slice(0, 1000)

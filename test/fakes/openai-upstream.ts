@@ -303,6 +303,8 @@ async function handle(
   )
   for (let i = 0; i < words.length; i++) {
     if (fault.kind === 'reset-after' && i >= fault.after) {
+      // Let the client read what was sent first: an RST can discard unread received data.
+      await sleep(50)
       req.socket.destroy()
       return
     }
