@@ -1,8 +1,11 @@
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis } from 'ioredis'
 
 /** Opens a Redis client that fails fast instead of queueing commands forever while down. */
 export function openRedis(url: string, name: string): Redis {
-  const client = new Redis(url, {
+  // Loaded on first use: installations without REDIS_URL never pay for the client at start.
+  const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
+  const client = new RedisClient(url, {
     connectionName: `latchkey-${name}`,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,

@@ -1,10 +1,19 @@
+import { createRequire } from 'node:module'
 import { PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type PgModule from 'pg'
 
-// Epoch-ms columns are bigint; JavaScript numbers hold them exactly up to 2^53.
-pg.types.setTypeParser(20, (v) => Number(v))
-// numeric (cost columns) as numbers, not strings.
-pg.types.setTypeParser(1700, (v) => Number(v))
+// Loaded on first use: the embedded-SQLite default should not pay for the driver at start.
+let loaded: typeof PgModule | undefined
+function pgModule(): typeof PgModule {
+  if (!loaded) {
+    loaded = createRequire(import.meta.url)('pg') as typeof PgModule
+    // Epoch-ms columns are bigint; JavaScript numbers hold them exactly up to 2^53.
+    loaded.types.setTypeParser(20, (v) => Number(v))
+    // numeric (cost columns) as numbers, not strings.
+    loaded.types.setTypeParser(1700, (v) => Number(v))
+  }
+  return loaded
+}
 
 export interface PostgresOptions {
   url: string
@@ -13,8 +22,8 @@ export interface PostgresOptions {
   max?: number
 }
 
-export function createPostgresDialect(opts: PostgresOptions): { dialect: PostgresDialect; pool: pg.Pool } {
-  const pool = new pg.Pool({
+export function createPostgresDialect(opts: PostgresOptions): { dialect: PostgresDialect; pool: PgModule.Pool } {
+  const pool = new (pgModule().Pool)({
     connectionString: opts.url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5000,
