@@ -101,13 +101,20 @@ export class OverridePriceBook implements PriceBook {
     this.load(await db.selectFrom('price_overrides').selectAll().execute())
   }
 
-  /** The override in force: exact model first, then the provider-wide `*` row. */
+  /**
+   * The override in force: this provider's exact model, then its `*` row, then the same
+   * model under provider `*` (an override given without a provider).
+   */
   override(orgId: string, provider: string, model: string, at: number): PriceOverridesTable | undefined {
-    const list = this.#overrides.get(`${orgId}\0${provider}`)
-    if (!list) return undefined
     const live = (r: PriceOverridesTable) =>
       r.effective_from <= at && (r.effective_to === null || at < r.effective_to)
-    return list.find((r) => r.model === model && live(r)) ?? list.find((r) => r.model === '*' && live(r))
+    const own = this.#overrides.get(`${orgId}\0${provider}`) ?? []
+    const any = this.#overrides.get(`${orgId}\0*`) ?? []
+    return (
+      own.find((r) => r.model === model && live(r)) ??
+      own.find((r) => r.model === '*' && live(r)) ??
+      any.find((r) => r.model === model && live(r))
+    )
   }
 
   quote(orgId: string, provider: string, model: string, at = Date.now()): PriceQuote | null {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.js'
+import { auditRoutes } from './audit.js'
+import { budgetRoutes } from './budgets.js'
 import { compareRoutes } from './compare.js'
 import { credentialRoutes } from './credentials.js'
 import { gatewayRoutes } from './gateway.js'
@@ -9,10 +11,12 @@ import { masterKeyRoutes } from './master-key.js'
 import { meRoutes } from './me.js'
 import { memberRoutes } from './members.js'
 import { openapiRoutes } from './openapi.js'
+import { priceRoutes } from './prices.js'
 import { routesRoutes } from './routes.js'
 import { sessionRoutes } from './session.js'
 import { settingsRoutes } from './settings.js'
 import { tokenRoutes } from './tokens.js'
+import { usageRoutes } from './usage.js'
 import { webRoutes } from './web.js'
 import { workflowRoutes } from './workflows.js'
 import { workspaceRoutes } from './workspaces.js'
@@ -36,6 +40,10 @@ const MODULES: RouteModule[] = [
   gatewayRoutes,
   routesRoutes,
   compareRoutes,
+  usageRoutes,
+  auditRoutes,
+  budgetRoutes,
+  priceRoutes,
   // Last: its GET catch-all serves the SPA shell for non-API paths; every API route wins over it.
   webRoutes,
 ]
