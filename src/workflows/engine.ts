@@ -50,6 +50,7 @@ export class WorkflowEngine {
   #active = new Map<string, AbortController>()
   #events = new EventEmitter()
   #closed = false
+  #halted = false
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new RunStore(deps.db)
@@ -103,6 +104,16 @@ export class WorkflowEngine {
     while (this.#active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
   }
 
+  /**
+   * Test hook simulating a process crash: in-flight work stops and nothing more is written
+   * (no lease release, no step status), exactly as if the process had died.
+   */
+  halt(): void {
+    this.#halted = true
+    this.#closed = true
+    for (const ctl of this.#active.values()) ctl.abort(new Error('halted'))
+  }
+
   async #execute(runId: string, ctl: AbortController): Promise<void> {
     const { store, deps } = { store: this.store, deps: this.deps }
     const owner = deps.instanceId
@@ -123,7 +134,7 @@ export class WorkflowEngine {
       await this.#runSteps(runId, ctl)
     } finally {
       clearInterval(timer)
-      await store.release(runId, owner).catch(() => {})
+      if (!this.#halted) await store.release(runId, owner).catch(() => {})
     }
   }
 
@@ -209,6 +220,7 @@ export class WorkflowEngine {
         await this.#addTotals(runId)
         if (waiting) return this.#park(run, id)
       } catch (err) {
+        if (this.#halted) return
         if (ctl.signal.aborted) {
           // Shutdown or cancel mid-step: not the step's fault; it reruns on resume.
           await store.upsertStep(runId, id, { status: 'pending' })
