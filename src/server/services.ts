@@ -7,6 +7,7 @@
  * @module
  */
 import { type GatewayService, setupGateway } from '../gateway/setup.js'
+import { registerProviderAdapters } from '../providers/registry.js'
 import { setupUsage, type UsageService } from '../usage/setup.js'
 import { setupVault, type Vault } from '../vault/vault.js'
 import { setupWorkflows } from '../workflows/setup.js'
@@ -30,6 +31,8 @@ const SETUP: Setup[] = [
   // Vault first: a wrong master key must stop the start before anything else runs.
   setupVault,
   setupUsage,
+  // Translation adapters (anthropic, gemini, vertex, bedrock, azure-openai) onto the gateway seam.
+  registerProviderAdapters,
   setupGateway,
   // Workflows last: they read the other areas' seams (invoke, credentials, audit) at call time.
   setupWorkflows,

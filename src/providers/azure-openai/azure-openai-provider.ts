@@ -1,0 +1,81 @@
+/**
+ * The `azure-openai` kind: OpenAI's wire with Azure's URL and auth. Two URL styles:
+ * - v1 (`https://{resource}.openai.azure.com/openai/v1`): OpenAI paths, `model` = deployment;
+ * - classic (`…/openai`): `/deployments/{deployment}/chat/completions?api-version=…`.
+ * Auth is the `api-key` header, or a Microsoft Entra bearer token (`secret.entraToken`).
+ * Secret fields: `{apiKey | entraToken, resource?, apiVersion?}`; the upstream model names the
+ * deployment.
+ * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference
+ * @module
+ */
+import { badRequest, unauthorized } from '../../errors/app-error.js'
+import type { ProviderAdapter, ProviderCall } from '../adapter.js'
+import { passBackHeaders } from '../translate/http.js'
+import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
+import {
+  type OpenAIWireTarget,
+  openAIWireChat,
+  openAIWireChatStream,
+  openAIWireEmbeddings,
+} from '../translate/openai-wire-client.js'
+import { TranslateContext } from '../translate/translate-context.js'
+
+/** Latest GA data-plane version at the time of writing; override with `secret.apiVersion`. */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21'
+
+function baseOf(call: ProviderCall): string {
+  const s = call.credential.secret ?? {}
+  if (call.credential.baseUrl) return call.credential.baseUrl.replace(/\/+$/, '')
+  if (typeof s.resource === 'string' && /^[a-z0-9-]+$/i.test(s.resource))
+    return `https://${s.resource}.openai.azure.com/openai`
+  throw badRequest(`credential '${call.credential.name}' needs a baseUrl or secret.resource`)
+}
+
+/** Endpoint URL for `op` (`chat/completions` or `embeddings`). */
+export function azureUrl(call: ProviderCall, op: string): string {
+  const base = baseOf(call)
+  if (/\/openai\/v1$/.test(base)) return `${base}/${op}`
+  const s = call.credential.secret ?? {}
+  const version = typeof s.apiVersion === 'string' ? s.apiVersion : AZURE_DEFAULT_API_VERSION
+  const root = /\/openai$/.test(base) ? base : `${base}/openai`
+  return `${root}/deployments/${encodeURIComponent(call.model)}/${op}?api-version=${encodeURIComponent(version)}`
+}
+
+export function azureHeaders(call: ProviderCall): Record<string, string> {
+  const s = call.credential.secret ?? {}
+  const key = (typeof s.apiKey === 'string' && s.apiKey) || call.credential.apiKey
+  if (key) return { 'api-key': key }
+  if (typeof s.entraToken === 'string' && s.entraToken) return { authorization: `Bearer ${s.entraToken}` }
+  throw unauthorized(`credential '${call.credential.name}' has no apiKey or entraToken`)
+}
+
+function target(call: ProviderCall, op: string): OpenAIWireTarget {
+  return { provider: 'azure-openai', url: azureUrl(call, op), headers: azureHeaders(call) }
+}
+
+export const azureOpenAIAdapter: ProviderAdapter = {
+  wire: 'azure-openai',
+
+  async chat(req, call) {
+    const ctx = new TranslateContext(call.mode, 'azure-openai')
+    const body = { ...toOpenAIWire(req, ctx), model: call.model }
+    const { response, res } = await openAIWireChat(target(call, 'chat/completions'), body, call)
+    return { response, warnings: ctx.warnings, headers: passBackHeaders(res) }
+  },
+
+  async chatStream(req, call) {
+    const ctx = new TranslateContext(call.mode, 'azure-openai')
+    const body = { ...toOpenAIWire(req, ctx), model: call.model }
+    const { chunks, res } = await openAIWireChatStream(target(call, 'chat/completions'), body, call)
+    return { chunks, warnings: ctx.warnings, headers: passBackHeaders(res) }
+  },
+
+  async embeddings(req, call) {
+    const { response, res } = await openAIWireEmbeddings(
+      target(call, 'embeddings'),
+      { ...req, model: call.model },
+      call,
+    )
+    return { response, warnings: [], headers: passBackHeaders(res) }
+  },
+}

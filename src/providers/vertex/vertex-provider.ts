@@ -1,0 +1,154 @@
+/**
+ * The `vertex` kind: Gemini models (`publishers/google`) through the Gemini mappers, and
+ * Claude models (`publishers/anthropic`, ids starting with `claude`) through the Anthropic
+ * mappers with `rawPredict`/`streamRawPredict` — body without `model`, plus
+ * `anthropic_version: vertex-2023-10-16`. Native `/v1/messages` pass-through for Claude.
+ * Secret: a service-account key (or `{serviceAccount, projectId?, location?}`); the location is
+ * the credential's region (default `global`).
+ * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
+ * @module
+ */
+import { badRequest } from '../../errors/app-error.js'
+import type { ProviderAdapter, ProviderCall } from '../adapter.js'
+import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
+import { anthropicStreamToChunks } from '../anthropic/anthropic-stream.js'
+import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
+import { convertToAnthropicRequest } from '../anthropic/convert-to-anthropic-request.js'
+import { convertGeminiResponse } from '../gemini/convert-gemini-response.js'
+import { convertToGeminiRequest } from '../gemini/convert-to-gemini-request.js'
+import { geminiResponseSchema } from '../gemini/gemini-api.js'
+import { geminiStreamToChunks } from '../gemini/gemini-stream.js'
+import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { freshId, nowSeconds } from '../translate/ids.js'
+import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { TranslateContext } from '../translate/translate-context.js'
+import { serviceAccountOf, vertexAccessToken } from './vertex-auth.js'
+
+export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16'
+
+export function isVertexClaude(model: string): boolean {
+  return model.startsWith('claude')
+}
+
+function location(call: ProviderCall): string {
+  const s = call.credential.secret ?? {}
+  return call.credential.region ?? (typeof s.location === 'string' ? s.location : 'global')
+}
+
+function host(call: ProviderCall, loc: string): string {
+  if (call.credential.baseUrl) return call.credential.baseUrl.replace(/\/+$/, '').replace(/\/v1(beta1)?$/, '')
+  if (loc === 'global') return 'https://aiplatform.googleapis.com'
+  if (loc === 'us' || loc === 'eu') return `https://aiplatform.${loc}.rep.googleapis.com`
+  return `https://${loc}-aiplatform.googleapis.com`
+}
+
+/** `…/v1/projects/{p}/locations/{loc}/publishers/{pub}/models/{m}:{op}`. */
+export function vertexUrl(call: ProviderCall, model: string, op: string): string {
+  const s = call.credential.secret ?? {}
+  const project = (typeof s.projectId === 'string' && s.projectId) || serviceAccountOf(call)?.project_id
+  if (!project)
+    throw badRequest(
+      `credential '${call.credential.name}' has no Vertex project id (projectId or project_id)`,
+    )
+  const loc = location(call)
+  const publisher = isVertexClaude(model) ? 'anthropic' : 'google'
+  return `${host(call, loc)}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(loc)}/publishers/${publisher}/models/${encodeURIComponent(model)}:${op}`
+}
+
+async function post(call: ProviderCall, url: string, body: unknown, accept?: string): Promise<Response> {
+  const token = await vertexAccessToken(call)
+  return send(url, {
+    provider: 'vertex',
+    call,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      ...(accept ? { accept } : {}),
+    },
+    body: JSON.stringify(body),
+    secrets: [...credentialSecrets(call), token],
+  })
+}
+
+function claudeBody(req: ChatCompletionRequest, call: ProviderCall, ctx: TranslateContext, stream: boolean) {
+  const { model: _m, ...rest } = convertToAnthropicRequest({ ...req, stream }, call.model, ctx)
+  return { ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION }
+}
+
+export const vertexAdapter: ProviderAdapter = {
+  wire: 'vertex',
+
+  async chat(req, call) {
+    const ctx = new TranslateContext(call.mode, 'vertex')
+    if (isVertexClaude(call.model)) {
+      const res = await post(
+        call,
+        vertexUrl(call, call.model, 'rawPredict'),
+        claudeBody(req, call, ctx, false),
+      )
+      const msg = await readJson(res, anthropicMessageSchema, 'vertex')
+      return {
+        response: convertAnthropicResponse(msg, nowSeconds()),
+        warnings: ctx.warnings,
+        headers: passBackHeaders(res),
+      }
+    }
+    const body = convertToGeminiRequest(req, ctx, { dropFunctionIds: true })
+    const res = await post(call, vertexUrl(call, call.model, 'generateContent'), body)
+    const json = await readJson(res, geminiResponseSchema, 'vertex')
+    return {
+      response: convertGeminiResponse(json, call.model, nowSeconds(), freshId('chatcmpl-')),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  async chatStream(req, call) {
+    const ctx = new TranslateContext(call.mode, 'vertex')
+    if (isVertexClaude(call.model)) {
+      const res = await post(
+        call,
+        vertexUrl(call, call.model, 'streamRawPredict'),
+        claudeBody(req, call, ctx, true),
+        'text/event-stream',
+      )
+      return {
+        chunks: anthropicStreamToChunks(res.body, call.model, nowSeconds(), 'vertex'),
+        warnings: ctx.warnings,
+        headers: passBackHeaders(res),
+      }
+    }
+    const body = convertToGeminiRequest(req, ctx, { dropFunctionIds: true })
+    const res = await post(
+      call,
+      `${vertexUrl(call, call.model, 'streamGenerateContent')}?alt=sse`,
+      body,
+      'text/event-stream',
+    )
+    return {
+      chunks: geminiStreamToChunks(res.body, call.model, nowSeconds(), freshId('chatcmpl-'), 'vertex'),
+      warnings: ctx.warnings,
+      headers: passBackHeaders(res),
+    }
+  },
+
+  anthropic: {
+    supportsMessages: (call) => isVertexClaude(call.model),
+    async messages(body, call, op) {
+      if (op === 'count_tokens') {
+        return post(call, vertexUrl(call, 'count-tokens', 'rawPredict').replace('/google/', '/anthropic/'), {
+          ...body,
+          model: call.model,
+        })
+      }
+      const { model: _m, ...rest } = body
+      const stream = rest.stream === true
+      return post(
+        call,
+        vertexUrl(call, call.model, stream ? 'streamRawPredict' : 'rawPredict'),
+        { ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION },
+        stream ? 'text/event-stream' : undefined,
+      )
+    },
+  },
+}
