@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Transaction } from 'kysely'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import type { Database } from '../../db/schema.js'
 import { badRequest, conflict, forbidden, notFound } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
@@ -36,6 +37,35 @@ function guardOwnerChange(p: Principal, from: Role | null, to: Role | null): voi
   if ((from === 'owner' || to === 'owner') && p.role !== 'owner') {
     throw forbidden('only an owner can grant, change or remove the owner role')
   }
+}
+
+/**
+ * Reads a membership inside the transaction that changes it (`to` null = removal) and applies
+ * the owner rules: only owners touch the owner role, and the last owner stays.
+ */
+async function checkMembershipChange(
+  trx: Transaction<Database>,
+  p: Principal,
+  userId: string,
+  to: Role | null,
+): Promise<Role> {
+  const m = await trx
+    .selectFrom('org_memberships')
+    .select('role')
+    .where('org_id', '=', p.orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  if (!m) throw notFound(`no member ${userId}`)
+  const from = m.role as Role
+  guardOwnerChange(p, from, to)
+  if (from === 'owner' && to !== 'owner' && (await ownerCount(trx, p.orgId)) <= 1) {
+    throw conflict(
+      to
+        ? 'the last owner cannot be demoted: make someone else owner first'
+        : 'the last owner cannot be removed',
+    )
+  }
+  return from
 }
 
 export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
@@ -120,16 +150,15 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           role: body.role,
           createdBy: p.id,
         })
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'member.invited',
-          targetType: 'user',
-          targetId: inv.userId,
-          workspaceId: workspaceId ?? null,
-          details: { role: body.role },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'member.invited', {
+            targetType: 'user',
+            targetId: inv.userId,
+            workspaceId: workspaceId ?? null,
+            details: { role: body.role },
+          }),
+        )
         return inv
       })
       return reply.status(201).send({
@@ -160,32 +189,21 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const { role } = req.body as z.infer<typeof RoleBody>
       authorize(p, 'members:manage')
       await db.transaction().execute(async (trx) => {
-        const m = await trx
-          .selectFrom('org_memberships')
-          .select('role')
-          .where('org_id', '=', p.orgId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst()
-        if (!m) throw notFound(`no member ${userId}`)
-        guardOwnerChange(p, m.role as Role, role)
-        if (m.role === 'owner' && role !== 'owner' && (await ownerCount(trx, p.orgId)) <= 1) {
-          throw conflict('the last owner cannot be demoted: make someone else owner first')
-        }
+        const from = await checkMembershipChange(trx, p, userId, role)
         await trx
           .updateTable('org_memberships')
           .set({ role })
           .where('org_id', '=', p.orgId)
           .where('user_id', '=', userId)
           .execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'member.role_changed',
-          targetType: 'user',
-          targetId: userId,
-          details: { from: m.role, to: role },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'member.role_changed', {
+            targetType: 'user',
+            targetId: userId,
+            details: { from, to: role },
+          }),
+        )
       })
       await rt.bus.publish('auth')
       return { userId, role }
@@ -200,16 +218,7 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const { userId } = req.params as z.infer<typeof UserParams>
       authorize(p, 'members:manage')
       await db.transaction().execute(async (trx) => {
-        const m = await trx
-          .selectFrom('org_memberships')
-          .select('role')
-          .where('org_id', '=', p.orgId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst()
-        if (!m) throw notFound(`no member ${userId}`)
-        guardOwnerChange(p, m.role as Role, null)
-        if (m.role === 'owner' && (await ownerCount(trx, p.orgId)) <= 1)
-          throw conflict('the last owner cannot be removed')
+        const from = await checkMembershipChange(trx, p, userId, null)
         await trx
           .deleteFrom('org_memberships')
           .where('org_id', '=', p.orgId)
@@ -237,15 +246,10 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           .where('accepted_at', 'is', null)
           .where('email', 'in', trx.selectFrom('users').select('email').where('id', '=', userId))
           .execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'member.removed',
-          targetType: 'user',
-          targetId: userId,
-          details: { role: m.role },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'member.removed', { targetType: 'user', targetId: userId, details: { role: from } }),
+        )
       })
       await rt.bus.publish('auth')
       return reply.status(204).send()

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
 import { allowedEgress, OrgSettingsSchema } from '../../identity/settings.js'
@@ -75,15 +76,14 @@ export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise
           .set({ settings: JSON.stringify(next) })
           .where('id', '=', p.orgId)
           .execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'settings.updated',
-          targetType: 'org',
-          targetId: p.orgId,
-          details: { fields: Object.keys(body) },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'settings.updated', {
+            targetType: 'org',
+            targetId: p.orgId,
+            details: { fields: Object.keys(body) },
+          }),
+        )
       })
       await rt.settings.reload()
       await rt.bus.publish('settings')

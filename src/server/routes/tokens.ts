@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, forbidden, notFound } from '../../errors/app-error.js'
 import { authorize, can, roleAtLeast } from '../../identity/authorize.js'
 import { ROLES } from '../../identity/principal.js'
@@ -73,16 +74,15 @@ export async function tokenRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
           createdBy: p.id,
           expiresAt: body.expiresInDays ? Date.now() + body.expiresInDays * 86_400_000 : null,
         })
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'token.created',
-          targetType: 'token',
-          targetId: created.row.id,
-          workspaceId: workspaceId ?? null,
-          details: { role, scopes: body.scopes ?? [] },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'token.created', {
+            targetType: 'token',
+            targetId: created.row.id,
+            workspaceId: workspaceId ?? null,
+            details: { role, scopes: body.scopes ?? [] },
+          }),
+        )
         return created
       })
       return reply.status(201).send({ ...toTokenView(row.row), token: row.raw })
@@ -133,14 +133,7 @@ export async function tokenRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
             .set({ revoked_at: Date.now() })
             .where('id', '=', id)
             .execute()
-          await rt.audit.record(trx, {
-            orgId: p.orgId,
-            actor: p.id,
-            actorKind: p.kind,
-            action: 'token.revoked',
-            targetType: 'token',
-            targetId: id,
-          })
+          await rt.audit.record(trx, actorEvent(p, 'token.revoked', { targetType: 'token', targetId: id }))
         })
         await rt.bus.publish('auth')
       }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
+import { isUniqueViolation } from '../../db/errors.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
 import { authorize, can } from '../../identity/authorize.js'
 import { createWorkspace } from '../../identity/orgs.js'
@@ -11,11 +13,6 @@ const NameBody = z.strictObject({ name: z.string().trim().min(1).max(200) })
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const MemberBody = z.strictObject({ userId: z.string().min(1).max(64), role: z.enum(ROLES) })
 const MemberParams = z.strictObject({ id: z.string().min(1).max(64), userId: z.string().min(1).max(64) })
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string }
-  return e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '')
-}
 
 export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const db = rt.db.db
@@ -69,15 +66,10 @@ export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promis
       try {
         const id = await db.transaction().execute(async (trx) => {
           const id = await createWorkspace(trx, p.orgId, name)
-          await rt.audit.record(trx, {
-            orgId: p.orgId,
-            actor: p.id,
-            actorKind: p.kind,
-            action: 'workspace.created',
-            targetType: 'workspace',
-            targetId: id,
-            workspaceId: id,
-          })
+          await rt.audit.record(
+            trx,
+            actorEvent(p, 'workspace.created', { targetType: 'workspace', targetId: id, workspaceId: id }),
+          )
           return id
         })
         return reply.status(201).send({ id, name })
@@ -100,15 +92,10 @@ export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promis
       try {
         await db.transaction().execute(async (trx) => {
           await trx.updateTable('workspaces').set({ name }).where('id', '=', id).execute()
-          await rt.audit.record(trx, {
-            orgId: p.orgId,
-            actor: p.id,
-            actorKind: p.kind,
-            action: 'workspace.renamed',
-            targetType: 'workspace',
-            targetId: id,
-            workspaceId: id,
-          })
+          await rt.audit.record(
+            trx,
+            actorEvent(p, 'workspace.renamed', { targetType: 'workspace', targetId: id, workspaceId: id }),
+          )
         })
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict(`a workspace named ${name} already exists`)
@@ -149,16 +136,15 @@ export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promis
           .values({ workspace_id: id, user_id: userId, role, created_at: Date.now() })
           .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role }))
           .execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'workspace.member_set',
-          targetType: 'user',
-          targetId: userId,
-          workspaceId: id,
-          details: { role },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'workspace.member_set', {
+            targetType: 'user',
+            targetId: userId,
+            workspaceId: id,
+            details: { role },
+          }),
+        )
       })
       await rt.bus.publish('auth')
       return { workspaceId: id, userId, role }
@@ -179,15 +165,14 @@ export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promis
           .where('workspace_id', '=', id)
           .where('user_id', '=', userId)
           .execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'workspace.member_removed',
-          targetType: 'user',
-          targetId: userId,
-          workspaceId: id,
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'workspace.member_removed', {
+            targetType: 'user',
+            targetId: userId,
+            workspaceId: id,
+          }),
+        )
       })
       await rt.bus.publish('auth')
       return reply.status(204).send()
