@@ -110,7 +110,9 @@ export type RunStatus = 'queued' | 'running' | 'waiting_review' | 'succeeded' | 
 
 export interface RunStep {
   id: string
+  kind?: 'model' | 'tool' | 'review'
   model?: string | null
+  output?: unknown
   status: string
   usage?: { inputTokens?: number; outputTokens?: number; [k: string]: unknown } | null
   costUsd?: number | null
@@ -126,7 +128,10 @@ export interface Run {
   output?: unknown
   error?: unknown
   createdAt?: string | number
-  review?: { stepId?: string; message?: string; role?: string } | null
+  costUsd?: number | null
+  usage?: { inputTokens: number; outputTokens: number }
+  waitingReview?: { stepId: string; role: string; message: string | null; notStarter?: boolean } | null
+  purged?: boolean
 }
 
 export interface WorkflowSummary {
@@ -143,6 +148,8 @@ export interface WorkflowSummary {
 export interface Review {
   id?: string
   runId: string
+  canDecide?: boolean
+  startedBy?: string
   stepId?: string
   workflowName?: string
   message?: string

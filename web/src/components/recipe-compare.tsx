@@ -15,6 +15,16 @@ interface CompareRow {
   latencyMs?: number | null
   output?: unknown
   error?: unknown
+  usage?: { inputTokens: number; outputTokens: number }
+  sameShapeAsFirst?: boolean | null
+  schemaValid?: boolean | null
+}
+
+interface CompareReport {
+  id: string
+  status: 'running' | 'done'
+  shapesEqual: boolean | null
+  columns: CompareRow[]
 }
 
 export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup[] }) {
@@ -25,7 +35,8 @@ export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup
   const [wf, setWf] = useState('')
   const [inputs, setInputs] = useState('{}')
   const [picked, setPicked] = useState<string[]>([])
-  const [rows, setRows] = useState<CompareRow[] | null>(null)
+  const [report, setReport] = useState<CompareReport | null>(null)
+  const rows = report?.columns ?? null
   const [error, setError] = useState<unknown>()
   const [busy, setBusy] = useState(false)
   const list = wfs.data?.data ?? []
@@ -43,14 +54,17 @@ export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup
     }
     setBusy(true)
     try {
-      const r = await post<{ data?: CompareRow[]; results?: CompareRow[] }>(
-        `/api/v1/workflows/${wf}/compare`,
-        {
-          inputs: parsed,
-          models: picked,
-        },
-      )
-      setRows(r.data ?? r.results ?? [])
+      const started = await post<{ id: string }>(`/api/v1/workflows/${wf}/compare`, {
+        inputs: parsed,
+        models: picked,
+      })
+      // Long-poll the report until every column's run has finished.
+      let r = await get<CompareReport>(`/api/v1/workflow-compares/${started.id}`)
+      setReport(r)
+      while (r.status === 'running') {
+        r = await get<CompareReport>(`/api/v1/workflow-compares/${started.id}?wait=20`)
+        setReport(r)
+      }
     } catch (err) {
       setError(err)
     } finally {
@@ -107,6 +121,13 @@ export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup
           </button>
         </div>
       </form>
+      {report?.status === 'done' && report.shapesEqual !== null && (
+        <p className={report.shapesEqual ? 'badge badge-ok' : 'badge badge-warn'}>
+          {report.shapesEqual
+            ? 'Every model produced the same output shape'
+            : 'Output shapes differ between models'}
+        </p>
+      )}
       {rows && (
         <table className="table">
           <thead>
@@ -119,6 +140,7 @@ export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup
               <th scope="col" className="num">
                 Time
               </th>
+              <th scope="col">Shape</th>
               <th scope="col">Output</th>
             </tr>
           </thead>
@@ -131,6 +153,10 @@ export function RecipeCompare({ models }: { models: string[]; groups: ModelGroup
                 </td>
                 <td className="num">{usd(r.costUsd ?? null)}</td>
                 <td className="num">{ms(r.latencyMs ?? null)}</td>
+                <td>
+                  {r.sameShapeAsFirst === true ? 'same' : r.sameShapeAsFirst === false ? 'differs' : '—'}
+                  {r.schemaValid === false && ' · schema failed'}
+                </td>
                 <td>
                   <pre className="output small">
                     {typeof r.output === 'string' ? r.output : JSON.stringify(r.output ?? r.error, null, 2)}

@@ -14,17 +14,19 @@ const ACTIVE = new Set(['queued', 'running'])
 export function RunView() {
   const { runId } = useParams()
   const me = useMe()
-  const run = useAsync((signal) => get<Run>(`/api/v1/runs/${runId}`, { signal }), [runId])
+  const [tick, setTick] = useState(0)
+  // While the run moves, long-poll: the server answers as soon as it leaves queued/running.
+  const run = useAsync(
+    (signal) => get<Run>(`/api/v1/runs/${runId}${tick > 0 ? '?wait=20' : ''}`, { signal }),
+    [runId, tick],
+  )
   const [comment, setComment] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
 
-  // Poll while the run is moving; stop once it rests (review, success, failure).
   useEffect(() => {
-    if (!run.data || !ACTIVE.has(run.data.status)) return
-    const t = setTimeout(run.reload, 700)
-    return () => clearTimeout(t)
-  }, [run.data, run.reload])
+    if (run.data && ACTIVE.has(run.data.status) && !run.loading) setTick((t) => t + 1)
+  }, [run.data, run.loading])
 
   async function decide(decision: 'approve' | 'reject', e?: FormEvent) {
     e?.preventDefault()
@@ -93,10 +95,32 @@ export function RunView() {
               </tbody>
             </table>
           </section>
+          {r.steps.some((s) => s.output !== undefined && s.output !== null) && (
+            <section className="card" aria-labelledby="outputs-h">
+              <h2 id="outputs-h">Step outputs</h2>
+              {r.steps
+                .filter((s) => s.output !== undefined && s.output !== null)
+                .map((s) => (
+                  <details key={s.id} open={s.id === r.waitingReview?.stepId}>
+                    <summary className="mono">{s.id}</summary>
+                    <pre className="output">
+                      {typeof s.output === 'string' ? s.output : JSON.stringify(s.output, null, 2)}
+                    </pre>
+                  </details>
+                ))}
+            </section>
+          )}
+          {r.purged && (
+            <p className="muted">This run's inputs and outputs were purged after the retention period.</p>
+          )}
           {r.status === 'waiting_review' && (
             <section className="card review-box" aria-labelledby="review-h">
               <h2 id="review-h">Waiting for your review</h2>
-              {r.review?.message && <p>{r.review.message}</p>}
+              <p>
+                Step <strong className="mono">{r.waitingReview?.stepId}</strong> needs a decision
+                {r.waitingReview?.role ? ` from a ${r.waitingReview.role} or higher` : ''}.
+              </p>
+              {r.waitingReview?.message && <p>{r.waitingReview.message}</p>}
               {can(me.principal, 'reviews:decide') ? (
                 <form className="stack" onSubmit={(e) => void decide('approve', e)}>
                   <Field label="Comment (optional)">

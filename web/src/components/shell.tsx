@@ -4,17 +4,18 @@ import { NavLink } from 'react-router'
 import { useMe, useSession } from '../api/session.js'
 import { can, type UiAction } from '../lib/roles.js'
 import { applyTheme, initialTheme, type Theme } from '../lib/theme.js'
+import { Icon } from './icons.js'
 import { Spinner } from './ui.js'
 
 const NAV: { to: string; label: string; icon: string; action?: UiAction }[] = [
-  { to: '/chat', label: 'Chat', icon: '✦' },
-  { to: '/compare', label: 'Compare', icon: '⇆' },
-  { to: '/workflows', label: 'Workflows', icon: '⛓' },
-  { to: '/keys', label: 'Keys', icon: '⚿' },
-  { to: '/usage', label: 'Usage', icon: '▤' },
-  { to: '/audit', label: 'Audit', icon: '⛨', action: 'audit:read' },
-  { to: '/members', label: 'Members', icon: '☺' },
-  { to: '/settings', label: 'Settings', icon: '⚙' },
+  { to: '/chat', label: 'Chat', icon: 'chat' },
+  { to: '/compare', label: 'Compare', icon: 'compare' },
+  { to: '/workflows', label: 'Workflows', icon: 'workflows' },
+  { to: '/keys', label: 'Keys', icon: 'keys' },
+  { to: '/usage', label: 'Usage', icon: 'usage' },
+  { to: '/audit', label: 'Audit', icon: 'audit', action: 'audit:read' },
+  { to: '/members', label: 'Members', icon: 'members' },
+  { to: '/settings', label: 'Settings', icon: 'settings' },
 ]
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -42,11 +43,14 @@ export function Shell({ children }: { children: ReactNode }) {
           <ul>
             {NAV.filter((n) => !n.action || can(p, n.action)).map((n) => (
               <li key={n.to}>
-                <NavLink to={n.to} className={({ isActive }) => (isActive ? 'active' : undefined)}>
-                  <span className="nav-icon" aria-hidden="true">
-                    {n.icon}
-                  </span>
-                  {n.label}
+                <NavLink
+                  to={n.to}
+                  aria-label={n.label}
+                  title={n.label}
+                  className={({ isActive }) => (isActive ? 'active' : undefined)}
+                >
+                  <Icon name={n.icon} />
+                  <span className="nav-label">{n.label}</span>
                 </NavLink>
               </li>
             ))}

@@ -1,7 +1,7 @@
 /** One workflow: YAML editor (errors at their line), run form from its inputs, run history. */
 import { type FormEvent, useEffect, useMemo, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
-import { ApiError, get, post } from '../api/client.js'
+import { ApiError, get, post, put } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Page, Run, WorkflowSummary } from '../api/types.js'
 import { dateTime, ms, usd } from '../lib/format.js'
@@ -50,7 +50,9 @@ export function WorkflowDetail() {
     setServerErr(null)
     setSaved(null)
     try {
-      const r = await post<{ id: string; name: string; version: number }>('/api/v1/workflows', { yaml })
+      const r = id
+        ? await put<{ id: string; name: string; version: number }>(`/api/v1/workflows/${id}`, { yaml })
+        : await post<{ id: string; name: string; version: number }>('/api/v1/workflows', { yaml })
       setSaved(`Saved ${r.name} version ${r.version}.`)
       if (r.id !== id) navigate(`/workflows/${r.id}`, { replace: !id })
       else wf.reload()
@@ -156,7 +158,7 @@ export function WorkflowDetail() {
                         <td>
                           <StatusBadge status={r.status} />
                         </td>
-                        <td className="num">{usd(sum(r.steps?.map((s) => s.costUsd)))}</td>
+                        <td className="num">{usd(r.costUsd ?? sum(r.steps?.map((s) => s.costUsd)))}</td>
                         <td className="num">{ms(sum(r.steps?.map((s) => s.latencyMs)))}</td>
                         <td>{dateTime(r.createdAt ?? null)}</td>
                       </tr>

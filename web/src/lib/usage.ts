@@ -38,8 +38,23 @@ export interface Series {
   ys: number[][]
 }
 
-/** Pivots time-bucketed rows into aligned series; the top `limit` keys by total, the rest as "other". */
-export function toSeries(rows: UsageRow[], m: Metric, limit = 8): Series | null {
+/** Bucket starts from `from` to `to` every `stepMs` (UTC-aligned like the server's buckets). */
+export function bucketRange(from: number, to: number, stepMs: number): number[] {
+  const out: number[] = []
+  for (let t = Math.floor(from / stepMs) * stepMs; t < to; t += stepMs) out.push(t)
+  return out
+}
+
+/**
+ * Pivots time-bucketed rows into aligned series; the top `limit` keys by total, the rest as
+ * "other". With `range`, every bucket of the period is present (quiet days show as zero).
+ */
+export function toSeries(
+  rows: UsageRow[],
+  m: Metric,
+  limit = 8,
+  range?: { from: number; to: number; stepMs: number },
+): Series | null {
   const timed = rows.filter((r) => rowTime(r) !== null)
   if (timed.length === 0) return null
   const totals = new Map<string, number>()
@@ -47,7 +62,9 @@ export function toSeries(rows: UsageRow[], m: Metric, limit = 8): Series | null 
   const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k)
   const top = ranked.slice(0, limit)
   const keys = ranked.length > limit ? [...top, 'other'] : top
-  const xsMs = [...new Set(timed.map((r) => rowTime(r)!))].sort((a, b) => a - b)
+  const seen = timed.map((r) => rowTime(r)!)
+  const grid = range ? bucketRange(range.from, range.to, range.stepMs) : []
+  const xsMs = [...new Set([...grid, ...seen])].sort((a, b) => a - b)
   const at = new Map(xsMs.map((x, i) => [x, i]))
   const ys = keys.map(() => xsMs.map(() => 0))
   for (const r of timed) {

@@ -302,6 +302,7 @@ function BudgetsSection() {
 
 interface PriceRow {
   id?: string
+  provider?: string | null
   model: string
   inputPerMTok?: number
   outputPerMTok?: number
@@ -312,6 +313,7 @@ interface PriceRow {
 function PricesSection() {
   const me = useMe()
   const list = useAsync((signal) => get<Page<PriceRow>>('/api/v1/prices', { signal }), [])
+  const [provider, setProvider] = useState('')
   const [model, setModel] = useState('')
   const [input, setInput] = useState('')
   const [output, setOutput] = useState('')
@@ -360,6 +362,7 @@ function PricesSection() {
         <table className="table">
           <thead>
             <tr>
+              <th scope="col">Provider</th>
               <th scope="col">Model</th>
               <th scope="col" className="num">
                 Input / M
@@ -377,7 +380,8 @@ function PricesSection() {
           <tbody>
             {(list.data?.data ?? []).map((p) => (
               <tr key={p.id ?? p.model}>
-                <td className="mono">{p.model}</td>
+                <td>{p.provider && p.provider !== '*' ? p.provider : 'any'}</td>
+                <td className="mono">{p.model === '*' ? 'every model' : p.model}</td>
                 <td className="num">{usd(p.inputPerMTok ?? null)}</td>
                 <td className="num">{usd(p.outputPerMTok ?? null)}</td>
                 {manage && (
@@ -394,12 +398,22 @@ function PricesSection() {
       )}
       {manage && (
         <form className="row wrap align-end" onSubmit={create} aria-label="Add a price override">
-          <Field label="Model">
+          <Field label="Provider kind (optional)" hint="e.g. openai, ollama; empty = any">
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                value={provider}
+                onChange={(e) => setProvider(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Model" hint="Upstream model id, or * for all">
             {(id) => (
               <input
                 id={id}
                 required
-                placeholder="local-llm/llama3"
+                placeholder="llama3.1:8b"
                 value={model}
                 onChange={(e) => setModel(e.target.value)}
               />

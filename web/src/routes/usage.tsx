@@ -36,7 +36,7 @@ export function UsagePage() {
   const bucket = range === '24h' ? 'hour' : 'day'
   const usage = useAsync(
     (signal) =>
-      get<Page<UsageRow>>(
+      get<Page<UsageRow> & { series?: UsageRow[] }>(
         `/api/v1/usage${qs({ groupBy, from: new Date(from).toISOString(), to: new Date(now).toISOString(), bucket })}`,
         { signal },
       ),
@@ -45,9 +45,15 @@ export function UsagePage() {
   const budgets = useAsync((signal) => get<Page<BudgetView>>('/api/v1/budgets', { signal }), [])
 
   const rows = usage.data?.data ?? []
-  const series = useMemo(() => toSeries(rows, metric), [rows, metric])
+  const buckets = usage.data?.series
+  const stepMs = bucket === 'hour' ? 3_600_000 : 86_400_000
+  const series = useMemo(
+    () => toSeries(buckets ?? rows, metric, 8, { from, to: now, stepMs }),
+    [buckets, rows, metric, from, now, stepMs],
+  )
   const keyed = useMemo(() => byKey(rows), [rows])
   const t = totals(rows)
+  const unpriced = rows.reduce((a, r) => a + Number(r.unpricedRequests ?? 0), 0)
   const fmt = useMemo(() => (metric === 'costUsd' ? usd : (v: number) => count(v)), [metric])
   const groups: GroupBy[] = can(me.principal, 'usage:read-all')
     ? ['model', 'credential', 'user', 'workflow']
@@ -68,7 +74,7 @@ export function UsagePage() {
             onClick={() =>
               download(
                 `latchkey-usage-${groupBy}-${range}.csv`,
-                toCsv(rows as unknown as Record<string, unknown>[]),
+                toCsv((buckets ?? rows) as unknown as Record<string, unknown>[]),
               )
             }
           >
@@ -117,6 +123,12 @@ export function UsagePage() {
         <Kpi label="Input tokens" value={count(t.inputTokens)} />
         <Kpi label="Output tokens" value={count(t.outputTokens)} />
       </div>
+      {unpriced > 0 && (
+        <p className="muted small">
+          {unpriced} call{unpriced === 1 ? ' has' : 's have'} no known price and{' '}
+          {unpriced === 1 ? 'is' : 'are'} not in the spend; add a price override under Settings.
+        </p>
+      )}
       <ErrorNotice error={usage.error} onRetry={usage.reload} />
       <section className="card" aria-labelledby="chart-h">
         <h2 id="chart-h">

@@ -57,7 +57,11 @@ function WorkflowList() {
                   <strong>{String(r.workflowName ?? r.workflow ?? 'Run')}</strong>
                   {r.stepId && <span className="muted"> · step {r.stepId}</span>}
                 </Link>
-                {r.message && <div className="muted small">{r.message}</div>}
+                {r.message && <div className="small">{r.message}</div>}
+                {r.startedBy && <span className="muted small">started by {r.startedBy}</span>}
+                {r.canDecide === false && (
+                  <span className="muted small">waiting for someone else's decision</span>
+                )}
                 <span className="muted small">{relative(r.createdAt ?? null)}</span>
               </li>
             ))}

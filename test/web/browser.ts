@@ -1,0 +1,60 @@
+/**
+ * Browser e2e support: Debian's chromium driven by playwright-core, a current web build, and
+ * screenshot output. Suites skip (with a message) when /usr/bin/chromium is absent.
+ */
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { type Browser, chromium } from 'playwright-core'
+
+export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium'
+export const HAS_CHROMIUM = fs.existsSync(CHROMIUM)
+if (!HAS_CHROMIUM) {
+  console.info(`[latchkey tests] ${CHROMIUM} not found: browser e2e skipped (apt-get install chromium)`)
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+export const SHOTS = path.join(ROOT, 'docs/screenshots')
+
+function newest(dir: string): number {
+  let n = 0
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    n = Math.max(n, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs)
+  }
+  return n
+}
+
+/** Builds web/dist when it is missing or older than web/src (npm ci builds it via prepare). */
+export function ensureWebBuild(): void {
+  const index = path.join(ROOT, 'web/dist/index.html')
+  const stale =
+    !fs.existsSync(index) ||
+    Math.max(newest(path.join(ROOT, 'web/src')), fs.statSync(path.join(ROOT, 'web/index.html')).mtimeMs) >
+      fs.statSync(index).mtimeMs
+  if (stale) {
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'error'],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    )
+  }
+}
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  })
+}

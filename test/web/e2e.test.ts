@@ -1,0 +1,257 @@
+/**
+ * The workspace end to end in headless Chromium against a real server and a fake OpenAI
+ * upstream: sign in with a token, add a key (the secret never reaches the DOM again), chat with
+ * streaming, switch model mid-conversation (the second request carries the earlier turns),
+ * compare two models, see usage, verify the audit chain. Screenshots go to docs/screenshots.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
+import { UPSTREAM_KEY } from '../gateway/gateway-helpers.js'
+import { createTestEnv, type TestEnv } from '../helpers.js'
+import { ensureWebBuild, HAS_CHROMIUM, launch, SHOTS } from './browser.js'
+
+const T = 60_000
+
+const RECIPE = `name: e2e-summary
+description: Summarize, then a person approves
+inputs:
+  text: string
+steps:
+  - id: summary
+    model: fake/gpt-a
+    prompt: "Summarize: {{ inputs.text }}"
+    review: true
+output: "{{ steps.summary.output }}"
+`
+
+describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
+  let env: TestEnv
+  let fake: FakeUpstream
+  let browser: Browser
+  let ctx: BrowserContext
+  let page: Page
+  let base: string
+  const consoleErrors: string[] = []
+  const failedLoads: string[] = []
+
+  const shot = async (name: string) => {
+    fs.mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) })
+  }
+
+  beforeAll(async () => {
+    ensureWebBuild()
+    fake = await startFakeOpenAI()
+    env = await createTestEnv('sqlite')
+    await env.app.listen({ port: 0, host: '127.0.0.1' })
+    const addr = env.app.server.address()
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    browser = await launch()
+    ctx = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' })
+    page = await ctx.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text())
+    })
+    page.on('pageerror', (e) => consoleErrors.push(e.message))
+    page.on('response', (r) => {
+      if (r.status() >= 400) failedLoads.push(`${r.status()} ${new URL(r.url()).pathname}`)
+    })
+  }, T)
+
+  afterAll(async () => {
+    await browser?.close()
+    await env?.close()
+    await fake?.close()
+  })
+
+  it(
+    'shows the first-run help and signs in with an access token',
+    async () => {
+      await page.goto(`${base}/keys`)
+      await page.waitForURL(/\/sign-in/)
+      await expect.poll(() => page.getByText('latchkey admin token --name me').count()).toBe(1)
+      await page.getByRole('tab', { name: 'Access token' }).click()
+      await page.getByLabel('Access token').fill(env.tokens.owner)
+      await shot('sign-in')
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(/\/keys$/)
+      await page.getByRole('heading', { name: 'Keys', exact: true }).waitFor()
+      // The token became an httpOnly session cookie; it is not kept in the page.
+      const cookies = await ctx.cookies()
+      expect(cookies.find((c) => c.name === 'lk_session')?.httpOnly).toBe(true)
+      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('lk_')
+    },
+    T,
+  )
+
+  it(
+    'adds a key; the secret never appears in the DOM afterwards',
+    async () => {
+      await page.getByRole('button', { name: 'Add key' }).first().click()
+      const dialog = page.getByRole('dialog', { name: 'Add a provider key' })
+      await dialog.getByLabel('Name').fill('fake')
+      await dialog.getByLabel('Provider').selectOption('openai-compatible')
+      await dialog.getByLabel(/Base URL/).fill(fake.baseUrl)
+      await dialog.getByLabel(/Models/).fill('gpt-a, gpt-b')
+      await dialog.getByLabel('API key').fill(UPSTREAM_KEY)
+      await dialog.getByRole('button', { name: 'Add key' }).click()
+      await page.getByRole('cell', { name: 'fake', exact: true }).waitFor()
+      await page.getByText(/fake added/).waitFor()
+      const html = await page.content()
+      expect(html).not.toContain(UPSTREAM_KEY)
+      expect(html).toContain(UPSTREAM_KEY.slice(-4))
+      const values = await page.evaluate(() =>
+        [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value),
+      )
+      expect(values.join('\n')).not.toContain(UPSTREAM_KEY)
+      await shot('keys')
+    },
+    T,
+  )
+
+  it(
+    'sets a price override and a budget on the settings page',
+    async () => {
+      await page.getByRole('link', { name: /Settings/ }).click()
+      const prices = page.getByRole('form', { name: 'Add a price override' })
+      await prices.getByLabel(/Provider kind/).fill('openai-compatible')
+      await prices.getByLabel('Model').fill('*')
+      await prices.getByLabel('Input USD / M tokens').fill('2.5')
+      await prices.getByLabel('Output USD / M tokens').fill('10')
+      await prices.getByRole('button', { name: 'Add override' }).click()
+      await page.getByRole('cell', { name: 'every model' }).waitFor()
+      const budget = page.getByRole('form', { name: 'Add a budget' })
+      await budget.getByLabel('Limit (USD)').fill('25')
+      await budget.getByRole('button', { name: 'Add budget' }).click()
+      await page.getByRole('cell', { name: '$25.00' }).waitFor()
+      // Owners edit org policy: content storage stays off by default.
+      await expect.poll(() => page.getByLabel('Store prompts and outputs').isChecked()).toBe(false)
+      await shot('settings')
+    },
+    T,
+  )
+
+  it(
+    'chats with streaming, then switches model and sends the earlier turns along',
+    async () => {
+      await page.getByRole('link', { name: /Chat/ }).click()
+      const model = page.getByLabel('Model', { exact: true })
+      await expect.poll(() => model.locator('option').count()).toBeGreaterThanOrEqual(2)
+      await model.selectOption('fake/gpt-a')
+      await page.getByLabel('Message').fill('What is Latchkey?')
+      await page.getByRole('button', { name: 'Send' }).click()
+      const first = page.getByRole('article', { name: 'Answer from fake/gpt-a' })
+      await first.getByText('Hello, world!').waitFor()
+      await first.getByText(/\d+ → \d+ tok/).waitFor()
+
+      await model.selectOption('fake/gpt-b')
+      await page.getByLabel('Message').fill('Say it again')
+      await page.getByRole('button', { name: 'Send' }).click()
+      await page.getByText('Switched to fake/gpt-b').waitFor()
+      await page.getByRole('article', { name: 'Answer from fake/gpt-b' }).getByText('Hello, world!').waitFor()
+
+      const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions')
+      const last = chats.at(-1)!.body!
+      expect(last.model).toBe('gpt-b')
+      expect(last.stream).toBe(true)
+      expect(last.messages).toEqual([
+        { role: 'user', content: 'What is Latchkey?' },
+        { role: 'assistant', content: 'Hello, world!' },
+        { role: 'user', content: 'Say it again' },
+      ])
+      await shot('chat')
+    },
+    T,
+  )
+
+  it(
+    'compares two models side by side over one stream',
+    async () => {
+      await page.getByRole('link', { name: /Compare/ }).click()
+      await page.getByLabel('Model 1').selectOption('fake/gpt-a')
+      await page.getByLabel('Model 2').selectOption('fake/gpt-b')
+      await page.getByLabel('Prompt', { exact: true }).fill('Write a haiku about keys')
+      const before = fake.requests.length
+      await page.getByRole('button', { name: 'Compare', exact: true }).click()
+      for (const m of ['fake/gpt-a', 'fake/gpt-b']) {
+        const col = page.getByRole('region', { name: `Answer from ${m}` })
+        await col.getByText('Hello, world!').waitFor()
+        await col.getByRole('button', { name: /Pick as winner/ }).waitFor()
+        await expect.poll(() => col.locator('dd').first().textContent()).toMatch(/ms|s$/)
+      }
+      expect(fake.requests.slice(before).filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2)
+      await page
+        .getByRole('region', { name: 'Answer from fake/gpt-b' })
+        .getByRole('button', { name: /Pick as winner/ })
+        .click()
+      await page.getByText('winner', { exact: true }).waitFor()
+      await shot('compare')
+    },
+    T,
+  )
+
+  it(
+    'writes a recipe (errors shown at their line), runs it from the inputs form and approves its review',
+    async () => {
+      await page.getByRole('link', { name: /Workflows/ }).click()
+      await page.getByRole('button', { name: 'New workflow' }).click()
+      const editor = page.getByLabel('Recipe YAML')
+      await editor.fill('name: broken\nsteps:\n  - id: a\n   model: x\n')
+      await page
+        .getByRole('list', { name: 'Errors' })
+        .getByText(/Line 4/)
+        .waitFor()
+      await editor.fill(RECIPE)
+      await expect.poll(() => page.getByRole('list', { name: 'Errors' }).count()).toBe(0)
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText(/Saved e2e-summary version 1/).waitFor()
+      await page.getByLabel('text', { exact: true }).fill('Latchkey keeps provider keys sealed.')
+      await page.getByRole('button', { name: 'Start run' }).click()
+      await page.waitForURL(/\/workflows\/runs\//)
+      await page.getByRole('heading', { name: 'Waiting for your review' }).waitFor()
+      await page.getByText('Hello, world!').first().waitFor()
+      await shot('workflow-review')
+      await page.getByLabel('Comment (optional)').fill('Looks right')
+      await page.getByRole('button', { name: 'Approve' }).click()
+      await page.getByText('succeeded', { exact: true }).first().waitFor()
+      const modelCalls = fake.requests.filter((r) => r.path === '/v1/chat/completions')
+      expect(JSON.stringify(modelCalls.at(-1)!.body!.messages)).toContain(
+        'Latchkey keeps provider keys sealed.',
+      )
+    },
+    T,
+  )
+
+  it(
+    'verifies the audit chain',
+    async () => {
+      await page.getByRole('link', { name: /Audit/ }).click()
+      await page.getByRole('heading', { name: 'Audit' }).waitFor()
+      await page.getByRole('button', { name: 'Verify chain' }).click()
+      await page.getByText(/Chain verified/).waitFor()
+      await shot('audit')
+    },
+    T,
+  )
+
+  it(
+    'renders the usage chart',
+    async () => {
+      await page.getByRole('link', { name: /Usage/ }).click()
+      await page.getByRole('heading', { name: 'Usage' }).waitFor()
+      await page.locator('.chart canvas').first().waitFor()
+      await page.getByRole('cell', { name: /gpt-a/ }).first().waitFor()
+      await shot('usage')
+    },
+    T,
+  )
+
+  it('logged no console errors and no CSP violations', () => {
+    expect(consoleErrors.filter((e) => !/^Failed to load resource/.test(e))).toEqual([])
+    // The only failed loads allowed are the signed-out session probe and the optional setup probe.
+    expect(failedLoads.filter((l) => l !== '401 /api/v1/me' && l !== '404 /api/v1/setup')).toEqual([])
+  })
+})
