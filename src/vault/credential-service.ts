@@ -28,7 +28,7 @@ import {
   toView,
 } from './credentials-repo.js'
 import { IntegrityError } from './crypto.js'
-import { guardKey } from './key-guard.js'
+import { guardKey, KeyRetiredError } from './key-guard.js'
 import type { Keyring } from './keyring.js'
 import { canManage, canSee, type Grant, type Right, type Scope, type SubjectType } from './rights.js'
 import { canonicalSecret, last4, normalizeSecret, type SecretPayload } from './secret-material.js'
@@ -167,14 +167,7 @@ export class CredentialService {
     const now = Date.now()
     // The base URL is bound into the sealed blob (a row edited to point elsewhere must not
     // open), so changing it re-seals the same version under the new destination.
-    const resealed =
-      baseUrl !== row.base_url
-        ? await (async () => {
-            const payload = await this.unseal(row)
-            const ctx = this.#ctx(row, Number(row.version), baseUrl)
-            return { ctx, sealed: await sealPayload(this.d.keyring, ctx, payload) }
-          })()
-        : undefined
+    const payload = baseUrl !== row.base_url ? await this.unseal(row) : undefined
     const updated = {
       ...row,
       name,
@@ -200,7 +193,11 @@ export class CredentialService {
         .where('revoked_at', 'is', null)
         .executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) throw conflict('the credential changed meanwhile; retry')
-      if (resealed) await this.#replaceSecret(trx, resealed.ctx, resealed.sealed, now)
+      if (payload) {
+        // Sealed inside the transaction so a retry after a finished master-key rotation re-seals.
+        const ctx = this.#ctx(row, Number(row.version), baseUrl)
+        await this.#replaceSecret(trx, ctx, await sealPayload(this.d.keyring, ctx, payload), now)
+      }
       await this.#audit(trx, p, 'credential.updated', id, { fields })
     })
     return toView(updated, p, await grantsOf(this.#db, { credentialId: id }))
@@ -503,10 +500,15 @@ export class CredentialService {
   }
 
   /** Runs a change in one transaction, maps unique violations to 409, then notifies caches. */
-  async #write(fn: (trx: Db) => Promise<void>): Promise<void> {
+  async #write(fn: (trx: Db) => Promise<void>, retried = false): Promise<void> {
     try {
       await this.#db.transaction().execute(fn)
     } catch (err) {
+      if (err instanceof KeyRetiredError && !retried) {
+        // A master-key rotation finished after we sealed: learn the new key and seal again.
+        await this.d.keyring.refresh()
+        return this.#write(fn, true)
+      }
       if (uniqueViolation(err, 'name_key')) {
         throw conflict('a credential with this name already exists in this scope', {
           code: 'name_taken',
@@ -518,8 +520,7 @@ export class CredentialService {
           code: 'duplicate_key',
         })
       }
-      if (err instanceof Error && err.name === 'KeyRetiredError') {
-        await this.d.keyring.refresh()
+      if (err instanceof KeyRetiredError) {
         throw new AppError(503, 'api_error', 'a master-key rotation just finished; retry', {
           retryable: true,
         })

@@ -12,8 +12,6 @@ import { aad, deriveKey, equalHex, hmacHex, IntegrityError } from './crypto.js'
 import type { KeySource, MasterKey } from './key-source.js'
 
 const INDEX_CONTEXT = aad('latchkey index key v1')
-/** A missing key id triggers at most one re-read of the key source per this interval. */
-const RELOAD_EVERY_MS = 1_000
 
 /** Thrown when the configured master key cannot open this database: refuse to start. */
 export class MasterKeyError extends Error {
@@ -26,7 +24,9 @@ export class Keyring {
   #pinned: MasterKey[] = []
   #rows: VaultKeysTable[] = []
   #fingerprintKey: Buffer = Buffer.alloc(0)
-  #lastReload = 0
+  /** Start time (hrtime) of the last key-source reload, and the one in flight. */
+  #reloadStartedAt = 0n
+  #reloading: Promise<void> | undefined
 
   private constructor(
     readonly source: KeySource,
@@ -97,11 +97,21 @@ export class Keyring {
     throw new MasterKeyError(`master key ${active.id} is not available to this instance`)
   }
 
-  /** The key with this id; re-reads the key source once when the id is unknown. */
+  /**
+   * The key with this id. An unknown id re-reads the key source: a rotation adds the new key
+   * to the keyring file before any row refers to it, so a reload that *starts after* the
+   * miss is guaranteed to see it (concurrent misses share one reload).
+   */
   async keyFor(id: string): Promise<MasterKey> {
     let k = this.#keys.get(id)
-    if (!k && Date.now() - this.#lastReload >= RELOAD_EVERY_MS) {
-      await this.reloadKeys()
+    if (!k) {
+      const missedAt = process.hrtime.bigint()
+      while (this.#reloadStartedAt < missedAt) {
+        this.#reloading ??= this.reloadKeys().finally(() => {
+          this.#reloading = undefined
+        })
+        await this.#reloading
+      }
       k = this.#keys.get(id)
     }
     if (!k) {
@@ -113,7 +123,7 @@ export class Keyring {
   }
 
   async reloadKeys(): Promise<void> {
-    this.#lastReload = Date.now()
+    this.#reloadStartedAt = process.hrtime.bigint()
     try {
       this.#setKeys(await this.source.load())
     } catch (err) {

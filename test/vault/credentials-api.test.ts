@@ -119,11 +119,12 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
     [{ name: 'bad/name', provider: 'openai', apiKey: 'sk-aaaaaaaaaaaaaaaaaaaf' }, /name must be/],
     [{ name: 'x9', provider: 'qwen', apiKey: 'sk-aaaaaaaaaaaaaaaaaaag', region: 'mars' }, /unknown region/],
     [{ name: 'x10', provider: 'openai', apiKey: 'sk-aaaaaaaaaaaaaaaaaaah', extra: 1 }, /extra/],
-  ])('rejects bad input %#', async (body, why) => {
+  ])('rejects bad input %#', async (body: Record<string, unknown>, why) => {
     const r = await post(body)
     expect(r.status).toBe(400)
     expect(r.json.error.message).toMatch(why)
-    if (body.apiKey && body.apiKey.trim()) expect(r.body).not.toContain(body.apiKey)
+    const key = String(body.apiKey ?? '').trim()
+    if (key) expect(r.body).not.toContain(key)
   })
 
   it('lists every valid kind when the kind is unknown', async () => {
