@@ -6,9 +6,11 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
+import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMasterKeyCommands } from './commands/master-key.js'
 import { registerMigrateCommand } from './commands/migrate.js'
+import { registerRunCommand } from './commands/run.js'
 import { registerServeCommand } from './commands/serve.js'
 
 /** Thrown by commands for an expected failure: message printed alone, exit 1. */
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerAdminCommands(program)
   registerKeysCommands(program)
   registerMasterKeyCommands(program)
+  registerRunCommand(program)
+  registerCompareCommand(program)
   return program
 }
 

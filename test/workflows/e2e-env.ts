@@ -28,7 +28,7 @@ export async function createE2eEnv(
   env.openai = openai
   env.anthropic = anthropic
   for (const c of [
-    { name: 'oa', provider: 'openai-compatible', apiKey: OPENAI_KEY, baseUrl: openai.baseUrl },
+    { name: 'oa', provider: 'openai', apiKey: OPENAI_KEY, baseUrl: openai.baseUrl },
     { name: 'an', provider: 'anthropic', apiKey: ANTHROPIC_KEY, baseUrl: anthropic.url },
   ]) {
     const r = await env.app.inject({

@@ -33,7 +33,7 @@ describe.each(DIALECTS)('workflows through the real gateway (%s)', (dialect) => 
     const run = await env.wait(runId)
     expect(run.status).toBe('succeeded')
     expect(run.output).toEqual({ summary: 'Hello, world!', score: 9 })
-    expect(run.steps.map((s: { provider: string }) => s.provider)).toEqual(['openai-compatible', 'anthropic'])
+    expect(run.steps.map((s: { provider: string }) => s.provider)).toEqual(['openai', 'anthropic'])
     expect(run.steps[0].usage.inputTokens).toBeGreaterThan(0)
     expect(run.steps[1].usage).toEqual({ inputTokens: 24, outputTokens: 14 })
     // OpenAI upstream got the rendered prompt; Anthropic got native structured output and the repair turn.

@@ -1,0 +1,156 @@
+/**
+ * `latchkey run RECIPE.yaml --input in.json` and `--batch in.jsonl|csv`: a client of the
+ * running server (LATCHKEY_URL, LATCHKEY_TOKEN). stdout carries only the output JSON (or
+ * nothing in batch mode, where results go to --out); summaries and progress go to stderr.
+ * @module
+ */
+import fs from 'node:fs'
+import type { Command } from 'commander'
+import { loadConfig } from '../../config/config.js'
+import {
+  type ApiClient,
+  ApiError,
+  apiClient,
+  ensureWorkflow,
+  parseSets,
+  waitForRun,
+} from '../../workflows/cli/api-client.js'
+import { runBatch } from '../../workflows/cli/batch.js'
+import { parseBatch } from '../../workflows/cli/batch-input.js'
+import { runSummary, usd } from '../../workflows/cli/summary.js'
+import { CliError } from '../index.js'
+
+export interface RunIo {
+  stdout: { write(s: string): unknown }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+}
+
+export interface RunOptions {
+  input?: string
+  set?: string[]
+  batch?: string
+  concurrency?: string
+  out?: string
+}
+
+/** Client for the configured server; fails early with the env var to set. */
+export function clientFrom(env: NodeJS.ProcessEnv): ApiClient {
+  const config = loadConfig(env)
+  if (!config.token) throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) for this server')
+  return apiClient(config.url, config.token)
+}
+
+export function readJsonFile(file: string, what: string): Record<string, unknown> {
+  let v: unknown
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new CliError(`${what} ${file}: ${(e as Error).message}`)
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new CliError(`${what} ${file}: expected a JSON object`)
+  return v as Record<string, unknown>
+}
+
+export function readRecipe(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new CliError(`recipe ${file}: ${(e as Error).message}`)
+  }
+}
+
+/** Maps API and parse errors to CLI errors (message printed alone, exit 1). */
+export async function asCli<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (e instanceof CliError) throw e
+    if (e instanceof ApiError || (e as { status?: number }).status === 400)
+      throw new CliError((e as Error).message)
+    throw e
+  }
+}
+
+export async function runCommand(file: string, o: RunOptions, io: RunIo): Promise<number> {
+  const yaml = readRecipe(file)
+  let models: Record<string, string>
+  try {
+    models = parseSets(o.set ?? [])
+  } catch (e) {
+    throw new CliError((e as Error).message, 2)
+  }
+  if (o.batch && o.input) throw new CliError('use either --input or --batch', 2)
+  if (!o.batch && !o.input) throw new CliError('give --input FILE.json (or --batch FILE.jsonl|csv)', 2)
+  const client = clientFrom(io.env)
+  return asCli(async () => {
+    const wf = await ensureWorkflow(client, yaml)
+    if (o.batch) {
+      if (!o.out) throw new CliError('--batch needs --out results.jsonl', 2)
+      const concurrency = Number(o.concurrency ?? '4')
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new CliError('--concurrency must be 1..64', 2)
+      let items: ReturnType<typeof parseBatch>
+      try {
+        items = parseBatch(fs.readFileSync(o.batch, 'utf8'), o.batch)
+      } catch (e) {
+        throw new CliError(`batch ${o.batch}: ${(e as Error).message}`)
+      }
+      const t = await runBatch({
+        client,
+        workflowId: wf.id,
+        items,
+        models,
+        concurrency,
+        out: o.out,
+        stderr: io.stderr,
+      })
+      io.stderr.write(
+        `batch: ${t.total} items, ${t.skipped} skipped (already done), ${t.done} succeeded, ${t.failed} failed; ` +
+          `${t.inputTokens}/${t.outputTokens} tokens, ${usd(t.costUsd)}; results in ${o.out}\n`,
+      )
+      return t.failed > 0 ? 1 : 0
+    }
+    const inputs = readJsonFile(o.input!, 'input')
+    const { id } = await client.call<{ id: string }>('POST', `/api/v1/workflows/${wf.id}/runs`, {
+      inputs,
+      models,
+    })
+    io.stderr.write(`run ${id} started (workflow version ${wf.version})\n`)
+    const run = await waitForRun(client, id, (r) => {
+      const w = r.waitingReview
+      io.stderr.write(
+        `waiting for review of step ${w?.stepId} (role ${w?.role})${w?.message ? `: ${w.message}` : ''}\n` +
+          `  approve in the web app or: POST /api/v1/runs/${id}/review {"decision":"approve"}\n`,
+      )
+    })
+    io.stderr.write(runSummary(run))
+    if (run.status !== 'succeeded') return 1
+    io.stdout.write(`${JSON.stringify(run.output, null, 2)}\n`)
+    return 0
+  })
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run <recipe>')
+    .description('run a workflow recipe on the server (LATCHKEY_URL, LATCHKEY_TOKEN); output JSON on stdout')
+    .option('--input <file>', 'JSON file with the recipe inputs')
+    .option(
+      '--set <step.model=cred/model>',
+      "override a step's model (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--batch <file>', 'run once per item of a .jsonl or .csv file')
+    .option('--concurrency <n>', 'parallel runs in batch mode', '4')
+    .option('--out <file>', 'batch results (JSONL; re-running skips items already done)')
+    .action(async (recipe: string, o: RunOptions) => {
+      process.exitCode = await runCommand(recipe, o, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+      })
+    })
+}
