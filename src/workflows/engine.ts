@@ -39,7 +39,8 @@ export interface EngineDeps {
   toolFetch: ToolFetch
   secret: (principal: Principal, name: string) => Promise<string | null>
   loadRecipe: (workflowId: string, version: number) => Promise<CheckedRecipe>
-  storeContent: boolean
+  /** Content storage for an org (LATCHKEY_STORE_CONTENT and the org's opt-in): keep outputs, no purge. */
+  storeContent: (orgId: string) => boolean
   outputTtlMs: number
   leaseMs: number
   instanceId: string
@@ -278,7 +279,7 @@ export class WorkflowEngine {
       error,
       review_step: null,
       finished_at: now,
-      purge_at: this.purgeAt(now),
+      purge_at: this.purgeAt(run.org_id, now),
     })
     if (status !== 'succeeded') {
       // Steps that never ran are recorded as cancelled, so the step list is complete.
@@ -292,8 +293,8 @@ export class WorkflowEngine {
   }
 
   /** When a run ending at `now` has its sealed content purged (null when content is kept). */
-  purgeAt(now: number): number | null {
-    return this.deps.storeContent ? null : now + this.deps.outputTtlMs
+  purgeAt(orgId: string, now: number): number | null {
+    return this.deps.storeContent(orgId) ? null : now + this.deps.outputTtlMs
   }
 
   isTerminal(status: string): boolean {

@@ -37,7 +37,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
       return v ?? null
     },
     loadRecipe: (id, version): Promise<CheckedRecipe> => service.recipe(id, version),
-    storeContent: rt.config.storeContent,
+    storeContent: (orgId) => rt.settings.get(orgId).storeContent,
     outputTtlMs: rt.config.runOutputTtlMs,
     leaseMs: workflowTuning.leaseMs,
     instanceId: newId('inst'),

@@ -47,3 +47,14 @@ export async function restoreStarter(
   const expiresAt = snap.kind === 'user' ? null : snap.expiresAt
   return { principal: { ...snap, expiresAt, sessionId: null, csrfHash: null } }
 }
+
+/**
+ * The principal model steps call the gateway as. A token scoped to `workflows` may run
+ * recipes, and a recipe's model steps are part of running it: the gateway scope is implied
+ * for those calls only (role, credential rights and budgets still apply unchanged).
+ */
+export function stepPrincipal(p: Principal): Principal {
+  if (p.scopes.length === 0 || p.scopes.includes('gateway')) return p
+  if (!p.scopes.includes('workflows') && !p.scopes.includes('workflows:run')) return p
+  return { ...p, scopes: [...p.scopes, 'gateway'] }
+}

@@ -8,6 +8,7 @@ import type { Invoke } from '../gateway/spec/v1/index.js'
 import type { Principal } from '../identity/principal.js'
 import type { Step, Tool } from './recipe-types.js'
 import type { RunRow } from './run-store.js'
+import { stepPrincipal } from './starter.js'
 import { runModelStep } from './steps/model-step.js'
 import { StepError } from './steps/step-error.js'
 import { runToolStep, type ToolFetch } from './steps/tool-step.js'
@@ -123,7 +124,7 @@ async function once(
       prompt: renderText(step.prompt!, scope),
       invoke: deps.invoke,
       ctx: {
-        principal: deps.principal,
+        principal: stepPrincipal(deps.principal),
         workspaceId: deps.run.workspace_id,
         runId: deps.run.id,
         stepId: step.id,

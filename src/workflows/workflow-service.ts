@@ -7,15 +7,15 @@
 import type { Kysely } from 'kysely'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
-import { badRequest, conflict, forbidden, notFound } from '../errors/app-error.js'
-import { authorize, effectiveRole, roleAtLeast } from '../identity/authorize.js'
+import { badRequest, conflict, notFound } from '../errors/app-error.js'
+import { authorize } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
 import { type CheckedRecipe, checkRecipe, modelsOf } from './check-recipe.js'
 import type { RunOptions, WorkflowEngine } from './engine.js'
 import { inputsSchema, validateAgainst } from './json-schema.js'
 import { parseRecipe } from './parse-recipe.js'
-import { reviewOf } from './recipe-types.js'
+import { cancelRun, decideReview, listReviews, type ReviewItem } from './reviews.js'
 import type { RunRow } from './run-store.js'
 import { type RunView, runView } from './run-view.js'
 import { type ContentSealer, sealJson } from './sealer.js'
@@ -41,7 +41,7 @@ export class WorkflowService {
   constructor(
     readonly db: Kysely<Database>,
     readonly engine: WorkflowEngine,
-    private readonly audit: () => AuditWriter,
+    readonly audit: () => AuditWriter,
     private readonly sealer: ContentSealer,
     private readonly checkModel: ModelCheck,
   ) {}
@@ -274,7 +274,7 @@ export class WorkflowService {
     return (await this.engine.store.getRun(id))!
   }
 
-  async #readableRun(p: Principal, id: string): Promise<RunRow> {
+  async readableRun(p: Principal, id: string): Promise<RunRow> {
     const run = await this.engine.store.getRun(id)
     if (!run) throw notFound('run not found')
     authorize(p, 'workflows:read', { orgId: run.org_id, workspaceId: run.workspace_id })
@@ -288,8 +288,20 @@ export class WorkflowService {
     })
   }
 
+  cancel(p: Principal, id: string): Promise<RunView> {
+    return cancelRun(this, this.audit(), p, id)
+  }
+
+  reviews(p: Principal): Promise<ReviewItem[]> {
+    return listReviews(this, p)
+  }
+
+  review(p: Principal, id: string, decision: 'approve' | 'reject', comment?: string): Promise<RunView> {
+    return decideReview(this, this.audit(), this.sealer, p, id, decision, comment)
+  }
+
   async getRun(p: Principal, id: string, waitMs = 0): Promise<RunView> {
-    await this.#readableRun(p, id)
+    await this.readableRun(p, id)
     if (waitMs > 0) await this.engine.waitSettled(id, waitMs)
     return this.view((await this.engine.store.getRun(id))!)
   }
@@ -305,175 +317,6 @@ export class WorkflowService {
       .limit(limit)
       .execute()
     return Promise.all(rows.map((r) => this.view(r)))
-  }
-
-  async cancel(p: Principal, id: string): Promise<RunView> {
-    const run = await this.#readableRun(p, id)
-    authorize(p, 'workflows:run', { orgId: run.org_id, workspaceId: run.workspace_id })
-    if (this.engine.isTerminal(run.status)) throw conflict(`run is already ${run.status}`)
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('workflow_runs').set({ cancel_requested: 1 }).where('id', '=', id).execute()
-      // Not executing anywhere (queued without a lease, or parked at a review): finish now.
-      const now = Date.now()
-      await trx
-        .updateTable('workflow_runs')
-        .set({
-          status: 'cancelled',
-          error: 'cancelled',
-          finished_at: now,
-          review_step: null,
-          purge_at: this.engine.purgeAt(now),
-        })
-        .where('id', '=', id)
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'waiting_review'),
-            eb.and([eb('status', '=', 'queued'), eb('lease_owner', 'is', null)]),
-          ]),
-        )
-        .execute()
-      await trx
-        .updateTable('workflow_run_steps')
-        .set({ status: 'cancelled' })
-        .where('run_id', '=', id)
-        .where('status', '=', 'waiting_review')
-        .execute()
-      await this.audit().record(trx, {
-        orgId: run.org_id,
-        actor: p.id,
-        actorKind: p.kind,
-        action: 'workflow.run_cancelled',
-        targetType: 'workflow_run',
-        targetId: id,
-        workspaceId: run.workspace_id,
-        details: { workflowId: run.workflow_id },
-      })
-    })
-    this.engine.abortLocal(id)
-    await this.engine.waitSettled(id, 5000)
-    return this.view((await this.engine.store.getRun(id))!)
-  }
-
-  /** Runs waiting for a decision that the caller may make. */
-  async reviews(p: Principal) {
-    authorize(p, 'workflows:read', { orgId: p.orgId })
-    const rows = await this.db
-      .selectFrom('workflow_runs')
-      .innerJoin('workflows', 'workflows.id', 'workflow_runs.workflow_id')
-      .selectAll('workflow_runs')
-      .select('workflows.name as workflow_name')
-      .where('workflow_runs.org_id', '=', p.orgId)
-      .where('workflow_runs.status', '=', 'waiting_review')
-      .orderBy('workflow_runs.created_at')
-      .limit(500)
-      .execute()
-    const out = []
-    for (const r of rows) {
-      const { recipe } = await this.recipe(r.workflow_id, r.workflow_version)
-      const step = recipe.steps.find((s) => s.id === r.review_step)
-      const gate = step ? reviewOf(step) : null
-      if (!step || !gate) continue
-      const starter = JSON.parse(r.starter) as { id: string; userId: string | null; name: string }
-      out.push({
-        runId: r.id,
-        workflowId: r.workflow_id,
-        workflowName: r.workflow_name,
-        workflowVersion: r.workflow_version,
-        stepId: step.id,
-        role: gate.role,
-        message: gate.message ?? null,
-        notStarter: gate.not_starter,
-        startedBy: starter.name,
-        createdAt: Number(r.created_at),
-        canDecide: this.#mayDecide(p, r, gate) === null,
-      })
-    }
-    return out
-  }
-
-  #mayDecide(p: Principal, run: RunRow, gate: { role: string; not_starter: boolean }): string | null {
-    const role = effectiveRole(p, run.workspace_id)
-    if (!roleAtLeast(role, gate.role as never) || role === 'auditor')
-      return `this review needs role ${gate.role} or higher`
-    if (gate.not_starter) {
-      const s = JSON.parse(run.starter) as { id: string; userId: string | null }
-      if (s.id === p.id || (s.userId !== null && s.userId === p.userId))
-        return 'the run’s starter may not approve their own run'
-    }
-    return null
-  }
-
-  async review(p: Principal, id: string, decision: 'approve' | 'reject', comment?: string): Promise<RunView> {
-    const run = await this.#readableRun(p, id)
-    authorize(p, 'reviews:decide', { orgId: run.org_id, workspaceId: run.workspace_id })
-    if (run.status !== 'waiting_review' || !run.review_step)
-      throw conflict(`run is ${run.status}, not waiting for review`)
-    const stepId = run.review_step
-    const { recipe } = await this.recipe(run.workflow_id, run.workflow_version)
-    const gate = reviewOf(recipe.steps.find((s) => s.id === stepId)!)!
-    const refusal = this.#mayDecide(p, run, gate)
-    if (refusal) throw forbidden(refusal)
-    const now = Date.now()
-    const record = JSON.stringify({ decision, by: p.id, byName: p.name, byKind: p.kind, at: now })
-    const sealedComment = comment
-      ? await sealJson(this.sealer, run.org_id, `run:${id}:review:${stepId}`, comment)
-      : null
-    const won = await this.db.transaction().execute(async (trx) => {
-      const approve = decision === 'approve'
-      const r = await trx
-        .updateTable('workflow_runs')
-        .set(
-          approve
-            ? { status: 'queued', review_step: null }
-            : {
-                status: 'failed',
-                review_step: null,
-                error: `step ${stepId}: rejected at review`,
-                finished_at: now,
-                purge_at: this.engine.purgeAt(now),
-              },
-        )
-        .where('id', '=', id)
-        .where('status', '=', 'waiting_review')
-        .where('review_step', '=', stepId)
-        .executeTakeFirst()
-      if (Number(r.numUpdatedRows) !== 1) return false
-      await trx
-        .updateTable('workflow_run_steps')
-        .set({
-          status: approve ? 'succeeded' : 'failed',
-          review: record,
-          review_comment_sealed: sealedComment,
-          finished_at: now,
-          ...(approve ? {} : { error: 'rejected at review' }),
-        })
-        .where('run_id', '=', id)
-        .where('step_id', '=', stepId)
-        .execute()
-      if (!approve) {
-        await trx
-          .updateTable('workflow_run_steps')
-          .set({ status: 'cancelled' })
-          .where('run_id', '=', id)
-          .where('status', 'in', ['pending', 'running'])
-          .execute()
-      }
-      // The comment is content: the audit entry says only that there was one.
-      await this.audit().record(trx, {
-        orgId: run.org_id,
-        actor: p.id,
-        actorKind: p.kind,
-        action: approve ? 'workflow.review_approved' : 'workflow.review_rejected',
-        targetType: 'workflow_run',
-        targetId: id,
-        workspaceId: run.workspace_id,
-        details: { workflowId: run.workflow_id, step: stepId, comment: comment ? 'present' : 'none' },
-      })
-      return true
-    })
-    if (!won) throw conflict('the review was decided concurrently')
-    if (decision === 'approve') this.engine.kick(id)
-    return this.view((await this.engine.store.getRun(id))!)
   }
 }
 
