@@ -5,13 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import canonicalizeModule from 'canonicalize'
 import type { AuditLogTable } from '../db/tables/audit.js'
-
-// The package is CommonJS with `export default`; under NodeNext the callable sits on .default
-// when imported from ESM type declarations, but at run time it is the module itself.
-const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ??
-  canonicalizeModule) as (v: unknown) => string | undefined
+import { canonicalJson } from './canonical-json.js'
 
 /** Hash of the (empty) chain before the first record of an org. */
 export const GENESIS_HASH = '0'.repeat(64)
@@ -48,9 +43,7 @@ export type HashedAuditRecord = AuditRecord & { hash: string }
 /** SHA-256 hex of the canonical JSON of the record without its `hash` field. */
 export function hashRecord(record: AuditRecord | HashedAuditRecord): string {
   const { hash: _ignored, ...rest } = record as HashedAuditRecord
-  const text = canonicalize(rest)
-  if (text === undefined) throw new Error('audit record is not serialisable')
-  return createHash('sha256').update(text).digest('hex')
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex')
 }
 
 const json = (v: string | null): Record<string, unknown> | null => (v === null ? null : JSON.parse(v))

@@ -80,26 +80,64 @@ export function createCallMetrics(registry: Registry, probe: () => WriterProbe):
     },
   })
 
-  return function observeCall(e: CallEvent) {
-    const l = {
-      provider: e.provider ?? 'none',
-      model: (e.model ?? 'none').slice(0, 100),
-      credential_id: e.credentialId ?? 'none',
+  // prom-client hashes the label set on every inc(); children are cached per
+  // provider/model/credential so a call costs a few additions, not eight hash lookups.
+  type Children = {
+    requests: Map<string, ReturnType<typeof requests.labels>>
+    tokens: Map<string, ReturnType<typeof tokens.labels>>
+    cost: ReturnType<typeof cost.labels>
+    unpriced: ReturnType<typeof unpriced.labels>
+    latency: ReturnType<typeof latency.labels>
+    ttft: ReturnType<typeof ttft.labels>
+  }
+  const cache = new Map<string, Children>()
+  const childrenFor = (provider: string, model: string, credentialId: string): Children => {
+    const key = `${provider}\0${model}\0${credentialId}`
+    let c = cache.get(key)
+    if (!c) {
+      const l = { provider, model, credential_id: credentialId }
+      c = {
+        requests: new Map(),
+        tokens: new Map(),
+        cost: cost.labels(l),
+        unpriced: unpriced.labels(l),
+        latency: latency.labels(l),
+        ttft: ttft.labels(l),
+      }
+      if (cache.size > 5000) cache.clear()
+      cache.set(key, c)
     }
-    requests.inc({ ...l, status: e.status })
-    latency.observe(l, e.latencyMs / 1000)
-    if (e.ttftMs != null) ttft.observe(l, e.ttftMs / 1000)
+    return c
+  }
+  const sub = <T>(m: Map<string, T>, k: string, make: () => T): T => {
+    let v = m.get(k)
+    if (!v) {
+      v = make()
+      m.set(k, v)
+    }
+    return v
+  }
+
+  return function observeCall(e: CallEvent) {
+    const provider = e.provider ?? 'none'
+    const model = (e.model ?? 'none').slice(0, 100)
+    const credentialId = e.credentialId ?? 'none'
+    const l = { provider, model, credential_id: credentialId }
+    const c = childrenFor(provider, model, credentialId)
+    sub(c.requests, e.status, () => requests.labels({ ...l, status: e.status })).inc()
+    c.latency.observe(e.latencyMs / 1000)
+    if (e.ttftMs != null) c.ttft.observe(e.ttftMs / 1000)
     const u = e.usage
     if (!u) return
     const add = (kind: string, v: number | undefined) => {
-      if (v && v > 0) tokens.inc({ ...l, kind }, v)
+      if (v && v > 0) sub(c.tokens, kind, () => tokens.labels({ ...l, kind })).inc(v)
     }
     add('input', u.inputTokens)
     add('output', u.outputTokens)
     add('cached_read', u.cachedReadTokens)
     add('cache_write', u.cacheWriteTokens)
     add('reasoning', u.reasoningTokens)
-    if (typeof e.costUsd === 'number') cost.inc(l, e.costUsd)
-    else unpriced.inc(l)
+    if (typeof e.costUsd === 'number') c.cost.inc(e.costUsd)
+    else c.unpriced.inc()
   }
 }

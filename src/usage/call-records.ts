@@ -58,6 +58,7 @@ export function usageRow(id: string, e: CallEvent): UsageRecordsTable {
 export function callAuditRecord(id: string, e: CallEvent): NewAuditRecord {
   const u = e.usage
   return {
+    id: `aud_${id.replace(/^use_/, '')}`,
     eventId: id,
     ts: int(e.ts),
     actor: e.principalId,

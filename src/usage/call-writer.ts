@@ -11,6 +11,8 @@
  * twice. Nothing is acknowledged to a caller by this writer, so nothing waits on it.
  * @module
  */
+
+import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { appendToChain, type NewAuditRecord } from '../audit/chain.js'
 import type { DbHandle } from '../db/database.js'
@@ -83,7 +85,7 @@ export class CallWriter implements CallEventSink {
     if (this.#closing) {
       this.#log.error({ requestId: event.requestId }, 'call event after writer close: journaled only')
     }
-    const id = newId('use')
+    const id = eventId()
     const queued = !this.#closing && this.journal.unloaded === 0 && this.#queue.length < this.#queueMax
     try {
       const seg = this.journal.append(id, event, queued)
@@ -217,6 +219,17 @@ export class CallWriter implements CallEventSink {
       for (const org of [...byOrg.keys()].sort()) await appendToChain(trx, org, byOrg.get(org)!)
     })
   }
+}
+
+/**
+ * Usage record ids: time, a random per-process part and a counter. Unique across processes
+ * and restarts without a random draw per call (this runs once per request).
+ */
+const INSTANCE = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')
+let counter = 0
+function eventId(): string {
+  counter = (counter + 1) % 2_000_000_000
+  return `use_${Date.now().toString(36)}${INSTANCE}${counter.toString(36)}`
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)))
