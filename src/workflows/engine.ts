@@ -147,16 +147,19 @@ export class WorkflowEngine {
     const starter = await restoreStarter(deps.db, JSON.parse(run.starter) as StarterSnapshot)
     if ('error' in starter) return this.#finish(run, 'failed', `run stopped: ${starter.error}`)
     const options = JSON.parse(run.options) as RunOptions
-    const inputs = ((await openJson(deps.sealer, run.org_id, `run:${run.id}:inputs`, run.inputs_sealed)) ??
-      {}) as Record<string, unknown>
     const rows = new Map((await store.getSteps(runId)).map((s) => [s.step_id, s]))
-    const scope: TemplateScope = { inputs, steps: {} }
-    for (const s of rows.values()) {
-      if (s.status === 'succeeded' || s.status === 'waiting_review') {
-        scope.steps[s.step_id] = {
-          output: await openJson(deps.sealer, run.org_id, `run:${run.id}:step:${s.step_id}`, s.output_sealed),
-        }
-      }
+    let scope: TemplateScope
+    try {
+      scope = await this.#restoreScope(run, rows)
+    } catch (err) {
+      // Content that cannot be opened will not open on a retry either: end the run instead of
+      // resuming it forever.
+      deps.logger.error({ runId, reason: (err as Error).message }, 'workflow run content cannot be opened')
+      return this.#finish(
+        run,
+        'failed',
+        'run content cannot be opened (purged, or sealed under a removed master key)',
+      )
     }
     const byId = new Map(recipe.steps.map((s) => [s.id, s]))
     const stepDeps: StepDeps = {
@@ -249,6 +252,23 @@ export class WorkflowEngine {
       output_sealed: await sealJson(deps.sealer, run.org_id, `run:${run.id}:output`, output),
     })
     return this.#finish(run, 'succeeded', null)
+  }
+
+  /** Inputs and finished step outputs, unsealed, for templates. */
+  async #restoreScope(run: RunRow, rows: Map<string, StepRow>): Promise<TemplateScope> {
+    const { sealer } = this.deps
+    if (run.purged_at != null) throw new Error('purged')
+    const inputs = ((await openJson(sealer, run.org_id, `run:${run.id}:inputs`, run.inputs_sealed)) ??
+      {}) as Record<string, unknown>
+    const scope: TemplateScope = { inputs, steps: {} }
+    for (const s of rows.values()) {
+      if (s.status === 'succeeded' || s.status === 'waiting_review') {
+        scope.steps[s.step_id] = {
+          output: await openJson(sealer, run.org_id, `run:${run.id}:step:${s.step_id}`, s.output_sealed),
+        }
+      }
+    }
+    return scope
   }
 
   async #addTotals(runId: string): Promise<void> {

@@ -6,7 +6,7 @@
 import type { CheckedRecipe } from './check-recipe.js'
 import { reviewOf } from './recipe-types.js'
 import type { RunRow, StepRow } from './run-store.js'
-import { type ContentSealer, openJson } from './sealer.js'
+import { type ContentSealer, openJson as openSealed } from './sealer.js'
 
 export interface StepView {
   id: string
@@ -45,6 +45,20 @@ export interface RunView {
   /** When sealed content (inputs, outputs) is or was purged; null when content storage is on. */
   purgeAt: number | null
   purged: boolean
+}
+
+/** A blob that no longer opens (master key removed) reads as purged rather than failing the view. */
+async function openJson(
+  s: ContentSealer,
+  orgId: string,
+  context: string,
+  blob: string | null,
+): Promise<unknown> {
+  try {
+    return await openSealed(s, orgId, context, blob)
+  } catch {
+    return undefined
+  }
 }
 
 export async function runView(
@@ -102,7 +116,7 @@ export async function runView(
     status: run.status,
     steps: stepViews,
     output: run.output_sealed
-      ? await openJson(sealer, run.org_id, `run:${run.id}:output`, run.output_sealed)
+      ? ((await openJson(sealer, run.org_id, `run:${run.id}:output`, run.output_sealed)) ?? null)
       : null,
     error: run.error,
     usage: { inputTokens: Number(run.input_tokens), outputTokens: Number(run.output_tokens) },
