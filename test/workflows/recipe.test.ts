@@ -135,10 +135,13 @@ output: "{{ steps.score.output }}"
 })
 
 describe('examples/', () => {
-  it.each(['summarize-and-classify', 'invoice-extraction', 'gated-customer-reply'])('%s.yaml passes the save-time checks', async (name) => {
-    const fs = await import('node:fs')
-    const c = check(fs.readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8'))
-    expect(c.order.length).toBeGreaterThan(1)
-    if (name === 'gated-customer-reply') expect(c.order.slice(-2)).toEqual(['approve', 'post'])
-  })
+  it.each(['summarize-and-classify', 'invoice-extraction', 'gated-customer-reply'])(
+    '%s.yaml passes the save-time checks',
+    async (name) => {
+      const fs = await import('node:fs')
+      const c = check(fs.readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8'))
+      expect(c.order.length).toBeGreaterThan(1)
+      if (name === 'gated-customer-reply') expect(c.order.slice(-2)).toEqual(['approve', 'post'])
+    },
+  )
 })
