@@ -82,7 +82,8 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       // The token became an httpOnly session cookie; it is not kept in the page.
       const cookies = await ctx.cookies()
       expect(cookies.find((c) => c.name === 'lk_session')?.httpOnly).toBe(true)
-      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('lk_')
+      // Page-side code as strings: this file compiles without the DOM lib.
+      expect(await page.evaluate<string>('JSON.stringify(sessionStorage)')).not.toContain('lk_')
     },
     T,
   )
@@ -103,8 +104,8 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       const html = await page.content()
       expect(html).not.toContain(UPSTREAM_KEY)
       expect(html).toContain(UPSTREAM_KEY.slice(-4))
-      const values = await page.evaluate(() =>
-        [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value),
+      const values = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('input, textarea')].map((e) => e.value)",
       )
       expect(values.join('\n')).not.toContain(UPSTREAM_KEY)
       await shot('keys')
@@ -123,6 +124,7 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       await prices.getByLabel('Output USD / M tokens').fill('10')
       await prices.getByRole('button', { name: 'Add override' }).click()
       await page.getByRole('cell', { name: 'every model' }).waitFor()
+      await page.getByRole('cell', { name: 'openai-compatible' }).waitFor()
       const budget = page.getByRole('form', { name: 'Add a budget' })
       await budget.getByLabel('Limit (USD)').fill('25')
       await budget.getByRole('button', { name: 'Add budget' }).click()
@@ -245,6 +247,72 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       await page.locator('.chart canvas').first().waitFor()
       await page.getByRole('cell', { name: /gpt-a/ }).first().waitFor()
       await shot('usage')
+    },
+    T,
+  )
+
+  it(
+    'invites a member, who joins through the invite page and later signs in with a password',
+    async () => {
+      await page.getByRole('link', { name: /Members/ }).click()
+      const invite = page.getByRole('form', { name: 'Invite a member' })
+      await invite.getByLabel('Invite by email').fill('new.member@example.com')
+      await invite.getByRole('button', { name: 'Create invite' }).click()
+      const link = await page.getByLabel(/Invite link/).inputValue()
+      expect(link).toMatch(/\/invite#token=/)
+      await page.getByRole('cell', { name: 'new.member@example.com' }).waitFor()
+      await shot('members')
+
+      const other = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+      const p2 = await other.newPage()
+      await p2.goto(link.replace(/^https?:\/\/[^/]+/, base))
+      await p2.getByLabel('New password').fill('correct horse battery staple')
+      await p2.getByLabel('Confirm password').fill('correct horse battery staple')
+      await p2.getByRole('button', { name: 'Join' }).click()
+      await p2.waitForURL(/\/chat$/)
+      expect(p2.url()).not.toContain('token=')
+      await p2.getByText('new.member@example.com').first().waitFor()
+      await p2.getByRole('button', { name: 'Sign out' }).click()
+      await p2.waitForURL(/\/sign-in/)
+      await p2.getByLabel('Email').fill('new.member@example.com')
+      await p2.getByLabel('Password').fill('wrong password here')
+      await p2.getByRole('button', { name: 'Sign in' }).click()
+      await p2
+        .getByRole('alert')
+        .getByText(/wrong email or password/)
+        .waitFor()
+      await p2.getByLabel('Password').fill('correct horse battery staple')
+      await p2.getByRole('button', { name: 'Sign in' }).click()
+      await p2.waitForURL(/\/chat$/)
+      // Members do not see the audit log.
+      expect(await p2.getByRole('link', { name: /Audit/ }).count()).toBe(0)
+      await other.close()
+    },
+    T,
+  )
+
+  it(
+    'shows auditors a read-only workspace',
+    async () => {
+      const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' })
+      const p3 = await other.newPage()
+      await p3.goto(`${base}/sign-in`)
+      await p3.getByRole('tab', { name: 'Access token' }).click()
+      await p3.getByLabel('Access token').fill(env.tokens.auditor)
+      await p3.getByRole('button', { name: 'Sign in' }).click()
+      await p3.waitForURL(/\/chat$/)
+      await p3
+        .getByRole('note')
+        .getByText(/Read-only/)
+        .waitFor()
+      await p3.goto(`${base}/keys`)
+      await p3.getByRole('cell', { name: 'fake', exact: true }).waitFor()
+      expect(await p3.getByRole('button', { name: 'Add key' }).count()).toBe(0)
+      expect(await p3.getByRole('button', { name: 'Revoke' }).count()).toBe(0)
+      await p3.goto(`${base}/usage`)
+      await p3.locator('.chart canvas').first().waitFor()
+      await p3.screenshot({ path: path.join(SHOTS, 'usage-dark.png') })
+      await other.close()
     },
     T,
   )

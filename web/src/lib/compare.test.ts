@@ -53,5 +53,7 @@ describe('leaders', () => {
       { ...emptyColumn('c'), status: 'error' as const, latencyMs: 10 },
     ]
     expect(leaders(cols)).toEqual({ fastest: 1, cheapest: 0 })
+    // A tie names nobody.
+    expect(leaders([cols[0]!, { ...cols[0]!, key: 'x' }])).toEqual({ fastest: -1, cheapest: -1 })
   })
 })

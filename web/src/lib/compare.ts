@@ -87,14 +87,22 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
 }
 
-/** The fastest and cheapest finished columns, for the badges. */
+/** The fastest and cheapest finished columns (-1 when none, or when tied for first). */
 export function leaders(cols: Column[]): { fastest: number; cheapest: number } {
-  let fastest = -1
-  let cheapest = -1
-  cols.forEach((c, i) => {
-    if (c.status !== 'done') return
-    if (c.latencyMs !== undefined && (fastest < 0 || c.latencyMs < cols[fastest]!.latencyMs!)) fastest = i
-    if (c.costUsd !== undefined && (cheapest < 0 || c.costUsd < cols[cheapest]!.costUsd!)) cheapest = i
-  })
-  return { fastest, cheapest }
+  const best = (v: (c: Column) => number | undefined): number => {
+    let at = -1
+    let min = Number.POSITIVE_INFINITY
+    let tied = false
+    cols.forEach((c, i) => {
+      const x = c.status === 'done' ? v(c) : undefined
+      if (x === undefined) return
+      if (x < min) {
+        min = x
+        at = i
+        tied = false
+      } else if (x === min) tied = true
+    })
+    return tied ? -1 : at
+  }
+  return { fastest: best((c) => c.latencyMs), cheapest: best((c) => c.costUsd) }
 }

@@ -23,6 +23,7 @@ import {
   toExport,
   toWireMessages,
 } from '../lib/chat.js'
+import { estimateCost } from '../lib/cost.js'
 import { download } from '../lib/csv.js'
 import { count, ms, relative, usd } from '../lib/format.js'
 import { can } from '../lib/roles.js'
@@ -127,6 +128,10 @@ export function ChatPage() {
       else update({ ...answer, error: errorText(e) })
     } finally {
       update({ ...answer, latencyMs: performance.now() - started })
+      if (answer.costUsd === undefined && answer.inputTokens !== undefined && answer.model) {
+        const cost = await estimateCost(answer.model, answer.inputTokens, answer.outputTokens ?? 0)
+        if (cost !== null) update({ ...answer, costUsd: cost })
+      }
       abortRef.current = null
       setStreaming(false)
       await store.saveConversation(c)

@@ -233,7 +233,8 @@ function BudgetsSection() {
             {(list.data?.data ?? []).map((b) => (
               <tr key={b.id}>
                 <td>
-                  {b.name ?? b.scope} <span className="mono small muted">{b.scopeId ?? ''}</span>
+                  {b.name ?? b.scope}{' '}
+                  {b.scope !== 'org' && <span className="mono small muted">{b.scopeId ?? ''}</span>}
                 </td>
                 <td>{b.period}</td>
                 <td className="num">{usd(b.spentUsd ?? null)}</td>
@@ -324,11 +325,14 @@ function PricesSection() {
     e.preventDefault()
     setError(undefined)
     try {
-      await post('/api/v1/prices', {
+      const body: Record<string, unknown> = {
         model: model.trim(),
         inputPerMTok: Number(input),
         outputPerMTok: Number(output),
-      })
+      }
+      if (provider.trim()) body.provider = provider.trim()
+      await post('/api/v1/prices', body)
+      setProvider('')
       setModel('')
       setInput('')
       setOutput('')
