@@ -9,7 +9,7 @@
 import { type GatewayService, setupGateway } from '../gateway/setup.js'
 import { registerProviderAdapters } from '../providers/registry.js'
 import { setupUsage, type UsageService } from '../usage/setup.js'
-import { setupVault, type Vault } from '../vault/vault.js'
+import { resumeVaultRotation, setupVault, type Vault } from '../vault/vault.js'
 import { setupWorkflows } from '../workflows/setup.js'
 import type { WorkflowService } from '../workflows/workflow-service.js'
 import type { Runtime } from './runtime.js'
@@ -36,6 +36,8 @@ const SETUP: Setup[] = [
   setupGateway,
   // Workflows last: they read the other areas' seams (invoke, credentials, audit) at call time.
   setupWorkflows,
+  // After every area registered its wrapped-key stores with the vault.
+  resumeVaultRotation,
 ]
 
 export async function setupServices(rt: Runtime): Promise<void> {

@@ -18,7 +18,27 @@ export class MasterKeyError extends Error {
   override name = 'MasterKeyError'
 }
 
+/**
+ * Another store of data keys wrapped by the master key (e.g. sealed workflow content). A
+ * master-key rotation re-wraps these too before it retires the old key; register with
+ * `keyring.registerStore`.
+ */
+export interface WrappedKeyStore {
+  name: string
+  /** How many data keys are wrapped by a key other than `activeKeyId`. */
+  remaining(activeKeyId: string): Promise<number>
+  /** Re-wraps up to `limit` of them under `target`; returns how many changed (0 = done). */
+  rewrapBatch(args: {
+    activeKeyId: string
+    target: MasterKey
+    keyFor: (id: string) => Promise<MasterKey>
+    limit: number
+  }): Promise<number>
+}
+
 export class Keyring {
+  readonly stores: WrappedKeyStore[] = []
+
   #keys = new Map<string, MasterKey>()
   /** Keys given for this process only (e.g. `--new-key-file`), kept across source reloads. */
   #pinned: MasterKey[] = []
@@ -151,6 +171,10 @@ export class Keyring {
     } finally {
       indexKey.fill(0)
     }
+  }
+
+  registerStore(store: WrappedKeyStore): void {
+    this.stores.push(store)
   }
 
   /** Holds a key for this process even if the key source does not list it. */

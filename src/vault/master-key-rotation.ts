@@ -174,6 +174,7 @@ export async function rewrapAll(
           `master-key rotation blocked: ${failed.size} sealed secret(s) cannot be opened (${[...failed].slice(0, 10).join(', ')}); revoke those credentials and run again`,
         )
       }
+      await rewrapStores(d, activeId, target, batchSize, opts.signal)
       if (await finish(d, who, activeId)) break
       continue
     }
@@ -238,6 +239,30 @@ export async function rewrapAll(
   return rotationStatus(d)
 }
 
+/**
+ * Re-wraps the data keys of other registered stores (sealed workflow content…). They are not
+ * covered by the key guard: a store that can be written by an instance still sealing under
+ * the old key should re-seal on its own after the rotation event.
+ */
+async function rewrapStores(
+  d: RotationDeps,
+  activeId: string,
+  target: MasterKey,
+  limit: number,
+  signal?: AbortSignal,
+) {
+  const keyFor = (id: string) => d.keyring.keyFor(id)
+  for (const store of d.keyring.stores) {
+    while ((await store.remaining(activeId)) > 0) {
+      if (signal?.aborted) throw new Error('master-key re-wrap interrupted; it resumes on the next run')
+      const n = await store.rewrapBatch({ activeKeyId: activeId, target, keyFor, limit })
+      if (n === 0) {
+        throw new MasterKeyError(`master-key rotation blocked: ${store.name} has data keys it cannot re-wrap`)
+      }
+    }
+  }
+}
+
 /** Retires the old key(s) if nothing is left under them; false when rows appeared meanwhile. */
 async function finish(d: RotationDeps, who: RotationActor, activeId: string): Promise<boolean> {
   const retiring = d.keyring
@@ -252,6 +277,8 @@ async function finish(d: RotationDeps, who: RotationActor, activeId: string): Pr
         .where('state', '=', 'retiring')
         .executeTakeFirst()
       if ((await remainingRows(trx, activeId)) > 0) throw new RowsAppeared()
+      for (const store of d.keyring.stores)
+        if ((await store.remaining(activeId)) > 0) throw new RowsAppeared()
       if (Number(r.numUpdatedRows) > 0) {
         await auditAllOrgs(d, trx, who, 'master_key.rotated', { fromKeyIds: retiring, toKeyId: activeId })
       }

@@ -127,13 +127,20 @@ export async function setupVault(rt: Runtime): Promise<void> {
       await vault.close()
     },
   })
-  // An interrupted rotation resumes here when this instance holds the keys it needs.
+}
+
+/**
+ * Last SETUP step: resumes a master-key rotation that was interrupted, in the background, once
+ * every area has registered its wrapped-key stores. Needs all non-retired keys.
+ */
+export async function resumeVaultRotation(rt: Runtime): Promise<void> {
+  const keyring = rt.vault.keyring
   const rows = keyring.rows()
   if (
     rows.some((r) => r.state === 'retiring') &&
     rows.every((r) => r.state === 'retired' || keyring.holds(r.id))
   ) {
     rt.logger.info('resuming an interrupted master-key rotation')
-    await vault.rotateInBackground({ actor: 'system', actorKind: 'system' }).catch(() => {})
+    await rt.vault.rotateInBackground({ actor: 'system', actorKind: 'system' }).catch(() => {})
   }
 }

@@ -11,7 +11,9 @@ import type { Principal } from '../../src/identity/principal.js'
 import { createRuntime, type Runtime } from '../../src/server/runtime.js'
 import { localKeyId } from '../../src/vault/crypto.js'
 import { localMasterKey } from '../../src/vault/key-source.js'
+import type { WrappedKeyStore } from '../../src/vault/keyring.js'
 import { rewrapAll, rotationStatus, startRotation } from '../../src/vault/master-key-rotation.js'
+import { rotateMasterKey } from '../../src/vault/master-key-service.js'
 import { DIALECTS, freshPgSchema, PG_URL, tempHome } from '../helpers.js'
 
 type Dialect = (typeof DIALECTS)[number]
@@ -330,7 +332,7 @@ describe.each(DIALECTS)('master key (%s)', (dialect) => {
       await runMasterKeyStatus(cliIo)
       expect(out.stdout).toMatch(/rotation in progress/)
       await rt.close()
-      // Restart: the vault resumes the re-wrap in the background.
+      // Restart: the vault resumes the re-wrap in the background (after every setup registered its stores).
       const again = await inst.start(both)
       for (
         let i = 0;
@@ -343,6 +345,55 @@ describe.each(DIALECTS)('master key (%s)', (dialect) => {
       expect(done).toMatchObject({ rotating: false, remaining: 0, activeKeyId: localKeyId(k2) })
       await again.close()
       await expectAllReadable(await inst.start({ LATCHKEY_MASTER_KEY: k2.toString('base64') }), keys)
+    } finally {
+      await inst.drop()
+    }
+  })
+
+  it('re-wraps data keys of other registered stores before retiring the old key', async () => {
+    const inst = await install(dialect)
+    const k1 = randomBytes(32).toString('base64')
+    const k2 = randomBytes(32)
+    try {
+      const rt = await inst.start({ LATCHKEY_MASTER_KEY: `${k1},${k2.toString('base64')}` })
+      await seed(rt, 3, 's')
+      // Another module's wrapped data keys (like sealed workflow content) rotate with the vault's.
+      const blobs = new Map<number, { keyId: string; wrapped: Buffer }>()
+      const dek = randomBytes(32)
+      const k1Key = localMasterKey(Buffer.from(k1, 'base64'))
+      for (let i = 0; i < 7; i++)
+        blobs.set(i, { keyId: k1Key.id, wrapped: await k1Key.wrap(dek, Buffer.from(`b${i}`)) })
+      const store: WrappedKeyStore = {
+        name: 'test blobs',
+        async remaining(active) {
+          return [...blobs.values()].filter((b) => b.keyId !== active).length
+        },
+        async rewrapBatch({ activeKeyId, target, keyFor, limit }) {
+          let n = 0
+          for (const [i, b] of blobs) {
+            if (b.keyId === activeKeyId || n >= limit) continue
+            const plain = await (await keyFor(b.keyId)).unwrap(b.wrapped, Buffer.from(`b${i}`))
+            blobs.set(i, { keyId: target.id, wrapped: await target.wrap(plain, Buffer.from(`b${i}`)) })
+            n++
+          }
+          return n
+        },
+      }
+      rt.vault.keyring.registerStore(store)
+      const deps = {
+        handle: rt.db,
+        keyring: rt.vault.keyring,
+        audit: rt.audit,
+        bus: rt.bus,
+        logger: rt.logger,
+      }
+      const s = await rotateMasterKey(deps, { actor: 'test', actorKind: 'cli' }, { newKey: k2, batchSize: 2 })
+      expect(s).toMatchObject({ rotating: false, remaining: 0 })
+      const k2Key = localMasterKey(k2)
+      for (const [i, b] of blobs) {
+        expect(b.keyId).toBe(k2Key.id)
+        expect((await k2Key.unwrap(b.wrapped, Buffer.from(`b${i}`))).equals(dek)).toBe(true)
+      }
     } finally {
       await inst.drop()
     }
