@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
+import { registerAuditCommands } from './commands/audit.js'
 import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMasterKeyCommands } from './commands/master-key.js'
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerMasterKeyCommands(program)
   registerRunCommand(program)
   registerCompareCommand(program)
+  registerAuditCommands(program)
   return program
 }
 

@@ -1,0 +1,129 @@
+/**
+ * `latchkey audit verify|export` — clients of a running server (LATCHKEY_URL,
+ * LATCHKEY_TOKEN with role auditor or higher). `verify --file` checks an exported JSONL
+ * offline, with no server and no database.
+ * @module
+ */
+import fs from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Command } from 'commander'
+import type { HashedAuditRecord } from '../../audit/audit-record.js'
+import { ChainVerifier, type VerifyResult } from '../../audit/verify-records.js'
+import { loadConfig } from '../../config/config.js'
+import { CliError } from '../index.js'
+
+async function request(path: string): Promise<Response> {
+  const config = loadConfig()
+  if (!config.token)
+    throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) with role auditor or higher')
+  let res: Response
+  try {
+    res = await fetch(`${config.url}${path}`, { headers: { authorization: `Bearer ${config.token}` } })
+  } catch (err) {
+    const e = err as Error & { cause?: Error }
+    throw new CliError(`cannot reach ${config.url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`)
+  }
+  if (!res.ok) {
+    const text = await res.text()
+    let msg = `HTTP ${res.status}`
+    try {
+      msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? msg
+    } catch {
+      // Not JSON: keep the status.
+    }
+    throw new CliError(`server refused (${res.status}): ${msg}`)
+  }
+  return res
+}
+
+/** Verifies a JSONL export line by line (records must be in sequence order). */
+export async function verifyExport(input: NodeJS.ReadableStream): Promise<VerifyResult> {
+  const v = new ChainVerifier()
+  let line = 0
+  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line += 1
+    if (!text.trim()) continue
+    let r: HashedAuditRecord
+    try {
+      r = JSON.parse(text) as HashedAuditRecord
+    } catch {
+      return { ok: false, brokenAt: line, id: null, reason: `line ${line} is not JSON`, count: 0 }
+    }
+    if (!v.push(r)) break
+  }
+  return v.result()
+}
+
+function report(result: VerifyResult): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+  if (!result.ok) {
+    process.stderr.write(`audit chain BROKEN at record ${result.brokenAt}: ${result.reason}\n`)
+    process.exitCode = 1
+  } else {
+    process.stderr.write(`audit chain intact: ${result.count} records\n`)
+  }
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program
+    .command('audit')
+    .description('verify or export the audit log of a running server (LATCHKEY_URL, LATCHKEY_TOKEN)')
+
+  audit
+    .command('verify')
+    .description('verify the org hash chain on the server, or an exported file offline with --file')
+    .option('--file <path>', 'verify a JSONL export offline (no server needed)')
+    .option('--anchor-seq <n>', 'a logged checkpoint: sequence number')
+    .option('--anchor-hash <hex>', 'a logged checkpoint: hash at that sequence number')
+    .action(async (opts: { file?: string; anchorSeq?: string; anchorHash?: string }) => {
+      if (opts.file) {
+        if (!fs.existsSync(opts.file)) throw new CliError(`no such file: ${opts.file}`)
+        report(await verifyExport(fs.createReadStream(opts.file)))
+        return
+      }
+      if ((opts.anchorSeq === undefined) !== (opts.anchorHash === undefined)) {
+        throw new CliError('--anchor-seq and --anchor-hash go together', 2)
+      }
+      const q = opts.anchorSeq
+        ? `?anchorSeq=${encodeURIComponent(opts.anchorSeq)}&anchorHash=${encodeURIComponent(opts.anchorHash!)}`
+        : ''
+      const res = await request(`/api/v1/audit/verify${q}`)
+      report((await res.json()) as VerifyResult)
+    })
+
+  audit
+    .command('export')
+    .description('write every audit record as JSON Lines (oldest first, with hashes) to stdout or --out')
+    .option('--out <path>', 'write to this file instead of stdout')
+    .action(async (opts: { out?: string }) => {
+      const res = await request('/api/v1/audit/export')
+      if (!res.body) throw new CliError('the server sent no body')
+      const out = opts.out ? fs.createWriteStream(opts.out, { mode: 0o600 }) : process.stdout
+      let bytes = 0
+      let records = 0
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        bytes += chunk.length
+        for (const b of chunk) if (b === 10) records += 1
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+      }
+      if (opts.out) {
+        const file = out as fs.WriteStream
+        await new Promise<void>((resolve, reject) => {
+          file.once('error', reject)
+          file.end(() => resolve())
+        })
+      }
+      process.stderr.write(
+        `exported ${records} audit records (${bytes} bytes)${opts.out ? ` to ${opts.out}` : ''}\n`,
+      )
+      if (opts.out) {
+        const result = await verifyExport(fs.createReadStream(opts.out))
+        process.stderr.write(
+          result.ok
+            ? `verified offline: chain intact, head ${result.head.hash}\n`
+            : `WARNING: export does not verify: ${result.reason}\n`,
+        )
+        if (!result.ok) process.exitCode = 1
+      }
+    })
+}
