@@ -28,8 +28,14 @@ describe('latchkey audit verify|export (client of a running server)', () => {
   async function run(...args: string[]) {
     const out: string[] = []
     const err: string[] = []
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true))
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => (err.push(String(c)), true))
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+      out.push(String(c))
+      return true
+    })
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+      err.push(String(c))
+      return true
+    })
     process.exitCode = undefined
     try {
       const code = await main(['node', 'latchkey', ...args])
