@@ -12,6 +12,7 @@ import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { anthropicMessageSchema } from './anthropic-api.js'
+import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from './anthropic-native.js'
 import { anthropicStreamToChunks } from './anthropic-stream.js'
 import { convertAnthropicResponse } from './convert-anthropic-response.js'
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js'
@@ -42,7 +43,10 @@ export const anthropicAdapter: ProviderAdapter = {
 
   async chat(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult> {
     const ctx = new TranslateContext(call.mode, 'anthropic')
-    const body = convertToAnthropicRequest({ ...req, stream: false }, call.model, ctx)
+    const native = nativeRequestOf(req)
+    const body = native
+      ? { ...native, model: call.model, stream: false }
+      : convertToAnthropicRequest({ ...req, stream: false }, call.model, ctx)
     const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
       provider: 'anthropic',
       call,
@@ -60,7 +64,10 @@ export const anthropicAdapter: ProviderAdapter = {
 
   async chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult> {
     const ctx = new TranslateContext(call.mode, 'anthropic')
-    const body = convertToAnthropicRequest({ ...req, stream: true }, call.model, ctx)
+    const native = nativeRequestOf(req)
+    const body = native
+      ? { ...native, model: call.model, stream: true }
+      : convertToAnthropicRequest({ ...req, stream: true }, call.model, ctx)
     const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
       provider: 'anthropic',
       call,
@@ -69,7 +76,9 @@ export const anthropicAdapter: ProviderAdapter = {
       secrets: credentialSecrets(call),
     })
     return {
-      chunks: anthropicStreamToChunks(res.body, call.model, nowSeconds()),
+      chunks: native
+        ? nativeAnthropicStream(res.body, call.model, nowSeconds(), 'anthropic')
+        : anthropicStreamToChunks(res.body, call.model, nowSeconds()),
       warnings: ctx.warnings,
       headers: passBackHeaders(res),
     }

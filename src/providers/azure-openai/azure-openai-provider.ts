@@ -2,9 +2,8 @@
  * The `azure-openai` kind: OpenAI's wire with Azure's URL and auth. Two URL styles:
  * - v1 (`https://{resource}.openai.azure.com/openai/v1`): OpenAI paths, `model` = deployment;
  * - classic (`…/openai`): `/deployments/{deployment}/chat/completions?api-version=…`.
- * Auth is the `api-key` header, or a Microsoft Entra bearer token (`secret.entraToken`).
- * Secret fields: `{apiKey | entraToken, resource?, apiVersion?}`; the upstream model names the
- * deployment.
+ * Auth is the `api-key` header. Secret fields (vault schema): `{apiKey, apiVersion?,
+ * deployments?}`; `deployments` maps a model name to its deployment, else the model names it.
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference
  * @module
  */
@@ -24,11 +23,17 @@ import { TranslateContext } from '../translate/translate-context.js'
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21'
 
 function baseOf(call: ProviderCall): string {
-  const s = call.credential.secret ?? {}
   if (call.credential.baseUrl) return call.credential.baseUrl.replace(/\/+$/, '')
-  if (typeof s.resource === 'string' && /^[a-z0-9-]+$/i.test(s.resource))
-    return `https://${s.resource}.openai.azure.com/openai`
-  throw badRequest(`credential '${call.credential.name}' needs a baseUrl or secret.resource`)
+  throw badRequest(
+    `credential '${call.credential.name}' needs a baseUrl (https://<resource>.openai.azure.com/openai)`,
+  )
+}
+
+/** Deployment for the requested model (secret.deployments maps names; default: the model). */
+export function azureDeployment(call: ProviderCall): string {
+  const d = call.credential.secret?.deployments
+  const mapped = d && typeof d === 'object' ? (d as Record<string, unknown>)[call.model] : undefined
+  return typeof mapped === 'string' ? mapped : call.model
 }
 
 /** Endpoint URL for `op` (`chat/completions` or `embeddings`). */
@@ -38,15 +43,14 @@ export function azureUrl(call: ProviderCall, op: string): string {
   const s = call.credential.secret ?? {}
   const version = typeof s.apiVersion === 'string' ? s.apiVersion : AZURE_DEFAULT_API_VERSION
   const root = /\/openai$/.test(base) ? base : `${base}/openai`
-  return `${root}/deployments/${encodeURIComponent(call.model)}/${op}?api-version=${encodeURIComponent(version)}`
+  return `${root}/deployments/${encodeURIComponent(azureDeployment(call))}/${op}?api-version=${encodeURIComponent(version)}`
 }
 
 export function azureHeaders(call: ProviderCall): Record<string, string> {
   const s = call.credential.secret ?? {}
   const key = (typeof s.apiKey === 'string' && s.apiKey) || call.credential.apiKey
   if (key) return { 'api-key': key }
-  if (typeof s.entraToken === 'string' && s.entraToken) return { authorization: `Bearer ${s.entraToken}` }
-  throw unauthorized(`credential '${call.credential.name}' has no apiKey or entraToken`)
+  throw unauthorized(`credential '${call.credential.name}' has no apiKey`)
 }
 
 function target(call: ProviderCall, op: string): OpenAIWireTarget {
@@ -58,14 +62,14 @@ export const azureOpenAIAdapter: ProviderAdapter = {
 
   async chat(req, call) {
     const ctx = new TranslateContext(call.mode, 'azure-openai')
-    const body = { ...toOpenAIWire(req, ctx), model: call.model }
+    const body = { ...toOpenAIWire(req, ctx), model: azureDeployment(call) }
     const { response, res } = await openAIWireChat(target(call, 'chat/completions'), body, call)
     return { response, warnings: ctx.warnings, headers: passBackHeaders(res) }
   },
 
   async chatStream(req, call) {
     const ctx = new TranslateContext(call.mode, 'azure-openai')
-    const body = { ...toOpenAIWire(req, ctx), model: call.model }
+    const body = { ...toOpenAIWire(req, ctx), model: azureDeployment(call) }
     const { chunks, res } = await openAIWireChatStream(target(call, 'chat/completions'), body, call)
     return { chunks, warnings: ctx.warnings, headers: passBackHeaders(res) }
   },

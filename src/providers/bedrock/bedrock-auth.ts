@@ -24,9 +24,10 @@ export async function bedrockAuthHeaders(
   call: ProviderCall,
   url: string,
   body: string,
+  accept = 'application/json',
 ): Promise<Record<string, string>> {
   const s = call.credential.secret ?? {}
-  const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
+  const base: Record<string, string> = { 'content-type': 'application/json', accept }
   const bearer = (typeof s.apiKey === 'string' && s.apiKey) || call.credential.apiKey
   if (bearer) return { ...base, authorization: `Bearer ${bearer}` }
   if (typeof s.accessKeyId !== 'string' || typeof s.secretAccessKey !== 'string') {

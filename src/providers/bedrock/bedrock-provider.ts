@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
 import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
-import { embeddingTexts, estimateTokens } from '../translate/embedding-input.js'
+import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { inlineRemoteImages } from '../translate/inline-images.js'
@@ -29,8 +29,8 @@ export function bedrockUrl(call: ProviderCall, op: string): string {
 
 async function post(call: ProviderCall, op: string, body: string, accept?: string): Promise<Response> {
   const url = bedrockUrl(call, op)
-  const headers = await bedrockAuthHeaders(call, url, body)
-  if (accept) headers.accept = accept
+  // accept is a signed header: it must be set before signing.
+  const headers = await bedrockAuthHeaders(call, url, body, accept)
   return send(url, { provider: 'bedrock', call, headers, body, secrets: credentialSecrets(call) })
 }
 
@@ -83,7 +83,11 @@ export const bedrockAdapter: ProviderAdapter = {
       const res = await post(call, 'invoke', JSON.stringify({ texts, input_type: 'search_document' }))
       const json = await readJson(res, cohereSchema, 'bedrock')
       const vectors = Array.isArray(json.embeddings) ? json.embeddings : json.embeddings.float
-      data = vectors.map((embedding, index) => ({ object: 'embedding', index, embedding }))
+      data = vectors.map((v, index) => ({
+        object: 'embedding',
+        index,
+        embedding: encodeEmbedding(v, req.encoding_format),
+      }))
       tokens = estimateTokens(texts)
     } else if (/titan-embed/.test(call.model)) {
       // Titan embeds one text per call.
@@ -95,7 +99,11 @@ export const bedrockAdapter: ProviderAdapter = {
           JSON.stringify({ inputText, ...(req.dimensions ? { dimensions: req.dimensions } : {}) }),
         )
         const json = await readJson(res, titanSchema, 'bedrock')
-        data.push({ object: 'embedding', index, embedding: json.embedding })
+        data.push({
+          object: 'embedding',
+          index,
+          embedding: encodeEmbedding(json.embedding, req.encoding_format),
+        })
         tokens += json.inputTextTokenCount ?? Math.ceil(inputText.length / 4)
       }
     } else {

@@ -7,7 +7,7 @@
  */
 import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
-import { embeddingTexts, estimateTokens } from '../translate/embedding-input.js'
+import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { TranslateContext } from '../translate/translate-context.js'
@@ -96,7 +96,11 @@ export const geminiAdapter: ProviderAdapter = {
     return {
       response: {
         object: 'list',
-        data: json.embeddings.map((e, index) => ({ object: 'embedding', index, embedding: e.values })),
+        data: json.embeddings.map((e, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encodeEmbedding(e.values, req.encoding_format),
+        })),
         model: call.model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       },

@@ -20,3 +20,17 @@ export function embeddingTexts(req: EmbeddingsRequest): string[] {
 export function estimateTokens(texts: string[]): number {
   return texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0)
 }
+
+/**
+ * Vector in the caller's `encoding_format`: `base64` is little-endian float32 bytes, as OpenAI
+ * returns it (the openai SDK asks for base64 by default and decodes it).
+ */
+export function encodeEmbedding(
+  values: number[],
+  format: EmbeddingsRequest['encoding_format'],
+): number[] | string {
+  if (format !== 'base64') return values
+  const buf = Buffer.alloc(values.length * 4)
+  values.forEach((v, i) => buf.writeFloatLE(v, i * 4))
+  return buf.toString('base64')
+}

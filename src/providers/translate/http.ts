@@ -34,11 +34,13 @@ export function passBackHeaders(res: Response): Record<string, string> {
 /** Sends a request; resolves with a 2xx Response or throws an AppError. */
 export async function send(url: string, opts: SendOptions): Promise<Response> {
   const f: FetchLike = opts.call.fetch ?? ((u, i) => fetch(u, i))
+  // Credential-level custom headers (vault `secret.headers`) go first: ours (auth) always win.
+  const extra = credentialHeaders(opts.call)
   let res: Response
   try {
     res = await f(url, {
       method: opts.method ?? 'POST',
-      headers: opts.headers,
+      headers: { ...extra, ...opts.headers },
       body: opts.body as RequestInit['body'],
       signal: opts.call.signal,
     })
@@ -67,6 +69,12 @@ export async function send(url: string, opts: SendOptions): Promise<Response> {
     headers: res.headers,
     secrets: opts.secrets,
   })
+}
+
+function credentialHeaders(call: ProviderCall): Record<string, string> {
+  const h = call.credential.secret?.headers
+  if (!h || typeof h !== 'object') return {}
+  return Object.fromEntries(Object.entries(h).filter((e): e is [string, string] => typeof e[1] === 'string'))
 }
 
 /** Reads and validates a JSON body; 502 when it is not JSON or not the expected shape. */

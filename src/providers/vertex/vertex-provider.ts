@@ -3,7 +3,7 @@
  * Claude models (`publishers/anthropic`, ids starting with `claude`) through the Anthropic
  * mappers with `rawPredict`/`streamRawPredict` — body without `model`, plus
  * `anthropic_version: vertex-2023-10-16`. Native `/v1/messages` pass-through for Claude.
- * Secret: a service-account key (or `{serviceAccount, projectId?, location?}`); the location is
+ * Secret: `{serviceAccount, project?, location?}` (vault schema); the location is
  * the credential's region (default `global`).
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
  * @module
@@ -11,6 +11,7 @@
 import { badRequest } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
 import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
+import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-native.js'
 import { anthropicStreamToChunks } from '../anthropic/anthropic-stream.js'
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { convertToAnthropicRequest } from '../anthropic/convert-to-anthropic-request.js'
@@ -45,10 +46,10 @@ function host(call: ProviderCall, loc: string): string {
 /** `…/v1/projects/{p}/locations/{loc}/publishers/{pub}/models/{m}:{op}`. */
 export function vertexUrl(call: ProviderCall, model: string, op: string): string {
   const s = call.credential.secret ?? {}
-  const project = (typeof s.projectId === 'string' && s.projectId) || serviceAccountOf(call)?.project_id
+  const project = (typeof s.project === 'string' && s.project) || serviceAccountOf(call)?.project_id
   if (!project)
     throw badRequest(
-      `credential '${call.credential.name}' has no Vertex project id (projectId or project_id)`,
+      `credential '${call.credential.name}' has no Vertex project (secret.project or the key's project_id)`,
     )
   const loc = location(call)
   const publisher = isVertexClaude(model) ? 'anthropic' : 'google'
@@ -71,8 +72,13 @@ async function post(call: ProviderCall, url: string, body: unknown, accept?: str
 }
 
 function claudeBody(req: ChatCompletionRequest, call: ProviderCall, ctx: TranslateContext, stream: boolean) {
-  const { model: _m, ...rest } = convertToAnthropicRequest({ ...req, stream }, call.model, ctx)
-  return { ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION }
+  const native = nativeRequestOf(req)
+  const full: Record<string, unknown> = native
+    ? { ...native, stream }
+    : { ...convertToAnthropicRequest({ ...req, stream }, call.model, ctx) }
+  // Vertex names the model in the URL; the body must not carry it.
+  delete full.model
+  return { ...full, anthropic_version: VERTEX_ANTHROPIC_VERSION }
 }
 
 export const vertexAdapter: ProviderAdapter = {

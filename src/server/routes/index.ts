@@ -5,6 +5,7 @@ import { budgetRoutes } from './budgets.js'
 import { compareRoutes } from './compare.js'
 import { credentialRoutes } from './credentials.js'
 import { gatewayRoutes } from './gateway.js'
+import { messagesRoutes } from './messages.js'
 import { healthRoutes } from './health.js'
 import { inviteRoutes } from './invites.js'
 import { masterKeyRoutes } from './master-key.js'
@@ -38,6 +39,7 @@ const MODULES: RouteModule[] = [
   masterKeyRoutes,
   workflowRoutes,
   gatewayRoutes,
+  messagesRoutes,
   routesRoutes,
   compareRoutes,
   usageRoutes,

@@ -1,0 +1,188 @@
+/**
+ * Relays a gateway stream to an Anthropic-protocol client. Native pass-through chunks carry the
+ * upstream's raw SSE event, written byte for byte; translated chunks go through
+ * AnthropicEventWriter. One event is written at a time (drain-aware), a client disconnect aborts
+ * the upstream, an idle upstream is cut, and a failure after the 200 ends the stream with
+ * Anthropic's `event: error` — never a silent truncated success.
+ * @module
+ */
+import type { ServerResponse } from 'node:http'
+import { AppError } from '../../errors/app-error.js'
+import type { StreamHandle } from '../../gateway/gateway.js'
+import { ChatStreamShape } from '../../gateway/shape.js'
+import type { Usage } from '../../gateway/spec/v1/index.js'
+import { usageFromChat } from '../../gateway/usage.js'
+import { AnthropicEventWriter } from '../../providers/anthropic/anthropic-event-writer.js'
+import { NATIVE_EVENT, type RawEvent } from '../../providers/anthropic/anthropic-native.js'
+import type { ChatCompletionChunk } from '../../providers/translate/openai-chat.js'
+
+function sse(event: string, data: string): string {
+  return `event: ${event}\ndata: ${data}\n\n`
+}
+
+function waitDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
+export interface AnthropicRelayOptions {
+  model: string
+  messageId: string
+  baseHeaders: Record<string, string | number | string[] | undefined>
+  t0: number
+  normalize?: (c: ChatCompletionChunk) => ChatCompletionChunk
+}
+
+export async function relayAnthropicStream(
+  h: StreamHandle,
+  res: ServerResponse,
+  o: AnthropicRelayOptions,
+): Promise<void> {
+  const writer = new AnthropicEventWriter(o.model, o.messageId)
+  const shape = new ChatStreamShape()
+  let usage: Usage | null = null
+  let finished = false
+  let native = false
+  let upstreamError: AppError | undefined
+  let clientGone = false
+  let idle = false
+  const onClose = () => {
+    if (!res.writableFinished) {
+      clientGone = true
+      h.controller.abort(new Error('client closed'))
+    }
+  }
+  res.on('close', onClose)
+  const idleTimer = setTimeout(() => {
+    idle = true
+    h.controller.abort(new Error('idle timeout'))
+  }, h.idleTimeoutMs)
+
+  const headers: Record<string, string | number | string[]> = {}
+  for (const [k, v] of Object.entries(o.baseHeaders)) if (v !== undefined) headers[k] = v
+  Object.assign(headers, h.headers, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  })
+  res.writeHead(200, headers)
+
+  let ttftMs: number | null = null
+  const write = async (text: string) => {
+    if (text === '' || clientGone) return
+    if (ttftMs === null) ttftMs = Math.round((performance.now() - o.t0) * 100) / 100
+    if (!res.write(text)) await waitDrain(res)
+  }
+  const handle = (data: string): string => {
+    if (data === '[DONE]') return ''
+    let json: Record<string, unknown>
+    try {
+      json = JSON.parse(data) as Record<string, unknown>
+    } catch {
+      throw new AppError(502, 'api_error', 'malformed event from upstream', { code: 'upstream_malformed' })
+    }
+    if (json.error && typeof json.error === 'object') {
+      const e = json.error as { message?: string; type?: string }
+      upstreamError = new AppError(502, 'api_error', e.message ?? 'upstream error', {
+        code: 'upstream_error_event',
+      })
+      return sse(
+        'error',
+        JSON.stringify({ type: 'error', error: { type: e.type ?? 'api_error', message: e.message ?? '' } }),
+      )
+    }
+    shape.add(json, data.length)
+    if (json.usage) usage = usageFromChat(json.usage) ?? usage
+    const raw = json[NATIVE_EVENT] as RawEvent | undefined
+    if (raw) {
+      native = true
+      if (raw.event === 'message_stop') finished = true
+      if (raw.event === 'error') {
+        upstreamError = new AppError(502, 'api_error', 'upstream sent an error event', {
+          code: 'upstream_error_event',
+        })
+      }
+      return sse(raw.event, raw.data)
+    }
+    let chunk = json as unknown as ChatCompletionChunk
+    if (o.normalize) chunk = o.normalize(chunk)
+    if (chunk.choices?.some((c) => c.finish_reason)) finished = true
+    return writer
+      .push(chunk)
+      .map((e) => sse(e.event, JSON.stringify(e.data)))
+      .join('')
+  }
+
+  let failure: AppError | undefined
+  try {
+    await write(handle(h.first.data))
+    while (!clientGone && !upstreamError) {
+      const next = await h.rest.next()
+      if (next.done) break
+      idleTimer.refresh()
+      await write(handle(next.value.data))
+    }
+    if (!clientGone && !upstreamError) {
+      if (!finished) {
+        failure = new AppError(502, 'api_error', 'upstream ended the stream before it finished', {
+          code: 'upstream_stream_truncated',
+        })
+      } else if (!native) {
+        // Translated streams get their closing events here; native ones carried message_stop.
+        await write(
+          writer
+            .end()
+            .map((e) => sse(e.event, JSON.stringify(e.data)))
+            .join(''),
+        )
+      }
+    }
+  } catch (err) {
+    if (!clientGone) {
+      failure = AppError.is(err)
+        ? err
+        : idle
+          ? new AppError(
+              504,
+              'timeout_error',
+              `${h.target.credential.provider} sent nothing for ${h.idleTimeoutMs} ms`,
+              {
+                code: 'upstream_timeout',
+              },
+            )
+          : new AppError(
+              502,
+              'api_error',
+              `connection to ${h.target.credential.provider} failed mid-stream`,
+              {
+                code: 'upstream_stream_interrupted',
+              },
+            )
+    }
+  } finally {
+    clearTimeout(idleTimer)
+  }
+  if (failure && !clientGone) {
+    const type = failure.type === 'overloaded_error' ? 'overloaded_error' : failure.type
+    await write(sse('error', JSON.stringify({ type: 'error', error: { type, message: failure.message } })))
+  }
+  if (!clientGone) res.end()
+  res.off('close', onClose)
+  if (clientGone) void h.rest.return?.().catch(() => {})
+  const error = failure ?? upstreamError
+  h.finish(
+    clientGone
+      ? { status: 'cancelled', usage, outputShape: shape.shape(), ttftMs }
+      : error
+        ? { status: 'error', error, usage, outputShape: shape.shape(), ttftMs }
+        : { status: 'ok', usage, outputShape: shape.shape(), ttftMs },
+  )
+}

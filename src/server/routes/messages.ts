@@ -1,0 +1,226 @@
+/**
+ * The Anthropic-compatible endpoint: POST /v1/messages (stream and not) and
+ * POST /v1/messages/count_tokens. Any provider kind serves it through the gateway (routing,
+ * retries, budgets, metering): Anthropic-native credentials (anthropic, Vertex Claude) get the
+ * caller's body untouched and answer untouched; every other kind is translated both ways.
+ * Errors render in Anthropic's shape (server/protocol.ts).
+ * @see https://docs.anthropic.com/en/api/messages
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { badRequest } from '../../errors/app-error.js'
+import { authorize } from '../../identity/authorize.js'
+import type { Principal } from '../../identity/principal.js'
+import { NATIVE_MESSAGE, NATIVE_REQUEST } from '../../providers/anthropic/anthropic-native.js'
+import { anthropicUrl } from '../../providers/anthropic/anthropic-provider.js'
+import {
+  anthropicInboundSchema,
+  convertFromAnthropicRequest,
+} from '../../providers/anthropic/convert-from-anthropic-request.js'
+import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
+import { kindInfo } from '../../providers/kinds.js'
+import { quirksFor } from '../../providers/registry.js'
+import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
+import { type OpenAICompatQuirks, toOpenAIWire } from '../../providers/translate/openai-compat-quirks.js'
+import { TranslateContext } from '../../providers/translate/translate-context.js'
+import { upstreamError } from '../../providers/translate/upstream-error.js'
+import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
+import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
+import { principalOf } from '../plugins/auth.js'
+import type { Runtime } from '../runtime.js'
+import { relayAnthropicStream } from './messages-relay.js'
+
+/** Anthropic client headers passed upstream to Anthropic-native targets. */
+const FORWARD = ['anthropic-version', 'anthropic-beta']
+
+interface TargetInfo {
+  /** Provider kinds the model may reach (one for `<credential>/<model>`, several for a route). */
+  kinds: string[]
+  /** The one target takes the Anthropic body untouched. */
+  native: boolean
+}
+
+async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<TargetInfo> {
+  const slash = model.indexOf('/')
+  const models =
+    slash > 0 ? [model] : (rt.gateway.routes.get(p.orgId, model)?.targets.map((t) => t.model) ?? [])
+  const kinds: string[] = []
+  let native = false
+  for (const m of models) {
+    const i = m.indexOf('/')
+    if (i <= 0) continue
+    const cred = await rt.credentials.find(p, m.slice(0, i)).catch(() => null)
+    if (!cred) continue
+    kinds.push(cred.provider)
+    const upstream = m.slice(i + 1)
+    if (
+      models.length === 1 &&
+      (cred.provider === 'anthropic' || (cred.provider === 'vertex' && isVertexClaude(upstream)))
+    ) {
+      native = true
+    }
+  }
+  return { kinds, native }
+}
+
+/** The body the gateway forwards: canonical for translated kinds, plain OpenAI wire otherwise. */
+function gatewayBody(
+  canonical: ChatCompletionRequest,
+  raw: Record<string, unknown>,
+  t: TargetInfo,
+  ctx: TranslateContext,
+): { body: ChatCompletionRequest; quirks?: OpenAICompatQuirks } {
+  if (t.native) return { body: { ...canonical, [NATIVE_REQUEST]: raw } }
+  const openaiWire = t.kinds.length === 0 || t.kinds.some((k) => kindInfo(k)?.wire === 'openai')
+  if (!openaiWire) return { body: canonical }
+  // OpenAI-wire upstreams reject unknown fields: strip the canonical extensions.
+  const quirks = t.kinds.length === 1 ? quirksFor(t.kinds[0]!) : undefined
+  return { body: toOpenAIWire(canonical, ctx, quirks), quirks }
+}
+
+function forwardHeaders(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const h of FORWARD) {
+    const v = req.headers[h]
+    if (typeof v === 'string') out[h] = v
+  }
+  return out
+}
+
+export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const opts = { schema: { hide: true } }
+
+  app.post('/v1/messages', opts, async function anthropicMessages(req: FastifyRequest, reply: FastifyReply) {
+    const t0 = performance.now()
+    const p = principalOf(req)
+    const parsed = anthropicInboundSchema.safeParse(req.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const path = issue?.path.join('.') ?? ''
+      throw badRequest(`${path ? `${path}: ` : ''}${issue?.message ?? 'invalid request'}`, {
+        param: path || undefined,
+      })
+    }
+    const inbound = parsed.data
+    if (inbound.max_tokens === undefined)
+      throw badRequest('max_tokens: Field required', { param: 'max_tokens' })
+    const ctx = new TranslateContext('lenient', 'the target provider')
+    const canonical = convertFromAnthropicRequest(inbound, ctx)
+    const target = await targetInfo(rt, p, inbound.model)
+    const { body, quirks } = gatewayBody(canonical, req.body as Record<string, unknown>, target, ctx)
+
+    const ac = new AbortController()
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) ac.abort()
+    })
+    const len = Number(req.headers['content-length'])
+    const r = await rt.gateway.gateway.call({
+      endpoint: 'chat',
+      body: body as Record<string, unknown>,
+      bodyBytes: Number.isFinite(len) ? len : undefined,
+      principal: p,
+      requestId: String(req.id),
+      signal: ac.signal,
+      forwardHeaders: forwardHeaders(req),
+      meterEndpoint: 'messages',
+    })
+    const warning = ctx.warningHeader()
+    if (r.kind === 'json') {
+      const json = r.json as ChatCompletion & Record<string, unknown>
+      const native = json[NATIVE_MESSAGE]
+      let out: unknown = native
+      if (!native) {
+        const normalized = quirks?.normalizeResponse ? quirks.normalizeResponse(json) : json
+        out = convertToAnthropicMessage(normalized, inbound.model)
+      }
+      if (warning) reply.header('warning', warning)
+      return reply.status(200).headers(r.headers).type('application/json').send(out)
+    }
+    if (warning) reply.header('warning', warning)
+    reply.hijack()
+    await relayAnthropicStream(r, reply.raw, {
+      model: inbound.model,
+      messageId: `msg_${String(req.id).replace(/[^A-Za-z0-9]/g, '')}`,
+      baseHeaders: reply.getHeaders(),
+      t0,
+      ...(quirks?.createStreamNormalizer ? { normalize: quirks.createStreamNormalizer() } : {}),
+    })
+  })
+
+  app.post(
+    '/v1/messages/count_tokens',
+    opts,
+    async function countTokens(req: FastifyRequest, reply: FastifyReply) {
+      const p = principalOf(req)
+      const body = req.body as Record<string, unknown> | undefined
+      const model = typeof body?.model === 'string' ? body.model : ''
+      const slash = model.indexOf('/')
+      if (slash <= 0) {
+        throw badRequest('model must name an Anthropic credential: <credential>/<model>', { param: 'model' })
+      }
+      authorize(p, 'gateway:use', { orgId: p.orgId, workspaceId: p.workspaceId })
+      const cred = await rt.credentials.find(p, model.slice(0, slash))
+      const upstreamModel = model.slice(slash + 1)
+      if (!cred)
+        throw badRequest(`model ${JSON.stringify(model)} not found`, {
+          param: 'model',
+          code: 'model_not_found',
+        })
+      if (cred.models.length > 0 && !cred.models.includes(upstreamModel)) {
+        throw badRequest(`credential ${cred.name} does not allow model ${upstreamModel}`, { param: 'model' })
+      }
+      const fetchVia = (url: string, init: RequestInit) => rt.gateway.egress.fetch(p.orgId, url, init)
+      const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
+      let url: string
+      let headers: Record<string, string>
+      let payload: Record<string, unknown> = { ...body, model: upstreamModel }
+      if (cred.provider === 'anthropic') {
+        url = anthropicUrl(cred.baseUrl, 'messages/count_tokens')
+        headers = {
+          'content-type': 'application/json',
+          'x-api-key': cred.apiKey ?? '',
+          'anthropic-version': forwardHeaders(req)['anthropic-version'] ?? '2023-06-01',
+        }
+      } else if (cred.provider === 'vertex' && isVertexClaude(upstreamModel)) {
+        url = vertexUrl(call, 'count-tokens', 'rawPredict').replace(
+          '/publishers/google/',
+          '/publishers/anthropic/',
+        )
+        headers = {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await vertexAccessToken(call)}`,
+        }
+        payload = { ...payload, anthropic_version: 'vertex-2023-10-16' }
+      } else {
+        throw badRequest(`count_tokens needs an Anthropic credential; '${cred.name}' is ${cred.provider}`, {
+          param: 'model',
+          code: 'unsupported_endpoint',
+        })
+      }
+      let res: Response
+      try {
+        res = await fetchVia(url, { method: 'POST', headers, body: JSON.stringify(payload) })
+      } catch (err) {
+        throw upstreamError({
+          provider: cred.provider,
+          credential: cred.name,
+          status: 502,
+          body: String((err as Error).message),
+          headers: new Headers(),
+        })
+      }
+      const text = await res.text()
+      if (!res.ok) {
+        throw upstreamError({
+          provider: cred.provider,
+          credential: cred.name,
+          status: res.status,
+          body: text,
+          headers: res.headers,
+          secrets: [cred.apiKey ?? ''],
+        })
+      }
+      return reply.status(200).type('application/json').send(text)
+    },
+  )
+}
