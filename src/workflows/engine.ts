@@ -216,7 +216,7 @@ export class WorkflowEngine {
           input_tokens: res.inputTokens,
           output_tokens: res.outputTokens,
           cost_usd: res.costUsd,
-          latency_ms: res.latencyMs,
+          latency_ms: Math.round(res.latencyMs),
           output_sealed: await sealJson(deps.sealer, run.org_id, `run:${run.id}:step:${id}`, res.output),
           finished_at: Date.now(),
           error: null,

@@ -31,6 +31,7 @@ describe.each(DIALECTS)('workflows through the real gateway (%s)', (dialect) => 
     const wf = await env.save(RECIPE)
     const runId = await env.start(wf, { text: 'a long document' })
     const run = await env.wait(runId)
+    expect(run.error).toBeNull()
     expect(run.status).toBe('succeeded')
     expect(run.output).toEqual({ summary: 'Hello, world!', score: 9 })
     expect(run.steps.map((s: { provider: string }) => s.provider)).toEqual(['openai', 'anthropic'])
