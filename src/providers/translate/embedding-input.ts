@@ -31,6 +31,6 @@ export function encodeEmbedding(
 ): number[] | string {
   if (format !== 'base64') return values
   const buf = Buffer.alloc(values.length * 4)
-  values.forEach((v, i) => buf.writeFloatLE(v, i * 4))
+  for (const [i, v] of values.entries()) buf.writeFloatLE(v, i * 4)
   return buf.toString('base64')
 }
