@@ -20,6 +20,8 @@ import type { SecretPayload } from './secret-material.js'
 
 interface OrgIndex {
   rows: CredentialsTable[]
+  /** Lower-cased name → rows of that name (any scope): the hot path's lookup. */
+  byName: Map<string, CredentialsTable[]>
   grants: Map<string, Grant[]>
 }
 
@@ -62,8 +64,8 @@ export class CredentialCache implements CredentialLookup {
   async find(p: Principal, name: string): Promise<CredentialMaterial | null> {
     const idx = await this.#index(p.orgId)
     const wanted = name.toLowerCase()
-    const candidates = idx.rows
-      .filter((r) => r.name.toLowerCase() === wanted && this.#inReach(p, r))
+    const candidates = (idx.byName.get(wanted) ?? [])
+      .filter((r) => this.#inReach(p, r))
       .sort((a, b) => TIER[a.scope as keyof typeof TIER] - TIER[b.scope as keyof typeof TIER])
     for (const r of candidates) {
       if (canUse(p, refOf(r), idx.grants.get(r.id) ?? [])) return this.#materialOf(r)
@@ -110,7 +112,12 @@ export class CredentialCache implements CredentialLookup {
         activeCredentials(this.handle.db, orgId),
         grantsOf(this.handle.db, { orgId }),
       ])
-      return { rows, grants: groupGrants(grants) }
+      const byName = new Map<string, CredentialsTable[]>()
+      for (const r of rows) {
+        const k = r.name.toLowerCase()
+        byName.set(k, [...(byName.get(k) ?? []), r])
+      }
+      return { rows, byName, grants: groupGrants(grants) }
     })()
     if (this.#orgs.size >= MAX_ORGS) this.#orgs.delete(this.#orgs.keys().next().value!)
     this.#orgs.set(orgId, load)

@@ -45,7 +45,7 @@ export function scrubSecrets(text: string, known: readonly string[] = []): strin
     .sort((a, b) => b.length - a.length)
   for (const s of exact) out = out.split(s).join(REDACTED)
   for (const re of PATTERNS) {
-    out = out.replace(re, (m, p1: unknown) =>
+    out = out.replace(re, (_m, p1: unknown) =>
       typeof p1 === 'string' && /^(bearer|basic)$/i.test(p1) ? `${p1} ${REDACTED}` : REDACTED,
     )
   }

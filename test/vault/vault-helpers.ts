@@ -63,6 +63,7 @@ export async function createCredential(
   env: TestEnv,
   headers: { authorization: string },
   body: Record<string, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary response fields
 ): Promise<{ status: number; json: Record<string, any>; body: string }> {
   const res = await env.app.inject({ method: 'POST', url: '/api/v1/credentials', headers, payload: body })
   return { status: res.statusCode, json: res.json(), body: res.body }
