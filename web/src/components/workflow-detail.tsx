@@ -76,7 +76,7 @@ export function WorkflowDetail() {
         }
       />
       <ErrorNotice error={wf.error} onRetry={wf.reload} />
-      <div className="split">
+      <div className={id ? 'split' : undefined}>
         <section className="card stack" aria-labelledby="recipe-h">
           <h2 id="recipe-h">Recipe</h2>
           <Field

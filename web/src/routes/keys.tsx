@@ -5,14 +5,14 @@
  */
 import { useState } from 'react'
 import { KINDS } from '../../../src/providers/kinds.js'
-import { del, get, post } from '../api/client.js'
+import { del, get, post, qs } from '../api/client.js'
 import { useMe } from '../api/session.js'
-import type { Credential, Page } from '../api/types.js'
+import type { Credential, Page, UsageRow } from '../api/types.js'
 import { Dialog } from '../components/dialog.js'
 import { GrantsPanel } from '../components/grants-panel.js'
 import { KeyForm } from '../components/key-form.js'
 import { Badge, Empty, ErrorNotice, errorText, Notice, PageHeader, Spinner } from '../components/ui.js'
-import { relative, usd } from '../lib/format.js'
+import { count, relative, usd } from '../lib/format.js'
 import { can } from '../lib/roles.js'
 import { useAsync } from '../lib/use-async.js'
 
@@ -21,6 +21,19 @@ type Action = { kind: 'add' } | { kind: 'rotate' | 'grants'; cred: Credential } 
 export function KeysPage() {
   const me = useMe()
   const list = useAsync((signal) => get<Page<Credential>>('/api/v1/credentials', { signal }), [])
+  // Spend this month per key, from usage (everyone sees at least their own calls).
+  const spend = useAsync(
+    async (signal) => {
+      const now = new Date()
+      const from = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)
+      const r = await get<Page<UsageRow>>(
+        `/api/v1/usage${qs({ groupBy: 'credential', from: new Date(from).toISOString() })}`,
+        { signal },
+      ).catch(() => ({ data: [] as UsageRow[] }))
+      return new Map(r.data.map((u) => [u.key, u]))
+    },
+    [list.data],
+  )
   const [action, setAction] = useState<Action>(null)
   const [flash, setFlash] = useState<{ kind: 'success' | 'error'; text: string } | null>(null)
   const [busyId, setBusyId] = useState<string | null>(null)
@@ -108,7 +121,9 @@ export function KeysPage() {
                 <th scope="col">Scope</th>
                 <th scope="col">Key</th>
                 <th scope="col">Version</th>
-                <th scope="col">Last used</th>
+                <th scope="col" className="num">
+                  Calls (month)
+                </th>
                 <th scope="col" className="num">
                   Spend (month)
                 </th>
@@ -134,8 +149,15 @@ export function KeysPage() {
                     {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
                   </td>
                   <td>v{c.version ?? 1}</td>
-                  <td>{relative(c.lastUsedAt ?? null)}</td>
-                  <td className="num">{usd(c.spendThisMonthUsd ?? null)}</td>
+                  <td
+                    className="num"
+                    title={c.lastUsedAt ? `last used ${relative(c.lastUsedAt)}` : undefined}
+                  >
+                    {spend.data ? count(spend.data.get(c.id)?.requests ?? 0) : '—'}
+                  </td>
+                  <td className="num">
+                    {usd(c.spendThisMonthUsd ?? spend.data?.get(c.id)?.costUsd ?? (spend.data ? 0 : null))}
+                  </td>
                   <td className="actions">
                     {(c.canManage ?? mayManage) && (
                       <button
