@@ -119,7 +119,12 @@ export function normalizeSecret(
     }
     const schema = SCHEMAS[info.kind]
     if (!schema) throw badRequest(`${info.kind} has no secret schema`, { param: 'provider' })
-    return { secret: dropUndefined(parse(schema, s)) }
+    const parsed = dropUndefined(parse(schema, s))
+    // Vertex: the project defaults to the service account's own project.
+    const sa = parsed.serviceAccount as Record<string, unknown> | undefined
+    if (info.kind === 'vertex' && !parsed.project && typeof sa?.project_id === 'string')
+      parsed.project = sa.project_id
+    return { secret: parsed }
   }
   if (secret !== undefined && secret !== null) out.secret = dropUndefined(parse(headersOnly, secret))
   if (info.secret === 'apiKey' && !out.apiKey) {

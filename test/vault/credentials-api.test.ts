@@ -80,6 +80,39 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
       last4: 'MPLE',
     })
     expect(b.body).not.toContain(secretAccessKey)
+    const az = await post({
+      name: 'azure',
+      provider: 'azure-openai',
+      baseUrl: 'https://res.openai.azure.com/openai',
+      secret: { apiKey: canaryKey('az'), apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-4o' } },
+    })
+    expect(az.status).toBe(201)
+    expect(
+      (await post({ name: 'azure2', provider: 'azure-openai', apiKey: canaryKey('az') })).json.error.message,
+    ).toMatch(/baseUrl is required/)
+    const pk =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n'
+    const vx = await post({
+      name: 'vertex-eu',
+      provider: 'vertex',
+      region: 'europe-west4',
+      secret: {
+        serviceAccount: {
+          client_email: 'sa@p.iam.gserviceaccount.com',
+          private_key: pk,
+          project_id: 'p1',
+          private_key_id: 'abcdef0123456789abcd',
+        },
+      },
+    })
+    expect(vx.status).toBe(201)
+    expect(vx.json).toMatchObject({
+      baseUrl: 'https://europe-west4-aiplatform.googleapis.com',
+      last4: 'abcd',
+    })
+    expect(vx.body).not.toContain('MIIEvQ')
+    const p = (await env.rt.auth.authenticateToken(env.tokens.admin))!
+    expect((await env.rt.credentials.find(p, 'vertex-eu'))?.secret).toMatchObject({ project: 'p1' })
     const o = await post({ name: 'local-llama', provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1' })
     expect(o.status).toBe(201)
     expect(o.json).toMatchObject({ category: 'local', last4: null })
