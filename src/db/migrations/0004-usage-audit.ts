@@ -98,7 +98,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cost_usd', 'double precision')
     .addColumn('latency_ms', 'integer')
     .addColumn('details', 'text')
-    .addColumn('event_id', 'varchar(64)', (c) => c.unique())
+    // Not indexed: replays are deduplicated on usage_records.id in the same transaction.
+    .addColumn('event_id', 'varchar(64)')
     .addColumn('prev_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('hash', 'varchar(64)', (c) => c.notNull())
     .addUniqueConstraint('audit_org_seq_uq', ['org_id', 'seq'])
