@@ -151,7 +151,8 @@ export async function startProviderFakes(): Promise<ProviderFakes> {
       }
       const [, , , publisher, model, op] = m
       if (publisher === 'google') return serveGemini(res, body, model!, op!)
-      if (body.anthropic_version !== 'vertex-2023-10-16' || 'model' in body) {
+      // count-tokens names the model in the body; rawPredict/streamRawPredict must not.
+      if (body.anthropic_version !== 'vertex-2023-10-16' || (model !== 'count-tokens' && 'model' in body)) {
         return sendJson(res, 400, {
           type: 'error',
           error: { type: 'invalid_request_error', message: 'bad vertex anthropic body' },

@@ -45,7 +45,7 @@ export const anthropicAdapter: ProviderAdapter = {
     const ctx = new TranslateContext(call.mode, 'anthropic')
     const native = nativeRequestOf(req)
     const body = native
-      ? { ...native, model: call.model, stream: false }
+      ? { ...native, model: call.model }
       : convertToAnthropicRequest({ ...req, stream: false }, call.model, ctx)
     const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
       provider: 'anthropic',
@@ -55,8 +55,9 @@ export const anthropicAdapter: ProviderAdapter = {
       secrets: credentialSecrets(call),
     })
     const msg = await readJson(res, anthropicMessageSchema, 'anthropic')
+    const response = convertAnthropicResponse(msg, nowSeconds())
     return {
-      response: convertAnthropicResponse(msg, nowSeconds()),
+      response: native ? withNativeMessage(response, msg) : response,
       warnings: ctx.warnings,
       headers: passBackHeaders(res),
     }
@@ -66,7 +67,7 @@ export const anthropicAdapter: ProviderAdapter = {
     const ctx = new TranslateContext(call.mode, 'anthropic')
     const native = nativeRequestOf(req)
     const body = native
-      ? { ...native, model: call.model, stream: true }
+      ? { ...native, model: call.model }
       : convertToAnthropicRequest({ ...req, stream: true }, call.model, ctx)
     const res = await send(anthropicUrl(call.credential.baseUrl, 'messages'), {
       provider: 'anthropic',

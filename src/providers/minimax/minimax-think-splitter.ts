@@ -19,6 +19,8 @@ function partialTagSuffix(s: string, tag: string): number {
 export class ThinkSplitter {
   private inThink = false
   private held = ''
+  /** The model puts a newline after `</think>`; drop leading whitespace of the answer. */
+  private trimAnswer = false
 
   /** Feeds a piece of content; returns the text and reasoning it decided. */
   push(piece: string): { content: string; reasoning: string } {
@@ -34,15 +36,23 @@ export class ThinkSplitter {
         const out = s.slice(0, s.length - keep)
         this.held = s.slice(s.length - keep)
         if (this.inThink) reasoning += out
-        else content += out
+        else content += this.answer(out)
         break
       }
       if (this.inThink) reasoning += s.slice(0, at)
-      else content += s.slice(0, at)
+      else content += this.answer(s.slice(0, at))
       s = s.slice(at + tag.length)
       this.inThink = !this.inThink
+      if (!this.inThink) this.trimAnswer = true
     }
     return { content, reasoning }
+  }
+
+  private answer(text: string): string {
+    if (!this.trimAnswer) return text
+    const t = text.replace(/^\s+/, '')
+    if (t) this.trimAnswer = false
+    return t
   }
 
   /** Whatever is still held back at the end of the stream. */
@@ -58,5 +68,5 @@ export function splitThink(text: string): { content: string; reasoning: string }
   const s = new ThinkSplitter()
   const a = s.push(text)
   const b = s.flush()
-  return { content: (a.content + b.content).replace(/^\s+/, ''), reasoning: a.reasoning + b.reasoning }
+  return { content: a.content + b.content, reasoning: a.reasoning + b.reasoning }
 }

@@ -74,7 +74,7 @@ async function post(call: ProviderCall, url: string, body: unknown, accept?: str
 function claudeBody(req: ChatCompletionRequest, call: ProviderCall, ctx: TranslateContext, stream: boolean) {
   const native = nativeRequestOf(req)
   const full: Record<string, unknown> = native
-    ? { ...native, stream }
+    ? { ...native }
     : { ...convertToAnthropicRequest({ ...req, stream }, call.model, ctx) }
   // Vertex names the model in the URL; the body must not carry it.
   delete full.model
@@ -93,8 +93,9 @@ export const vertexAdapter: ProviderAdapter = {
         claudeBody(req, call, ctx, false),
       )
       const msg = await readJson(res, anthropicMessageSchema, 'vertex')
+      const response = convertAnthropicResponse(msg, nowSeconds())
       return {
-        response: convertAnthropicResponse(msg, nowSeconds()),
+        response: nativeRequestOf(req) ? withNativeMessage(response, msg) : response,
         warnings: ctx.warnings,
         headers: passBackHeaders(res),
       }
@@ -119,7 +120,9 @@ export const vertexAdapter: ProviderAdapter = {
         'text/event-stream',
       )
       return {
-        chunks: anthropicStreamToChunks(res.body, call.model, nowSeconds(), 'vertex'),
+        chunks: nativeRequestOf(req)
+          ? nativeAnthropicStream(res.body, call.model, nowSeconds(), 'vertex')
+          : anthropicStreamToChunks(res.body, call.model, nowSeconds(), 'vertex'),
         warnings: ctx.warnings,
         headers: passBackHeaders(res),
       }

@@ -112,6 +112,8 @@ export async function relayAnthropicStream(
       }
       return sse(raw.event, raw.data)
     }
+    // Native streams: chunks without a raw event (the trailing usage chunk) are metering only.
+    if (native) return ''
     let chunk = json as unknown as ChatCompletionChunk
     if (o.normalize) chunk = o.normalize(chunk)
     if (chunk.choices?.some((c) => c.finish_reason)) finished = true

@@ -1,0 +1,232 @@
+/**
+ * The official `@anthropic-ai/sdk`, unchanged, against POST /v1/messages served by every kind:
+ * native pass-through (anthropic, Vertex Claude) and translation (OpenAI-compatible, Gemini,
+ * Bedrock, DeepSeek, MiniMax): text, tools, structured output, streaming, count_tokens, errors.
+ */
+import Anthropic from '@anthropic-ai/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { clearVertexTokenCache } from '../../src/providers/vertex/vertex-auth.js'
+import { ALL_SECRETS, ANSWER_SCHEMA, type ProviderTestEnv, providerEnv } from './provider-env.js'
+
+const TOOL = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: {
+    type: 'object' as const,
+    properties: { location: { type: 'string' } },
+    required: ['location'],
+  },
+}
+
+let env: ProviderTestEnv
+let client: Anthropic
+beforeAll(async () => {
+  clearVertexTokenCache()
+  env = await providerEnv()
+  client = new Anthropic({ baseURL: env.url, apiKey: env.tokens.member, maxRetries: 0 })
+})
+afterAll(async () => {
+  await env?.close()
+})
+
+const MODELS = [
+  'anth/claude-sonnet-4-5',
+  'vtx/claude-sonnet-4-5@20250929',
+  'compat/llama-3.3-70b',
+  'gem/gemini-2.5-flash',
+  'aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+]
+
+describe.each(MODELS)('anthropic SDK → %s', (model) => {
+  it('text: content, stop reason, usage, model echoed', async () => {
+    const msg = await client.messages.create({
+      model,
+      max_tokens: 200,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    })
+    expect(msg.type).toBe('message')
+    expect(msg.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello, world!' })])
+    expect(msg.stop_reason).toBe('end_turn')
+    expect(msg.usage.output_tokens).toBe(9)
+    expect(msg.usage.input_tokens).toBeGreaterThan(0)
+    expect(env.events().at(-1)).toMatchObject({ status: 'ok', endpoint: 'messages', requestedModel: model })
+  })
+
+  it('tools: tool_use block, then the answer after tool_result', async () => {
+    const first = await client.messages.create({
+      model,
+      max_tokens: 200,
+      tools: [TOOL],
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    })
+    expect(first.stop_reason).toBe('tool_use')
+    const use = first.content.find((b) => b.type === 'tool_use')
+    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    expect(use.name).toBe('get_weather')
+    expect(use.input).toMatchObject({ location: 'Paris' })
+    const second = await client.messages.create({
+      model,
+      max_tokens: 200,
+      tools: [TOOL],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
+      ],
+    })
+    expect(second.content.find((b) => b.type === 'text')).toMatchObject({ text: 'It is 18C in Paris.' })
+  })
+
+  it('structured output (output_config.format json_schema) returns JSON with the schema keys', async () => {
+    const msg = await client.messages.create({
+      model,
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Weather as JSON' }],
+      // @ts-expect-error output_config is newer than this SDK's types; the SDK sends it as is.
+      output_config: { format: { type: 'json_schema', schema: ANSWER_SCHEMA } },
+    })
+    const text = msg.content.find((b) => b.type === 'text')
+    if (text?.type !== 'text') throw new Error('no text')
+    expect(Object.keys(JSON.parse(text.text)).sort()).toEqual(['city', 'sunny', 'temperature'])
+  })
+
+  it('streaming text and streaming tool use assemble in the SDK', async () => {
+    const text = await client.messages
+      .stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Say hi' }] })
+      .finalMessage()
+    expect(text.content.find((b) => b.type === 'text')).toMatchObject({ text: 'Hello, world!' })
+    expect(text.stop_reason).toBe('end_turn')
+    expect(text.usage.output_tokens).toBe(9)
+    const tool = await client.messages
+      .stream({ model, max_tokens: 100, tools: [TOOL], messages: [{ role: 'user', content: 'Weather?' }] })
+      .finalMessage()
+    expect(tool.stop_reason).toBe('tool_use')
+    expect(tool.content.find((b) => b.type === 'tool_use')).toMatchObject({
+      name: 'get_weather',
+      input: { location: 'Paris' },
+    })
+    expect(env.events().at(-1)).toMatchObject({ status: 'ok', stream: true, endpoint: 'messages' })
+  })
+})
+
+describe('/v1/messages specifics', () => {
+  it('anthropic credentials get the body untouched (only model swapped) and the answer untouched', async () => {
+    const body = {
+      model: 'anth/claude-sonnet-4-5',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] },
+      ],
+      metadata: { user_id: 'u-1' },
+      some_future_field: { keep: true },
+    }
+    const res = await fetch(`${env.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': env.tokens.member,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'beta-x',
+      },
+      body: JSON.stringify(body),
+    })
+    expect(res.status).toBe(200)
+    const json = await res.json()
+    expect(json).toMatchObject({
+      id: 'msg_fake_01',
+      model: 'claude-sonnet-4-5',
+      usage: { cache_read_input_tokens: 4 },
+    })
+    const up = env.fakes.requests.filter((r) => r.path === '/anthropic/v1/messages').at(-1)!
+    expect(up.body).toEqual({ ...body, model: 'claude-sonnet-4-5' })
+    expect(up.headers['anthropic-beta']).toBe('beta-x')
+    expect(up.headers['x-api-key']).not.toBe(env.tokens.member)
+  })
+
+  it('DeepSeek reasoning_content and MiniMax <think> become thinking blocks (stream and not)', async () => {
+    for (const model of ['ds/deepseek-reasoner', 'mm/minimax-m2']) {
+      const msg = await client.messages.create({
+        model,
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'Hi' }],
+      })
+      expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'text'])
+      expect(msg.content[0]).toMatchObject({ thinking: 'Thinking it over.' })
+      expect(msg.content[1]).toMatchObject({ text: 'Hello, world!' })
+      const streamed = await client.messages
+        .stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
+        .finalMessage()
+      expect(streamed.content).toEqual([
+        expect.objectContaining({ type: 'thinking', thinking: 'Thinking it over.' }),
+        expect.objectContaining({ type: 'text', text: 'Hello, world!' }),
+      ])
+    }
+  })
+
+  it('count_tokens for Anthropic and Vertex Claude credentials; 400 for others', async () => {
+    const messages = [{ role: 'user' as const, content: 'Hello' }]
+    expect(await client.messages.countTokens({ model: 'anth/claude-sonnet-4-5', messages })).toEqual({
+      input_tokens: 42,
+    })
+    expect(await client.messages.countTokens({ model: 'vtx/claude-sonnet-4-5', messages })).toEqual({
+      input_tokens: 42,
+    })
+    await expect(
+      client.messages.countTokens({ model: 'gem/gemini-2.5-flash', messages }),
+    ).rejects.toMatchObject({
+      status: 400,
+    })
+  })
+
+  it('errors come back in Anthropic shape with the right status, no secrets', async () => {
+    const fail = (model: string) =>
+      client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).then(
+        () => {
+          throw new Error('expected failure')
+        },
+        (e: InstanceType<typeof Anthropic.APIError>) => e,
+      )
+    const over = await fail('anth/claude-overloaded')
+    expect(over.status).toBe(503)
+    expect(over.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } })
+    const limited = await fail('gem/gemini-limited')
+    expect(limited.status).toBe(429)
+    expect(
+      limited.headers?.get?.('retry-after') ??
+        (limited.headers as unknown as Record<string, string>)['retry-after'],
+    ).toBe('12')
+    const bad = await client.messages
+      .create({ model: 'anth/claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] } as never)
+      .catch((e: InstanceType<typeof Anthropic.APIError>) => e)
+    expect(bad).toMatchObject({
+      status: 400,
+      error: { type: 'error', error: { type: 'invalid_request_error' } },
+    })
+    for (const e of [over, limited])
+      for (const s of ALL_SECRETS) expect(JSON.stringify(e.error)).not.toContain(s)
+  })
+
+  it('a translated stream that breaks ends with an Anthropic error event', async () => {
+    const stream = client.messages.stream({
+      model: 'gem/gemini-cut',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+    })
+    await expect(stream.finalMessage()).rejects.toThrow()
+  })
+
+  it('missing or wrong x-api-key → 401 in Anthropic shape', async () => {
+    const res = await fetch(`${env.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'lk_wrong',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({ model: 'anth/x', max_tokens: 5, messages: [] }),
+    })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
+  })
+})
