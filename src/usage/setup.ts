@@ -9,12 +9,14 @@ import { ChainAuditWriter } from '../audit/audit-log.js'
 import { AuditCheckpoints } from '../audit/checkpoint.js'
 import { EgressService } from '../egress/index.js'
 import type { Runtime } from '../server/runtime.js'
+import { vaultContentSealer } from '../workflows/sealer.js'
 import { BudgetAlerts } from './budgets/budget-alerts.js'
 import { MemoryBudgetCounters, RedisBudgetCounters } from './budgets/budget-counters.js'
 import { CounterBudgetGuard } from './budgets/budget-guard.js'
 import { createCallMetrics } from './call-metrics.js'
 import { traceCall } from './call-tracing.js'
 import { CallWriter, type CallWriterOptions } from './call-writer.js'
+import { ContentStore } from './content-store.js'
 import { OverridePriceBook } from './price-book.js'
 
 export interface UsageService {
@@ -22,6 +24,8 @@ export interface UsageService {
   prices: OverridePriceBook
   budgets: CounterBudgetGuard
   checkpoints: AuditCheckpoints
+  /** Sealed call content, only when content storage is on (off by default). */
+  content: ContentStore
 }
 
 /** Test hook: writer options for runtimes built by tests and benchmarks. */
@@ -79,5 +83,16 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   })
   rt.budget = budgets
 
-  rt.usage = { writer: w, prices, budgets, checkpoints }
+  // Without a vault there is no key to seal with: content storage stays off.
+  const vault = (rt as Partial<Pick<Runtime, 'vault'>>).vault
+  const content = new ContentStore(
+    rt.db,
+    vault ? vaultContentSealer(vault.keyring) : null,
+    (orgId) => rt.settings.get(orgId),
+    rt.logger,
+  )
+  content.start()
+  rt.onClose({ name: 'content-purge', close: async () => content.stop() })
+
+  rt.usage = { writer: w, prices, budgets, checkpoints, content }
 }

@@ -77,6 +77,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 
   await db.schema
+    .createTable('call_contents')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('org_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('workspace_id', 'varchar(64)')
+    .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('ts', 'bigint', (c) => c.notNull())
+    .addColumn('sealed', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createIndex('call_contents_req_idx')
+    .on('call_contents')
+    .columns(['org_id', 'request_id'])
+    .execute()
+  await db.schema.createIndex('call_contents_exp_idx').on('call_contents').column('expires_at').execute()
+
+  await db.schema
     .createTable('audit_log')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('org_id', 'varchar(64)', (c) => c.notNull())
@@ -116,7 +133,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['audit_heads', 'audit_log', 'price_overrides', 'budgets', 'usage_records']) {
+  for (const t of [
+    'audit_heads',
+    'audit_log',
+    'call_contents',
+    'price_overrides',
+    'budgets',
+    'usage_records',
+  ]) {
     await db.schema.dropTable(t).execute()
   }
 }

@@ -79,7 +79,20 @@ export interface PriceOverridesTable {
   created_at: number
 }
 
+/** Call content kept only when content storage is on; sealed, purged after retention. */
+export interface CallContentsTable {
+  id: string
+  org_id: string
+  workspace_id: string | null
+  request_id: string
+  ts: number
+  /** Vault-sealed JSON {request, response}. */
+  sealed: string
+  expires_at: number
+}
+
 export interface UsageTables {
+  call_contents: CallContentsTable
   usage_records: UsageRecordsTable
   budgets: BudgetsTable
   price_overrides: PriceOverridesTable
