@@ -53,7 +53,8 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
     ctx = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' })
     page = await ctx.newPage()
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
+      if (m.type() === 'error')
+        consoleErrors.push(`${m.text().slice(0, 60)} @ ${JSON.stringify(m.location())}`)
     })
     page.on('pageerror', (e) => consoleErrors.push(e.message))
     page.on('response', (r) => {
@@ -165,6 +166,48 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
         { role: 'user', content: 'Say it again' },
       ])
       await shot('chat')
+    },
+    T,
+  )
+
+  it(
+    'renders markdown and code but no markup from the model; stop ends a slow answer; chats survive a reload',
+    async () => {
+      await page.getByRole('button', { name: 'New chat' }).click()
+      const words = fake.words
+      fake.words = [
+        'Here:\n\n',
+        '```js\nconst a = 1\n```\n\n',
+        '<img src=x onerror="window.__xss=1">',
+        '**bold**',
+      ]
+      try {
+        await page.getByLabel('Model', { exact: true }).selectOption('fake/gpt-a')
+        await page.getByLabel('Message').fill('Show code')
+        await page.getByRole('button', { name: 'Send' }).click()
+        const answer = page.getByRole('article', { name: 'Answer from fake/gpt-a' })
+        await answer.locator('pre code').getByText('const a = 1').waitFor()
+        await answer.locator('strong').getByText('bold').waitFor()
+        expect(await answer.locator('img').count()).toBe(0)
+        // Raw HTML from a model is shown as text, not parsed.
+        await answer.getByText('<img src=x onerror="window.__xss=1">').waitFor()
+        expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined()
+      } finally {
+        fake.words = words
+      }
+
+      fake.script('gpt-a', [{ kind: 'slow', delayMs: 1500 }])
+      const abortedBefore = fake.aborted
+      await page.getByLabel('Message').fill('Take your time')
+      await page.getByRole('button', { name: 'Send' }).click()
+      await page.getByRole('button', { name: /Stop/ }).click()
+      await page.getByText('Stopped.').waitFor()
+      await expect.poll(() => fake.aborted).toBeGreaterThan(abortedBefore)
+      await page.getByRole('button', { name: 'Send' }).waitFor()
+
+      await page.reload()
+      await page.getByRole('button', { name: /^Show code/ }).waitFor()
+      await page.getByRole('button', { name: /^What is Latchkey\?/ }).waitFor()
     },
     T,
   )
@@ -319,6 +362,7 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
 
   it('logged no console errors and no CSP violations', () => {
     expect(consoleErrors.filter((e) => !/^Failed to load resource/.test(e))).toEqual([])
+    // (a console error here would include any CSP violation report from the browser)
     // The only failed loads allowed are the signed-out session probe and the optional setup probe.
     expect(failedLoads.filter((l) => l !== '401 /api/v1/me' && l !== '404 /api/v1/setup')).toEqual([])
   })

@@ -3,7 +3,23 @@ import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
 import { useMemo } from 'react'
 
-const marked = new Marked({ gfm: true, breaks: false, async: false })
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c]!)
+
+/**
+ * Raw HTML in model output is shown as text, never parsed: a model quoting `<img onerror=…>`
+ * gets its words on screen, and no markup of its own reaches the sanitiser or the page.
+ */
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  async: false,
+  renderer: {
+    html(token) {
+      return escapeHtml(token.text)
+    },
+  },
+})
 
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   // Links from model output open outside the app and never get the opener.
