@@ -79,7 +79,7 @@ export async function cancelRun(
   })
   svc.engine.abortLocal(id)
   await svc.engine.waitSettled(id, 5000)
-  return svc.view((await svc.engine.store.getRun(id))!)
+  return svc.view((await svc.engine.store.getRun(id))!, p)
 }
 
 /** Runs waiting for a decision, with whether the caller may make it. */
@@ -210,5 +210,5 @@ export async function decideReview(
   })
   if (!won) throw conflict('the review was decided concurrently')
   if (decision === 'approve') svc.engine.kick(id)
-  return svc.view((await svc.engine.store.getRun(id))!)
+  return svc.view((await svc.engine.store.getRun(id))!, p)
 }

@@ -45,6 +45,8 @@ export interface RunView {
   /** When sealed content (inputs, outputs) is or was purged; null when content storage is on. */
   purgeAt: number | null
   purged: boolean
+  /** False when the caller may see metadata only (auditors; see docs/workflows.md). */
+  contentVisible: boolean
 }
 
 /** A blob that no longer opens (master key removed) reads as purged rather than failing the view. */
@@ -66,7 +68,8 @@ export async function runView(
   steps: StepRow[],
   checked: CheckedRecipe,
   sealer: ContentSealer,
-  opts: { outputs?: boolean } = {},
+  /** content: the run output and review comments; stepOutputs: each step's output too. */
+  opts: { content: boolean; stepOutputs: boolean },
 ): Promise<RunView> {
   const rows = new Map(steps.map((s) => [s.step_id, s]))
   const stepViews: StepView[] = []
@@ -93,10 +96,10 @@ export async function runView(
       finishedAt: r?.finished_at == null ? null : Number(r.finished_at),
       review: r?.review ? (JSON.parse(r.review) as Record<string, unknown>) : null,
     }
-    if (opts.outputs && r?.output_sealed) {
+    if (opts.content && opts.stepOutputs && r?.output_sealed) {
       v.output = await openJson(sealer, run.org_id, `run:${run.id}:step:${id}`, r.output_sealed)
     }
-    if (v.review && r?.review_comment_sealed) {
+    if (opts.content && v.review && r?.review_comment_sealed) {
       v.review.comment = await openJson(
         sealer,
         run.org_id,
@@ -115,9 +118,10 @@ export async function runView(
     workflowVersion: run.workflow_version,
     status: run.status,
     steps: stepViews,
-    output: run.output_sealed
-      ? ((await openJson(sealer, run.org_id, `run:${run.id}:output`, run.output_sealed)) ?? null)
-      : null,
+    output:
+      opts.content && run.output_sealed
+        ? ((await openJson(sealer, run.org_id, `run:${run.id}:output`, run.output_sealed)) ?? null)
+        : null,
     error: run.error,
     usage: { inputTokens: Number(run.input_tokens), outputTokens: Number(run.output_tokens) },
     costUsd: run.cost_usd,
@@ -137,5 +141,6 @@ export async function runView(
     finishedAt: run.finished_at == null ? null : Number(run.finished_at),
     purgeAt: run.purge_at == null ? null : Number(run.purge_at),
     purged: run.purged_at != null,
+    contentVisible: opts.content,
   }
 }

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
 import { badRequest, conflict, notFound } from '../errors/app-error.js'
-import { authorize } from '../identity/authorize.js'
+import { authorize, can } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
 import { type CheckedRecipe, checkRecipe, modelsOf } from './check-recipe.js'
@@ -281,10 +281,19 @@ export class WorkflowService {
     return run
   }
 
-  async view(run: RunRow): Promise<RunView> {
+  /**
+   * The API view of a run for a caller. Run content (outputs, review comments) is shown to the
+   * starter and to those who may decide reviews; others with read access (auditors) get
+   * metadata only — the same "shape, not content" line the audit log draws.
+   */
+  async view(run: RunRow, p: Principal, opts: { stepOutputs?: boolean } = {}): Promise<RunView> {
     const steps = await this.engine.store.getSteps(run.id)
+    const starter = JSON.parse(run.starter) as { id: string }
+    const content =
+      starter.id === p.id || can(p, 'reviews:decide', { orgId: run.org_id, workspaceId: run.workspace_id })
     return runView(run, steps, await this.recipe(run.workflow_id, run.workflow_version), this.sealer, {
-      outputs: true,
+      content,
+      stepOutputs: opts.stepOutputs ?? true,
     })
   }
 
@@ -303,7 +312,7 @@ export class WorkflowService {
   async getRun(p: Principal, id: string, waitMs = 0): Promise<RunView> {
     await this.readableRun(p, id)
     if (waitMs > 0) await this.engine.waitSettled(id, waitMs)
-    return this.view((await this.engine.store.getRun(id))!)
+    return this.view((await this.engine.store.getRun(id))!, p)
   }
 
   async listRuns(p: Principal, workflowId: string, limit = 50): Promise<RunView[]> {
@@ -316,7 +325,7 @@ export class WorkflowService {
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute()
-    return Promise.all(rows.map((r) => this.view(r)))
+    return Promise.all(rows.map((r) => this.view(r, p, { stepOutputs: false })))
   }
 }
 

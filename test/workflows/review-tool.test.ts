@@ -64,6 +64,13 @@ describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
     })
     expect(parked.steps.map((s: RunJson) => s.status)).toEqual(['waiting_review', 'pending'])
     expect(parked.steps[0].output).toBe('reply(Draft a reply to hi)')
+    // Auditors read run metadata, never content.
+    const audView = (
+      await env.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}`, headers: env.auth('auditor') })
+    ).json()
+    expect(audView).toMatchObject({ status: 'waiting_review', contentVisible: false, output: null })
+    expect(audView.steps[0].output).toBeUndefined()
+    expect(audView.steps[0].usage).toEqual({ inputTokens: 10, outputTokens: 5 })
     expect(env.calls).toHaveLength(1)
 
     const queue = await env.app.inject({ method: 'GET', url: '/api/v1/reviews', headers: env.auth('admin') })
