@@ -64,6 +64,14 @@ export class Keyring {
     ring.#setKeys(keys)
     let rows = await ring.#readRows()
     if (rows.length === 0) {
+      // An empty registry next to sealed rows means the registry was lost, not a fresh install:
+      // registering a new key now would orphan every secret.
+      const sealed = await handle.db.selectFrom('credential_secrets').select('key_id').executeTakeFirst()
+      if (sealed) {
+        throw new MasterKeyError(
+          `the vault key registry (vault_keys) is empty but sealed secrets exist (key ${sealed.key_id}); restore the database; refusing to start`,
+        )
+      }
       await ring.#register(keys[0]!)
       rows = await ring.#readRows()
     }

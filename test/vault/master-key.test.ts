@@ -142,7 +142,14 @@ describe.each(DIALECTS)('master key (%s)', (dialect) => {
       } else {
         await expect(inst.start()).rejects.toThrow(/DATABASE_URL is set: provide LATCHKEY_MASTER_KEY/)
       }
-      await expectAllReadable(await inst.start({ LATCHKEY_MASTER_KEY: k1 }), keys)
+      const ok = await inst.start({ LATCHKEY_MASTER_KEY: k1 })
+      await expectAllReadable(ok, keys)
+      // A lost key registry is never silently replaced by a new key.
+      await ok.db.db.deleteFrom('vault_keys').execute()
+      await ok.close()
+      await expect(inst.start({ LATCHKEY_MASTER_KEY: k1 })).rejects.toThrow(
+        /vault_keys\) is empty but sealed secrets exist/,
+      )
     } finally {
       await inst.drop()
     }
