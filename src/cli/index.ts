@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerAuditCommands } from './commands/audit.js'
+import { registerCheckSwapCommand } from './commands/check-swap.js'
 import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMasterKeyCommands } from './commands/master-key.js'
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerMasterKeyCommands(program)
   registerRunCommand(program)
   registerCompareCommand(program)
+  registerCheckSwapCommand(program)
   registerAuditCommands(program)
   return program
 }
