@@ -22,6 +22,7 @@ import { executeStep, type StepDeps } from './step-runner.js'
 import { StepError } from './steps/step-error.js'
 import type { ToolFetch } from './steps/tool-step.js'
 import { isTruthy, renderString, renderValue, type TemplateScope } from './templates.js'
+import { noWorkflowMetrics, type WorkflowMetrics } from './workflow-metrics.js'
 
 export interface RunOptions {
   /** Per-step model overrides (`--set step.model=…`, compare columns). */
@@ -44,6 +45,7 @@ export interface EngineDeps {
   outputTtlMs: number
   leaseMs: number
   instanceId: string
+  metrics?: WorkflowMetrics
 }
 
 export class WorkflowEngine {
@@ -52,6 +54,10 @@ export class WorkflowEngine {
   #events = new EventEmitter()
   #closed = false
   #halted = false
+
+  get #metrics(): WorkflowMetrics {
+    return this.deps.metrics ?? noWorkflowMetrics
+  }
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new RunStore(deps.db)
@@ -63,10 +69,12 @@ export class WorkflowEngine {
     if (this.#closed || this.#active.has(runId)) return
     const ctl = new AbortController()
     this.#active.set(runId, ctl)
+    this.#metrics.setActive(this.#active.size)
     void this.#execute(runId, ctl)
       .catch((err) => this.deps.logger.error({ err, runId }, 'workflow run crashed'))
       .finally(() => {
         this.#active.delete(runId)
+        this.#metrics.setActive(this.#active.size)
         this.#events.emit(runId)
       })
   }
@@ -222,6 +230,7 @@ export class WorkflowEngine {
           error: null,
         })
         await this.#addTotals(runId)
+        this.#metrics.stepFinished(stepKind(step), 'succeeded')
         if (waiting) return this.#park(run, id)
       } catch (err) {
         if (this.#halted) return
@@ -243,6 +252,7 @@ export class WorkflowEngine {
           cost_usd: u?.costUsd ?? null,
         })
         await this.#addTotals(runId)
+        this.#metrics.stepFinished(stepKind(step), 'failed')
         return this.#finish(run, 'failed', `step ${id}: ${msg}`)
       }
     }
@@ -294,6 +304,7 @@ export class WorkflowEngine {
 
   async #finish(run: RunRow, status: RunStatus, error: string | null): Promise<void> {
     const now = Date.now()
+    this.#metrics.runFinished(status)
     await this.store.updateRun(run.id, {
       status,
       error,

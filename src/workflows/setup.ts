@@ -16,6 +16,7 @@ import type { CheckedRecipe } from './check-recipe.js'
 import { WorkflowEngine } from './engine.js'
 import { type ContentSealer, derivedKeySealer, vaultContentSealer } from './sealer.js'
 import type { ToolFetch } from './steps/tool-step.js'
+import { createWorkflowMetrics } from './workflow-metrics.js'
 import { type ModelCheck, WorkflowService } from './workflow-service.js'
 
 /** Timing knobs; tests shorten them to exercise crash recovery without waiting 30 s. */
@@ -41,6 +42,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     outputTtlMs: rt.config.runOutputTtlMs,
     leaseMs: workflowTuning.leaseMs,
     instanceId: newId('inst'),
+    metrics: createWorkflowMetrics(rt.metrics),
   })
   const service: WorkflowService = new WorkflowService(
     rt.db.db,

@@ -63,6 +63,9 @@ describe.each(DIALECTS)('workflow engine (%s)', (dialect) => {
     // The gateway sees run/step/workflow ids and the starter's principal.
     expect(env.calls[1]!.ctx).toMatchObject({ runId, stepId: 'score', workflowId: wf })
     expect(env.calls[1]!.ctx.principal.name).toBe('test-member')
+    const metrics = await env.app.inject({ method: 'GET', url: '/metrics', headers: env.auth('auditor') })
+    expect(metrics.body).toContain('latchkey_workflow_runs_total{status="succeeded"} 1')
+    expect(metrics.body).toContain('latchkey_workflow_steps_total{kind="model",status="succeeded"} 2')
   })
 
   it('repairs a non-conforming JSON reply once, then fails with the schema error', async () => {
