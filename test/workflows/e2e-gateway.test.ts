@@ -45,6 +45,21 @@ describe.each(DIALECTS)('workflows through the real gateway (%s)', (dialect) => 
     expect(repair.system).toBeDefined()
     expect(JSON.stringify(repair.messages)).toContain("must have required property 'score'")
     expect(JSON.stringify(env.anthropic.requests[0]!.body)).toContain('json_schema')
+    // Metered like any gateway call, tagged with the run, step and workflow.
+    await env.rt.usage.writer.flush()
+    const usage = await env.rt.db.db
+      .selectFrom('usage_records')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .execute()
+    expect(usage.map((u) => [u.step_id, u.workflow_id, u.endpoint, u.provider]).sort()).toEqual([
+      ['score', wf, 'invoke', 'anthropic'],
+      ['score', wf, 'invoke', 'anthropic'],
+      ['summary', wf, 'invoke', 'openai'],
+    ])
+    const stepCost = run.steps.reduce((a: number, s: { costUsd: number | null }) => a + (s.costUsd ?? 0), 0)
+    const meteredCost = usage.reduce((a, u) => a + (u.cost_usd ?? 0), 0)
+    expect(stepCost).toBeCloseTo(meteredCost, 10)
   })
 
   it('an unknown model at save time names the step; a failing upstream fails the run naming the step', async () => {
