@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeysIo, keysAdd, keysList, keysRevoke, keysRotate } from '../../src/cli/commands/keys.js'
 import { CliError } from '../../src/cli/index.js'
@@ -146,5 +146,30 @@ describe.each(DIALECTS)('key test endpoint and CLI (%s)', (dialect) => {
       { ...io(canaryKey()), env: { LATCHKEY_URL: url, LATCHKEY_TOKEN: env.tokens.member } },
     )
     await expect(denied).rejects.toThrow(/server refused \(403\)/)
+  })
+
+  it('reads the key from a hidden prompt on a terminal (no echo)', async () => {
+    const tty = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[] })
+    const stdin = Object.assign(tty, { setRawMode: (raw: boolean) => tty.rawModes.push(raw) })
+    const out = { stdout: '', stderr: '' }
+    const key = canaryKey()
+    const done = keysAdd(
+      'tty-key',
+      { provider: 'openai', scope: 'org' },
+      {
+        stdin,
+        stdout: { write: (s: string) => (out.stdout += s) },
+        stderr: { write: (s: string) => (out.stderr += s) },
+        env: { LATCHKEY_URL: url, LATCHKEY_TOKEN: env.tokens.admin },
+      },
+    )
+    // Typed with a typo fixed by backspace, then Enter.
+    stdin.write(`${key}x\u007f\r`)
+    await done
+    expect(stdin.rawModes).toEqual([true, false])
+    expect(out.stderr).toContain('openai key for tty-key: ')
+    expect(out.stdout + out.stderr).not.toContain(key)
+    const p = (await env.rt.auth.authenticateToken(env.tokens.member))!
+    expect((await env.rt.credentials.find(p, 'tty-key'))?.apiKey).toBe(key)
   })
 })
