@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../../db/schema.js'
-import { rateLimited } from '../../errors/app-error.js'
+import { AppError, rateLimited } from '../../errors/app-error.js'
 import type {
   BudgetContext,
   BudgetEstimate,
@@ -41,6 +41,7 @@ export interface ThresholdAlert {
 }
 
 interface Held {
+  at: number
   entries: { key: string; ttlMs: number; budget: BudgetDef; window: BudgetWindowSpan }[]
   nano: number
   tokens: number
@@ -53,6 +54,7 @@ export class CounterBudgetGuard implements BudgetGuard {
   #byOrg = new Map<string, BudgetDef[]>()
   #held = new Map<string, Held>()
   #seeding = new Map<string, Promise<void>>()
+  #reserves = 0
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -102,12 +104,24 @@ export class CounterBudgetGuard implements BudgetGuard {
       addTokens: budget.limitTokens === null ? 0 : tokens,
       ttlMs: window.end - now + GRACE_MS,
     }))
-    const { failed } = await this.counters.reserve(entries)
+    let failed: number
+    try {
+      ;({ failed } = await this.counters.reserve(entries))
+    } catch (err) {
+      // Fail closed: a budget that cannot be checked must not be spent past.
+      this.logger.error({ err: (err as Error).message }, 'budget store unavailable')
+      throw new AppError(503, 'overloaded_error', 'budget store unavailable; try again shortly', {
+        code: 'budget_store_unavailable',
+        retryable: true,
+      })
+    }
     if (failed >= 0) {
       const { budget, window } = applicable[failed]!
       throw overBudget(budget, window, now)
     }
+    if (++this.#reserves % 1000 === 0) this.#sweep(now)
     this.#held.set(id, {
+      at: now,
       entries: applicable.map(({ budget, window }, i) => ({
         key: entries[i]!.key,
         ttlMs: entries[i]!.ttlMs,
@@ -154,6 +168,14 @@ export class CounterBudgetGuard implements BudgetGuard {
     await this.#seed(b, window, now)
     const t = await this.counters.peek(counterKey(b, window))
     return { window, usd: t.nano / NANO, tokens: t.tokens }
+  }
+
+  /**
+   * Reservations never settled (a call path that died) are forgotten after a day; their
+   * amount stays counted in its window rather than being guessed away.
+   */
+  #sweep(now: number): void {
+    for (const [id, h] of this.#held) if (now - h.at > 86_400_000) this.#held.delete(id)
   }
 
   async #seed(b: BudgetDef, window: BudgetWindowSpan, now: number): Promise<void> {
