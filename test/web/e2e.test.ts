@@ -363,7 +363,7 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
   it('logged no console errors and no CSP violations', () => {
     expect(consoleErrors.filter((e) => !/^Failed to load resource/.test(e))).toEqual([])
     // (a console error here would include any CSP violation report from the browser)
-    // The only failed loads allowed are the signed-out session probe and the optional setup probe.
-    expect(failedLoads.filter((l) => l !== '401 /api/v1/me' && l !== '404 /api/v1/setup')).toEqual([])
+    // The only failed loads allowed are the signed-out session probe.
+    expect(failedLoads.filter((l) => l !== '401 /api/v1/me')).toEqual([])
   })
 })

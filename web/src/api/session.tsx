@@ -43,6 +43,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       const m = await get<Me>('/api/v1/me', { quiet401: true })
       if (m.csrfToken) setCsrfToken(m.csrfToken)
+      // Someone has signed in from this browser: the sign-in page stops leading with first-run help.
+      localStorage.setItem('lk.signedInBefore', '1')
       setMe(m)
       setStatus('signed-in')
     } catch (e) {

@@ -1,25 +1,19 @@
 /** Sign-in: email + password, or an access token; a first-run explanation when nobody exists yet. */
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useState } from 'react'
 import { Navigate, useSearchParams } from 'react-router'
-import { get } from '../api/client.js'
 import { useSession } from '../api/session.js'
 import { ErrorNotice, Field, Spinner } from '../components/ui.js'
 
 type Mode = 'password' | 'token'
 
-/** Whether the server has any user yet (first run); unknown when the server does not say. */
-function useFirstRun(): boolean | null {
-  const [v, setV] = useState<boolean | null>(null)
-  useEffect(() => {
-    get<Record<string, unknown>>('/api/v1/setup', { quiet401: true })
-      .then((s) => {
-        if (typeof s.firstRun === 'boolean') setV(s.firstRun)
-        else if (typeof s.needsSetup === 'boolean') setV(s.needsSetup)
-        else if (typeof s.hasUsers === 'boolean') setV(!s.hasUsers)
-        else if (typeof s.users === 'number') setV(s.users === 0)
-      })
-      .catch(() => setV(null))
-  }, [])
+const SEEN = 'lk.signedInBefore'
+
+/**
+ * First visit from this browser: lead with the token sign-in and the bootstrap help. (The
+ * server does not say whether any user exists: that would be an unauthenticated oracle.)
+ */
+function useFirstRun(): boolean {
+  const [v] = useState(() => localStorage.getItem(SEEN) === null)
   return v
 }
 
@@ -27,16 +21,12 @@ export function SignInPage() {
   const { status, signInWithPassword, signInWithToken } = useSession()
   const [params] = useSearchParams()
   const firstRun = useFirstRun()
-  const [mode, setMode] = useState<Mode>('password')
+  const [mode, setMode] = useState<Mode>(firstRun ? 'token' : 'password')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const [token, setToken] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
-
-  useEffect(() => {
-    if (firstRun) setMode('token')
-  }, [firstRun])
 
   if (status === 'loading') return <Spinner />
   if (status === 'signed-in') {
@@ -139,7 +129,7 @@ export function SignInPage() {
           </button>
         </form>
         <section className={`first-run${firstRun ? ' first-run-on' : ''}`} aria-labelledby="first-run-h">
-          <h2 id="first-run-h">{firstRun ? 'Welcome — nobody has signed in yet' : 'No account yet?'}</h2>
+          <h2 id="first-run-h">{firstRun ? 'Welcome to Latchkey — first time here?' : 'No account yet?'}</h2>
           <p>
             On the machine that runs Latchkey, create the first access token (it is printed once), then paste
             it above under <strong>Access token</strong>:
