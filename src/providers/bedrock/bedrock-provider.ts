@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
 import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { checkRequestCapabilities } from '../capabilities.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
@@ -35,6 +36,7 @@ async function post(call: ProviderCall, op: string, body: string, accept?: strin
 }
 
 async function prepare(req: ChatCompletionRequest, call: ProviderCall) {
+  checkRequestCapabilities(req, 'bedrock', call.model)
   const ctx = new TranslateContext(call.mode, 'bedrock')
   const withImages = await inlineRemoteImages(req, call.fetch ?? ((u, i) => fetch(u, i)), call.signal)
   return { ctx, body: JSON.stringify(convertToBedrockRequest(withImages, call.model, ctx)) }

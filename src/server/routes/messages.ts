@@ -18,6 +18,7 @@ import {
   convertFromAnthropicRequest,
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
+import { checkRequestCapabilities } from '../../providers/capabilities.js'
 import { kindInfo } from '../../providers/kinds.js'
 import { quirksFor } from '../../providers/registry.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
@@ -38,6 +39,8 @@ interface TargetInfo {
   kinds: string[]
   /** The one target takes the Anthropic body untouched. */
   native: boolean
+  /** The single target of a `<credential>/<model>` name. */
+  direct?: { kind: string; model: string }
 }
 
 async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<TargetInfo> {
@@ -46,6 +49,7 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
     slash > 0 ? [model] : (rt.gateway.routes.get(p.orgId, model)?.targets.map((t) => t.model) ?? [])
   const kinds: string[] = []
   let native = false
+  let direct: TargetInfo['direct']
   for (const m of models) {
     const i = m.indexOf('/')
     if (i <= 0) continue
@@ -53,6 +57,7 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
     if (!cred) continue
     kinds.push(cred.provider)
     const upstream = m.slice(i + 1)
+    if (slash > 0) direct = { kind: cred.provider, model: upstream }
     if (
       models.length === 1 &&
       (cred.provider === 'anthropic' || (cred.provider === 'vertex' && isVertexClaude(upstream)))
@@ -60,7 +65,7 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
       native = true
     }
   }
-  return { kinds, native }
+  return { kinds, native, ...(direct ? { direct } : {}) }
 }
 
 /** The body the gateway forwards: canonical for translated kinds, plain OpenAI wire otherwise. */
@@ -107,6 +112,7 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
     const ctx = new TranslateContext('lenient', 'the target provider')
     const canonical = convertFromAnthropicRequest(inbound, ctx)
     const target = await targetInfo(rt, p, inbound.model)
+    if (target.direct) checkRequestCapabilities(canonical, target.direct.kind, target.direct.model)
     const { body, quirks } = gatewayBody(canonical, req.body as Record<string, unknown>, target, ctx)
 
     const ac = new AbortController()

@@ -1,0 +1,94 @@
+/**
+ * What each provider kind can do, for docs, `/v1/models` hints and request checks. A
+ * capability is `true`/`false` for the whole kind, or a pattern of the model ids that have it
+ * (e.g. only Zhipu's `glm-*v*` models take images). Local/self-hosted kinds depend on the
+ * loaded model, so they allow everything and let the server answer.
+ * @see ../../docs/providers.md
+ * @module
+ */
+import { AppError } from '../errors/app-error.js'
+import type { ChatCompletionRequest } from './translate/openai-chat.js'
+
+export type Capability = boolean | RegExp
+
+export interface Capabilities {
+  tools: Capability
+  vision: Capability
+  /** Native JSON-schema structured output (otherwise json_object or the forced-tool technique). */
+  jsonSchema: Capability
+  embeddings: Capability
+  reasoning: Capability
+  /** How models are listed: the provider's list endpoint, or only the credential's allow-list. */
+  listModels: 'endpoint' | 'allow-list'
+}
+
+const ALL: Capabilities = {
+  tools: true,
+  vision: true,
+  jsonSchema: true,
+  embeddings: true,
+  reasoning: true,
+  listModels: 'endpoint',
+}
+
+export const CAPABILITIES: Record<string, Capabilities> = {
+  openai: ALL,
+  'azure-openai': { ...ALL, listModels: 'allow-list' },
+  anthropic: { ...ALL, embeddings: false },
+  gemini: ALL,
+  vertex: { ...ALL, embeddings: false, listModels: 'allow-list' },
+  // Converse: Claude, Nova, Llama 3.2 vision…; text-only families refuse images.
+  bedrock: {
+    ...ALL,
+    vision: /anthropic\.|amazon\.nova-(pro|lite|premier)|llama3-2-(11|90)b|llama4|pixtral/,
+    listModels: 'allow-list',
+  },
+  mistral: { ...ALL, vision: /pixtral|mistral-(medium|small)-(2|latest)|magistral/ },
+  groq: { ...ALL, vision: /llama-4|vision/, embeddings: false },
+  deepseek: { ...ALL, vision: false, embeddings: false, jsonSchema: false },
+  qwen: { ...ALL, vision: /vl|omni|qvq/ },
+  zhipu: { ...ALL, vision: /v(-|$|\.)|4v|4\.\dv/, jsonSchema: false },
+  moonshot: { ...ALL, vision: /vision|kimi-latest|k2\.5|thinking-vision/, embeddings: false },
+  minimax: { ...ALL, vision: false, embeddings: false },
+  ollama: ALL,
+  lmstudio: ALL,
+  vllm: ALL,
+  'openai-compatible': ALL,
+}
+
+export function has(kind: string, model: string, cap: keyof Omit<Capabilities, 'listModels'>): boolean {
+  const c = CAPABILITIES[kind]?.[cap]
+  if (c === undefined) return true
+  return typeof c === 'boolean' ? c : c.test(model)
+}
+
+/** 400 naming the model and capability when a request needs what the model lacks. */
+export function checkRequestCapabilities(req: ChatCompletionRequest, kind: string, model: string): void {
+  const images = req.messages.some(
+    (m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'),
+  )
+  if (images && !has(kind, model, 'vision')) {
+    throw new AppError(
+      400,
+      'invalid_request_error',
+      `${kind} model ${model} does not accept images (capability: vision)`,
+      {
+        code: 'unsupported_content',
+        param: 'messages',
+        retryable: false,
+      },
+    )
+  }
+  if (req.tools?.length && !has(kind, model, 'tools')) {
+    throw new AppError(
+      400,
+      'invalid_request_error',
+      `${kind} model ${model} does not support tools (capability: tools)`,
+      {
+        code: 'unsupported_content',
+        param: 'tools',
+        retryable: false,
+      },
+    )
+  }
+}
