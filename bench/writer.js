@@ -12,6 +12,8 @@ import { pino } from 'pino'
 const dist = path.resolve(process.env.LATCHKEY_DIST ?? path.join(import.meta.dirname, '../dist'))
 const { loadConfig } = await import(`${dist}/config/config.js`)
 const { createRuntime } = await import(`${dist}/server/runtime.js`)
+const { usageOptions } = await import(`${dist}/usage/setup.js`)
+if (process.env.BENCH_BATCH) usageOptions.writer = { batchSize: Number(process.env.BENCH_BATCH) }
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000)
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-bench-writer-'))
@@ -65,9 +67,9 @@ const loop = monitorEventLoopDelay({ resolution: 1 })
 loop.enable()
 const t0 = performance.now()
 const cpu0 = process.cpuUsage()
-// Emit in bursts the way traffic arrives: a few thousand per turn of the event loop.
+// Emit in bursts the way traffic arrives: a couple of hundred per turn of the event loop.
 for (let i = 0; i < ROWS; ) {
-  for (let j = 0; j < 2000 && i < ROWS; j++, i++) rt.calls.emit(event(i))
+  for (let j = 0; j < 200 && i < ROWS; j++, i++) rt.calls.emit(event(i))
   await new Promise((r) => setImmediate(r))
 }
 const emitted = performance.now() - t0

@@ -2,7 +2,7 @@
  * `rt.calls`: the batched background writer for call events. `emit` appends the event to
  * the local journal (one write, no database) and queues it; a background loop writes
  * batches — usage rows plus their audit records, in one transaction — with multi-row
- * inserts. SQLite writes are synchronous, so batches stay small (default 500 rows, a few
+ * inserts. SQLite writes are synchronous, so batches stay small (default 200 rows, a few
  * milliseconds) and the loop yields to the event loop between them.
  *
  * Database slow: the queue grows to its bound, then events stay in the journal only and are
@@ -63,7 +63,8 @@ export class CallWriter implements CallEventSink {
   constructor(db: DbHandle, logger: Logger, journalRoot: string, opts: CallWriterOptions = {}) {
     this.#db = db
     this.#log = logger
-    this.#batch = Math.min(opts.batchSize ?? 500, MAX_ROWS_PER_INSERT)
+    // 200 rows hold the event loop for a few milliseconds on SQLite; larger batches gain little.
+    this.#batch = Math.min(opts.batchSize ?? 200, MAX_ROWS_PER_INSERT)
     this.#queueMax = opts.queueMax ?? 50_000
     this.#delay = opts.flushDelayMs ?? 25
     this.#maxBackoff = opts.maxBackoffMs ?? 5000
