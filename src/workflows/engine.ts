@@ -46,6 +46,8 @@ export interface EngineDeps {
   leaseMs: number
   instanceId: string
   metrics?: WorkflowMetrics
+  /** Runs executing at once in this process; more stay queued until a slot frees. */
+  maxActive?: number
 }
 
 export class WorkflowEngine {
@@ -67,6 +69,8 @@ export class WorkflowEngine {
   /** Starts executing a run here unless another instance holds it. Never throws. */
   kick(runId: string): void {
     if (this.#closed || this.#active.has(runId)) return
+    // Over capacity the run stays queued (no lease): pulled when a slot frees, or by the sweep.
+    if (this.#active.size >= (this.deps.maxActive ?? 64)) return
     const ctl = new AbortController()
     this.#active.set(runId, ctl)
     this.#metrics.setActive(this.#active.size)
@@ -76,7 +80,19 @@ export class WorkflowEngine {
         this.#active.delete(runId)
         this.#metrics.setActive(this.#active.size)
         this.#events.emit(runId)
+        void this.pull()
       })
+  }
+
+  /** Starts runnable runs that nobody executes (queued over capacity, or orphaned by a dead instance). */
+  async pull(): Promise<void> {
+    const free = (this.deps.maxActive ?? 64) - this.#active.size
+    if (this.#closed || free <= 0) return
+    try {
+      for (const id of await this.store.orphans(Date.now(), free)) this.kick(id)
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'workflow pull failed')
+    }
   }
 
   /** Aborts a run executing in this process (cancel_requested is already set by the caller). */

@@ -20,7 +20,7 @@ import { createWorkflowMetrics } from './workflow-metrics.js'
 import { type ModelCheck, WorkflowService } from './workflow-service.js'
 
 /** Timing knobs; tests shorten them to exercise crash recovery without waiting 30 s. */
-export const workflowTuning = { leaseMs: 30_000, sweepMs: 5_000 }
+export const workflowTuning = { leaseMs: 30_000, sweepMs: 5_000, maxActive: 64 }
 
 export async function setupWorkflows(rt: Runtime): Promise<void> {
   // rt.vault is absent only in runtimes built without the vault setup (unit tests).
@@ -43,6 +43,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     leaseMs: workflowTuning.leaseMs,
     instanceId: newId('inst'),
     metrics: createWorkflowMetrics(rt.metrics),
+    maxActive: workflowTuning.maxActive,
   })
   const service: WorkflowService = new WorkflowService(
     rt.db.db,
@@ -55,7 +56,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
 
   const sweep = async () => {
     try {
-      for (const id of await engine.store.orphans()) engine.kick(id)
+      await engine.pull()
       await engine.store.purgeExpired()
     } catch (err) {
       rt.logger.warn({ err }, 'workflow sweep failed')

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { workflowTuning } from '../../src/workflows/setup.js'
 import { DIALECTS } from '../helpers.js'
 import { upstreamDown } from './fake-invoke.js'
 import { createWfEnv, type RunJson, type WfEnv } from './wf-env.js'
@@ -229,5 +230,29 @@ output: { each: "{{ steps.each.output }}", tag: "{{ steps.tag.output }}" }
       headers: env.auth('member'),
     })
     expect(again.statusCode).toBe(409)
+  })
+
+  it('bounds runs executing at once per process; the rest wait queued and all finish', async () => {
+    const saved = workflowTuning.maxActive
+    workflowTuning.maxActive = 2
+    try {
+      env = await createWfEnv(dialect)
+    } finally {
+      workflowTuning.maxActive = saved
+    }
+    let inFlight = 0
+    let peak = 0
+    env.respond.fn = async () => {
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      await new Promise((r) => setTimeout(r, 20))
+      inFlight--
+      return 'ok'
+    }
+    const wf = await env.save(`name: cap\nsteps:\n  - id: a\n    model: cheap/m\n    prompt: hi\n`)
+    const ids = []
+    for (let i = 0; i < 6; i++) ids.push(await env.start(wf, {}))
+    for (const id of ids) expect((await env.wait(id)).status).toBe('succeeded')
+    expect(peak).toBe(2)
   })
 })
