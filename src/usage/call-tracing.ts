@@ -24,7 +24,8 @@ export function traceCall(e: CallEvent): void {
   const op = OPERATION[e.endpoint] ?? 'chat'
   const span = tracer.startSpan(`${op} ${e.model ?? e.requestedModel}`.slice(0, 120), {
     kind: SpanKind.CLIENT,
-    startTime: e.ts - e.latencyMs,
+    // CallEvent.ts is when the call started (src/gateway/call-record.ts).
+    startTime: e.ts,
     attributes: {
       'gen_ai.operation.name': op,
       'gen_ai.provider.name': e.provider ?? 'unknown',
@@ -46,5 +47,5 @@ export function traceCall(e: CallEvent): void {
     },
   })
   if (e.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR })
-  span.end(e.ts)
+  span.end(e.ts + e.latencyMs)
 }
