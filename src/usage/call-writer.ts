@@ -65,7 +65,8 @@ export class CallWriter implements CallEventSink {
     this.#log = logger
     // 200 rows hold the event loop for a few milliseconds on SQLite; larger batches gain little.
     this.#batch = Math.min(opts.batchSize ?? 200, MAX_ROWS_PER_INSERT)
-    this.#queueMax = opts.queueMax ?? 50_000
+    // About 1–2 KB per event: 10,000 queued is ~15 MB; beyond that the journal holds them.
+    this.#queueMax = opts.queueMax ?? 10_000
     this.#delay = opts.flushDelayMs ?? 25
     this.#maxBackoff = opts.maxBackoffMs ?? 5000
     this.#closeTimeout = opts.closeTimeoutMs ?? 15_000
