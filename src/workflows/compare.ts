@@ -82,6 +82,9 @@ export async function compareReport(
   const columns: CompareColumn[] = []
   for (const r of rows) {
     const v = await svc.getRun(p, r.id)
+    // The shape is structure, not content: computed from the output even for callers who may
+    // not read the output itself (auditors).
+    const output = v.contentVisible ? v.output : await svc.outputForShape(r.id)
     const { recipe } = await svc.recipe(v.workflowId, v.workflowVersion)
     const done = v.status === 'succeeded'
     const schemaSteps = recipe.steps.filter((s) => s.output?.schema).map((s) => s.id)
@@ -95,7 +98,7 @@ export async function compareReport(
       runId: v.id,
       status: v.status,
       error: v.error,
-      outputShape: done ? shapeOf(v.output) : null,
+      outputShape: done ? shapeOf(output) : null,
       sameShapeAsFirst: null,
       schemaValid: schemaSteps.length === 0 ? null : schemaFailed ? false : schemaOk ? true : null,
       usage: v.usage,

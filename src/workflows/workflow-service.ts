@@ -309,6 +309,14 @@ export class WorkflowService {
     return decideReview(this, this.audit(), this.sealer, p, id, decision, comment)
   }
 
+  /** A run's output for server-side structure checks only (never returned to a caller). */
+  async outputForShape(runId: string): Promise<unknown> {
+    const run = (await this.engine.store.getRun(runId))!
+    const steps = await this.engine.store.getSteps(run.id)
+    const checked = await this.recipe(run.workflow_id, run.workflow_version)
+    return (await runView(run, steps, checked, this.sealer, { content: true, stepOutputs: false })).output
+  }
+
   async getRun(p: Principal, id: string, waitMs = 0): Promise<RunView> {
     await this.readableRun(p, id)
     if (waitMs > 0) await this.engine.waitSettled(id, waitMs)

@@ -232,4 +232,57 @@ tools:
     expect(run.error).toBe("step call: secret missing not found or not usable by the run's starter")
     expect(hook.requests).toHaveLength(0)
   })
+
+  it('compare runs skip review gates and tool steps (no waiting, no side effects)', async () => {
+    hook = await startHook()
+    env = await createWfEnv(dialect)
+    env.respond.fn = (model) => (model.startsWith('smart/') ? '{"n":1,"extra":true}' : '{"n":2}')
+    const wf = await env.save(`
+name: cmp
+steps:
+  - id: gen
+    model: cheap/m
+    prompt: hi
+    output: { schema: { type: object, required: [n] } }
+    review: true
+  - id: send
+    tool: t
+    with: { v: "{{ steps.gen.output }}" }
+tools:
+  t: { url: "${hook.url}" }
+output: "{{ steps.gen.output }}"
+`)
+    const start = await env.app.inject({
+      method: 'POST',
+      url: `/api/v1/workflows/${wf}/compare`,
+      headers: env.auth('member'),
+      payload: { inputs: {}, models: ['cheap/a', 'anth/b', 'smart/c'] },
+    })
+    expect(start.statusCode).toBe(202)
+    const report = (
+      await env.app.inject({
+        method: 'GET',
+        url: `/api/v1/workflow-compares/${start.json().id}?wait=20`,
+        headers: env.auth('member'),
+      })
+    ).json()
+    expect(report.status).toBe('done')
+    expect(
+      report.columns.map((c: RunJson) => [c.model, c.status, c.sameShapeAsFirst, c.schemaValid]),
+    ).toEqual([
+      ['cheap/a', 'succeeded', true, true],
+      ['anth/b', 'succeeded', true, true],
+      ['smart/c', 'succeeded', false, true],
+    ])
+    expect(report.shapesEqual).toBe(false)
+    expect(hook.requests).toHaveLength(0)
+    const other = await env.app.inject({
+      method: 'GET',
+      url: `/api/v1/workflow-compares/${start.json().id}`,
+      headers: env.auth('auditor'),
+    })
+    expect(other.statusCode).toBe(200)
+    expect(other.json().columns[0].output).toBeNull()
+    expect(other.json().columns.map((c: RunJson) => c.sameShapeAsFirst)).toEqual([true, true, false])
+  })
 })
