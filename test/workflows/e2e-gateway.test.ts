@@ -92,4 +92,34 @@ describe.each(DIALECTS)('workflows through the real gateway (%s)', (dialect) => 
     expect(run.error).toMatch(/^step summary: model call failed \(5\d\d /)
     expect(run.steps[1].status).toBe('cancelled')
   })
+
+  it('a step on a route alias fails over to the route fallback on another provider', async () => {
+    env = await createE2eEnv(dialect)
+    const route = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('admin'),
+      payload: {
+        alias: 'smart',
+        targets: [{ model: 'oa/gpt-4o-mini' }],
+        fallbacks: [{ model: 'an/claude-sonnet-4-5' }],
+        retry: { attempts: 1 },
+      },
+    })
+    expect(route.statusCode).toBe(201)
+    env.openai.script(
+      'gpt-4o-mini',
+      Array.from({ length: 5 }, () => ({ kind: 'status' as const, status: 503 })),
+    )
+    env.anthropic.reply = () => 'from the fallback'
+    const wf = await env.save('name: routed\nsteps:\n  - id: only\n    model: smart\n    prompt: hi\n')
+    const run = await env.wait(await env.start(wf, {}))
+    expect(run.error).toBeNull()
+    expect(run).toMatchObject({ status: 'succeeded', output: 'from the fallback' })
+    expect(run.steps[0]).toMatchObject({
+      model: 'smart',
+      provider: 'anthropic',
+      resolvedModel: 'claude-sonnet-4-5',
+    })
+  })
 })
