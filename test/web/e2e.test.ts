@@ -110,6 +110,14 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       )
       expect(values.join('\n')).not.toContain(UPSTREAM_KEY)
       await shot('keys')
+      // Grant use of the key to the workspace, by picking it in the Access dialog.
+      await page.getByRole('button', { name: 'Access' }).click()
+      const access = page.getByRole('dialog', { name: 'Who may use fake' })
+      await access.getByLabel('Grant to').selectOption('workspace')
+      await access.getByLabel('Who').fill(env.workspaceId)
+      await access.getByRole('button', { name: 'Grant' }).click()
+      await access.getByRole('cell', { name: /workspace Default/ }).waitFor()
+      await access.getByRole('button', { name: 'Close' }).click()
     },
     T,
   )
@@ -183,6 +191,8 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       ]
       try {
         await page.getByLabel('Model', { exact: true }).selectOption('fake/gpt-a')
+        await page.locator('summary', { hasText: 'System prompt' }).click()
+        await page.getByLabel('System prompt').fill('Answer in code.')
         await page.getByLabel('Message').fill('Show code')
         await page.getByRole('button', { name: 'Send' }).click()
         const answer = page.getByRole('article', { name: 'Answer from fake/gpt-a' })
@@ -192,6 +202,11 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
         // Raw HTML from a model is shown as text, not parsed.
         await answer.getByText('<img src=x onerror="window.__xss=1">').waitFor()
         expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined()
+        const sent = fake.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body!
+        expect(sent.messages).toEqual([
+          { role: 'system', content: 'Answer in code.' },
+          { role: 'user', content: 'Show code' },
+        ])
       } finally {
         fake.words = words
       }

@@ -1,13 +1,33 @@
 /** Use/manage grants on one credential, for users, workspaces or tokens. */
 import { type FormEvent, useState } from 'react'
 import { del, get, post } from '../api/client.js'
+import { useMe } from '../api/session.js'
 import type { Credential, Grant, Page } from '../api/types.js'
 import { useAsync } from '../lib/use-async.js'
 import { Empty, ErrorNotice, Field, Spinner } from './ui.js'
 
 export function GrantsPanel({ cred }: { cred: Credential }) {
   const base = `/api/v1/credentials/${cred.id}/grants`
+  const me = useMe()
   const grants = useAsync((signal) => get<Page<Grant>>(base, { signal }), [base])
+  // Who can be named: workspaces, members and tokens the caller may list (ids with labels).
+  const subjects = useAsync(async (signal) => {
+    const [members, tokens] = await Promise.all([
+      get<Page<{ userId: string; email: string }>>('/api/v1/members', { signal }).catch(() => ({ data: [] })),
+      get<Page<{ id: string; name: string; revokedAt?: string | null }>>('/api/v1/tokens', { signal }).catch(
+        () => ({
+          data: [],
+        }),
+      ),
+    ])
+    return {
+      workspace: (me.workspaces ?? []).map((w) => ({ id: w.id, label: w.name })),
+      user: members.data.map((m) => ({ id: m.userId, label: m.email })),
+      token: tokens.data.filter((t) => !t.revokedAt).map((t) => ({ id: t.id, label: t.name })),
+    }
+  }, [])
+  const label = (type: string | undefined, id: string | undefined) =>
+    subjects.data?.[type as 'user']?.find((x) => x.id === id)?.label
   const [subjectType, setSubjectType] = useState<'user' | 'workspace' | 'token'>('workspace')
   const [subjectId, setSubjectId] = useState('')
   const [right, setRight] = useState<'use' | 'manage'>('use')
@@ -59,7 +79,8 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
             {rows.map((g, i) => (
               <tr key={g.id ?? i}>
                 <td>
-                  {g.subjectType} <span className="mono">{String(g.subjectName ?? g.subjectId ?? '')}</span>
+                  {g.subjectType} <strong>{label(g.subjectType, g.subjectId) ?? ''}</strong>{' '}
+                  <span className="mono small muted">{g.subjectId}</span>
                 </td>
                 <td>{g.right}</td>
                 <td className="actions">
@@ -86,9 +107,25 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
             </select>
           )}
         </Field>
-        <Field label="ID">
+        <Field label="Who">
           {(id) => (
-            <input id={id} required value={subjectId} onChange={(e) => setSubjectId(e.target.value)} />
+            <>
+              <input
+                id={id}
+                required
+                list={`${id}-options`}
+                placeholder="pick or paste an id"
+                value={subjectId}
+                onChange={(e) => setSubjectId(e.target.value)}
+              />
+              <datalist id={`${id}-options`}>
+                {(subjects.data?.[subjectType] ?? []).map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.label}
+                  </option>
+                ))}
+              </datalist>
+            </>
           )}
         </Field>
         <Field label="Right">

@@ -28,6 +28,19 @@ export function RunView() {
     if (run.data && ACTIVE.has(run.data.status) && !run.loading) setTick((t) => t + 1)
   }, [run.data, run.loading])
 
+  async function cancel() {
+    if (!confirm('Cancel this run? Steps not yet finished will not run.')) return
+    setBusy(true)
+    setError(undefined)
+    try {
+      run.setData(await post<Run>(`/api/v1/runs/${runId}/cancel`))
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
   async function decide(decision: 'approve' | 'reject', e?: FormEvent) {
     e?.preventDefault()
     setBusy(true)
@@ -53,9 +66,27 @@ export function RunView() {
         subtitle={
           <Link to={r?.workflowId ? `/workflows/${r.workflowId}` : '/workflows'}>Back to workflow</Link>
         }
-        actions={r && <StatusBadge status={r.status} />}
+        actions={
+          r && (
+            <>
+              <StatusBadge status={r.status} />
+              {(ACTIVE.has(r.status) || r.status === 'waiting_review') &&
+                can(me.principal, 'workflows:run') && (
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-danger"
+                    disabled={busy}
+                    onClick={() => void cancel()}
+                  >
+                    Cancel run
+                  </button>
+                )}
+            </>
+          )
+        }
       />
       <ErrorNotice error={run.error} onRetry={run.reload} />
+      {r?.status !== 'waiting_review' && <ErrorNotice error={error} />}
       {r && (
         <>
           <section className="card" aria-labelledby="steps-h">

@@ -1,6 +1,6 @@
 /** Audit: shape-only records (who, which key and model, sizes, status, cost), chain verification, export. */
 import { type FormEvent, Fragment, useState } from 'react'
-import { get, qs } from '../api/client.js'
+import { get, qs, request } from '../api/client.js'
 import type { AuditRecord } from '../api/types.js'
 import {
   Badge,
@@ -76,6 +76,16 @@ export function AuditPage() {
     setCursor(r.nextCursor ?? null)
   }
 
+  async function exportChain() {
+    setVerifyErr(undefined)
+    try {
+      const res = await request('GET', '/api/v1/audit/export')
+      download('latchkey-audit-chain.jsonl', await res.text(), 'application/x-ndjson')
+    } catch (e) {
+      setVerifyErr(e)
+    }
+  }
+
   async function runVerify() {
     setBusy(true)
     setVerify(null)
@@ -106,16 +116,10 @@ export function AuditPage() {
             <button
               type="button"
               className="btn"
-              disabled={rows.length === 0}
-              onClick={() =>
-                download(
-                  'latchkey-audit.jsonl',
-                  rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
-                  'application/x-ndjson',
-                )
-              }
+              title="Every record with its hashes, oldest first: verifiable offline"
+              onClick={() => void exportChain()}
             >
-              Export JSONL
+              Export chain (JSONL)
             </button>
             <button
               type="button"
@@ -125,7 +129,7 @@ export function AuditPage() {
                 download('latchkey-audit.csv', toCsv(rows as unknown as Record<string, unknown>[]))
               }
             >
-              Export CSV
+              Export shown (CSV)
             </button>
             <button
               type="button"

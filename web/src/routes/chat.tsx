@@ -222,6 +222,27 @@ export function ChatPage() {
         <p className="muted small">Stored in this browser only.</p>
       </aside>
       <section className="chat-main" aria-label="Conversation">
+        <details className="system-box" open={conv.system !== '' && conv.messages.length === 0}>
+          <summary>
+            System prompt
+            {conv.system ? <span className="muted small"> · {titleFrom(conv.system)}</span> : null}
+          </summary>
+          <label htmlFor="chat-system" className="sr-only">
+            System prompt
+          </label>
+          <textarea
+            id="chat-system"
+            rows={3}
+            placeholder="Instructions every model in this conversation gets first (optional)"
+            value={conv.system}
+            disabled={streaming}
+            onChange={(e) => {
+              const next = { ...conv, system: e.target.value }
+              setCurrent(next)
+              if (conv.messages.length) void store.saveConversation(next)
+            }}
+          />
+        </details>
         <div className="chat-messages" aria-live="polite">
           {notice && (
             <Notice kind="success" onClose={() => setNotice(null)}>
