@@ -166,6 +166,7 @@ export class WorkflowEngine {
   async #runSteps(runId: string, ctl: AbortController): Promise<void> {
     const { store, deps } = { store: this.store, deps: this.deps }
     const run = (await store.getRun(runId))!
+    if (run.cancel_requested) return this.#finish(run, 'cancelled', 'cancelled')
     if (run.started_at == null) await store.updateRun(runId, { started_at: Date.now() })
     const { recipe, order } = await deps.loadRecipe(run.workflow_id, run.workflow_version)
     const starter = await restoreStarter(deps.db, JSON.parse(run.starter) as StarterSnapshot)
