@@ -7,6 +7,7 @@
 import { createHash, createHmac } from 'node:crypto'
 import type http from 'node:http'
 import { encodeEventFrame } from '../../src/providers/bedrock/bedrock-event-stream.js'
+import { anthropicEvents, anthropicMessage } from './anthropic-upstream.js'
 import { sendJson, writeAll } from './fake-http.js'
 import { type Asked, decide, pieces, USAGE } from './fake-model.js'
 
@@ -111,8 +112,25 @@ export async function serveBedrock(
       { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
     )
   }
-  if (op === 'invoke') {
-    return sendJson(res, 200, { embedding: [0.1, 0.2, 0.3], inputTextTokenCount: 5 })
+  if (op === 'invoke' || op === 'invoke-with-response-stream') {
+    if (body.anthropic_version === undefined) {
+      return sendJson(res, 200, { embedding: [0.1, 0.2, 0.3], inputTextTokenCount: 5 })
+    }
+    // Anthropic Messages on Bedrock: model in the URL only, Bedrock's anthropic_version.
+    if (body.anthropic_version !== 'bedrock-2023-05-31' || 'model' in body || 'stream' in body) {
+      return sendJson(
+        res,
+        400,
+        { message: 'Malformed input request' },
+        { 'x-amzn-errortype': 'ValidationException' },
+      )
+    }
+    if (op === 'invoke') return sendJson(res, 200, anthropicMessage(body, model))
+    res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' })
+    const frames = anthropicEvents(body, model).map((e) =>
+      encodeEventFrame('chunk', { bytes: Buffer.from(JSON.stringify(e)).toString('base64'), p: 'abc' }),
+    )
+    return writeAll(res, frames)
   }
   const d = decide(bedrockAsked(body))
   const stopReason = d.kind === 'tool' ? 'tool_use' : 'end_turn'

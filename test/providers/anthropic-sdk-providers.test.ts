@@ -144,6 +144,39 @@ describe('/v1/messages specifics', () => {
     expect(up.headers['x-api-key']).not.toBe(env.tokens.member)
   })
 
+  it('Claude on Bedrock gets the Anthropic body through InvokeModel (anthropic_version, beta list)', async () => {
+    const body = {
+      model: 'aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      max_tokens: 30,
+      messages: [{ role: 'user', content: 'hi' }],
+      future_field: 1,
+    }
+    for (const stream of [false, true]) {
+      const res = await fetch(`${env.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': env.tokens.member,
+          'anthropic-version': '2023-06-01',
+          'anthropic-beta': 'a-1,b-2',
+        },
+        body: JSON.stringify({ ...body, stream }),
+      })
+      expect(res.status).toBe(200)
+      const text = await res.text()
+      expect(text).toContain(stream ? 'event: message_stop' : '"id":"msg_fake_01"')
+      const up = env.fakes.requests.filter((r) => r.path.includes('/invoke')).at(-1)!
+      expect(up.path).toMatch(stream ? /invoke-with-response-stream$/ : /invoke$/)
+      expect(up.body).toEqual({
+        max_tokens: 30,
+        messages: body.messages,
+        future_field: 1,
+        anthropic_version: 'bedrock-2023-05-31',
+        anthropic_beta: ['a-1', 'b-2'],
+      })
+    }
+  })
+
   it('DeepSeek reasoning_content and MiniMax <think> become thinking blocks (stream and not)', async () => {
     for (const model of ['ds/deepseek-reasoner', 'mm/minimax-m2']) {
       const msg = await client.messages.create({

@@ -36,14 +36,24 @@ export function withNativeMessage(res: ChatCompletion, msg: AnthropicMessage): C
  * Raw Anthropic SSE → chunks that carry each raw event (plus the canonical deltas, for
  * metering). Events that map to no delta (ping, block stop) travel in an empty carrier chunk.
  */
-export async function* nativeAnthropicStream(
+export function nativeAnthropicStream(
   body: ReadableStream<Uint8Array> | null,
   model: string,
   created: number,
   provider: string,
 ): AsyncGenerator<ChatCompletionChunk> {
+  return nativeAnthropicEvents(readSse(body, provider), model, created, provider)
+}
+
+/** Same, from already-framed events (Bedrock wraps each Anthropic event in a binary frame). */
+export async function* nativeAnthropicEvents(
+  source: AsyncIterable<{ event?: string | undefined; data: string }>,
+  model: string,
+  created: number,
+  provider: string,
+): AsyncGenerator<ChatCompletionChunk> {
   const mapper = new AnthropicStreamMapper(model, created, provider)
-  for await (const msg of readSse(body, provider)) {
+  for await (const msg of source) {
     const json = parseSseJson(msg.data, provider)
     const parsed = anthropicStreamEventSchema.safeParse(json)
     if (!parsed.success) throw brokenStream(provider, 'unexpected event shape')

@@ -8,6 +8,9 @@
 import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
 import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
+import { nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-native.js'
+import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
@@ -15,11 +18,12 @@ import { freshId, nowSeconds } from '../translate/ids.js'
 import { inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
+import { bedrockAnthropicBody, bedrockAnthropicStream } from './bedrock-anthropic-native.js'
 import { bedrockConverseResponseSchema } from './bedrock-api.js'
 import { bedrockAuthHeaders, bedrockRegion } from './bedrock-auth.js'
 import { bedrockStreamToChunks } from './bedrock-stream.js'
 import { convertBedrockResponse } from './convert-bedrock-response.js'
-import { convertToBedrockRequest } from './convert-to-bedrock-request.js'
+import { convertToBedrockRequest, isBedrockAnthropic } from './convert-to-bedrock-request.js'
 
 export function bedrockUrl(call: ProviderCall, op: string): string {
   const base = (
@@ -54,6 +58,13 @@ export const bedrockAdapter: ProviderAdapter = {
   wire: 'bedrock',
 
   async chat(req, call) {
+    const native = nativeRequestOf(req)
+    if (native && isBedrockAnthropic(call.model)) {
+      const res = await post(call, 'invoke', JSON.stringify(bedrockAnthropicBody(native, call)))
+      const msg = await readJson(res, anthropicMessageSchema, 'bedrock')
+      const response = withNativeMessage(convertAnthropicResponse(msg, nowSeconds()), msg)
+      return { response, warnings: [], headers: passBackHeaders(res) }
+    }
     const { ctx, body } = await prepare(req, call)
     const res = await post(call, 'converse', body)
     const json = await readJson(res, bedrockConverseResponseSchema, 'bedrock')
@@ -66,6 +77,16 @@ export const bedrockAdapter: ProviderAdapter = {
   },
 
   async chatStream(req, call) {
+    const native = nativeRequestOf(req)
+    if (native && isBedrockAnthropic(call.model)) {
+      const body = JSON.stringify(bedrockAnthropicBody(native, call))
+      const res = await post(call, 'invoke-with-response-stream', body, 'application/vnd.amazon.eventstream')
+      return {
+        chunks: bedrockAnthropicStream(res.body, call.model, nowSeconds()),
+        warnings: [],
+        headers: passBackHeaders(res),
+      }
+    }
     const { ctx, body } = await prepare(req, call)
     const res = await post(call, 'converse-stream', body, 'application/vnd.amazon.eventstream')
     const id = res.headers.get('x-amzn-requestid') ?? freshId('chatcmpl-')

@@ -18,6 +18,7 @@ import {
   convertFromAnthropicRequest,
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
+import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
 import { checkRequestCapabilities } from '../../providers/capabilities.js'
 import { kindInfo } from '../../providers/kinds.js'
 import { quirksFor } from '../../providers/registry.js'
@@ -60,7 +61,9 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
     if (slash > 0) direct = { kind: cred.provider, model: upstream }
     if (
       models.length === 1 &&
-      (cred.provider === 'anthropic' || (cred.provider === 'vertex' && isVertexClaude(upstream)))
+      (cred.provider === 'anthropic' ||
+        (cred.provider === 'vertex' && isVertexClaude(upstream)) ||
+        (cred.provider === 'bedrock' && isBedrockAnthropic(upstream)))
     ) {
       native = true
     }
