@@ -242,16 +242,28 @@ output: { each: "{{ steps.each.output }}", tag: "{{ steps.tag.output }}" }
     }
     let inFlight = 0
     let peak = 0
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
     env.respond.fn = async () => {
       inFlight++
       peak = Math.max(peak, inFlight)
-      await new Promise((r) => setTimeout(r, 20))
+      await gate
       inFlight--
       return 'ok'
     }
     const wf = await env.save(`name: cap\nsteps:\n  - id: a\n    model: cheap/m\n    prompt: hi\n`)
     const ids = []
     for (let i = 0; i < 6; i++) ids.push(await env.start(wf, {}))
+    while (inFlight < 2) await new Promise((r) => setTimeout(r, 5))
+    const states = await env.rt.db.db
+      .selectFrom('workflow_runs')
+      .select('status')
+      .where('id', 'in', ids)
+      .execute()
+    expect(states.filter((r) => r.status === 'queued')).toHaveLength(4)
+    release()
     for (const id of ids) expect((await env.wait(id)).status).toBe('succeeded')
     expect(peak).toBe(2)
   })
