@@ -8,7 +8,7 @@ import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 're
 import { request } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import { readSse } from '../api/sse.js'
-import { Markdown } from '../components/markdown.js'
+import { MessageView, prevModel } from '../components/chat-message.js'
 import { ModelSelect, useModelGroups } from '../components/model-picker.js'
 import { Empty, ErrorNotice, errorText, Notice } from '../components/ui.js'
 import {
@@ -25,7 +25,7 @@ import {
 } from '../lib/chat.js'
 import { estimateCost } from '../lib/cost.js'
 import { download } from '../lib/csv.js'
-import { count, ms, relative, usd } from '../lib/format.js'
+import { relative } from '../lib/format.js'
 import { can } from '../lib/roles.js'
 import * as store from '../lib/store.js'
 
@@ -312,57 +312,5 @@ export function ChatPage() {
         </form>
       </section>
     </div>
-  )
-}
-
-/** The model of the previous assistant turn, to mark where the conversation switched. */
-function prevModel(messages: ChatMessage[], i: number): string | undefined {
-  for (let j = i - 1; j >= 0; j--) if (messages[j]!.role === 'assistant') return messages[j]!.model
-  return undefined
-}
-
-function MessageView({ m, prevModel, live }: { m: ChatMessage; prevModel?: string; live: boolean }) {
-  if (m.role === 'user') {
-    return (
-      <article className="msg msg-user" aria-label="You">
-        <div className="msg-body">{m.content}</div>
-      </article>
-    )
-  }
-  const switched = prevModel && m.model && prevModel !== m.model
-  return (
-    <>
-      {switched && <div className="switch-marker">Switched to {m.model}</div>}
-      <article
-        className="msg msg-assistant"
-        aria-label={`Answer from ${m.model ?? 'model'}`}
-        aria-busy={live}
-      >
-        <div className="msg-body">
-          {m.content ? (
-            <Markdown text={m.content} />
-          ) : live ? (
-            <span className="typing" role="img" aria-label="Waiting for the model" />
-          ) : null}
-          {m.error && (
-            <div className="msg-error" role="alert">
-              {m.error}
-            </div>
-          )}
-          {m.stopped && <div className="muted small">Stopped.</div>}
-        </div>
-        <footer className="msg-meta">
-          <span className="mono">{m.model}</span>
-          {m.inputTokens !== undefined && (
-            <span title="input → output tokens">
-              {count(m.inputTokens)} → {count(m.outputTokens)} tok
-            </span>
-          )}
-          {m.costUsd !== undefined && <span>{usd(m.costUsd)}</span>}
-          {m.ttftMs !== undefined && <span title="time to first token">first token {ms(m.ttftMs)}</span>}
-          {m.latencyMs !== undefined && !live && <span title="total time">{ms(m.latencyMs)}</span>}
-        </footer>
-      </article>
-    </>
   )
 }

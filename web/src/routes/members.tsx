@@ -2,7 +2,8 @@
 import { type FormEvent, useState } from 'react'
 import { del, get, patch, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
-import type { AccessToken, Page, Role, Workspace } from '../api/types.js'
+import type { Page, Role, Workspace } from '../api/types.js'
+import { TokensSection } from '../components/tokens-section.js'
 import {
   Badge,
   Empty,
@@ -13,7 +14,7 @@ import {
   Spinner,
   StatusBadge,
 } from '../components/ui.js'
-import { dateTime, relative } from '../lib/format.js'
+import { dateTime } from '../lib/format.js'
 import { can } from '../lib/roles.js'
 import { useAsync } from '../lib/use-async.js'
 
@@ -222,132 +223,6 @@ function WorkspacesSection() {
           </button>
         </form>
       )}
-    </section>
-  )
-}
-
-function TokensSection() {
-  const me = useMe()
-  const list = useAsync((signal) => get<Page<AccessToken>>('/api/v1/tokens', { signal }), [])
-  const [name, setName] = useState('')
-  const [role, setRole] = useState<Role>(me.principal.role === 'auditor' ? 'auditor' : 'member')
-  const [days, setDays] = useState('90')
-  const [shown, setShown] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>()
-  const rank: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
-  const allowed = ROLES.filter((r) =>
-    me.principal.role === 'auditor' ? r === 'auditor' : rank[r] <= rank[me.principal.role],
-  )
-
-  async function create(e: FormEvent) {
-    e.preventDefault()
-    setError(undefined)
-    try {
-      const body: Record<string, unknown> = { name: name.trim(), role }
-      if (days) body.expiresInDays = Number(days)
-      const r = await post<{ token: string }>('/api/v1/tokens', body)
-      setShown(r.token)
-      setName('')
-      list.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
-
-  async function revoke(t: AccessToken) {
-    if (!confirm(`Revoke token ${t.name}? Anything using it stops working at once.`)) return
-    setError(undefined)
-    try {
-      await del(`/api/v1/tokens/${t.id}`)
-      list.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
-
-  const rows = (list.data?.data ?? []).filter((t) => !t.revokedAt)
-  return (
-    <section className="card" aria-labelledby="tok-h">
-      <h2 id="tok-h">Access tokens</h2>
-      <p className="muted">
-        For SDKs, scripts and the CLI: use as <code>Authorization: Bearer lk_…</code> with base URL{' '}
-        <code>{location.origin}/v1</code>.
-      </p>
-      <ErrorNotice error={list.error ?? error} />
-      {shown && <ShownOnce label="New access token" value={shown} onDone={() => setShown(null)} />}
-      {rows.length === 0 ? (
-        <p className="muted">No active tokens.</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Token</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td className="mono">{t.prefix}…</td>
-                <td>
-                  <Badge>{t.role}</Badge>
-                </td>
-                <td>{relative(t.lastUsedAt ?? null)}</td>
-                <td>{t.expiresAt ? dateTime(t.expiresAt) : 'never'}</td>
-                <td className="actions">
-                  <button type="button" className="btn btn-sm btn-danger" onClick={() => void revoke(t)}>
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <form className="row wrap align-end" onSubmit={create} aria-label="Create an access token">
-        <Field label="Token name">
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="ci-pipeline"
-            />
-          )}
-        </Field>
-        <Field label="Role">
-          {(id) => (
-            <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {allowed.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Expires after (days)">
-          {(id) => (
-            <input
-              id={id}
-              type="number"
-              min={1}
-              max={3650}
-              value={days}
-              onChange={(e) => setDays(e.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" className="btn btn-primary">
-          Create token
-        </button>
-      </form>
     </section>
   )
 }
