@@ -57,6 +57,15 @@ export function checkRecipe(recipe: Recipe): CheckedRecipe {
       if (r.root === 'inputs' && !(r.path[0]! in recipe.inputs))
         fail(null, `tool ${name}: unknown input ${r.path[0]}`)
     }
+    // The destination is fixed when the recipe is saved: a run's inputs may fill the path or
+    // query, never pick the host that receives the tool's secrets and data.
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(tool.url)?.[0]
+    if (!origin || origin.includes('{{') || !/^https?:\/\//i.test(origin)) {
+      fail(
+        null,
+        `tool ${name}: url must start with a literal http(s)://host (templates only in the path or query)`,
+      )
+    }
     if (refs(null, tool.url).some((r) => r.root === 'secrets')) {
       fail(null, `tool ${name}: secrets belong in headers, not the URL (URLs end up in logs)`)
     }

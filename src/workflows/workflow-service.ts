@@ -85,6 +85,15 @@ export class WorkflowService {
 
   async create(p: Principal, yaml: string, workspaceId: string | null): Promise<WorkflowSummary> {
     authorize(p, 'workflows:manage', { orgId: p.orgId, workspaceId })
+    if (workspaceId) {
+      const ws = await this.db
+        .selectFrom('workspaces')
+        .select('id')
+        .where('id', '=', workspaceId)
+        .where('org_id', '=', p.orgId)
+        .executeTakeFirst()
+      if (!ws) throw badRequest('workspaceId: no such workspace in this org', { param: 'workspaceId' })
+    }
     const { recipe } = await this.#validate(p, yaml)
     if (await findByName(this.db, p.orgId, recipe.name)) {
       throw conflict(

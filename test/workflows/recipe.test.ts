@@ -118,6 +118,35 @@ output: "{{ steps.score.output }}"
     ).toMatch(/secrets belong in headers/)
   })
 
+  it('tool destinations are fixed at save time', () => {
+    const tool = (url: string) => `${BASE}  - id: b\n    tool: t1\ntools:\n  t1: { url: "${url}" }\n`
+    expect(check(tool('https://hooks.example.com/{{ inputs.text }}?q={{ inputs.text }}')).order).toEqual([
+      'a',
+      'b',
+    ])
+    for (const url of [
+      '{{ inputs.text }}/x',
+      'https://{{ inputs.text }}.example.com/',
+      'ftp://x.example/',
+      'hooks.example.com/x',
+    ]) {
+      expect(error(() => check(tool(url))).message).toMatch(
+        /tool t1: url must start with a literal http\(s\):\/\/host/,
+      )
+    }
+  })
+
+  it('values are never re-rendered: template text inside inputs stays literal', () => {
+    const scope = {
+      inputs: { text: '{{ secrets.k }} {{ steps.x.output }}' },
+      steps: {},
+      secrets: { k: 'SECRET' },
+    }
+    expect(renderText('Summarize: {{ inputs.text }}', scope)).toBe(
+      'Summarize: {{ secrets.k }} {{ steps.x.output }}',
+    )
+  })
+
   it('unknown tool and duplicate ids are rejected', () => {
     expect(error(() => check(`${BASE}  - id: b\n    tool: nope\n`)).message).toBe('step b: unknown tool nope')
     expect(error(() => check(`${BASE}  - id: a\n    model: c/m\n    prompt: x\n`)).message).toBe(
