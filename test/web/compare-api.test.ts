@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorBody } from '../fakes/openai-upstream.js'
 import { credential, type GatewayTestEnv, gatewayEnv } from '../gateway/gateway-helpers.js'
+import { DIALECTS } from '../helpers.js'
 
 interface Ev {
   event: string
@@ -26,10 +27,10 @@ function parseSse(text: string): Ev[] {
     })
 }
 
-describe('POST /api/v1/compare', () => {
+describe.each(DIALECTS)('POST /api/v1/compare (%s)', (dialect) => {
   let env: GatewayTestEnv
   beforeAll(async () => {
-    env = await gatewayEnv('sqlite', {
+    env = await gatewayEnv(dialect, {
       creds: (fake) => [credential('oa', fake.baseUrl), credential('ob', fake.baseUrl)],
     })
   })
