@@ -52,6 +52,7 @@ export class CallWriter implements CallEventSink {
   #closeTimeout: number
   #observe: ((e: CallEvent) => void) | undefined
   #timer: NodeJS.Timeout | undefined
+  #adoptTimer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #failures = 0
   #retryAt = 0
@@ -80,6 +81,14 @@ export class CallWriter implements CallEventSink {
   start(): void {
     this.journal.open()
     if (this.journal.unloaded > 0) this.#schedule(0)
+    this.#adoptTimer = setInterval(() => {
+      try {
+        if (this.journal.adoptOrphans() > 0) this.#schedule(0)
+      } catch (err) {
+        this.#log.warn({ err: errText(err) }, 'journal adoption check failed')
+      }
+    }, 60_000)
+    this.#adoptTimer.unref()
   }
 
   /** Never throws and never touches the database. */
@@ -130,6 +139,7 @@ export class CallWriter implements CallEventSink {
   async close(): Promise<void> {
     this.#closing = true
     if (this.#timer) clearTimeout(this.#timer)
+    if (this.#adoptTimer) clearInterval(this.#adoptTimer)
     const ok = await this.flush(this.#closeTimeout)
     if (!ok)
       this.#log.warn({ pending: this.depth }, 'database unavailable at shutdown: events stay in the journal')

@@ -60,12 +60,27 @@ export class Journal {
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     fs.writeFileSync(path.join(this.dir, 'owner'), String(process.pid), { mode: 0o600 })
+    this.adoptOrphans()
+    this.#rotate()
+  }
+
+  /**
+   * Adopts the journals of processes that died (at start, and periodically: another instance
+   * on this host may crash while we run). Returns how many segments were taken over.
+   */
+  adoptOrphans(): number {
+    let n = 0
     for (const name of fs.readdirSync(this.#root).sort()) {
       const dir = path.join(this.#root, name)
-      if (dir === this.dir || !fs.statSync(dir).isDirectory() || ownerAlive(dir)) continue
-      this.#adopt(dir)
+      try {
+        if (dir === this.dir || !fs.statSync(dir).isDirectory() || ownerAlive(dir)) continue
+        n += this.#adopt(dir)
+      } catch (err) {
+        // Another live instance adopted it first (rename raced): theirs now.
+        this.#warn('journal adoption skipped', { from: dir, reason: (err as Error).message })
+      }
     }
-    this.#rotate()
+    return n
   }
 
   /** Appends one event; `queued` says whether the writer keeps it in memory too. */
@@ -153,21 +168,26 @@ export class Journal {
   }
 
   /** Moves a dead process's segments into our directory (rename is atomic) and queues them. */
-  #adopt(dir: string): void {
+  #adopt(dir: string): number {
     const files = fs
       .readdirSync(dir)
       .filter((f) => f.endsWith('.jsonl'))
       .sort()
+    const adopted: Segment[] = []
     for (const f of files) {
       const target = path.join(this.dir, `a-${path.basename(dir)}-${f}`)
       fs.renameSync(path.join(dir, f), target)
       const lines = readLines(target)
       const bytes = fs.statSync(target).size
-      this.#segments.push({ path: target, total: lines.length, loaded: 0, done: 0, bytes })
+      adopted.push({ path: target, total: lines.length, loaded: 0, done: 0, bytes })
     }
+    // Before the active segment, so they are deleted as soon as they are written.
+    const at = this.#active ? this.#segments.indexOf(this.#active) : -1
+    this.#segments.splice(at < 0 ? this.#segments.length : at, 0, ...adopted)
     fs.rmSync(dir, { recursive: true, force: true })
     if (files.length)
       this.#warn('adopted journal of a stopped process', { from: dir, segments: files.length })
+    return adopted.length
   }
 }
 

@@ -67,6 +67,24 @@ describe.each(DIALECTS)('usage writer (%s)', (dialect) => {
     expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 300 })
   })
 
+  it('adopts the journal of a dead process while running; a torn last line is skipped', async () => {
+    const orgId = `org_o_${Math.random().toString(36).slice(2, 8)}`
+    const dead = path.join(env.home, 'journal', 'wr_dead')
+    fs.mkdirSync(dead, { recursive: true })
+    fs.writeFileSync(path.join(dead, 'owner'), '999999999')
+    const lines = [1, 2, 3].map((i) =>
+      JSON.stringify({ id: `use_orphan_${orgId}_${i}`, e: callEvent(orgId) }),
+    )
+    fs.writeFileSync(path.join(dead, '000001.jsonl'), `${lines.join('\n')}\n{"id":"use_torn","e":{"orgI`)
+    expect(env.rt.usage.writer.journal.adoptOrphans()).toBe(1)
+    expect(await env.rt.usage.writer.flush()).toBe(true)
+    const db = env.rt.db.db
+    const rows = await db.selectFrom('usage_records').select('id').where('org_id', '=', orgId).execute()
+    expect(rows.map((r) => r.id).sort()).toEqual([1, 2, 3].map((i) => `use_orphan_${orgId}_${i}`))
+    expect(fs.existsSync(dead)).toBe(false)
+    expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 3 })
+  })
+
   it('spills to the journal beyond the queue bound, rotates segments and reads back in order', async () => {
     usageOptions.writer = { queueMax: 100, segmentBytes: 64 * 1024 }
     const small = await createTestEnv(dialect).finally(() => {
