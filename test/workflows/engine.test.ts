@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { createOrg, createWorkspace } from '../../src/identity/orgs.js'
+import { insertToken } from '../../src/identity/tokens-repo.js'
 import { workflowTuning } from '../../src/workflows/setup.js'
 import { DIALECTS } from '../helpers.js'
 import { upstreamDown } from './fake-invoke.js'
@@ -266,5 +268,45 @@ output: { each: "{{ steps.each.output }}", tag: "{{ steps.tag.output }}" }
     release()
     for (const id of ids) expect((await env.wait(id)).status).toBe('succeeded')
     expect(peak).toBe(2)
+  })
+
+  it('another org sees none of it (404, existence not revealed)', async () => {
+    env = await createWfEnv(dialect)
+    const wf = await env.save(TWO_STEPS)
+    env.respond.fn = (m) => (m.startsWith('cheap/') ? 's' : '{"summary":"s","score":1}')
+    const runId = await env.start(wf, { text: 'x' })
+    await env.wait(runId)
+    const orgId = await createOrg(env.rt.db.db, 'Other')
+    const workspaceId = await createWorkspace(env.rt.db.db, orgId, 'W')
+    const { raw } = await insertToken(env.rt.db.db, {
+      orgId,
+      workspaceId,
+      userId: null,
+      name: 'x',
+      role: 'owner',
+      createdBy: 't',
+    })
+    const h = { authorization: `Bearer ${raw}` }
+    for (const [method, url, payload] of [
+      ['GET', `/api/v1/workflows/${wf}`],
+      ['GET', `/api/v1/workflows/${wf}/runs`],
+      ['GET', `/api/v1/runs/${runId}`],
+      ['POST', `/api/v1/runs/${runId}/cancel`],
+      ['POST', `/api/v1/runs/${runId}/review`, { decision: 'approve' }],
+      ['POST', `/api/v1/workflows/${wf}/runs`, { inputs: { text: 'x' } }],
+      ['DELETE', `/api/v1/workflows/${wf}`],
+    ] as const) {
+      const r = await env.app.inject({
+        method,
+        url,
+        headers: h,
+        payload: payload as Record<string, unknown> | undefined,
+      })
+      expect(r.statusCode, `${method} ${url}`).toBe(404)
+    }
+    const list = await env.app.inject({ method: 'GET', url: '/api/v1/workflows', headers: h })
+    expect(list.json().data).toEqual([])
+    const reviews = await env.app.inject({ method: 'GET', url: '/api/v1/reviews', headers: h })
+    expect(reviews.json().data).toEqual([])
   })
 })
