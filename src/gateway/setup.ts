@@ -6,8 +6,6 @@
 import { EgressService } from '../egress/egress-service.js'
 import { OrgSettingsCache } from '../egress/org-settings.js'
 import { newId } from '../identity/secrets.js'
-import { anthropicAdapter } from '../providers/anthropic/anthropic-provider.js'
-import { geminiAdapter } from '../providers/gemini/gemini-provider.js'
 import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
 import type { Runtime } from '../server/runtime.js'
 import { Breakers, DEFAULT_BREAKER } from './breaker.js'
@@ -18,7 +16,6 @@ import { ModelCatalog } from './models.js'
 import { adapterFor, registerAdapter } from './provider-adapter.js'
 import { RoutesStore } from './routes-store.js'
 import type { Invoke } from './spec/v1/index.js'
-import { bridgeTranslationAdapter } from './translated-adapter.js'
 
 export interface GatewayService {
   gateway: Gateway
@@ -30,10 +27,9 @@ export interface GatewayService {
 }
 
 export async function setupGateway(rt: Runtime): Promise<void> {
+  // The OpenAI-wire pass-through; translation adapters are registered by the provider layer
+  // (src/providers/registry.ts, its own SETUP step) through bridgeTranslationAdapter.
   if (!adapterFor('openai')) registerAdapter(openAICompatibleAdapter)
-  // Translation adapters of the provider layer, bridged onto the gateway seam.
-  for (const t of [anthropicAdapter, geminiAdapter])
-    if (!adapterFor(t.wire)) registerAdapter(bridgeTranslationAdapter(t))
   const settings = new OrgSettingsCache(rt.db, rt.bus)
   const egress = new EgressService(rt.config, settings)
   const routes = new RoutesStore(rt.db, rt.bus)

@@ -1,0 +1,330 @@
+// `npm run bench`: one bounded run (< 3 min, loopback only) comparing a fake OpenAI upstream
+// called directly, through a minimal Node proxy (the floor) and through Latchkey (auth +
+// routing + limits + metering + egress guard). Writes bench/results.md.
+import { execFileSync, fork, spawn } from 'node:child_process'
+import { setMaxListeners } from 'node:events'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import { Agent, request } from 'undici'
+
+const here = import.meta.dirname
+const root = path.resolve(here, '..')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 5000)
+const TTFB_SAMPLES = 300
+const children = []
+
+const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`)
+
+function start(file, env = {}) {
+  const child = fork(path.join(here, file), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, ...m }))
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)))
+  })
+}
+
+function rssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return kb / 1024
+}
+
+const chatBody = (model, stream = false) =>
+  JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Say hello' }],
+    max_tokens: 16,
+    ...(stream ? { stream: true } : {}),
+  })
+
+function cannon(url, model, token, extra = {}) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/chat/completions`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: chatBody(model),
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        ...extra,
+      },
+      (err, r) => (err ? reject(err) : resolve(r)),
+    )
+  })
+}
+
+function summary(r) {
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+  }
+}
+
+async function ttfb(url, model, token) {
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 })
+  const samples = []
+  for (let i = 0; i < TTFB_SAMPLES + 20; i++) {
+    const t0 = performance.now()
+    const r = await request(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: chatBody(model, true),
+    })
+    let first = 0
+    for await (const _ of r.body) if (!first) first = performance.now() - t0
+    if (i >= 20) samples.push(first) // first 20: warm-up
+  }
+  await agent.close()
+  samples.sort((a, b) => a - b)
+  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] }
+}
+
+async function openStreams(url, token, n, pid) {
+  const agent = new Agent({ connections: n + 10, keepAliveTimeout: 60_000, headersTimeout: 60_000 })
+  const ac = new AbortController()
+  setMaxListeners(0, ac.signal)
+  let open = 0
+  let failed = 0
+  const one = async () => {
+    try {
+      const r = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        signal: ac.signal,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: chatBody('up/hold', true),
+      })
+      if (r.statusCode !== 200) failed++
+      else open++
+      r.body.on('error', () => {})
+      r.body.resume()
+    } catch {
+      failed++
+    }
+  }
+  const before = rssMb(pid)
+  const pending = []
+  for (let i = 0; i < n; i += 250) {
+    for (let j = i; j < Math.min(n, i + 250); j++) pending.push(one())
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  await Promise.all(pending)
+  const during = rssMb(pid)
+  ac.abort()
+  await agent.destroy().catch(() => {})
+  return { before, during, open, failed }
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function coldStart() {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-cold-'))
+  const port = await freePort()
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [path.join(root, 'bin/latchkey.js'), 'serve'], {
+    env: {
+      ...process.env,
+      LATCHKEY_HOME: home,
+      LATCHKEY_PORT: String(port),
+      LATCHKEY_LOG_LEVEL: 'silent',
+      LATCHKEY_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  let exited = false
+  const exit = new Promise((r) =>
+    child.once('exit', () => {
+      exited = true
+      r()
+    }),
+  )
+  let ms = null
+  while (performance.now() - t0 < 20_000 && !exited) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) {
+      ms = performance.now() - t0
+      break
+    }
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  if (ms === null) log(`cold start: server did not come up: ${stderr.slice(0, 500)}`)
+  child.kill('SIGTERM')
+  await exit
+  fs.rmSync(home, { recursive: true, force: true })
+  return ms
+}
+
+const f = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d))
+const mark = (ok) => (ok ? 'yes' : '**no**')
+
+async function main() {
+  const began = performance.now()
+  log('building dist/ (tsc)…')
+  try {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    )
+  } catch {
+    log('tsc reported errors (JavaScript was still emitted); continuing')
+  }
+  const buildS = (performance.now() - began) / 1000
+
+  const up = await start('fake-upstream.js', { STREAM_CHUNKS: '5', STREAM_GAP_MS: '0' })
+  const upstream = `http://127.0.0.1:${up.port}`
+  const floor = await start('floor-proxy.js', { UPSTREAM: upstream })
+  const lk = await start('latchkey-server.js', { UPSTREAM: upstream })
+  const core = await start('latchkey-server.js', { UPSTREAM: upstream, BENCH_SEAMS: 'noop' })
+  const coreUrl = `http://127.0.0.1:${core.port}`
+  const floorUrl = `http://127.0.0.1:${floor.port}`
+  const lkUrl = `http://127.0.0.1:${lk.port}`
+  log(`upstream ${upstream}, floor ${floorUrl}, latchkey ${lkUrl} (credentials: ${lk.credentials})`)
+
+  // Sanity: Latchkey answers.
+  const probe = await fetch(`${lkUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${lk.token}` },
+    body: chatBody('up/m'),
+  })
+  if (probe.status !== 200) throw new Error(`latchkey probe answered ${probe.status}: ${await probe.text()}`)
+
+  log('warm-up…')
+  await cannon(lkUrl, 'up/m', lk.token, { duration: 2 })
+  await cannon(floorUrl, 'm', null, { duration: 1 })
+
+  log('peak throughput…')
+  const direct = summary(await cannon(upstream, 'm', null))
+  const fl = summary(await cannon(floorUrl, 'm', null))
+  const latch = summary(await cannon(lkUrl, 'up/m', lk.token))
+  await cannon(coreUrl, 'up/m', core.token, { duration: 1 })
+  const coreOnly = summary(await cannon(coreUrl, 'up/m', core.token))
+
+  const half = Math.max(1, Math.floor(latch.rps / 2))
+  log(`half load: ${half} req/s…`)
+  const directHalf = summary(await cannon(upstream, 'm', null, { overallRate: half }))
+  const floorHalf = summary(await cannon(floorUrl, 'm', null, { overallRate: half }))
+  const lkHalf = summary(await cannon(lkUrl, 'up/m', lk.token, { overallRate: half }))
+
+  log('streaming time to first byte…')
+  const tDirect = await ttfb(upstream, 'm', null)
+  const tFloor = await ttfb(floorUrl, 'm', null)
+  const tLk = await ttfb(lkUrl, 'up/m', lk.token)
+
+  log(`${STREAMS} concurrent open streams…`)
+  const rss = await openStreams(lkUrl, lk.token, STREAMS, lk.child.pid)
+
+  log('cold start…')
+  const cold = await coldStart()
+
+  const ratio = latch.rps / fl.rps
+  const addedP50 = lkHalf.p50 - directHalf.p50
+  const addedP99 = lkHalf.p99 - directHalf.p99
+  const ttfbOverhead = tLk.p50 - tDirect.p50
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')
+  const cpu = os.cpus()[0]?.model ?? 'unknown'
+  const md = `# Benchmark results
+
+Generated by \`npm run bench\` on ${new Date().toISOString()}.
+Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}, load average ${load} (1/5/15 min at the end of the run).
+Everything runs on this one machine over loopback: the fake upstream, the floor proxy and Latchkey each in their own
+process, and autocannon in the bench process — so all of them share the same cores, and other work on the machine
+shows up in the numbers. Each load run lasts ${SECONDS} s with ${CONNECTIONS} connections; non-streaming chat
+completions with a small body. Latchkey runs with auth (bearer token from the in-memory cache), model resolution
+(credential lookup: ${lk.credentials}), limits check, egress-guarded keep-alive pool, metering (a CallEvent per call
+into the usage writer) and budgets as configured by default.
+
+## Throughput (peak, ${CONNECTIONS} connections)
+
+| target | req/s | p50 ms | p99 ms | errors |
+|---|---:|---:|---:|---:|
+| upstream direct | ${f(direct.rps)} | ${f(direct.p50, 1)} | ${f(direct.p99, 1)} | ${direct.errors} |
+| floor proxy | ${f(fl.rps)} | ${f(fl.p50, 1)} | ${f(fl.p99, 1)} | ${fl.errors} |
+| Latchkey | ${f(latch.rps)} | ${f(latch.p50, 1)} | ${f(latch.p99, 1)} | ${latch.errors} |
+| Latchkey, budget guard + usage writer replaced by no-ops (attribution) | ${f(coreOnly.rps)} | ${f(coreOnly.p50, 1)} | ${f(coreOnly.p99, 1)} | ${coreOnly.errors} |
+
+## Latency at half of Latchkey's peak (${half} req/s offered)
+
+| target | p50 ms | p99 ms | errors |
+|---|---:|---:|---:|
+| upstream direct | ${f(directHalf.p50, 1)} | ${f(directHalf.p99, 1)} | ${directHalf.errors} |
+| floor proxy | ${f(floorHalf.p50, 1)} | ${f(floorHalf.p99, 1)} | ${floorHalf.errors} |
+| Latchkey | ${f(lkHalf.p50, 1)} | ${f(lkHalf.p99, 1)} | ${lkHalf.errors} |
+
+## Streaming time to first byte (${TTFB_SAMPLES} sequential streamed requests)
+
+| target | p50 ms | p99 ms |
+|---|---:|---:|
+| upstream direct | ${f(tDirect.p50, 2)} | ${f(tDirect.p99, 2)} |
+| floor proxy | ${f(tFloor.p50, 2)} | ${f(tFloor.p99, 2)} |
+| Latchkey | ${f(tLk.p50, 2)} | ${f(tLk.p99, 2)} |
+
+## Against the targets
+
+| measure | result | target | met |
+|---|---:|---:|:---:|
+| throughput vs floor | ${f(ratio, 2)}× | ≥ 0.75× | ${mark(ratio >= 0.75)} |
+| added p50 at half load (vs direct) | ${f(addedP50, 2)} ms | — | |
+| added p99 at half load (vs direct) | ${f(addedP99, 2)} ms | ≤ 2 ms | ${mark(addedP99 <= 2)} |
+| streaming TTFB overhead (p50, vs direct) | ${f(ttfbOverhead, 2)} ms | ≤ 1 ms | ${mark(ttfbOverhead <= 1)} |
+| RSS with ${rss.open} concurrent open streams (${rss.failed} failed to open) | ${f(rss.during)} MB (idle before: ${f(rss.before)} MB) | ≤ 500 MB | ${mark(rss.during <= 500 && rss.open === STREAMS)} |
+| cold start (spawn → /healthz 200, fresh SQLite home) | ${cold === null ? 'n/a' : `${f(cold)} ms`} | ≤ 2000 ms | ${mark(cold !== null && cold <= 2000)} |
+
+Whole bench: ${f((performance.now() - began) / 1000)} s (of which tsc build ${f(buildS)} s).
+
+## Reading these numbers
+- Autocannon runs on the same cores as the servers it measures, so peak numbers are a lower bound for every
+  target alike; the ratio to the floor is the meaningful figure. Latchkey's latency includes the extra loopback hop
+  that any proxy adds (the floor pays it too).
+- Latchkey sends stream headers only after the upstream's first event (so a failure before the first byte can
+  still fail over); TTFB is measured to the first body byte, where this costs nothing.
+- See docs/gateway.md for what runs on the hot path and what is deferred.
+`
+  fs.writeFileSync(path.join(here, 'results.md'), md)
+  process.stdout.write(md)
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`)
+    process.exitCode = 1
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM')
+  })
