@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
 import { UPSTREAM_KEY } from '../gateway/gateway-helpers.js'
-import { createTestEnv, type TestEnv } from '../helpers.js'
+import { createTestEnv, PG_URL, type TestEnv } from '../helpers.js'
 import { ensureWebBuild, HAS_CHROMIUM, launch, SHOTS } from './browser.js'
 
 const T = 60_000
@@ -45,7 +45,8 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
   beforeAll(async () => {
     ensureWebBuild()
     fake = await startFakeOpenAI()
-    env = await createTestEnv('sqlite')
+    // CI runs the suite on SQLite, then again with PostgreSQL + Redis: the browser test follows.
+    env = await createTestEnv(PG_URL ? 'postgres' : 'sqlite', { redis: true })
     await env.app.listen({ port: 0, host: '127.0.0.1' })
     const addr = env.app.server.address()
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`

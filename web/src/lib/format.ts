@@ -33,6 +33,22 @@ export function dateTime(v: string | number | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 }
 
+/** Compact time for dense tables: "Nov 23 15:33:02" (the year only when it is not this one). */
+export function shortDateTime(v: string | number | null | undefined, now = new Date()): string {
+  const d = toDate(v)
+  if (!d) return '—'
+  const opts: Intl.DateTimeFormatOptions = {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }
+  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric'
+  return d.toLocaleString(undefined, opts)
+}
+
 export function relative(v: string | number | null | undefined, now = Date.now()): string {
   const d = toDate(v)
   if (!d) return 'never'

@@ -14,7 +14,7 @@ import {
   StatusBadge,
 } from '../components/ui.js'
 import { download, toCsv } from '../lib/csv.js'
-import { dateTime, ms, shape, usd } from '../lib/format.js'
+import { dateTime, ms, shape, shortDateTime, usd } from '../lib/format.js'
 import { useAsync } from '../lib/use-async.js'
 
 interface Filters {
@@ -231,7 +231,9 @@ export function AuditPage() {
                         {r.seq ?? '•'}
                       </button>
                     </td>
-                    <td>{dateTime(r.ts)}</td>
+                    <td className="nowrap" title={dateTime(r.ts)}>
+                      {shortDateTime(r.ts)}
+                    </td>
                     <td className="mono truncate" title={r.actor}>
                       {r.actor}
                     </td>

@@ -45,6 +45,9 @@ export function ChatPage() {
   const fileRef = useRef<HTMLInputElement>(null)
   const mayUse = can(me.principal, 'gateway:use')
 
+  // Leaving the page stops a running stream (and with it the upstream call).
+  useEffect(() => () => abortRef.current?.abort(), [])
+
   const firstModel = models.data?.[0]?.models[0]?.id ?? ''
   const defaultModel = localStorage.getItem(LAST_MODEL) || firstModel
 

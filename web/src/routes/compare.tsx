@@ -3,7 +3,7 @@
  * six connections per host), with time to first token, total time, tokens and cost per column.
  * @module
  */
-import { useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useMe } from '../api/session.js'
 import { postSse } from '../api/sse.js'
 import { Markdown } from '../components/markdown.js'
@@ -28,6 +28,9 @@ export function ComparePage() {
   const [error, setError] = useState<unknown>()
   const abortRef = useRef<AbortController | null>(null)
   const mayRun = can(me.principal, 'compare:run')
+
+  // Leaving the page stops a running stream (and with it the upstream call).
+  useEffect(() => () => abortRef.current?.abort(), [])
 
   // Start with two distinct models once the list is known.
   if (cols.length === 0 && all.length > 0) setCols(all.slice(0, 2).map((m) => emptyColumn(m)))
