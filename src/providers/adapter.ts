@@ -87,4 +87,6 @@ export interface ProviderAdapter {
   chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult>
   embeddings?(req: EmbeddingsRequest, call: ProviderCall): Promise<EmbeddingsResult>
   anthropic?: AnthropicNative
+  /** Upstream model ids from the provider's list endpoint (kinds without one: absent). */
+  listModels?(call: ProviderCall): Promise<string[]>
 }

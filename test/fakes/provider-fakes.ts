@@ -82,6 +82,45 @@ export async function startProviderFakes(): Promise<ProviderFakes> {
         path,
       )
     const az = /^\/azure\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(path)
+    if (path === '/anthropic/v1/models' && req.headers['x-api-key'] === ANTHROPIC_KEY) {
+      return sendJson(res, 200, {
+        data: [
+          {
+            type: 'model',
+            id: 'claude-sonnet-4-5',
+            display_name: 'Claude Sonnet 4.5',
+            created_at: '2025-09-29T00:00:00Z',
+          },
+        ],
+        has_more: false,
+        first_id: 'claude-sonnet-4-5',
+        last_id: 'claude-sonnet-4-5',
+      })
+    }
+    if (path === '/gemini/v1beta/models') {
+      if (req.headers['x-goog-api-key'] !== GEMINI_KEY) {
+        return sendJson(res, 400, {
+          error: {
+            code: 400,
+            message: 'API key not valid. Please pass a valid API key.',
+            status: 'INVALID_ARGUMENT',
+          },
+        })
+      }
+      const second = query.includes('pageToken=p2')
+      return sendJson(res, 200, {
+        models: second
+          ? [{ name: 'models/text-embedding-004', supportedGenerationMethods: ['embedContent'] }]
+          : [
+              {
+                name: 'models/gemini-2.5-flash',
+                supportedGenerationMethods: ['generateContent', 'countTokens'],
+              },
+              { name: 'models/aqa', supportedGenerationMethods: ['generateAnswer'] },
+            ],
+        ...(second ? {} : { nextPageToken: 'p2' }),
+      })
+    }
     if (path.startsWith('/anthropic/v1/messages')) {
       if (req.headers['x-api-key'] !== ANTHROPIC_KEY) {
         return sendJson(res, 401, {

@@ -94,3 +94,6 @@ export type AnthropicRequestBlock =
     }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
+
+/** `GET /v1/models`. */
+export const anthropicModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) })

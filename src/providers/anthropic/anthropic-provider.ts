@@ -11,7 +11,7 @@ import { credentialSecrets, passBackHeaders, readJson, send } from '../translate
 import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
-import { anthropicMessageSchema } from './anthropic-api.js'
+import { anthropicMessageSchema, anthropicModelListSchema } from './anthropic-api.js'
 import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from './anthropic-native.js'
 import { anthropicStreamToChunks } from './anthropic-stream.js'
 import { convertAnthropicResponse } from './convert-anthropic-response.js'
@@ -83,6 +83,18 @@ export const anthropicAdapter: ProviderAdapter = {
       warnings: ctx.warnings,
       headers: passBackHeaders(res),
     }
+  },
+
+  async listModels(call) {
+    const res = await send(`${anthropicUrl(call.credential.baseUrl, 'models')}?limit=1000`, {
+      provider: 'anthropic',
+      call,
+      method: 'GET',
+      headers: anthropicHeaders(call),
+      secrets: credentialSecrets(call),
+    })
+    const json = await readJson(res, anthropicModelListSchema, 'anthropic')
+    return json.data.map((m) => m.id)
   },
 
   anthropic: {

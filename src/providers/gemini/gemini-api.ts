@@ -70,3 +70,11 @@ export interface GeminiRequest {
   toolConfig?: { functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } }
   generationConfig?: Record<string, unknown>
 }
+
+/** `GET /models` (one page). */
+export const geminiModelListSchema = z.looseObject({
+  models: z
+    .array(z.looseObject({ name: z.string(), supportedGenerationMethods: z.array(z.string()).optional() }))
+    .optional(),
+  nextPageToken: z.string().optional(),
+})

@@ -13,7 +13,7 @@ import { freshId, nowSeconds } from '../translate/ids.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { convertGeminiResponse } from './convert-gemini-response.js'
 import { convertToGeminiRequest } from './convert-to-gemini-request.js'
-import { geminiBatchEmbedResponseSchema, geminiResponseSchema } from './gemini-api.js'
+import { geminiBatchEmbedResponseSchema, geminiModelListSchema, geminiResponseSchema } from './gemini-api.js'
 import { geminiStreamToChunks } from './gemini-stream.js'
 
 /** `https://generativelanguage.googleapis.com` → `…/v1beta/models/<m>:<op>`. */
@@ -69,6 +69,32 @@ export const geminiAdapter: ProviderAdapter = {
       warnings: ctx.warnings,
       headers: passBackHeaders(res),
     }
+  },
+
+  async listModels(call) {
+    const base = geminiUrl(call.credential.baseUrl, 'x', 'x').replace(/\/models\/x:x$/, '/models')
+    const out: string[] = []
+    let page: string | undefined
+    // A few pages at most: the catalogue is small, and a broken paginator must not loop forever.
+    for (let i = 0; i < 10; i++) {
+      const res = await send(`${base}?pageSize=1000${page ? `&pageToken=${encodeURIComponent(page)}` : ''}`, {
+        provider: 'gemini',
+        call,
+        method: 'GET',
+        headers: headers(call),
+        secrets: credentialSecrets(call),
+      })
+      const json = await readJson(res, geminiModelListSchema, 'gemini')
+      for (const m of json.models ?? []) {
+        const methods = m.supportedGenerationMethods ?? []
+        if (methods.length === 0 || methods.some((x) => /generateContent|embedContent/.test(x))) {
+          out.push(m.name.replace(/^models\//, ''))
+        }
+      }
+      page = json.nextPageToken
+      if (!page) break
+    }
+    return out
   },
 
   async embeddings(req, call): Promise<EmbeddingsResult> {
