@@ -14,9 +14,14 @@ describe('batch inputs', () => {
       ['x, y', 'he said "hi"\nnext'],
       ['1', '2'],
     ])
-    const items = parseBatch('text,n,tags\nhello,3,"[""a""]"\n', 'in.csv')
+    const types = { text: 'string', zip: 'string', n: 'integer?', ok: 'boolean', tags: { type: 'array' } }
+    const items = parseBatch('text,zip,n,ok,tags\nhello,02134,3,true,"[""a""]"\n', 'in.csv', types)
     expect(items).toEqual([
-      { index: 0, key: expect.any(String), inputs: { text: 'hello', n: 3, tags: ['a'] } },
+      {
+        index: 0,
+        key: expect.any(String),
+        inputs: { text: 'hello', zip: '02134', n: 3, ok: true, tags: ['a'] },
+      },
     ])
     expect(() => parseBatch('{"a":1}\nnope\n', 'in.jsonl')).toThrow('line 2: not valid JSON')
     expect(() => parseBatch('a,b\n1\n', 'x.csv')).toThrow(/row 2: 1 cells/)

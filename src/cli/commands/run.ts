@@ -18,6 +18,7 @@ import {
 import { runBatch } from '../../workflows/cli/batch.js'
 import { parseBatch } from '../../workflows/cli/batch-input.js'
 import { runSummary, usd } from '../../workflows/cli/summary.js'
+import { parseRecipe } from '../../workflows/parse-recipe.js'
 import { CliError } from '../index.js'
 
 export interface RunIo {
@@ -93,7 +94,7 @@ export async function runCommand(file: string, o: RunOptions, io: RunIo): Promis
         throw new CliError('--concurrency must be 1..64', 2)
       let items: ReturnType<typeof parseBatch>
       try {
-        items = parseBatch(fs.readFileSync(o.batch, 'utf8'), o.batch)
+        items = parseBatch(fs.readFileSync(o.batch, 'utf8'), o.batch, parseRecipe(yaml).inputs)
       } catch (e) {
         throw new CliError(`batch ${o.batch}: ${(e as Error).message}`)
       }

@@ -1,6 +1,8 @@
 /**
  * Batch inputs: JSONL (one JSON object of inputs per line) or CSV (header row = input names,
- * RFC 4180 quoting; values are strings, or JSON when a cell holds a JSON object/array/number).
+ * RFC 4180 quoting). CSV cells are text; they are converted by the recipe's declared input type
+ * (number, integer, boolean, object/array as JSON), so "02134" stays a string where the recipe
+ * says string.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -16,8 +18,11 @@ export function itemKey(inputs: unknown): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32)
 }
 
-export function parseBatch(text: string, file: string): BatchItem[] {
-  const rows = file.toLowerCase().endsWith('.csv') ? parseCsvObjects(text) : parseJsonl(text)
+/** Declared input types by name (`string`, `number?`, … or a JSON Schema with `type`). */
+export type InputTypes = Record<string, unknown>
+
+export function parseBatch(text: string, file: string, types: InputTypes = {}): BatchItem[] {
+  const rows = file.toLowerCase().endsWith('.csv') ? parseCsvObjects(text, types) : parseJsonl(text)
   return rows.map((inputs, index) => ({ index, key: itemKey(inputs), inputs }))
 }
 
@@ -38,27 +43,42 @@ function parseJsonl(text: string): Record<string, unknown>[] {
   return out
 }
 
-function parseCsvObjects(text: string): Record<string, unknown>[] {
+function parseCsvObjects(text: string, types: InputTypes): Record<string, unknown>[] {
   const rows = parseCsv(text).filter((r) => r.some((c) => c !== ''))
   const [head, ...body] = rows
   if (!head) return []
   return body.map((r, i) => {
     if (r.length !== head.length)
       throw new Error(`CSV row ${i + 2}: ${r.length} cells, header has ${head.length}`)
-    return Object.fromEntries(head.map((h, j) => [h.trim(), cell(r[j]!)]))
+    return Object.fromEntries(head.map((h, j) => [h.trim(), cell(r[j]!, typeOf(types[h.trim()]))]))
   })
 }
 
-function cell(v: string): unknown {
+function typeOf(spec: unknown): string | undefined {
+  if (typeof spec === 'string') return spec.replace(/\?$/, '')
+  const t = (spec as { type?: unknown } | undefined)?.type
+  return typeof t === 'string' ? t : undefined
+}
+
+/** A cell converted to its declared type; unconvertible text is kept so validation names it. */
+function cell(v: string, type: string | undefined): unknown {
   const t = v.trim()
-  if (/^[[{]/.test(t) || /^-?\d+(\.\d+)?$/.test(t) || t === 'true' || t === 'false') {
-    try {
-      return JSON.parse(t)
-    } catch {
+  switch (type) {
+    case 'number':
+    case 'integer':
+      return t !== '' && Number.isFinite(Number(t)) ? Number(t) : v
+    case 'boolean':
+      return t === 'true' ? true : t === 'false' ? false : v
+    case 'object':
+    case 'array':
+      try {
+        return JSON.parse(t)
+      } catch {
+        return v
+      }
+    default:
       return v
-    }
   }
-  return v
 }
 
 /** RFC 4180: quoted fields may hold commas, newlines and doubled quotes. */
