@@ -29,6 +29,8 @@ function frame(ev: StreamEvent, data = ev.data): string {
 
 function waitDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // 'close' may have fired already (client gone between two writes): never wait for it.
+    if (res.destroyed) return resolve()
     const done = () => {
       res.off('drain', done)
       res.off('close', done)
@@ -160,6 +162,11 @@ export async function relayStream(
     }
   }
   res.on('close', onClose)
+  if (res.destroyed) {
+    // The client left before the relay started (its 'close' event is already past).
+    clientGone = true
+    h.controller.abort(new Error('client closed'))
+  }
   const idleTimer = setTimeout(() => {
     idle = true
     h.controller.abort(new Error('idle timeout'))
@@ -179,6 +186,10 @@ export async function relayStream(
   let failure: AppError | undefined
   const write = async (text: string | null) => {
     if (text === null || text === '' || clientGone) return
+    if (res.destroyed) {
+      clientGone = true
+      return
+    }
     if (ttftMs === null) ttftMs = Math.round((performance.now() - t0) * 100) / 100
     if (!res.write(text)) await waitDrain(res)
   }

@@ -8,6 +8,8 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
   let env: GatewayTestEnv
   beforeAll(async () => {
     env = await gatewayEnv(dialect, {
+      // Counters (rate limits) in Redis when TEST_REDIS_URL is set, in memory otherwise.
+      redis: true,
       env: { LATCHKEY_CORS_ORIGINS: 'https://app.example' },
       creds: (fake) => [
         credential('oa', fake.baseUrl),
