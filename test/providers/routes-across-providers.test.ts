@@ -1,0 +1,67 @@
+/**
+ * Swapping providers is configuration: a route alias whose target fails over from Anthropic to
+ * Gemini (and one across OpenAI-compatible and Bedrock) answers both SDKs with the same shape.
+ */
+import Anthropic from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ProviderTestEnv, providerEnv, WEATHER_TOOL } from './provider-env.js'
+
+let env: ProviderTestEnv
+beforeAll(async () => {
+  env = await providerEnv()
+  const mk = async (body: Record<string, unknown>) => {
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('owner'),
+      payload: body,
+    })
+    expect(res.statusCode, res.body).toBe(201)
+  }
+  await mk({
+    alias: 'smart',
+    targets: [{ model: 'anth/claude-overloaded' }],
+    fallbacks: [{ model: 'gem/gemini-2.5-flash' }],
+    retry: { attempts: 1 },
+  })
+  await mk({
+    alias: 'mixed',
+    targets: [{ model: 'compat/llama-3.3-70b' }],
+    fallbacks: [{ model: 'aws/anthropic.claude-3-haiku' }],
+  })
+})
+afterAll(async () => {
+  await env?.close()
+})
+
+describe('routes across provider kinds', () => {
+  it('openai SDK: Anthropic overloaded → Gemini fallback, tool call intact', async () => {
+    const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: env.tokens.member, maxRetries: 0 })
+    const { data, response } = await client.chat.completions
+      .create({ model: 'smart', messages: [{ role: 'user', content: 'Weather?' }], tools: [WEATHER_TOOL] })
+      .withResponse()
+    expect(response.headers.get('x-latchkey-credential')).toBe('gem')
+    expect(data.choices[0]?.finish_reason).toBe('tool_calls')
+    const call = data.choices[0]?.message.tool_calls?.[0]
+    expect(call?.type === 'function' && call.function.name).toBe('get_weather')
+  })
+  it('anthropic SDK through a route alias: translated answer in Anthropic shape, stream too', async () => {
+    const client = new Anthropic({ baseURL: env.url, apiKey: env.tokens.member, maxRetries: 0 })
+    for (const model of ['smart', 'mixed']) {
+      const msg = await client.messages.create({
+        model,
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'Hi' }],
+      })
+      expect(msg.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello, world!' })])
+      const streamed = await client.messages
+        .stream({ model, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] })
+        .finalMessage()
+      expect(streamed.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello, world!' })])
+    }
+    // The OpenAI-compatible target got a plain OpenAI body: no canonical extension fields.
+    const compat = env.fakes.requests.filter((r) => r.path === '/oa/v1/chat/completions').at(-1)!
+    expect(JSON.stringify(compat.body)).not.toMatch(/thinking_budget|reasoning_signature|__latchkey/)
+  })
+})
