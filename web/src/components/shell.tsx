@@ -1,9 +1,11 @@
 /** The signed-in frame: sidebar navigation (role-aware), theme switch, who is signed in. */
 import { type ReactNode, Suspense, useState } from 'react'
-import { NavLink } from 'react-router'
+import { NavLink, useLocation } from 'react-router'
+import { get } from '../api/client.js'
 import { useMe, useSession } from '../api/session.js'
 import { can, type UiAction } from '../lib/roles.js'
 import { applyTheme, initialTheme, type Theme } from '../lib/theme.js'
+import { useAsync } from '../lib/use-async.js'
 import { Icon } from './icons.js'
 import { Spinner } from './ui.js'
 
@@ -23,6 +25,15 @@ export function Shell({ children }: { children: ReactNode }) {
   const { signOut } = useSession()
   const [theme, setTheme] = useState<Theme>(initialTheme)
   const p = me.principal
+  const { pathname } = useLocation()
+  // Reviews waiting for a decision this person may take, refreshed on every navigation.
+  const reviews = useAsync(
+    (signal) =>
+      get<{ data: { canDecide?: boolean }[] }>('/api/v1/reviews', { signal })
+        .then((r) => r.data.filter((x) => x.canDecide !== false).length)
+        .catch(() => 0),
+    [pathname],
+  )
   const toggle = () => {
     const t = theme === 'dark' ? 'light' : 'dark'
     applyTheme(t, true)
@@ -51,6 +62,11 @@ export function Shell({ children }: { children: ReactNode }) {
                 >
                   <Icon name={n.icon} />
                   <span className="nav-label">{n.label}</span>
+                  {n.to === '/workflows' && (reviews.data ?? 0) > 0 && (
+                    <span className="nav-count" title={`${reviews.data} waiting for review`}>
+                      {reviews.data}
+                    </span>
+                  )}
                 </NavLink>
               </li>
             ))}

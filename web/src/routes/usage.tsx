@@ -7,6 +7,7 @@ import { Empty, ErrorNotice, Field, PageHeader, Spinner } from '../components/ui
 import { UsageChart } from '../components/usage-chart.js'
 import { download, toCsv } from '../lib/csv.js'
 import { count, usd } from '../lib/format.js'
+import { keyLabels, labelFor } from '../lib/key-labels.js'
 import { can } from '../lib/roles.js'
 import { budgetLevel, byKey, METRIC_LABEL, type Metric, toSeries, totals } from '../lib/usage.js'
 import { useAsync } from '../lib/use-async.js'
@@ -42,15 +43,16 @@ export function UsagePage() {
       ),
     [groupBy, from, now, bucket],
   )
+  const labels = useAsync((signal) => keyLabels(groupBy, signal), [groupBy])
   const budgets = useAsync((signal) => get<Page<BudgetView>>('/api/v1/budgets', { signal }), [])
 
   const rows = usage.data?.data ?? []
   const buckets = usage.data?.series
   const stepMs = bucket === 'hour' ? 3_600_000 : 86_400_000
-  const series = useMemo(
-    () => toSeries(buckets ?? rows, metric, 8, { from, to: now, stepMs }),
-    [buckets, rows, metric, from, now, stepMs],
-  )
+  const series = useMemo(() => {
+    const s = toSeries(buckets ?? rows, metric, 8, { from, to: now, stepMs })
+    return s && { ...s, keys: s.keys.map((k) => (k === 'other' ? k : labelFor(labels.data, k))) }
+  }, [buckets, rows, metric, from, now, stepMs, labels.data])
   const keyed = useMemo(() => byKey(rows), [rows])
   const t = totals(rows)
   const unpriced = rows.reduce((a, r) => a + Number(r.unpricedRequests ?? 0), 0)
@@ -147,7 +149,11 @@ export function UsagePage() {
             format={fmt}
           />
         ) : (
-          <Bars rows={keyed} metric={metric} format={fmt} />
+          <Bars
+            rows={keyed.map((r) => ({ ...r, key: labelFor(labels.data, r.key) }))}
+            metric={metric}
+            format={fmt}
+          />
         )}
       </section>
       {keyed.length > 0 && (
@@ -174,7 +180,9 @@ export function UsagePage() {
             <tbody>
               {keyed.map((r) => (
                 <tr key={r.key}>
-                  <td className="mono">{r.key || '—'}</td>
+                  <td className="mono" title={r.key}>
+                    {labelFor(labels.data, r.key)}
+                  </td>
                   <td className="num">{count(r.requests)}</td>
                   <td className="num">{count(r.inputTokens)}</td>
                   <td className="num">{count(r.outputTokens)}</td>
