@@ -18,6 +18,10 @@ export interface EgressServiceOptions {
 
 export class EgressService {
   #agents = new Map<string, Dispatcher>()
+  /** Hot-path memo: the settings cache hands out the same object until it changes. */
+  #policies = new WeakMap<object, EgressPolicy>()
+  #byPolicy = new WeakMap<EgressPolicy, Dispatcher>()
+  #envPolicy: EgressPolicy | undefined
 
   constructor(
     private readonly config: Pick<Config, 'egress' | 'egressAllow'>,
@@ -28,18 +32,29 @@ export class EgressService {
   /** Replaces name resolution (tests map names to addresses); drops existing pools. */
   useResolver(resolve: Resolver | undefined): void {
     this.opts = { ...this.opts, resolve }
+    this.#byPolicy = new WeakMap()
     void this.close()
   }
 
   /** The env ceiling tightened by the org's `egress` setting (served from memory). */
   async policyFor(orgId: string | null): Promise<EgressPolicy> {
-    if (!orgId || !this.settings) return effectivePolicy(this.config, undefined)
+    if (!orgId || !this.settings) {
+      this.#envPolicy ??= effectivePolicy(this.config, undefined)
+      return this.#envPolicy
+    }
     const s = await this.settings.get(orgId)
-    return effectivePolicy(this.config, readOrgEgress(s.egress))
+    let p = this.#policies.get(s)
+    if (!p) {
+      p = effectivePolicy(this.config, readOrgEgress(s.egress))
+      this.#policies.set(s, p)
+    }
+    return p
   }
 
   /** The guarded dispatcher for a policy (created once per distinct policy). */
   dispatcher(policy: EgressPolicy): Dispatcher {
+    const memo = this.#byPolicy.get(policy)
+    if (memo) return memo
     const key = policyKey(policy)
     let agent = this.#agents.get(key)
     if (!agent) {
@@ -50,6 +65,7 @@ export class EgressService {
       })
       this.#agents.set(key, agent)
     }
+    this.#byPolicy.set(policy, agent)
     return agent
   }
 
@@ -71,6 +87,7 @@ export class EgressService {
   async close(): Promise<void> {
     const agents = [...this.#agents.values()]
     this.#agents.clear()
+    this.#byPolicy = new WeakMap()
     await Promise.all(agents.map((a) => a.close().catch(() => {})))
   }
 }
