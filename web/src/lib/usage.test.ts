@@ -76,3 +76,18 @@ describe('format / models', () => {
     ])
   })
 })
+
+describe('labels and prices', () => {
+  it('names usage keys and keeps unknown ids', async () => {
+    const { labelFor } = await import('./key-labels.js')
+    const labels = new Map([['cred_1', 'openai-prod']])
+    expect(labelFor(labels, 'cred_1')).toBe('openai-prod')
+    expect(labelFor(labels, 'cred_2')).toBe('cred_2')
+    expect(labelFor(labels, '(none)')).toBe('none')
+  })
+
+  it('prices tokens per million', async () => {
+    const { priceTokens } = await import('./cost.js')
+    expect(priceTokens({ input: 2.5, output: 10 }, 1_000_000, 500_000)).toBe(7.5)
+  })
+})
