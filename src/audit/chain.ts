@@ -10,6 +10,7 @@
  */
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { AuditLogTable } from '../db/tables/audit.js'
 import { newId } from '../identity/secrets.js'
 import {
   type AuditRecord,
@@ -59,10 +60,32 @@ export async function appendToChain(
     .where('org_id', '=', orgId)
     .executeTakeFirstOrThrow()
 
-  let seq = Number(head.seq) - n
-  let prevHash = head.hash
+  const { out, rows, last } = chainRecords(orgId, Number(head.seq) - n, head.hash, entries)
+  const prevHash = last
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .execute()
+  }
+  await trx.updateTable('audit_heads').set({ hash: prevHash }).where('org_id', '=', orgId).execute()
+  return out
+}
+
+/**
+ * Places entries after a chain head (`seq`, `hash` of the last record): assigns sequence
+ * numbers and hashes. Pure; shared by the Kysely appender above and the SQLite fast path.
+ */
+export function chainRecords(
+  orgId: string,
+  afterSeq: number,
+  afterHash: string,
+  entries: NewAuditRecord[],
+): { out: HashedAuditRecord[]; rows: AuditLogTable[]; last: string } {
+  let seq = afterSeq
+  let prevHash = afterHash
   const out: HashedAuditRecord[] = []
-  const rows = []
+  const rows: AuditLogTable[] = []
   for (const e of entries) {
     const { eventId, id, ...fields } = e
     seq += 1
@@ -72,12 +95,5 @@ export async function appendToChain(
     rows.push(rowFromRecord(hashed, eventId ?? null))
     prevHash = hashed.hash
   }
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await trx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + ROWS_PER_INSERT))
-      .execute()
-  }
-  await trx.updateTable('audit_heads').set({ hash: prevHash }).where('org_id', '=', orgId).execute()
-  return out
+  return { out, rows, last: prevHash }
 }
