@@ -12,6 +12,7 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
 import { tempHome } from '../helpers.js'
+import type { RunJson } from './wf-env.js'
 
 const run = promisify(execFile)
 const BIN = path.resolve(import.meta.dirname, '../../bin/latchkey.js')
@@ -78,13 +79,13 @@ describe('kill -9 during a run (real processes, SQLite)', () => {
     const token = (
       await run(process.execPath, [BIN, 'admin', 'token', '--name', 'crash', '--role', 'owner'], { env })
     ).stdout.trim()
-    const api = async (method: string, p: string, body?: unknown) => {
+    const api = async (method: string, p: string, body?: unknown): Promise<RunJson> => {
       const r = await fetch(`${url}${p}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       })
-      const json = await r.json()
+      const json = (await r.json()) as RunJson
       if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(json)}`)
       return json
     }
