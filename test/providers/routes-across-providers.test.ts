@@ -65,3 +65,55 @@ describe('routes across provider kinds', () => {
     expect(JSON.stringify(compat.body)).not.toMatch(/thinking_budget|reasoning_signature|__latchkey/)
   })
 })
+
+describe('strict and lenient routes', () => {
+  beforeAll(async () => {
+    for (const mode of ['strict', 'lenient']) {
+      const res = await env.app.inject({
+        method: 'POST',
+        url: '/api/v1/routes',
+        headers: env.auth('owner'),
+        payload: { alias: `claude-${mode}`, targets: [{ model: 'anth/claude-sonnet-4-5' }], mode },
+      })
+      expect(res.statusCode, res.body).toBe(201)
+    }
+  })
+  it('strict: a parameter Anthropic cannot honour is a 400 naming it; lenient: dropped with a warning', async () => {
+    const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: env.tokens.member, maxRetries: 0 })
+    const body = { messages: [{ role: 'user' as const, content: 'hi' }], seed: 42 }
+    const err = await client.chat.completions.create({ model: 'claude-strict', ...body }).catch((e) => e)
+    expect(err).toMatchObject({ status: 400, message: expect.stringContaining("'seed'") })
+    const { data, response } = await client.chat.completions
+      .create({ model: 'claude-lenient', ...body })
+      .withResponse()
+    expect(data.choices[0]?.message.content).toBe('Hello, world!')
+    expect(response.headers.get('x-latchkey-warning')).toMatch(/seed/)
+  })
+  it('strict on /v1/messages: an untranslatable block is a 400', async () => {
+    const client = new Anthropic({ baseURL: env.url, apiKey: env.tokens.member, maxRetries: 0 })
+    const messages = [
+      {
+        role: 'user' as const,
+        content: [
+          {
+            type: 'document' as const,
+            source: { type: 'text' as const, media_type: 'text/plain' as const, data: 'x' },
+          },
+        ],
+      },
+    ]
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('owner'),
+      payload: { alias: 'gem-strict', targets: [{ model: 'gem/gemini-2.5-flash' }], mode: 'strict' },
+    })
+    expect(res.statusCode).toBe(201)
+    await expect(
+      client.messages.create({ model: 'gem-strict', max_tokens: 5, messages }),
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('content.document'),
+    })
+  })
+})

@@ -24,7 +24,7 @@ import { kindInfo } from '../../providers/kinds.js'
 import { quirksFor } from '../../providers/registry.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
 import { type OpenAICompatQuirks, toOpenAIWire } from '../../providers/translate/openai-compat-quirks.js'
-import { TranslateContext } from '../../providers/translate/translate-context.js'
+import { TranslateContext, type TranslateMode } from '../../providers/translate/translate-context.js'
 import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
 import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
@@ -42,12 +42,14 @@ interface TargetInfo {
   native: boolean
   /** The single target of a `<credential>/<model>` name. */
   direct?: { kind: string; model: string }
+  /** The route's translation mode (strict: 400 on parameters a target cannot honour). */
+  mode: TranslateMode
 }
 
 async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<TargetInfo> {
   const slash = model.indexOf('/')
-  const models =
-    slash > 0 ? [model] : (rt.gateway.routes.get(p.orgId, model)?.targets.map((t) => t.model) ?? [])
+  const route = slash > 0 ? undefined : rt.gateway.routes.get(p.orgId, model)
+  const models = slash > 0 ? [model] : route ? [...route.targets, ...route.fallbacks].map((t) => t.model) : []
   const kinds: string[] = []
   let native = false
   let direct: TargetInfo['direct']
@@ -68,7 +70,7 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
       native = true
     }
   }
-  return { kinds, native, ...(direct ? { direct } : {}) }
+  return { kinds, native, mode: route?.mode ?? 'lenient', ...(direct ? { direct } : {}) }
 }
 
 /** The body the gateway forwards: canonical for translated kinds, plain OpenAI wire otherwise. */
@@ -112,9 +114,9 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
     const inbound = parsed.data
     if (inbound.max_tokens === undefined)
       throw badRequest('max_tokens: Field required', { param: 'max_tokens' })
-    const ctx = new TranslateContext('lenient', 'the target provider')
-    const canonical = convertFromAnthropicRequest(inbound, ctx)
     const target = await targetInfo(rt, p, inbound.model)
+    const ctx = new TranslateContext(target.mode, 'the target provider')
+    const canonical = convertFromAnthropicRequest(inbound, ctx)
     if (target.direct) checkRequestCapabilities(canonical, target.direct.kind, target.direct.model)
     const { body, quirks } = gatewayBody(canonical, req.body as Record<string, unknown>, target, ctx)
 
