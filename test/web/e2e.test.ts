@@ -322,6 +322,17 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       await page.getByRole('cell', { name: 'new.member@example.com' }).waitFor()
       await shot('members')
 
+      // An access token is shown once, then only its prefix.
+      const tokens = page.getByRole('form', { name: 'Create an access token' })
+      await tokens.getByLabel('Token name').fill('ci-pipeline')
+      await tokens.getByLabel('gateway').check()
+      await tokens.getByRole('button', { name: 'Create token' }).click()
+      const raw = await page.getByLabel('New access token').inputValue()
+      expect(raw).toMatch(/^lk_/)
+      await page.getByRole('region', { name: 'Access tokens' }).getByRole('button', { name: 'Done' }).click()
+      await page.getByRole('cell', { name: 'ci-pipeline' }).waitFor()
+      expect(await page.content()).not.toContain(raw)
+
       const other = await browser.newContext({ viewport: { width: 1280, height: 800 } })
       const p2 = await other.newPage()
       await p2.goto(link.replace(/^https?:\/\/[^/]+/, base))

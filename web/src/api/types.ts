@@ -162,6 +162,7 @@ export interface AccessToken {
   id: string
   name: string
   role: Role
+  scopes?: string[]
   prefix?: string
   workspaceId?: string | null
   createdAt?: string | number

@@ -8,6 +8,20 @@ import { useAsync } from '../lib/use-async.js'
 import { Badge, ErrorNotice, Field, ShownOnce } from './ui.js'
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'auditor']
+/** Areas a token can be limited to (server: src/server/routes/tokens.ts). */
+const SCOPES = [
+  'gateway',
+  'workflows',
+  'compare',
+  'reviews',
+  'credentials',
+  'usage',
+  'audit',
+  'routes',
+  'budgets',
+  'prices',
+  'metrics',
+]
 
 export function TokensSection() {
   const me = useMe()
@@ -15,6 +29,7 @@ export function TokensSection() {
   const [name, setName] = useState('')
   const [role, setRole] = useState<Role>(me.principal.role === 'auditor' ? 'auditor' : 'member')
   const [days, setDays] = useState('90')
+  const [scopes, setScopes] = useState<string[]>([])
   const [shown, setShown] = useState<string | null>(null)
   const [error, setError] = useState<unknown>()
   const rank: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
@@ -28,9 +43,11 @@ export function TokensSection() {
     try {
       const body: Record<string, unknown> = { name: name.trim(), role }
       if (days) body.expiresInDays = Number(days)
+      if (scopes.length) body.scopes = scopes
       const r = await post<{ token: string }>('/api/v1/tokens', body)
       setShown(r.token)
       setName('')
+      setScopes([])
       list.reload()
     } catch (err) {
       setError(err)
@@ -81,6 +98,9 @@ export function TokensSection() {
                 <td className="mono">{t.prefix}…</td>
                 <td>
                   <Badge>{t.role}</Badge>
+                  {(t.scopes ?? []).length > 0 && (
+                    <span className="muted small"> {t.scopes!.join(', ')}</span>
+                  )}
                 </td>
                 <td>{relative(t.lastUsedAt ?? null)}</td>
                 <td>{t.expiresAt ? dateTime(t.expiresAt) : 'never'}</td>
@@ -127,6 +147,21 @@ export function TokensSection() {
             />
           )}
         </Field>
+        <fieldset className="models-pick">
+          <legend>Limit to (optional; none = everything the role allows)</legend>
+          {SCOPES.map((sc) => (
+            <label key={sc} className="check-inline">
+              <input
+                type="checkbox"
+                checked={scopes.includes(sc)}
+                onChange={(e) =>
+                  setScopes(e.target.checked ? [...scopes, sc] : scopes.filter((x) => x !== sc))
+                }
+              />
+              {sc}
+            </label>
+          ))}
+        </fieldset>
         <button type="submit" className="btn btn-primary">
           Create token
         </button>

@@ -5,6 +5,7 @@
  * @module
  */
 import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react'
+import { Link } from 'react-router'
 import { request } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import { readSse } from '../api/sse.js'
@@ -254,7 +255,16 @@ export function ChatPage() {
           )}
           <ErrorNotice error={models.error} onRetry={models.reload} />
           {conv.messages.length === 0 ? (
-            <Empty title="Start a conversation">
+            <Empty
+              title="Start a conversation"
+              action={
+                models.data?.length === 0 && (
+                  <Link className="btn btn-primary" to="/keys">
+                    Add a key
+                  </Link>
+                )
+              }
+            >
               {models.data && models.data.length === 0
                 ? 'No models yet: add a provider key on the Keys page first.'
                 : 'Pick a model below and ask anything. You can switch models between turns; the new model sees the whole conversation.'}
