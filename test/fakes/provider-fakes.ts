@@ -19,6 +19,8 @@ export const GEMINI_KEY = 'AIzaFakeGeminiKey0123456789'
 export const OA_KEY = 'sk-fake-compat-0123456789'
 export const AZURE_KEY = 'azure-fake-key-0123456789'
 export const VERTEX_TOKEN = 'ya29.fake-access-token'
+export const PNG_1PX =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
 
 export interface Recorded {
   path: string
@@ -82,6 +84,12 @@ export async function startProviderFakes(): Promise<ProviderFakes> {
         path,
       )
     const az = /^\/azure\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(path)
+    if (path === '/img.png') {
+      const png = Buffer.from(PNG_1PX, 'base64')
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length })
+      res.end(png)
+      return
+    }
     if (path === '/anthropic/v1/models' && req.headers['x-api-key'] === ANTHROPIC_KEY) {
       return sendJson(res, 200, {
         data: [

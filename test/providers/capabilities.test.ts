@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { has } from '../../src/providers/capabilities.js'
+import { PNG_1PX } from '../fakes/provider-fakes.js'
 import { type ProviderTestEnv, providerEnv } from './provider-env.js'
 
 let env: ProviderTestEnv
@@ -52,6 +53,27 @@ describe('capabilities', () => {
     expect(ok.choices[0]?.message.content).toBe('Hello, world!')
     const sent = env.fakes.requests.filter((r) => r.path.includes('claude-3-haiku')).at(-1)!
     expect(sent.body?.messages[0].content[1]).toEqual({ image: { format: 'png', source: { bytes: PNG } } })
+  })
+  it('remote image URLs are fetched through the egress guard and inlined for Gemini and Bedrock', async () => {
+    const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: env.tokens.member, maxRetries: 0 })
+    const content: OpenAI.ChatCompletionContentPart[] = [
+      { type: 'text', text: 'what is this' },
+      { type: 'image_url', image_url: { url: `${env.fakes.url}/img.png` } },
+    ]
+    for (const model of ['gem/gemini-2.5-flash', 'aws/anthropic.claude-3-haiku-20240307-v1:0']) {
+      const ok = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] })
+      expect(ok.choices[0]?.message.content).toBe('Hello, world!')
+    }
+    const gem = env.fakes.requests.filter((r) => r.path.startsWith('/gemini/')).at(-1)!
+    expect(gem.body?.contents[0].parts[1]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG_1PX } })
+    // The metadata address is refused by the SSRF guard: a 400 naming the image, nothing fetched.
+    const meta: OpenAI.ChatCompletionContentPart[] = [
+      { type: 'image_url', image_url: { url: 'http://169.254.169.254/latest/meta-data/x.png' } },
+    ]
+    const err = await client.chat.completions
+      .create({ model: 'gem/gemini-2.5-flash', messages: [{ role: 'user', content: meta }] })
+      .catch((e) => e)
+    expect(err).toMatchObject({ status: 400, message: expect.stringMatching(/could not fetch image/) })
   })
   it('kind-level and model-pattern capabilities', () => {
     expect(has('zhipu', 'glm-4.5v', 'vision')).toBe(true)

@@ -15,7 +15,7 @@ import { checkRequestCapabilities } from '../capabilities.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
-import { inlineRemoteImages } from '../translate/inline-images.js'
+import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { bedrockAnthropicBody, bedrockAnthropicStream } from './bedrock-anthropic-native.js'
@@ -42,7 +42,7 @@ async function post(call: ProviderCall, op: string, body: string, accept?: strin
 async function prepare(req: ChatCompletionRequest, call: ProviderCall) {
   checkRequestCapabilities(req, 'bedrock', call.model)
   const ctx = new TranslateContext(call.mode, 'bedrock')
-  const withImages = await inlineRemoteImages(req, call.fetch ?? ((u, i) => fetch(u, i)), call.signal)
+  const withImages = await inlineRemoteImages(req, fetchOf(call), call.signal)
   return { ctx, body: JSON.stringify(convertToBedrockRequest(withImages, call.model, ctx)) }
 }
 

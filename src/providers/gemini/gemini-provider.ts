@@ -10,6 +10,7 @@ import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
+import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { convertGeminiResponse } from './convert-gemini-response.js'
 import { convertToGeminiRequest } from './convert-to-gemini-request.js'
@@ -35,7 +36,7 @@ export const geminiAdapter: ProviderAdapter = {
 
   async chat(req, call) {
     const ctx = new TranslateContext(call.mode, 'gemini')
-    const body = convertToGeminiRequest(req, ctx)
+    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
     const res = await send(geminiUrl(call.credential.baseUrl, call.model, 'generateContent'), {
       provider: 'gemini',
       call,
@@ -53,7 +54,7 @@ export const geminiAdapter: ProviderAdapter = {
 
   async chatStream(req, call) {
     const ctx = new TranslateContext(call.mode, 'gemini')
-    const body = convertToGeminiRequest(req, ctx)
+    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
     const res = await send(
       `${geminiUrl(call.credential.baseUrl, call.model, 'streamGenerateContent')}?alt=sse`,
       {

@@ -9,6 +9,11 @@ import type { ChatCompletionRequest, ChatContentPart } from './openai-chat.js'
 
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
+/** The call's injected fetch (egress-guarded in the gateway), or the global one. */
+export function fetchOf(call: { fetch?: FetchLike | undefined }): FetchLike {
+  return call.fetch ?? ((u, i) => fetch(u, i))
+}
+
 export async function inlineRemoteImages(
   req: ChatCompletionRequest,
   fetchFn: FetchLike,

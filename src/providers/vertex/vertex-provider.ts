@@ -21,6 +21,7 @@ import { geminiResponseSchema } from '../gemini/gemini-api.js'
 import { geminiStreamToChunks } from '../gemini/gemini-stream.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
+import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { serviceAccountOf, vertexAccessToken } from './vertex-auth.js'
@@ -100,7 +101,9 @@ export const vertexAdapter: ProviderAdapter = {
         headers: passBackHeaders(res),
       }
     }
-    const body = convertToGeminiRequest(req, ctx, { dropFunctionIds: true })
+    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx, {
+      dropFunctionIds: true,
+    })
     const res = await post(call, vertexUrl(call, call.model, 'generateContent'), body)
     const json = await readJson(res, geminiResponseSchema, 'vertex')
     return {
@@ -127,7 +130,9 @@ export const vertexAdapter: ProviderAdapter = {
         headers: passBackHeaders(res),
       }
     }
-    const body = convertToGeminiRequest(req, ctx, { dropFunctionIds: true })
+    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx, {
+      dropFunctionIds: true,
+    })
     const res = await post(
       call,
       `${vertexUrl(call, call.model, 'streamGenerateContent')}?alt=sse`,
