@@ -5,11 +5,13 @@
  * @see https://docs.anthropic.com/en/api/messages
  * @module
  */
+
 import { unauthorized } from '../../errors/app-error.js'
 import type { ChatResult, ChatStreamResult, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { anthropicMessageSchema, anthropicModelListSchema } from './anthropic-api.js'
 import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from './anthropic-native.js'
@@ -41,7 +43,8 @@ export function anthropicHeaders(call: ProviderCall): Record<string, string> {
 export const anthropicAdapter: ProviderAdapter = {
   wire: 'anthropic',
 
-  async chat(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult> {
+  async chat(raw: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult> {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'anthropic')
     const native = nativeRequestOf(req)
     const body = native
@@ -63,7 +66,8 @@ export const anthropicAdapter: ProviderAdapter = {
     }
   },
 
-  async chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult> {
+  async chatStream(raw: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult> {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'anthropic')
     const native = nativeRequestOf(req)
     const body = native

@@ -7,9 +7,11 @@
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference
  * @module
  */
+
 import { badRequest, unauthorized } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
 import { passBackHeaders } from '../translate/http.js'
+import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import {
   type OpenAIWireTarget,
@@ -60,14 +62,16 @@ function target(call: ProviderCall, op: string): OpenAIWireTarget {
 export const azureOpenAIAdapter: ProviderAdapter = {
   wire: 'azure-openai',
 
-  async chat(req, call) {
+  async chat(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'azure-openai')
     const body = { ...toOpenAIWire(req, ctx), model: azureDeployment(call) }
     const { response, res } = await openAIWireChat(target(call, 'chat/completions'), body, call)
     return { response, warnings: ctx.warnings, headers: passBackHeaders(res) }
   },
 
-  async chatStream(req, call) {
+  async chatStream(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'azure-openai')
     const body = { ...toOpenAIWire(req, ctx), model: azureDeployment(call) }
     const { chunks, res } = await openAIWireChatStream(target(call, 'chat/completions'), body, call)

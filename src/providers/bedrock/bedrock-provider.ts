@@ -5,6 +5,7 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  * @module
  */
+
 import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
 import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
@@ -17,6 +18,7 @@ import { credentialSecrets, passBackHeaders, readJson, send } from '../translate
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { bedrockAnthropicBody, bedrockAnthropicStream } from './bedrock-anthropic-native.js'
 import { bedrockConverseResponseSchema } from './bedrock-api.js'
@@ -57,7 +59,8 @@ const cohereSchema = z.looseObject({
 export const bedrockAdapter: ProviderAdapter = {
   wire: 'bedrock',
 
-  async chat(req, call) {
+  async chat(raw, call) {
+    const req = parseChatRequest(raw)
     const native = nativeRequestOf(req)
     if (native && isBedrockAnthropic(call.model)) {
       const res = await post(call, 'invoke', JSON.stringify(bedrockAnthropicBody(native, call)))
@@ -76,7 +79,8 @@ export const bedrockAdapter: ProviderAdapter = {
     }
   },
 
-  async chatStream(req, call) {
+  async chatStream(raw, call) {
+    const req = parseChatRequest(raw)
     const native = nativeRequestOf(req)
     if (native && isBedrockAnthropic(call.model)) {
       const body = JSON.stringify(bedrockAnthropicBody(native, call))

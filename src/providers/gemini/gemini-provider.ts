@@ -5,12 +5,14 @@
  * @see https://ai.google.dev/api
  * @module
  */
+
 import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
+import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { convertGeminiResponse } from './convert-gemini-response.js'
 import { convertToGeminiRequest } from './convert-to-gemini-request.js'
@@ -34,7 +36,8 @@ function headers(call: ProviderCall): Record<string, string> {
 export const geminiAdapter: ProviderAdapter = {
   wire: 'gemini',
 
-  async chat(req, call) {
+  async chat(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'gemini')
     const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
     const res = await send(geminiUrl(call.credential.baseUrl, call.model, 'generateContent'), {
@@ -52,7 +55,8 @@ export const geminiAdapter: ProviderAdapter = {
     }
   },
 
-  async chatStream(req, call) {
+  async chatStream(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'gemini')
     const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
     const res = await send(

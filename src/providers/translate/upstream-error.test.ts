@@ -89,3 +89,38 @@ describe('upstream error mapping', () => {
     expect(e.message).not.toContain('mysecretvalue')
   })
 })
+
+describe('caller input validation before translation', () => {
+  it('a wrong shape is a 400 naming the field, never a TypeError', async () => {
+    const { parseChatRequest } = await import('./openai-chat-schema.js')
+    const bad = [
+      [{ model: 'm', messages: [] }, 'messages'],
+      [{ model: 'm', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
+      [
+        { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] },
+        'tools[0].function',
+      ],
+      [
+        { model: 'm', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'allowed_tools' } },
+        'tool_choice',
+      ],
+      [
+        { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'a', function: {} }] }] },
+        'messages[0].tool_calls[0].function.name',
+      ],
+      [{ model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: 5 }, 'temperature'],
+    ] as const
+    for (const [body, param] of bad) {
+      let caught: unknown
+      try {
+        parseChatRequest(body)
+      } catch (e) {
+        caught = e
+      }
+      expect(caught).toMatchObject({ status: 400, param })
+    }
+    expect(
+      parseChatRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], extra: 1 }),
+    ).toMatchObject({ extra: 1 })
+  })
+})

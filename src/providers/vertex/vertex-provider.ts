@@ -8,6 +8,7 @@
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
  * @module
  */
+
 import { badRequest } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
 import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
@@ -23,6 +24,7 @@ import { credentialSecrets, passBackHeaders, readJson, send } from '../translate
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
+import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { serviceAccountOf, vertexAccessToken } from './vertex-auth.js'
 
@@ -85,7 +87,8 @@ function claudeBody(req: ChatCompletionRequest, call: ProviderCall, ctx: Transla
 export const vertexAdapter: ProviderAdapter = {
   wire: 'vertex',
 
-  async chat(req, call) {
+  async chat(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'vertex')
     if (isVertexClaude(call.model)) {
       const res = await post(
@@ -113,7 +116,8 @@ export const vertexAdapter: ProviderAdapter = {
     }
   },
 
-  async chatStream(req, call) {
+  async chatStream(raw, call) {
+    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'vertex')
     if (isVertexClaude(call.model)) {
       const res = await post(
