@@ -211,6 +211,17 @@ export class Gateway {
       for (let i = 0; i < policy.attempts; i++) {
         if (input.signal.aborted) throw clientClosed()
         if (performance.now() >= deadline) throw lastErr ?? deadlineError(policy)
+        if (i > 0) {
+          // A retry starts a new attempt: it uses the credential's current version (rotation
+          // takes effect at once; attempts already sent finish on the old key).
+          try {
+            target = await resolveTarget(this.d.credentials(), input.principal, model, input.endpoint)
+            rec.target = target
+          } catch (err) {
+            lastErr = toAppError(err)
+            break
+          }
+        }
         if (!breaker.tryAcquire()) {
           lastErr = new AppError(
             503,

@@ -282,6 +282,27 @@ describe('fault matrix (sqlite)', () => {
     expect(env.fake.requests.length).toBeLessThan(5)
   })
 
+  it('a retry after a key rotation uses the new key', async () => {
+    const m = model('rot')
+    env.fake.script(m, [{ kind: 'status', status: 500 }])
+    const find = env.creds.find.bind(env.creds)
+    let calls = 0
+    env.creds.find = async (p, name) => {
+      const c = await find(p, name)
+      // First lookup: version 1 (other key); later lookups: version 2 (rotated).
+      return c && name === 'oa' ? { ...c, version: ++calls, apiKey: calls === 1 ? OTHER_KEY : c.apiKey } : c
+    }
+    try {
+      await chat(`oa/${m}`)
+    } finally {
+      env.creds.find = find
+    }
+    expect(env.fake.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${OTHER_KEY}`,
+      'Bearer sk-fake-upstream-key-0123456789',
+    ])
+  })
+
   it('weighted targets spread load over credentials', async () => {
     const m = model('lb')
     await route(`lb-${n}`, {
