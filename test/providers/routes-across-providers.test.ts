@@ -89,6 +89,32 @@ describe('strict and lenient routes', () => {
     expect(data.choices[0]?.message.content).toBe('Hello, world!')
     expect(response.headers.get('x-latchkey-warning')).toMatch(/seed/)
   })
+  it('lenient on /v1/messages: an untranslatable block is dropped and named in the warning headers', async () => {
+    const res = await fetch(`${env.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': env.tokens.member,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({
+        model: 'gem/gemini-2.5-flash',
+        max_tokens: 20,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'hi' },
+              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } },
+            ],
+          },
+        ],
+      }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-latchkey-warning')).toMatch(/content\.document/)
+    expect(res.headers.get('warning')).toMatch(/^299 latchkey "/)
+  })
   it('strict on /v1/messages: an untranslatable block is a 400', async () => {
     const client = new Anthropic({ baseURL: env.url, apiKey: env.tokens.member, maxRetries: 0 })
     const messages = [

@@ -136,6 +136,9 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
       meterEndpoint: 'messages',
     })
     const warning = ctx.warningHeader()
+    // Same header as the Chat endpoint (request-translation warnings first, then the target's).
+    const merged = [ctx.warnings.join('; '), r.headers['x-latchkey-warning'] ?? ''].filter(Boolean).join('; ')
+    if (merged) r.headers['x-latchkey-warning'] = merged.replace(/[\r\n]/g, ' ').slice(0, 2000)
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
       const native = json[NATIVE_MESSAGE]
