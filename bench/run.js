@@ -16,6 +16,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 5000)
 const TTFB_SAMPLES = 300
+// The bench builds into its own folder (inside node_modules so packages resolve, ignored by
+// git and biome) instead of dist/, which other processes (tests of `serve`) may be using.
+const DIST = path.join(root, 'node_modules/.cache/latchkey-bench-dist')
 const children = []
 
 const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`)
@@ -148,7 +151,9 @@ async function coldStart() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-cold-'))
   const port = await freePort()
   const t0 = performance.now()
-  const child = spawn(process.execPath, [path.join(root, 'bin/latchkey.js'), 'serve'], {
+  // What `latchkey serve` runs (bin/latchkey.js → cli main), from the bench's own build.
+  const script = `const { main } = await import(${JSON.stringify(`${DIST}/cli/index.js`)}); await main(['node', 'latchkey', 'serve'])`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       ...process.env,
       LATCHKEY_HOME: home,
@@ -193,11 +198,11 @@ const mark = (ok) => (ok ? 'yes' : '**no**')
 
 async function main() {
   const began = performance.now()
-  log('building dist/ (tsc)…')
+  log(`building ${DIST} (tsc)…`)
   try {
     execFileSync(
       process.execPath,
-      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', DIST],
       {
         cwd: root,
         stdio: 'inherit',
@@ -211,8 +216,8 @@ async function main() {
   const up = await start('fake-upstream.js', { STREAM_CHUNKS: '5', STREAM_GAP_MS: '0' })
   const upstream = `http://127.0.0.1:${up.port}`
   const floor = await start('floor-proxy.js', { UPSTREAM: upstream })
-  const lk = await start('latchkey-server.js', { UPSTREAM: upstream })
-  const core = await start('latchkey-server.js', { UPSTREAM: upstream, BENCH_SEAMS: 'noop' })
+  const lk = await start('latchkey-server.js', { UPSTREAM: upstream, LK_DIST: DIST })
+  const core = await start('latchkey-server.js', { UPSTREAM: upstream, BENCH_SEAMS: 'noop', LK_DIST: DIST })
   const coreUrl = `http://127.0.0.1:${core.port}`
   const floorUrl = `http://127.0.0.1:${floor.port}`
   const lkUrl = `http://127.0.0.1:${lk.port}`
