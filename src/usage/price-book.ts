@@ -10,7 +10,7 @@
  * Unknown model → null, never 0.
  * @module
  */
-import { calcPrice } from '@pydantic/genai-prices'
+import { calcPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { PriceOverridesTable } from '../db/tables/usage.js'
@@ -79,7 +79,7 @@ export function costWith(p: UnitPrices, u: Usage): number {
 export class OverridePriceBook implements PriceBook {
   /** `${org}\0${provider}` → rows, newest effective date first. */
   #overrides = new Map<string, PriceOverridesTable[]>()
-  #missing = new Set<string>()
+  #models = new Map<string, ModelInfo | null>()
 
   load(rows: PriceOverridesTable[]): void {
     const next = new Map<string, PriceOverridesTable[]>()
@@ -168,37 +168,93 @@ export class OverridePriceBook implements PriceBook {
         usage,
       )
     }
+    const model_ = this.#model(provider, model, at)
+    if (!model_) return null
+    const p = pricesAt(model_, at)
     const t = tokens(usage)
-    const r = this.#dataset(
-      provider,
-      model,
+    const unit = (k: string) => tiered(p[k], t.input)
+    const input = unit('input_mtok')
+    const output = unit('output_mtok')
+    if (input === null || output === null) return null
+    return costWith(
       {
-        input_tokens: t.input,
-        output_tokens: t.output,
-        cache_read_tokens: t.cachedRead || undefined,
-        cache_write_tokens: t.cacheWrite || undefined,
-        output_reasoning_tokens: t.reasoning || undefined,
+        input,
+        output,
+        cachedRead: unit('cache_read_mtok'),
+        cacheWrite: unit('cache_write_mtok'),
+        reasoning: unit('output_reasoning_mtok'),
       },
-      at,
+      usage,
     )
-    return r ? r.total_price : null
+  }
+
+  /**
+   * The dataset's entry for a model. Matching a model id against a provider's list is slow
+   * (~0.1 ms: hundreds of entries, regexes) and the gateway prices every call twice, so the
+   * match is made once per provider/model and the unit prices are read from the entry.
+   */
+  #model(provider: string, model: string, at: number): ModelInfo | null {
+    const providerId = DATASET_PROVIDER[provider]
+    if (!providerId) return null
+    const key = `${providerId}\0${model}`
+    const hit = this.#models.get(key)
+    if (hit !== undefined) return hit
+    let found: ModelInfo | null = null
+    try {
+      found =
+        calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId, timestamp: new Date(at) })
+          ?.model ?? null
+    } catch {
+      found = null
+    }
+    if (this.#models.size < 10_000) this.#models.set(key, found)
+    return found
   }
 
   #dataset(provider: string, model: string, usage: Record<string, number | undefined>, at: number) {
     const providerId = DATASET_PROVIDER[provider]
-    if (!providerId) return null
-    const key = `${providerId}\0${model}`
-    if (this.#missing.has(key)) return null
+    if (!providerId || !this.#model(provider, model, at)) return null
     try {
-      const r = calcPrice(usage, model, { providerId, timestamp: new Date(at) })
-      if (!r) {
-        if (this.#missing.size < 10_000) this.#missing.add(key)
-        return null
-      }
-      return r
+      return calcPrice(usage, model, { providerId, timestamp: new Date(at) })
     } catch {
-      // Usage the dataset rejects (inconsistent counts): unknown rather than wrong.
       return null
     }
   }
+}
+
+/** The model's prices in force at `at` (start-date and time-of-day constraints, as the dataset applies them). */
+function pricesAt(m: ModelInfo, at: number): ModelPrice {
+  if (!Array.isArray(m.prices)) return m.prices
+  const d = new Date(at)
+  const secs =
+    d.getUTCHours() * 3600 + d.getUTCMinutes() * 60 + d.getUTCSeconds() + d.getUTCMilliseconds() / 1000
+  // "HH:MM:SS[.fff](Z|±HH:MM)" → seconds after UTC midnight, as the dataset reads it.
+  const hms = (v: string) => {
+    const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(v)
+    if (!m) return Number.NaN
+    const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(`0.${m[4] ?? ''}`)
+    const offset = m[5] === 'Z' ? 0 : (m[6] === '+' ? 1 : -1) * (Number(m[7]) * 3600 + Number(m[8]) * 60)
+    return (local - offset + 86_400) % 86_400
+  }
+  for (let i = m.prices.length - 1; i >= 0; i--) {
+    const c = m.prices[i]!
+    const k = c.constraint
+    if (!k) return c.prices
+    if (k.type === 'start_date' && at >= Date.parse(`${k.start_date}T00:00:00Z`)) return c.prices
+    if (k.type === 'time_of_date') {
+      const from = hms(k.start_time)
+      const to = hms(k.end_time)
+      if (to < from ? secs >= from || secs < to : secs >= from && secs < to) return c.prices
+    }
+  }
+  return m.prices[0]!.prices
+}
+
+/** A unit price, resolving input-size tiers (e.g. long-context rates) by the call's input tokens. */
+function tiered(v: ModelPrice[string], inputTokens: number): number | null {
+  if (typeof v === 'number') return v
+  if (!v || typeof v !== 'object') return null
+  let price = v.base
+  for (const tier of v.tiers) if (inputTokens > tier.start) price = tier.price
+  return price
 }

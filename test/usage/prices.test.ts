@@ -1,3 +1,4 @@
+import { calcPrice } from '@pydantic/genai-prices'
 import { describe, expect, it } from 'vitest'
 import type { PriceOverridesTable } from '../../src/db/tables/usage.js'
 import { costWith, OverridePriceBook } from '../../src/usage/price-book.js'
@@ -81,6 +82,36 @@ describe('price book — bundled dataset (golden)', () => {
     expect(
       book.cost(ORG, 'azure-openai', 'gpt-4o', { inputTokens: 1000, outputTokens: 1000 }, at),
     ).toBeCloseTo(0.0125, 9)
+  })
+
+  it('agrees with the dataset library itself (tiers, time-of-day and start-date prices)', () => {
+    const cases: [string, string, string, number][] = [
+      ['openai', 'openai', 'gpt-4o-mini', at],
+      ['openai', 'openai', 'o3', at],
+      ['anthropic', 'anthropic', 'claude-3-5-haiku-latest', at],
+      ['gemini', 'google', 'gemini-2.5-pro', at],
+      ['deepseek', 'deepseek', 'deepseek-chat', Date.UTC(2025, 6, 1, 3)],
+      ['deepseek', 'deepseek', 'deepseek-chat', Date.UTC(2025, 6, 1, 18)],
+      ['mistral', 'mistral', 'mistral-large-latest', at],
+    ]
+    for (const [kind, providerId, model, when] of cases) {
+      for (const input of [1000, 300_000]) {
+        const usage = { inputTokens: input, outputTokens: 2000, cachedReadTokens: 400 }
+        const lib = calcPrice({ input_tokens: input, output_tokens: 2000, cache_read_tokens: 400 }, model, {
+          providerId,
+          timestamp: new Date(when),
+        })
+        expect(lib, `${providerId}/${model}`).not.toBeNull()
+        expect(book.cost(ORG, kind, model, usage, when), `${providerId}/${model} @${input}`).toBeCloseTo(
+          lib!.total_price,
+          12,
+        )
+      }
+    }
+    // Long-context tier: gemini-2.5-pro costs more per token past 200k input tokens.
+    const small = book.cost(ORG, 'gemini', 'gemini-2.5-pro', { inputTokens: 100_000, outputTokens: 0 }, at)!
+    const large = book.cost(ORG, 'gemini', 'gemini-2.5-pro', { inputTokens: 300_000, outputTokens: 0 }, at)!
+    expect(large / 300_000).toBeGreaterThan(small / 100_000)
   })
 
   it('unknown model or local provider → null, never 0', () => {
