@@ -226,5 +226,25 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     })
     expect(other.headers['access-control-allow-origin']).toBeUndefined()
+    // Streams are written outside Fastify's reply: the CORS and request-id headers still apply.
+    const stream = await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        origin: 'https://app.example',
+        authorization: `Bearer ${env.tokens.member}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'oa/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        stream: true,
+      }),
+    })
+    expect(stream.headers.get('content-type')).toContain('text/event-stream')
+    expect(stream.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(stream.headers.get('access-control-expose-headers')).toContain('x-latchkey-credential')
+    expect(stream.headers.get('x-latchkey-request-id')).toMatch(/^req_/)
+    expect(stream.headers.get('x-latchkey-model')).toBe('oa/gpt-4o-mini')
+    expect(await stream.text()).toContain('data: [DONE]')
   })
 })
