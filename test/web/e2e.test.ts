@@ -216,8 +216,13 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       const abortedBefore = fake.aborted
       await page.getByLabel('Message').fill('Take your time')
       await page.getByRole('button', { name: 'Send' }).click()
+      // Streaming: the first word shows while the rest is still on its way.
+      const slow = page.getByRole('article', { name: 'Answer from fake/gpt-a' }).last()
+      await slow.getByText('Hello').waitFor()
+      expect(await slow.textContent()).not.toContain('world')
       await page.getByRole('button', { name: /Stop/ }).click()
       await page.getByText('Stopped.').waitFor()
+      expect(await slow.textContent()).not.toContain('world')
       await expect.poll(() => fake.aborted).toBeGreaterThan(abortedBefore)
       await page.getByRole('button', { name: 'Send' }).waitFor()
 
