@@ -508,7 +508,12 @@ export class Gateway {
 }
 
 function successHeaders(t: Target): Record<string, string> {
-  return { 'x-latchkey-credential': t.credential.name, 'x-latchkey-model': t.model }
+  return { 'x-latchkey-credential': headerSafe(t.credential.name), 'x-latchkey-model': headerSafe(t.model) }
+}
+
+/** Model ids come from the caller: anything outside printable ASCII is percent-encoded. */
+function headerSafe(v: string): string {
+  return /^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v)
 }
 
 function deadlineError(policy: Policy): AppError {

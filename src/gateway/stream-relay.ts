@@ -180,7 +180,23 @@ export async function relayStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   })
-  res.writeHead(200, headers)
+  try {
+    res.writeHead(200, headers)
+  } catch {
+    // Headers refused (socket gone, invalid value): nothing can be sent; end and meter.
+    clearTimeout(idleTimer)
+    res.off('close', onClose)
+    h.controller.abort(new Error('response failed'))
+    res.destroy()
+    h.finish({
+      status: 'error',
+      error: new AppError(500, 'api_error', 'could not start the response', { code: 'response_failed' }),
+      usage: null,
+      outputShape: {},
+      ttftMs: null,
+    })
+    return
+  }
 
   let ttftMs: number | null = null
   let failure: AppError | undefined

@@ -58,6 +58,17 @@ describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) =
     expect(JSON.stringify(ev)).not.toContain('Say hi')
   })
 
+  it('a model id outside printable ASCII is percent-encoded in x-latchkey-model', async () => {
+    const res = await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.tokens.member}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'oa/modèle', messages: [{ role: 'user', content: 'x' }] }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-latchkey-model')).toBe(`oa%2F${encodeURIComponent('modèle')}`)
+    expect(env.fake.requests.at(-1)!.body?.model).toBe('modèle')
+  })
+
   it('unknown body fields survive the pass-through', async () => {
     await client.chat.completions.create({
       model: 'oa/gpt-4o-mini',
