@@ -178,7 +178,8 @@ export async function relayAnthropicStream(
   }
   if (!clientGone) res.end()
   res.off('close', onClose)
-  if (clientGone) void h.rest.return?.().catch(() => {})
+  // Release the upstream when we stopped reading early (client gone, upstream error event).
+  if (clientGone || upstreamError) void h.rest.return?.(undefined).catch(() => {})
   const error = failure ?? upstreamError
   h.finish(
     clientGone
