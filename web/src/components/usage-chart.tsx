@@ -1,5 +1,5 @@
 /** uPlot line chart of one metric per key over time; colours follow the theme. */
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { Series } from '../lib/usage.js'
@@ -26,6 +26,14 @@ export function UsageChart({
   format: (v: number) => string
 }) {
   const host = useRef<HTMLDivElement>(null)
+  // Axis and grid colours come from the theme: redraw when it changes.
+  const [theme, setTheme] = useState(document.documentElement.dataset.theme)
+  useEffect(() => {
+    const mo = new MutationObserver(() => setTheme(document.documentElement.dataset.theme))
+    mo.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    return () => mo.disconnect()
+  }, [])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: theme is read through getComputedStyle
   useEffect(() => {
     const el = host.current
     if (!el) return
@@ -58,6 +66,6 @@ export function UsageChart({
       ro.disconnect()
       u.destroy()
     }
-  }, [series, format])
+  }, [series, format, theme])
   return <div ref={host} className="chart" role="img" aria-label={label} />
 }
