@@ -35,6 +35,9 @@ const MODELS = [
   'compat/llama-3.3-70b',
   'gem/gemini-2.5-flash',
   'aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+  'aws/amazon.nova-pro-v1:0',
+  'az/gpt-4o',
+  'vtx/gemini-2.5-flash',
 ]
 
 describe.each(MODELS)('anthropic SDK → %s', (model) => {
