@@ -158,6 +158,20 @@ export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptF
       unhealthy: false,
     }
   }
+  if (e?.code === 'UPSTREAM_BODY_TOO_LARGE') {
+    return {
+      error: new AppError(
+        502,
+        'api_error',
+        `${label(cred)} sent a response body larger than Latchkey accepts`,
+        {
+          code: 'upstream_too_large',
+        },
+      ),
+      next: 'next',
+      unhealthy: false,
+    }
+  }
   const code = e?.code ?? e?.cause?.code ?? 'unknown'
   return {
     error: new AppError(502, 'api_error', `could not reach ${label(cred)} (${code})`, {

@@ -4,6 +4,7 @@ import { weightedOrder } from '../../src/gateway/plan.js'
 import { backoffDelay, retryAfterMs } from '../../src/gateway/retry.js'
 import { ChatStreamShape, chatRequestShape, chatResponseShape } from '../../src/gateway/shape.js'
 import { usageFromChat, usageFromResponses } from '../../src/gateway/usage.js'
+import { readCapped } from '../../src/providers/openai-compatible/openai-compatible-adapter.js'
 
 describe('breaker', () => {
   it('closed → open on failure rate → half-open after openMs → closed on a good probe', () => {
@@ -177,5 +178,29 @@ describe('shape and usage', () => {
       outputTokens: 1,
     })
     expect(usageFromChat(null)).toBeNull()
+  })
+})
+
+describe('upstream body cap', () => {
+  const body = (chunks: string[]) => {
+    let destroyed = false
+    const it = {
+      async *[Symbol.asyncIterator]() {
+        for (const c of chunks) yield new TextEncoder().encode(c)
+      },
+      destroy() {
+        destroyed = true
+      },
+      get destroyed() {
+        return destroyed
+      },
+    }
+    return it
+  }
+  it('reads bodies up to the cap and refuses larger ones', async () => {
+    expect(await readCapped(body(['{"a":', '1}']), 10)).toBe('{"a":1}')
+    const big = body(['x'.repeat(6), 'y'.repeat(6)])
+    await expect(readCapped(big, 10)).rejects.toMatchObject({ code: 'UPSTREAM_BODY_TOO_LARGE' })
+    expect(big.destroyed).toBe(true)
   })
 })

@@ -31,6 +31,37 @@ const RESPONSES_KINDS = new Set(['openai', 'openai-compatible', 'vllm'])
 
 const USER_AGENT = 'latchkey/0.1'
 
+/**
+ * Largest non-streamed upstream body read into memory. Large embedding batches are the
+ * biggest legitimate answers (2,048 × 3,072 floats as JSON ≈ 130 MB); beyond this an upstream
+ * is broken or hostile and the call fails instead of exhausting memory.
+ */
+export const MAX_UPSTREAM_BODY = 256 * 1024 * 1024
+
+/** Thrown when an upstream body exceeds MAX_UPSTREAM_BODY. */
+export class UpstreamBodyTooLarge extends Error {
+  override name = 'UpstreamBodyTooLarge'
+  readonly code = 'UPSTREAM_BODY_TOO_LARGE'
+}
+
+/** Reads a body to text, refusing more than `max` bytes. */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy(): void },
+  max: number,
+): Promise<string> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.byteLength
+    if (size > max) {
+      body.destroy()
+      throw new UpstreamBodyTooLarge(`upstream body larger than ${max} bytes`)
+    }
+    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+  }
+  return Buffer.concat(parts, size).toString('utf8')
+}
+
 /** Upstream headers worth passing back: request id for support tickets, rate-limit state. */
 export function passBackHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {}
@@ -93,7 +124,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     return {
       status: res.statusCode,
       headers: passBackHeaders(res.headers),
-      text: () => res.body.text(),
+      text: () => readCapped(res.body, MAX_UPSTREAM_BODY),
       events: (): AsyncIterator<StreamEvent> => decodeSse(res.body)[Symbol.asyncIterator](),
       discard: () => {
         res.body.destroy()
