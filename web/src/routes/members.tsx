@@ -58,8 +58,18 @@ function MembersSection() {
     e.preventDefault()
     setError(undefined)
     try {
-      const r = await post<{ inviteUrl: string }>('/api/v1/members', { email: email.trim(), role })
-      setInvite(r.inviteUrl)
+      const r = await post<{ inviteUrl: string; inviteToken?: string }>('/api/v1/members', {
+        email: email.trim(),
+        role,
+      })
+      // The server builds the link from LATCHKEY_URL; when that names no usable port (port 0:
+      // an ephemeral listener), the address this page was opened at is the better guess.
+      const serverUrl = new URL(r.inviteUrl)
+      setInvite(
+        serverUrl.port === '0' && r.inviteToken
+          ? `${location.origin}/invite#token=${encodeURIComponent(r.inviteToken)}`
+          : r.inviteUrl,
+      )
       setEmail('')
       list.reload()
     } catch (err) {
