@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { pino } from 'pino'
 
-const dist = path.resolve(import.meta.dirname, '../dist')
+const dist = process.env.LK_DIST ?? path.resolve(import.meta.dirname, '../dist')
 const { loadConfig } = await import(`${dist}/config/config.js`)
 const { createRuntime } = await import(`${dist}/server/runtime.js`)
 const { buildApp } = await import(`${dist}/server/app.js`)

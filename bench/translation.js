@@ -1,6 +1,7 @@
 // Translation-path bench (part of `npm run bench`): OpenAI Chat → Latchkey → Anthropic Messages
 // → back to Chat, against a minimal Node proxy that only forwards Anthropic bytes (the floor).
-// Target: ≥ 0.5× the floor's throughput. Writes bench/translation-results.md. Needs `npm run build`.
+// Target: ≥ 0.5× the floor's throughput. Writes bench/translation-results.md. Uses the build
+// bench/run.js made (or dist/ from `npm run build`).
 import { fork } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -8,6 +9,9 @@ import path from 'node:path'
 import autocannon from 'autocannon'
 
 const here = import.meta.dirname
+// The build bench/run.js makes (its own folder, so tests using dist/ are undisturbed), else dist/.
+const BENCH_DIST = path.resolve(here, '../node_modules/.cache/latchkey-bench-dist')
+const DIST = process.env.LK_DIST ?? (fs.existsSync(BENCH_DIST) ? BENCH_DIST : path.resolve(here, '../dist'))
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const children = []
@@ -43,7 +47,7 @@ function cannon(url, body, headers, duration = SECONDS) {
 
 /** CPU cost of mapping one request and one response (the translation proper). */
 async function mappingCost() {
-  const dist = path.resolve(here, '../dist/providers')
+  const dist = path.join(DIST, 'providers')
   const { convertToAnthropicRequest } = await import(`${dist}/anthropic/convert-to-anthropic-request.js`)
   const { convertAnthropicResponse } = await import(`${dist}/anthropic/convert-anthropic-response.js`)
   const { anthropicMessageSchema } = await import(`${dist}/anthropic/anthropic-api.js`)
@@ -99,7 +103,7 @@ try {
   const up = await start('anthropic-fake-upstream.js')
   const upstream = `http://127.0.0.1:${up.port}`
   const floor = await start('translation-floor.js', { UPSTREAM: upstream })
-  const lk = await start('latchkey-translation-server.js', { UPSTREAM: upstream })
+  const lk = await start('latchkey-translation-server.js', { UPSTREAM: upstream, LK_DIST: DIST })
   const anthropicBody = JSON.stringify({
     model: 'claude-bench',
     max_tokens: 16,
