@@ -5,6 +5,7 @@ import { backoffDelay, retryAfterMs } from '../../src/gateway/retry.js'
 import { ChatStreamShape, chatRequestShape, chatResponseShape } from '../../src/gateway/shape.js'
 import { usageFromChat, usageFromResponses } from '../../src/gateway/usage.js'
 import { readCapped } from '../../src/providers/openai-compatible/openai-compatible-adapter.js'
+import { decodeSse } from '../../src/providers/openai-compatible/openai-compatible-sse.js'
 
 describe('breaker', () => {
   it('closed → open on failure rate → half-open after openMs → closed on a good probe', () => {
@@ -202,5 +203,29 @@ describe('upstream body cap', () => {
     const big = body(['x'.repeat(6), 'y'.repeat(6)])
     await expect(readCapped(big, 10)).rejects.toMatchObject({ code: 'UPSTREAM_BODY_TOO_LARGE' })
     expect(big.destroyed).toBe(true)
+  })
+})
+
+describe('SSE decoding', () => {
+  const bytes = (parts: string[]) => ({
+    async *[Symbol.asyncIterator]() {
+      for (const p of parts) yield new TextEncoder().encode(p)
+    },
+  })
+  it('splits events across chunk boundaries and keeps event names', async () => {
+    const out = []
+    for await (const e of decodeSse(
+      bytes(['data: {"a"', ':1}\n\nevent: x\ndata: 2\n', '\ndata: [DONE]\n\n']),
+    ))
+      out.push(e)
+    expect(out).toEqual([{ data: '{"a":1}' }, { event: 'x', data: '2' }, { data: '[DONE]' }])
+  })
+  it('refuses an event larger than the cap', async () => {
+    const read = async () => {
+      for await (const _ of decodeSse(bytes(['data: ', 'x'.repeat(50), 'y'.repeat(50)]), 64)) {
+        // drain
+      }
+    }
+    await expect(read()).rejects.toThrow()
   })
 })
