@@ -145,21 +145,24 @@ export class Gateway {
   async call(input: CallInput): Promise<JsonResult | StreamHandle> {
     const p = input.principal
     const workspaceId = input.workspaceId ?? p.workspaceId
-    const model = validateBody(input.endpoint, input.body)
-    const stream = input.endpoint !== 'embeddings' && input.body.stream === true
+    const body =
+      input.body && typeof input.body === 'object' && !Array.isArray(input.body) ? input.body : null
+    const stream = input.endpoint !== 'embeddings' && body?.stream === true
     const rec = new CallRecord({
       requestId: input.requestId,
       principal: p,
       workspaceId,
-      requestedModel: model,
+      requestedModel: typeof body?.model === 'string' ? body.model : '',
       endpoint: input.meterEndpoint ?? input.endpoint,
       stream,
       runId: input.runId,
       stepId: input.stepId,
       workflowId: input.workflowId,
-      inputShape: inputShape(input.endpoint, input.body, input.bodyBytes),
+      inputShape: body ? inputShape(input.endpoint, body, input.bodyBytes) : {},
     })
     try {
+      // Invalid bodies are metered too (status error, code naming the field): every call counts.
+      const model = validateBody(input.endpoint, input.body)
       authorize(p, 'gateway:use', { orgId: p.orgId, workspaceId })
       await this.d.limiter.admit(p, workspaceId)
       const route = model.includes('/')

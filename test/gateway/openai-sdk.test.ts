@@ -169,6 +169,11 @@ describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) =
     const noMessages = await post(JSON.stringify({ model: 'oa/gpt-4o-mini' }))
     expect(noMessages.status).toBe(400)
     expect(((await noMessages.json()) as { error: { param: string } }).error.param).toBe('messages')
+    expect(env.events().at(-1)).toMatchObject({
+      status: 'error',
+      httpStatus: 400,
+      errorCode: 'missing_messages',
+    })
     expect((await post('{"model":')).status).toBe(400)
     const big = await post(
       JSON.stringify({ model: 'oa/x', messages: [{ role: 'user', content: 'x'.repeat(11 * 1024 * 1024) }] }),
