@@ -132,7 +132,11 @@ try {
 OpenAI Chat Completions in, Anthropic Messages upstream (translated both ways, with auth,
 routing, limits, metering and the egress guard on) vs a minimal Node proxy forwarding Anthropic
 bytes to the same fake upstream. ${CONNECTIONS} connections, ${SECONDS} s each, loopback, one
-machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}).
+machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, load average
+${os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ')} at the end of the run: other work on the machine skews both rows).
 
 | path | req/s | p50 ms | p99 ms | errors |
 |---|---|---|---|---|
