@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 
@@ -14,7 +15,13 @@ if (!HAS_CHROMIUM) {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-export const SHOTS = path.join(ROOT, 'docs/screenshots')
+/**
+ * Where the e2e test saves screenshots: a temp folder by default (so test runs leave the tree
+ * clean); `LATCHKEY_SCREENSHOTS_DIR=docs/screenshots` refreshes the ones the docs show.
+ */
+export const SHOTS = process.env.LATCHKEY_SCREENSHOTS_DIR
+  ? path.resolve(ROOT, process.env.LATCHKEY_SCREENSHOTS_DIR)
+  : path.join(os.tmpdir(), 'latchkey-screenshots')
 
 function newest(dir: string): number {
   let n = 0
