@@ -7,6 +7,7 @@
 import type { z } from 'zod'
 import { AppError } from '../../errors/app-error.js'
 import type { FetchLike, ProviderCall } from '../adapter.js'
+import { requestFetch } from './request-fetch.js'
 import { malformedUpstream, upstreamError } from './upstream-error.js'
 
 export interface SendOptions {
@@ -18,6 +19,9 @@ export interface SendOptions {
   /** Strings to scrub from upstream error messages. */
   secrets?: string[]
 }
+
+/** Used when the caller injects no fetch (tests, tools): undici request(), not WHATWG fetch. */
+export const defaultFetch: FetchLike = requestFetch()
 
 const PASS_HEADERS =
   /^(x-request-id|request-id|x-amzn-requestid|apim-request-id|x-ratelimit-.*|anthropic-ratelimit-.*|retry-after)$/i
@@ -33,7 +37,7 @@ export function passBackHeaders(res: Response): Record<string, string> {
 
 /** Sends a request; resolves with a 2xx Response or throws an AppError. */
 export async function send(url: string, opts: SendOptions): Promise<Response> {
-  const f: FetchLike = opts.call.fetch ?? ((u, i) => fetch(u, i))
+  const f: FetchLike = opts.call.fetch ?? defaultFetch
   // Credential-level custom headers (vault `secret.headers`) go first: ours (auth) always win.
   const extra = credentialHeaders(opts.call)
   let res: Response

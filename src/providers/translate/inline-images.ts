@@ -5,13 +5,14 @@
  */
 import { badRequest } from '../../errors/app-error.js'
 import type { FetchLike } from '../adapter.js'
+import { defaultFetch } from './http.js'
 import type { ChatCompletionRequest, ChatContentPart } from './openai-chat.js'
 
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 /** The call's injected fetch (egress-guarded in the gateway), or the global one. */
 export function fetchOf(call: { fetch?: FetchLike | undefined }): FetchLike {
-  return call.fetch ?? ((u, i) => fetch(u, i))
+  return call.fetch ?? defaultFetch
 }
 
 export async function inlineRemoteImages(

@@ -13,6 +13,7 @@
 import { createSign } from 'node:crypto'
 import { AppError, unauthorized } from '../../errors/app-error.js'
 import type { FetchLike, ProviderCall } from '../adapter.js'
+import { defaultFetch } from '../translate/http.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token'
@@ -64,7 +65,7 @@ export async function vertexAccessToken(call: ProviderCall): Promise<string> {
   const cacheKey = `${call.credential.credentialId}:${call.credential.version}`
   const hit = cache.get(cacheKey)
   if (hit && hit.expiresAt > Date.now()) return hit.token
-  const f: FetchLike = call.fetch ?? ((u, i) => fetch(u, i))
+  const f: FetchLike = call.fetch ?? defaultFetch
   const tokenUri = key.token_uri ?? DEFAULT_TOKEN_URI
   let res: Response
   try {

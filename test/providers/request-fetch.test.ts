@@ -1,0 +1,57 @@
+/** The request()-based fetch the adapters use by default: JSON, SSE, binary streams, errors, abort. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anthropicAdapter } from '../../src/providers/anthropic/anthropic-provider.js'
+import { bedrockAdapter } from '../../src/providers/bedrock/bedrock-provider.js'
+import { requestFetch } from '../../src/providers/translate/request-fetch.js'
+import { AWS_KEY_ID, AWS_SECRET } from '../fakes/bedrock-upstream.js'
+import { ANTHROPIC_KEY, type ProviderFakes, startProviderFakes } from '../fakes/provider-fakes.js'
+import { credential } from '../gateway/gateway-helpers.js'
+import { collect } from './fixture-helpers.js'
+
+let fakes: ProviderFakes
+beforeAll(async () => {
+  fakes = await startProviderFakes()
+})
+afterAll(async () => {
+  await fakes?.close()
+})
+
+const hi = { model: 'x', messages: [{ role: 'user' as const, content: 'hi' }] }
+
+describe('requestFetch', () => {
+  it('JSON and SSE through the Anthropic adapter', async () => {
+    const c = credential('anth', `${fakes.url}/anthropic`, { provider: 'anthropic', apiKey: ANTHROPIC_KEY })
+    const r = await anthropicAdapter.chat(hi, { credential: c, model: 'claude-x' })
+    expect(r.response.choices[0]?.message.content).toBe('Hello, world!')
+    expect(r.headers['request-id']).toBe('req_fake')
+    const s = await anthropicAdapter.chatStream(hi, { credential: c, model: 'claude-x' })
+    const text = (await collect(s.chunks)).map((x) => x.choices[0]?.delta.content ?? '').join('')
+    expect(text).toBe('Hello, world!')
+  })
+  it('binary event-stream through the Bedrock adapter (signed)', async () => {
+    const c = credential('aws', `${fakes.url}/bedrock`, {
+      provider: 'bedrock',
+      apiKey: undefined,
+      region: 'us-east-1',
+      secret: { accessKeyId: AWS_KEY_ID, secretAccessKey: AWS_SECRET },
+    })
+    const s = await bedrockAdapter.chatStream(hi, { credential: c, model: 'anthropic.claude-x' })
+    const chunks = await collect(s.chunks)
+    expect(chunks.map((x) => x.choices[0]?.delta.content ?? '').join('')).toBe('Hello, world!')
+  })
+  it('error statuses map; an aborted call rejects; redirects are not followed', async () => {
+    const c = credential('anth', `${fakes.url}/anthropic`, { provider: 'anthropic', apiKey: ANTHROPIC_KEY })
+    await expect(
+      anthropicAdapter.chat(hi, { credential: c, model: 'claude-overloaded' }),
+    ).rejects.toMatchObject({ status: 503 })
+    const ac = new AbortController()
+    ac.abort()
+    await expect(
+      anthropicAdapter.chat(hi, { credential: c, model: 'claude-x', signal: ac.signal }),
+    ).rejects.toBeTruthy()
+    const f = requestFetch()
+    const res = await f(`${fakes.url}/nowhere`, { method: 'GET' })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toMatchObject({ error: { message: 'fake: no route /nowhere' } })
+  })
+})
