@@ -35,6 +35,21 @@ const METADATA = ['fd00:ec2::254/128', '100.100.100.200/32', '168.63.129.16/32']
   ipaddr.parseCIDR(c),
 )
 
+/** Well-known names of cloud metadata services (refused by name where a URL is checked). */
+const METADATA_HOSTS = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.com',
+])
+
+/** Whether a host name (lower-case, no trailing dot) names a cloud metadata service. */
+export function isMetadataHost(host: string): boolean {
+  return METADATA_HOSTS.has(host)
+}
+
 export function parseAllowList(entries: readonly string[]): AllowList {
   const list: AllowList = { hosts: new Set(), suffixes: [], cidrs: [], entries: [...entries] }
   for (const raw of entries) {
@@ -132,7 +147,9 @@ function allowListed(policy: EgressPolicy, host: string, address: string): boole
  */
 export function refusal(policy: EgressPolicy, host: string, address: string): string | null {
   const cls = classifyAddress(address)
-  if (cls === 'blocked') return `${address} is a link-local, metadata or non-unicast address`
+  if (cls === 'blocked') {
+    return `${address} is a link-local, cloud-metadata, reserved or non-unicast address, which is always refused`
+  }
   if (allowListed(policy, host, address)) return null
   if (policy.mode === 'open') return null
   if (policy.mode === 'public-only' && cls !== 'public') {

@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { LookupAddress } from 'node:dns'
-import dns from 'node:dns'
-import { Agent, fetch } from 'undici'
+import { fetch } from 'undici'
+import { createGuardedAgent } from '../egress/dispatcher.js'
+import { makePolicy } from '../egress/policy.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import { kindInfo } from '../providers/kinds.js'
-import { checkAddress, checkBaseUrl, type EgressPolicy } from './base-url.js'
+import { checkBaseUrl, type EgressSettings } from './base-url.js'
 import { scrubSecrets, secretStrings } from './scrub.js'
 
 export interface KeyTestResult {
@@ -25,29 +25,6 @@ export interface KeyTestResult {
 }
 
 type Material = Pick<CredentialMaterial, 'provider' | 'baseUrl' | 'apiKey' | 'secret'>
-
-function guardedLookup(policy: EgressPolicy) {
-  return (
-    hostname: string,
-    options: dns.LookupOptions,
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, [])
-      for (const a of addresses) {
-        const v = checkAddress(a.address, policy, hostname)
-        if (!v.ok) {
-          const e = new Error(`egress refused: ${v.reason}`) as NodeJS.ErrnoException
-          e.code = 'EEGRESS'
-          return callback(e, [])
-        }
-      }
-      if (options.all) return callback(null, addresses)
-      const first = addresses[0]!
-      callback(null, first.address, first.family)
-    })
-  }
-}
 
 function listModelsRequest(m: Material): { url: string; headers: Record<string, string> } | null {
   const wire = kindInfo(m.provider)?.wire
@@ -92,7 +69,7 @@ function providerReason(status: number, body: string): string {
 
 export async function testCredentialKey(
   m: Material,
-  policy: EgressPolicy,
+  policy: EgressSettings,
   opts: { timeoutMs?: number } = {},
 ): Promise<KeyTestResult> {
   const started = Date.now()
@@ -111,7 +88,8 @@ export async function testCredentialKey(
   if (!urlCheck.ok) {
     return { ok: false, supported: true, status: null, message: `baseUrl ${urlCheck.reason}`, latencyMs: 0 }
   }
-  const agent = new Agent({ connect: { lookup: guardedLookup(policy) as never }, connections: 1 })
+  // The same SSRF-guarded connector the gateway uses: every resolved address is judged.
+  const agent = createGuardedAgent({ policy: makePolicy(policy.mode, policy.allow) })
   try {
     const res = await fetch(req.url, {
       method: 'GET',

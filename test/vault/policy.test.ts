@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { KINDS } from '../../src/providers/kinds.js'
-import { checkAddress, checkBaseUrl, classifyAddress, type EgressPolicy } from '../../src/vault/base-url.js'
+import { checkAddress, checkBaseUrl, classifyAddress, type EgressSettings } from '../../src/vault/base-url.js'
 import { scrubSecrets, secretStrings } from '../../src/vault/scrub.js'
 import { normalizeSecret } from '../../src/vault/secret-material.js'
 
-const open: EgressPolicy = { mode: 'open', allow: [] }
+const open: EgressSettings = { mode: 'open', allow: [] }
 
 describe('base URL policy', () => {
   it('accepts normal provider URLs and normalises them', () => {
@@ -35,11 +35,11 @@ describe('base URL policy', () => {
   })
 
   it('applies the egress modes and the allow list', () => {
-    const pub: EgressPolicy = { mode: 'public-only', allow: [] }
+    const pub: EgressSettings = { mode: 'public-only', allow: [] }
     expect(checkBaseUrl('http://10.0.0.5/v1', pub).ok).toBe(false)
     expect(checkBaseUrl('http://localhost:8000/v1', pub).ok).toBe(false)
     expect(checkBaseUrl('http://10.0.0.5/v1', { mode: 'public-only', allow: ['10.0.0.0/8'] }).ok).toBe(true)
-    const priv: EgressPolicy = { mode: 'private-only', allow: [] }
+    const priv: EgressSettings = { mode: 'private-only', allow: [] }
     expect(checkAddress('8.8.8.8', priv).ok).toBe(false)
     expect(checkAddress('192.168.1.2', priv).ok).toBe(true)
     expect(checkAddress('169.254.169.254', { mode: 'open', allow: ['169.254.0.0/16'] }).ok).toBe(false)
