@@ -54,22 +54,35 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
   )
   rt.workflows = service
 
-  const sweep = async () => {
-    try {
-      await engine.pull()
-      await engine.store.purgeExpired()
-    } catch (err) {
-      rt.logger.warn({ err }, 'workflow sweep failed')
-    }
+  // A sweep never starts after shutdown began, and shutdown waits for the one in flight:
+  // otherwise it would query a database that is already closed.
+  let closing = false
+  let running = false
+  let inFlight: Promise<void> = Promise.resolve()
+  const sweep = () => {
+    if (closing || running) return
+    running = true
+    inFlight = (async () => {
+      try {
+        await engine.pull()
+        await engine.store.purgeExpired()
+      } catch (err) {
+        if (!closing) rt.logger.warn({ err }, 'workflow sweep failed')
+      } finally {
+        running = false
+      }
+    })()
   }
-  const timer = setInterval(() => void sweep(), workflowTuning.sweepMs)
+  const timer = setInterval(sweep, workflowTuning.sweepMs)
   timer.unref()
   // Resume right away: runs handed back by a graceful stop have no lease and continue now.
-  setImmediate(() => void sweep())
+  setImmediate(sweep)
   rt.onClose({
     name: 'workflows',
     async close() {
+      closing = true
       clearInterval(timer)
+      await inFlight
       await engine.close()
     },
   })
