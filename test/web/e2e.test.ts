@@ -324,7 +324,7 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       await invite.getByRole('button', { name: 'Create invite' }).click()
       const link = await page.getByLabel(/Invite link/).inputValue()
       expect(link.startsWith(`${base}/invite#token=`)).toBe(true)
-      await page.getByRole('cell', { name: 'new.member@example.com' }).waitFor()
+      await page.getByRole('cell', { name: 'new.member@example.com', exact: true }).waitFor()
       await shot('members')
 
       // An access token is shown once, then only its prefix.
@@ -337,6 +337,20 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
       await page.getByRole('region', { name: 'Access tokens' }).getByRole('button', { name: 'Done' }).click()
       await page.getByRole('cell', { name: 'ci-pipeline' }).waitFor()
       expect(await page.content()).not.toContain(raw)
+
+      // Workspaces: create one and give the new member a role in it.
+      await page
+        .getByRole('form', { name: 'Create a workspace' })
+        .getByLabel('New workspace')
+        .fill('Research')
+      await page
+        .getByRole('form', { name: 'Create a workspace' })
+        .getByRole('button', { name: 'Create' })
+        .click()
+      await page.getByRole('region', { name: 'Workspaces' }).getByText('Research', { exact: true }).waitFor()
+      await page.getByLabel('Add new.member@example.com to a workspace').selectOption({ label: 'Research' })
+      await page.getByRole('button', { name: 'Add', exact: true }).click()
+      await page.getByText('Research · member').waitFor()
 
       const other = await browser.newContext({ viewport: { width: 1280, height: 800 } })
       const p2 = await other.newPage()

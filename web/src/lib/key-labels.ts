@@ -11,6 +11,7 @@ type Row = Record<string, unknown>
 const SOURCES: Record<string, { path: string; id: string; label: string }[]> = {
   credential: [{ path: '/api/v1/credentials', id: 'id', label: 'name' }],
   workflow: [{ path: '/api/v1/workflows', id: 'id', label: 'name' }],
+  workspace: [{ path: '/api/v1/workspaces', id: 'id', label: 'name' }],
   user: [
     { path: '/api/v1/members', id: 'userId', label: 'email' },
     { path: '/api/v1/tokens', id: 'id', label: 'name' },

@@ -14,9 +14,10 @@ import {
   Spinner,
   StatusBadge,
 } from '../components/ui.js'
+import { WorkspaceRoles } from '../components/workspace-roles.js'
 import { dateTime } from '../lib/format.js'
 import { can } from '../lib/roles.js'
-import { useAsync } from '../lib/use-async.js'
+import { type AsyncState, useAsync } from '../lib/use-async.js'
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'auditor']
 
@@ -32,20 +33,25 @@ interface MemberRow {
 
 export function MembersPage() {
   const me = useMe()
+  // Shared by the members table (workspace roles) and the workspaces list (create refreshes both).
+  const workspaces = useAsync(
+    (signal) => get<Page<Workspace & { createdAt?: string }>>('/api/v1/workspaces', { signal }),
+    [],
+  )
   return (
     <div className="page">
       <PageHeader
         title="Members & access"
         subtitle="Who can use this Latchkey, with which role, and their access tokens."
       />
-      {can(me.principal, 'members:read') && <MembersSection />}
-      <WorkspacesSection />
+      {can(me.principal, 'members:read') && <MembersSection workspaces={workspaces.data?.data ?? []} />}
+      <WorkspacesSection list={workspaces} />
       <TokensSection />
     </div>
   )
 }
 
-function MembersSection() {
+function MembersSection({ workspaces }: { workspaces: Workspace[] }) {
   const me = useMe()
   const list = useAsync((signal) => get<Page<MemberRow>>('/api/v1/members', { signal }), [])
   const [email, setEmail] = useState('')
@@ -109,6 +115,7 @@ function MembersSection() {
             <tr>
               <th scope="col">Email</th>
               <th scope="col">Role</th>
+              <th scope="col">Workspaces</th>
               <th scope="col">Status</th>
               <th scope="col">Joined</th>
               {manage && (
@@ -141,6 +148,16 @@ function MembersSection() {
                   ) : (
                     <Badge>{m.role}</Badge>
                   )}
+                </td>
+                <td>
+                  <WorkspaceRoles
+                    userId={m.userId}
+                    email={m.email}
+                    memberships={m.workspaces}
+                    workspaces={workspaces}
+                    manage={manage}
+                    onChanged={list.reload}
+                  />
                 </td>
                 <td>
                   <StatusBadge status={m.status} />
@@ -190,12 +207,10 @@ function MembersSection() {
   )
 }
 
-function WorkspacesSection() {
+type WorkspaceList = AsyncState<Page<Workspace & { createdAt?: string }>>
+
+function WorkspacesSection({ list }: { list: WorkspaceList }) {
   const me = useMe()
-  const list = useAsync(
-    (signal) => get<Page<Workspace & { createdAt?: string }>>('/api/v1/workspaces', { signal }),
-    [],
-  )
   const [name, setName] = useState('')
   const [error, setError] = useState<unknown>()
   const manage = can(me.principal, 'workspaces:manage')

@@ -12,7 +12,7 @@ import { can } from '../lib/roles.js'
 import { budgetLevel, byKey, METRIC_LABEL, type Metric, toSeries, totals } from '../lib/usage.js'
 import { useAsync } from '../lib/use-async.js'
 
-type GroupBy = 'model' | 'credential' | 'user' | 'workflow'
+type GroupBy = 'model' | 'credential' | 'user' | 'workflow' | 'workspace' | 'provider'
 const RANGES = { '24h': 1, '7d': 7, '30d': 30, '90d': 90 } as const
 type Range = keyof typeof RANGES
 
@@ -58,8 +58,8 @@ export function UsagePage() {
   const unpriced = rows.reduce((a, r) => a + Number(r.unpricedRequests ?? 0), 0)
   const fmt = useMemo(() => (metric === 'costUsd' ? usd : (v: number) => count(v)), [metric])
   const groups: GroupBy[] = can(me.principal, 'usage:read-all')
-    ? ['model', 'credential', 'user', 'workflow']
-    : ['model', 'credential', 'workflow']
+    ? ['model', 'credential', 'provider', 'user', 'workspace', 'workflow']
+    : ['model', 'credential', 'provider', 'workflow']
 
   return (
     <div className="page page-wide">
