@@ -5,8 +5,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { DbHandle } from '../db/database.js'
+import type { Database } from '../db/schema.js'
 import type { VaultKeysTable } from '../db/tables/vault.js'
 import { aad, deriveKey, equalHex, hmacHex, IntegrityError } from './crypto.js'
 import type { KeySource, MasterKey } from './key-source.js'
@@ -25,8 +27,12 @@ export class MasterKeyError extends Error {
  */
 export interface WrappedKeyStore {
   name: string
-  /** How many data keys are wrapped by a key other than `activeKeyId`. */
-  remaining(activeKeyId: string): Promise<number>
+  /**
+   * How many data keys are wrapped by a key other than `activeKeyId`. `trx` is given when the
+   * caller holds a transaction (the final check before retiring a key): read through it, since
+   * on SQLite a query outside it would wait for it forever.
+   */
+  remaining(activeKeyId: string, trx?: Kysely<Database>): Promise<number>
   /** Re-wraps up to `limit` of them under `target`; returns how many changed (0 = done). */
   rewrapBatch(args: {
     activeKeyId: string

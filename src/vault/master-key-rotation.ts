@@ -278,7 +278,7 @@ async function finish(d: RotationDeps, who: RotationActor, activeId: string): Pr
         .executeTakeFirst()
       if ((await remainingRows(trx, activeId)) > 0) throw new RowsAppeared()
       for (const store of d.keyring.stores)
-        if ((await store.remaining(activeId)) > 0) throw new RowsAppeared()
+        if ((await store.remaining(activeId, trx)) > 0) throw new RowsAppeared()
       if (Number(r.numUpdatedRows) > 0) {
         await auditAllOrgs(d, trx, who, 'master_key.rotated', { fromKeyIds: retiring, toKeyId: activeId })
       }

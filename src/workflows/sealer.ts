@@ -9,6 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { newDataKey, aad as vaultAad, open as vaultOpen, seal as vaultSeal } from '../vault/crypto.js'
+import type { MasterKey } from '../vault/key-source.js'
 import type { Keyring } from '../vault/keyring.js'
 
 export interface ContentSealer {
@@ -64,7 +65,7 @@ export async function openJson(
   return JSON.parse(await s.open(orgId, context, blob))
 }
 
-const VAULT_PREFIX = 'lkwf2:'
+export const VAULT_PREFIX = 'lkwf2:'
 
 /**
  * Envelope sealing under the vault's master keyring: AES-256-GCM with a fresh data key per
@@ -105,5 +106,28 @@ export function vaultContentSealer(keyring: Keyring): ContentSealer {
         dek.fill(0)
       }
     },
+  }
+}
+
+/**
+ * Re-wraps the data key of one vault-sealed blob under `target` (master-key rotation); the
+ * ciphertext is untouched. Blobs sealed otherwise are returned as they are.
+ */
+export async function rewrapVaultBlob(
+  blob: string,
+  orgId: string,
+  context: string,
+  keyFor: (id: string) => Promise<MasterKey>,
+  target: MasterKey,
+): Promise<string> {
+  if (!blob.startsWith(VAULT_PREFIX)) return blob
+  const [keyId, wrapped, ct] = blob.slice(VAULT_PREFIX.length).split(':') as [string, string, string]
+  const wrapAad = vaultAad('latchkey workflow dek v1', orgId, context)
+  const dek = await (await keyFor(keyId)).unwrap(Buffer.from(wrapped, 'base64'), wrapAad)
+  try {
+    const rewrapped = await target.wrap(dek, wrapAad)
+    return `${VAULT_PREFIX}${target.id}:${rewrapped.toString('base64')}:${ct}`
+  } finally {
+    dek.fill(0)
   }
 }

@@ -13,6 +13,7 @@ import { resolveTarget } from '../gateway/plan.js'
 import { newId } from '../identity/secrets.js'
 import type { Runtime } from '../server/runtime.js'
 import type { CheckedRecipe } from './check-recipe.js'
+import { workflowContentKeyStore } from './content-key-store.js'
 import { WorkflowEngine } from './engine.js'
 import { type ContentSealer, derivedKeySealer, vaultContentSealer } from './sealer.js'
 import type { ToolFetch } from './steps/tool-step.js'
@@ -25,6 +26,8 @@ export const workflowTuning = { leaseMs: 30_000, sweepMs: 5_000, maxActive: 64 }
 export async function setupWorkflows(rt: Runtime): Promise<void> {
   // rt.vault is absent only in runtimes built without the vault setup (unit tests).
   const sealer = rt.vault ? vaultContentSealer(rt.vault.keyring) : fallbackSealer(rt)
+  // A master-key rotation re-wraps sealed run content too before it retires the old key.
+  rt.vault?.keyring.registerStore(workflowContentKeyStore(rt.db.db))
   const engine: WorkflowEngine = new WorkflowEngine({
     db: rt.db.db,
     logger: rt.logger.child({ area: 'workflows' }),
