@@ -16,8 +16,12 @@ export function usageFromChat(u: unknown): Usage | null {
   const input = num(o.prompt_tokens)
   if (input === undefined) return null
   const usage: Usage = { inputTokens: input, outputTokens: num(o.completion_tokens) ?? 0 }
-  const cached = num(obj(o.prompt_tokens_details)?.cached_tokens)
+  const details = obj(o.prompt_tokens_details)
+  const cached = num(details?.cached_tokens)
   if (cached) usage.cachedReadTokens = cached
+  // Translated providers (Anthropic, Bedrock) report prompt-cache writes here; billed apart.
+  const cacheWrite = num(details?.cache_write_tokens)
+  if (cacheWrite) usage.cacheWriteTokens = cacheWrite
   const reasoning = num(obj(o.completion_tokens_details)?.reasoning_tokens)
   if (reasoning) usage.reasoningTokens = reasoning
   return usage
