@@ -12,6 +12,7 @@ const { createRuntime } = await import(`${dist}/server/runtime.js`)
 const { buildApp } = await import(`${dist}/server/app.js`)
 const { ensureDefaultOrg } = await import(`${dist}/identity/orgs.js`)
 const { insertToken } = await import(`${dist}/identity/tokens-repo.js`)
+const { createLogger } = await import(`${dist}/server/logger.js`)
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-bench-'))
 const config = loadConfig({
@@ -19,7 +20,14 @@ const config = loadConfig({
   LATCHKEY_LOG_LEVEL: 'silent',
   LATCHKEY_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'),
 })
-const rt = await createRuntime(config, { logger: pino({ level: 'silent' }), processMetrics: false })
+// Logging as `npm start` runs it (level info, redaction, access log line per request), written
+// to /dev/null so the bench's terminal stays readable; BENCH_LOG_LEVEL=silent for none.
+const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info'
+const logger =
+  logLevel === 'silent'
+    ? pino({ level: 'silent' })
+    : createLogger(logLevel, { pretty: false, destination: pino.destination({ dest: '/dev/null', sync: false }) })
+const rt = await createRuntime(config, { logger, processMetrics: false })
 const app = await buildApp(rt)
 await app.ready()
 const { orgId, workspaceId } = await ensureDefaultOrg(rt.db.db)

@@ -6,12 +6,12 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors from '@fastify/cors'
 import fastifySwagger from '@fastify/swagger'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
-import { newId } from '../identity/secrets.js'
 import { registerAuth } from './plugins/auth.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { registerRequestMetrics } from './plugins/metrics.js'
+import { requestId } from './request-id.js'
 import { registerRoutes } from './routes/index.js'
 import type { Runtime } from './runtime.js'
 
@@ -20,7 +20,11 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     loggerInstance: rt.logger as FastifyBaseLogger,
     bodyLimit: rt.config.bodyLimit,
     trustProxy: rt.config.trustProxy,
-    genReqId: () => newId('req'),
+    genReqId: requestId,
+    // One log line per request (written by the metrics hook at completion) instead of
+    // Fastify's two ("incoming request" + "request completed"): half the logging work on
+    // the gateway's hot path, same information.
+    logController: new LogController({ disableRequestLogging: true }),
     // Keep-alive clients are closed once in-flight requests finish on shutdown.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -31,8 +35,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   // JSON only: anything else is a 415 naming the expected type.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onRequest', async function requestIdHeader(req, reply) {
+  // Callback-style hook: no promise per request (async hooks cost one each on the hot path).
+  app.addHook('onRequest', function requestIdHeader(req, reply, done) {
     reply.header('x-latchkey-request-id', req.id)
+    done()
   })
 
   await app.register(fastifyCookie)

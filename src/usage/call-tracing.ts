@@ -5,8 +5,14 @@
  * @see https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/
  * @module
  */
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { createRequire } from 'node:module'
 import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+
+// The API's CommonJS build, which prom-client already loads: the ESM build would be a second
+// copy of ~50 modules at start. Both share the global tracer provider (a globalThis symbol).
+const { SpanKind, SpanStatusCode, trace } = createRequire(import.meta.url)(
+  '@opentelemetry/api',
+) as typeof import('@opentelemetry/api')
 
 const tracer = trace.getTracer('latchkey')
 

@@ -5,8 +5,7 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  * @module
  */
-import { Sha256 } from '@aws-crypto/sha256-js'
-import { SignatureV4 } from '@smithy/signature-v4'
+import { createRequire } from 'node:module'
 import { unauthorized } from '../../errors/app-error.js'
 import type { ProviderCall } from '../adapter.js'
 
@@ -36,6 +35,10 @@ export async function bedrockAuthHeaders(
     )
   }
   const u = new URL(url)
+  // SigV4 and its hash are loaded at the first signed Bedrock call, not at server start.
+  const require = createRequire(import.meta.url)
+  const { SignatureV4 } = require('@smithy/signature-v4') as typeof import('@smithy/signature-v4')
+  const { Sha256 } = require('@aws-crypto/sha256-js') as typeof import('@aws-crypto/sha256-js')
   const signer = new SignatureV4({
     service: 'bedrock',
     region: bedrockRegion(call),

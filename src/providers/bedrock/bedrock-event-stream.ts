@@ -6,11 +6,21 @@
  * @see ../../../../shared/PROVIDERS.md §5 (Streaming)
  * @module
  */
-import { EventStreamCodec } from '@smithy/eventstream-codec'
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8'
+import { createRequire } from 'node:module'
+import type { EventStreamCodec } from '@smithy/eventstream-codec'
 import { brokenStream } from '../translate/upstream-error.js'
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8)
+// Smithy's codec is loaded at the first Bedrock stream, not at server start (cold start).
+let codecInstance: EventStreamCodec | undefined
+function codec(): EventStreamCodec {
+  if (codecInstance) return codecInstance
+  const require = createRequire(import.meta.url)
+  const { EventStreamCodec: Codec } =
+    require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec')
+  const { fromUtf8, toUtf8 } = require('@smithy/util-utf8') as typeof import('@smithy/util-utf8')
+  codecInstance = new Codec(toUtf8, fromUtf8)
+  return codecInstance
+}
 
 export interface EventStreamFrame {
   /** `event`, `exception` or `error`. */
@@ -59,9 +69,9 @@ export async function* readEventStream(
 }
 
 function decodeFrame(frame: Uint8Array, provider: string): EventStreamFrame {
-  let msg: ReturnType<typeof codec.decode>
+  let msg: ReturnType<EventStreamCodec['decode']>
   try {
-    msg = codec.decode(frame)
+    msg = codec().decode(frame)
   } catch (err) {
     throw brokenStream(provider, 'corrupt event-stream frame (checksum or header)', err)
   }
@@ -73,7 +83,7 @@ function decodeFrame(frame: Uint8Array, provider: string): EventStreamFrame {
   if (messageType === 'error') {
     return { messageType, type: h(':error-code'), payload: { message: h(':error-message') } }
   }
-  const text = toUtf8(msg.body)
+  const text = Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength).toString('utf8')
   let payload: Record<string, unknown> = {}
   if (text) {
     try {
@@ -100,12 +110,12 @@ export function encodeEventFrame(
   messageType: 'event' | 'exception' = 'event',
 ): Uint8Array {
   const typeHeader = messageType === 'event' ? ':event-type' : ':exception-type'
-  return codec.encode({
+  return codec().encode({
     headers: {
       ':message-type': { type: 'string', value: messageType },
       [typeHeader]: { type: 'string', value: type },
       ':content-type': { type: 'string', value: 'application/json' },
     },
-    body: fromUtf8(JSON.stringify(payload)),
+    body: new Uint8Array(Buffer.from(JSON.stringify(payload), 'utf8')),
   })
 }

@@ -83,6 +83,23 @@ export function joinUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + path
 }
 
+/**
+ * Origin and path per (base URL, endpoint), so a call does not parse the URL again (undici's
+ * `request(url)` builds a WHATWG URL per call). Bounded: base URLs come from credentials.
+ */
+const targets = new Map<string, { origin: string; path: string }>()
+function targetOf(baseUrl: string, endpoint: Endpoint): { origin: string; path: string } {
+  const key = `${endpoint} ${baseUrl}`
+  let t = targets.get(key)
+  if (!t) {
+    const u = new URL(joinUrl(baseUrl, PATHS[endpoint]))
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` }
+    if (targets.size >= 1000) targets.clear()
+    targets.set(key, t)
+  }
+  return t
+}
+
 function authHeaders(cred: CredentialMaterial): Record<string, string> {
   return cred.apiKey ? { authorization: `Bearer ${cred.apiKey}` } : {}
 }
@@ -108,9 +125,11 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         stream_options: { ...(so && typeof so === 'object' ? so : {}), include_usage: true },
       }
     }
-    const res = await request(joinUrl(req.credential.baseUrl, PATHS[req.endpoint]), {
+    const { origin, path } = targetOf(req.credential.baseUrl, req.endpoint)
+    const res = await req.dispatcher.request({
+      origin,
+      path,
       method: 'POST',
-      dispatcher: req.dispatcher,
       signal: req.signal,
       headers: {
         ...req.forwardHeaders,
