@@ -7,8 +7,12 @@
 import { type Dispatcher, fetch as undiciFetch } from 'undici'
 import type { Config } from '../config/config.js'
 import { createGuardedAgent, EgressBlockedError, type Resolver } from './dispatcher.js'
-import type { OrgSettingsCache } from './org-settings.js'
-import { type EgressPolicy, effectivePolicy, type OrgEgressSetting, policyKey } from './policy.js'
+import { type EgressMode, type EgressPolicy, effectivePolicy, policyKey } from './policy.js'
+
+/** Where the org's effective egress mode comes from (`rt.settings`, already capped by env). */
+export interface OrgEgressSource {
+  get(orgId: string): { egress: EgressMode }
+}
 
 export interface EgressServiceOptions {
   /** Custom name resolution (tests map names to addresses). */
@@ -18,14 +22,14 @@ export interface EgressServiceOptions {
 
 export class EgressService {
   #agents = new Map<string, Dispatcher>()
-  /** Hot-path memo: the settings cache hands out the same object until it changes. */
-  #policies = new WeakMap<object, EgressPolicy>()
+  /** Hot-path memo: one policy per effective mode (the allow-list is the env's). */
+  #policies = new Map<EgressMode, EgressPolicy>()
   #byPolicy = new WeakMap<EgressPolicy, Dispatcher>()
   #envPolicy: EgressPolicy | undefined
 
   constructor(
     private readonly config: Pick<Config, 'egress' | 'egressAllow'>,
-    private readonly settings: OrgSettingsCache | null,
+    private readonly settings: OrgEgressSource | null,
     private opts: EgressServiceOptions = {},
   ) {}
 
@@ -42,11 +46,11 @@ export class EgressService {
       this.#envPolicy ??= effectivePolicy(this.config, undefined)
       return this.#envPolicy
     }
-    const s = await this.settings.get(orgId)
-    let p = this.#policies.get(s)
+    const mode = this.settings.get(orgId).egress
+    let p = this.#policies.get(mode)
     if (!p) {
-      p = effectivePolicy(this.config, readOrgEgress(s.egress))
-      this.#policies.set(s, p)
+      p = effectivePolicy(this.config, { mode })
+      this.#policies.set(mode, p)
     }
     return p
   }
@@ -105,17 +109,4 @@ export function checkUrl(url: string | URL): URL {
   }
   if (u.username || u.password) throw new EgressBlockedError(u.host, 'credentials in the URL are not allowed')
   return u
-}
-
-/** Reads `orgs.settings.egress` leniently: anything malformed counts as "no org setting". */
-export function readOrgEgress(v: unknown): OrgEgressSetting | undefined {
-  // The settings endpoint stores the mode alone (`"egress": "public-only"`); an object form
-  // `{mode, allow}` is accepted too.
-  if (v === 'open' || v === 'public-only' || v === 'private-only') return { mode: v }
-  if (!v || typeof v !== 'object') return undefined
-  const o = v as Record<string, unknown>
-  const out: OrgEgressSetting = {}
-  if (o.mode === 'open' || o.mode === 'public-only' || o.mode === 'private-only') out.mode = o.mode
-  if (Array.isArray(o.allow)) out.allow = o.allow.filter((x): x is string => typeof x === 'string')
-  return out
 }

@@ -11,8 +11,7 @@ export {
   resolveChecked,
   systemResolver,
 } from './dispatcher.js'
-export { checkUrl, EgressService, readOrgEgress } from './egress-service.js'
-export { OrgSettingsCache } from './org-settings.js'
+export { checkUrl, EgressService, type OrgEgressSource } from './egress-service.js'
 export {
   checkOrgEgress,
   classifyAddress,

@@ -2,35 +2,19 @@
  * Gateway rate limits: requests and tokens per minute, per access token and per workspace,
  * counted in `rt.counters` (in-process, or Redis so several instances share one limit).
  * Configured per org in `orgs.settings.limits` ({tokenRpm, tokenTpm, workspaceRpm,
- * workspaceTpm}; absent = unlimited), read from the in-memory settings cache.
+ * workspaceTpm}; absent = unlimited), read from `rt.settings` (validated there, in memory).
  * Token limits are checked before the call against what the window has already used and
  * charged after it with the actual usage (a call's size is unknown until it ends).
  * @module
  */
-import type { OrgSettingsCache } from '../egress/org-settings.js'
 import { rateLimited } from '../errors/app-error.js'
 import type { Principal } from '../identity/principal.js'
+import type { OrgLimits } from '../identity/settings.js'
 import type { CounterStore } from '../state/counters.js'
 
-export interface GatewayLimits {
-  tokenRpm?: number
-  tokenTpm?: number
-  workspaceRpm?: number
-  workspaceTpm?: number
-}
+export type GatewayLimits = OrgLimits
 
 const WINDOW = 60_000
-
-function readLimits(v: unknown): GatewayLimits {
-  if (!v || typeof v !== 'object') return {}
-  const o = v as Record<string, unknown>
-  const out: GatewayLimits = {}
-  for (const k of ['tokenRpm', 'tokenTpm', 'workspaceRpm', 'workspaceTpm'] as const) {
-    const n = o[k]
-    if (typeof n === 'number' && Number.isFinite(n) && n > 0) out[k] = n
-  }
-  return out
-}
 
 /** The subjects a call counts against. */
 function subjects(
@@ -53,11 +37,11 @@ function subjects(
 export class RateLimiter {
   constructor(
     private readonly counters: CounterStore,
-    private readonly settings: OrgSettingsCache,
+    private readonly settings: { get(orgId: string): { limits: GatewayLimits } },
   ) {}
 
   async limitsFor(orgId: string): Promise<GatewayLimits> {
-    return readLimits((await this.settings.get(orgId)).limits)
+    return this.settings.get(orgId).limits
   }
 
   /** Counts one request; throws 429 with retry-after when a limit is reached. */

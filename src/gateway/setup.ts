@@ -4,7 +4,6 @@
  * @module
  */
 import { EgressService } from '../egress/egress-service.js'
-import { OrgSettingsCache } from '../egress/org-settings.js'
 import { newId } from '../identity/secrets.js'
 import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
 import type { Runtime } from '../server/runtime.js'
@@ -23,15 +22,14 @@ export interface GatewayService {
   egress: EgressService
   breakers: Breakers
   catalog: ModelCatalog
-  settings: OrgSettingsCache
 }
 
 export async function setupGateway(rt: Runtime): Promise<void> {
   // The OpenAI-wire pass-through; translation adapters are registered by the provider layer
   // (src/providers/registry.ts, its own SETUP step) through bridgeTranslationAdapter.
   if (!adapterFor('openai')) registerAdapter(openAICompatibleAdapter)
-  const settings = new OrgSettingsCache(rt.db, rt.bus)
-  const egress = new EgressService(rt.config, settings)
+  // Org egress modes and limits come from rt.settings (one in-memory copy, env-capped).
+  const egress = new EgressService(rt.config, rt.settings)
   const routes = new RoutesStore(rt.db, rt.bus)
   await routes.reload()
   const metrics = createGatewayMetrics(rt.metrics)
@@ -45,11 +43,11 @@ export async function setupGateway(rt: Runtime): Promise<void> {
     routes,
     egress,
     breakers,
-    limiter: new RateLimiter(rt.counters, settings),
+    limiter: new RateLimiter(rt.counters, rt.settings),
     metrics,
   })
   const catalog = new ModelCatalog(() => rt.credentials, egress, routes)
-  rt.gateway = { gateway, routes, egress, breakers, catalog, settings }
+  rt.gateway = { gateway, routes, egress, breakers, catalog }
   rt.invoke = createInvoke(gateway)
   rt.onClose({ name: 'gateway egress pools', close: () => egress.close() })
 }

@@ -9,11 +9,21 @@ import type { Config, EgressMode } from '../config/config.js'
 import type { DbHandle } from '../db/database.js'
 import type { ChangeBus } from '../state/change-bus.js'
 
+/** Gateway rate limits per minute; an absent field means unlimited. */
+export const LimitsSchema = z.object({
+  tokenRpm: z.number().int().positive().optional(),
+  tokenTpm: z.number().int().positive().optional(),
+  workspaceRpm: z.number().int().positive().optional(),
+  workspaceTpm: z.number().int().positive().optional(),
+})
+export type OrgLimits = z.infer<typeof LimitsSchema>
+
 export const OrgSettingsSchema = z.object({
   egress: z.enum(['open', 'public-only', 'private-only']).optional(),
   storeContent: z.boolean().optional(),
   retentionDays: z.number().int().min(1).max(3650).optional(),
   corsOrigins: z.array(z.string()).optional(),
+  limits: LimitsSchema.optional(),
 })
 export type StoredSettings = z.infer<typeof OrgSettingsSchema>
 
@@ -23,6 +33,8 @@ export interface EffectiveSettings {
   storeContent: boolean
   retentionDays: number
   corsOrigins: string[]
+  /** Gateway rate limits (`{}` = unlimited). */
+  limits: OrgLimits
 }
 
 /** Which org egress modes the env mode permits (each is at least as strict as the ceiling). */
@@ -68,6 +80,7 @@ export class SettingsService {
       storeContent: c.storeContent && s.storeContent === true,
       retentionDays: s.retentionDays ?? 30,
       corsOrigins: s.corsOrigins ?? [],
+      limits: s.limits ?? {},
     }
   }
 

@@ -197,6 +197,31 @@ describe.each(DIALECTS)('members and workspaces (%s)', (dialect) => {
     })
     expect(other.headers['access-control-allow-origin']).toBeUndefined()
   })
+
+  it('gateway rate limits: owners set positive integers, null clears one', async () => {
+    const patch = (payload: unknown, role?: 'admin') =>
+      env.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/settings',
+        headers: env.auth(role),
+        payload: payload as object,
+      })
+    expect((await patch({ limits: { tokenRpm: 5 } }, 'admin')).statusCode).toBe(403)
+    for (const bad of [{ tokenRpm: 0 }, { tokenTpm: 1.5 }, { workspaceRpm: -1 }, { perDay: 3 }]) {
+      expect((await patch({ limits: bad })).statusCode).toBe(400)
+    }
+    const set = await patch({ limits: { tokenRpm: 5, workspaceTpm: 1000 } })
+    expect(set.statusCode).toBe(200)
+    expect(set.json().limits).toEqual({ tokenRpm: 5, workspaceTpm: 1000 })
+    // The gateway reads the same in-memory settings.
+    expect(env.rt.settings.get(env.orgId).limits).toEqual({ tokenRpm: 5, workspaceTpm: 1000 })
+    const cleared = await patch({ limits: { tokenRpm: null, workspaceRpm: 7 } })
+    expect(cleared.json().limits).toEqual({ workspaceTpm: 1000, workspaceRpm: 7 })
+    const none = await patch({ limits: { workspaceTpm: null, workspaceRpm: null } })
+    expect(none.json().limits).toEqual({})
+    const get = await env.app.inject({ method: 'GET', url: '/api/v1/settings', headers: env.auth('admin') })
+    expect(get.json().limits).toEqual({})
+  })
 })
 
 describe('settings under a strict environment', () => {

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
-import { allowedEgress, OrgSettingsSchema } from '../../identity/settings.js'
+import { allowedEgress, type OrgLimits, OrgSettingsSchema } from '../../identity/settings.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -15,7 +15,26 @@ const PatchBody = z.strictObject({
     .array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin such as https://app.example.com (no path)'))
     .max(50)
     .optional(),
+  /** Gateway rate limits; a field set to null is removed (unlimited). */
+  limits: z
+    .strictObject({
+      tokenRpm: z.number().int().positive().nullable().optional(),
+      tokenTpm: z.number().int().positive().nullable().optional(),
+      workspaceRpm: z.number().int().positive().nullable().optional(),
+      workspaceTpm: z.number().int().positive().nullable().optional(),
+    })
+    .optional(),
 })
+
+/** Applies a limits patch: numbers set a limit, null clears it, absent keeps it. */
+function patchLimits(current: OrgLimits | undefined, patch: z.infer<typeof PatchBody>['limits']): OrgLimits {
+  const next: OrgLimits = { ...current }
+  for (const [k, v] of Object.entries(patch ?? {}) as [keyof OrgLimits, number | null | undefined][]) {
+    if (v === null) delete next[k]
+    else if (v !== undefined) next[k] = v
+  }
+  return next
+}
 
 export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const view = (orgId: string) => ({
@@ -69,8 +88,15 @@ export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise
           .select('settings')
           .where('id', '=', p.orgId)
           .executeTakeFirstOrThrow()
-        const current = OrgSettingsSchema.safeParse(JSON.parse(row.settings))
-        const next = { ...(current.success ? current.data : {}), ...body }
+        const parsed = OrgSettingsSchema.safeParse(JSON.parse(row.settings))
+        const current = parsed.success ? parsed.data : {}
+        const { limits, ...rest } = body
+        const next = { ...current, ...rest }
+        if (limits) {
+          const merged = patchLimits(current.limits, limits)
+          if (Object.keys(merged).length) next.limits = merged
+          else delete next.limits
+        }
         await trx
           .updateTable('orgs')
           .set({ settings: JSON.stringify(next) })
