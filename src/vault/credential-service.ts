@@ -4,10 +4,13 @@
  * transaction), then tells every instance's credential cache (`bus.publish('credentials')`).
  * @module
  */
+
 import type { Logger } from 'pino'
+import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Config } from '../config/config.js'
 import type { DbHandle } from '../db/database.js'
+import { isUniqueViolation } from '../db/errors.js'
 import type { CredentialsTable } from '../db/tables/vault.js'
 import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
 import { authorize } from '../identity/authorize.js'
@@ -67,12 +70,6 @@ export interface CredentialServiceDeps {
   logger: Logger
   /** Called when a sealed secret fails authentication (metrics). */
   onIntegrityFailure?: () => void
-}
-
-function uniqueViolation(err: unknown, column: string): boolean {
-  const e = err as { code?: string; message?: string }
-  const msg = String(e?.message ?? '')
-  return (e?.code === '23505' || /UNIQUE constraint failed/i.test(msg)) && msg.includes(column)
 }
 
 export class CredentialService {
@@ -487,16 +484,15 @@ export class CredentialService {
     credentialId: string,
     details: Record<string, unknown>,
   ) {
-    await this.d.audit.record(trx, {
-      orgId: p.orgId,
-      actor: p.id,
-      actorKind: p.kind,
-      action,
-      targetType: 'credential',
-      targetId: credentialId,
-      credentialId,
-      details,
-    })
+    await this.d.audit.record(
+      trx,
+      actorEvent(p, action, {
+        targetType: 'credential',
+        targetId: credentialId,
+        credentialId,
+        details,
+      }),
+    )
   }
 
   /** Runs a change in one transaction, maps unique violations to 409, then notifies caches. */
@@ -509,13 +505,13 @@ export class CredentialService {
         await this.d.keyring.refresh()
         return this.#write(fn, true)
       }
-      if (uniqueViolation(err, 'name_key')) {
+      if (isUniqueViolation(err, 'name_key')) {
         throw conflict('a credential with this name already exists in this scope', {
           code: 'name_taken',
           param: 'name',
         })
       }
-      if (uniqueViolation(err, 'fingerprint_key')) {
+      if (isUniqueViolation(err, 'fingerprint_key')) {
         throw conflict('this key is already stored in another credential of this org', {
           code: 'duplicate_key',
         })

@@ -4,7 +4,9 @@
  * saved/deleted, review decisions, cancellations) are audited in the same transaction.
  * @module
  */
+
 import type { Kysely } from 'kysely'
+import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
 import { badRequest, conflict, notFound } from '../errors/app-error.js'
@@ -128,16 +130,15 @@ export class WorkflowService {
           created_at: now,
         })
         .execute()
-      await this.audit().record(trx, {
-        orgId: p.orgId,
-        actor: p.id,
-        actorKind: p.kind,
-        action: 'workflow.created',
-        targetType: 'workflow',
-        targetId: id,
-        workspaceId,
-        details: { name: recipe.name, version: 1 },
-      })
+      await this.audit().record(
+        trx,
+        actorEvent(p, 'workflow.created', {
+          targetType: 'workflow',
+          targetId: id,
+          workspaceId,
+          details: { name: recipe.name, version: 1 },
+        }),
+      )
     })
     return this.summary(id)
   }
@@ -168,16 +169,15 @@ export class WorkflowService {
         .set({ latest_version: version, updated_at: now })
         .where('id', '=', id)
         .execute()
-      await this.audit().record(trx, {
-        orgId: p.orgId,
-        actor: p.id,
-        actorKind: p.kind,
-        action: 'workflow.version_created',
-        targetType: 'workflow',
-        targetId: id,
-        workspaceId: wf.workspace_id,
-        details: { name: wf.name, version },
-      })
+      await this.audit().record(
+        trx,
+        actorEvent(p, 'workflow.version_created', {
+          targetType: 'workflow',
+          targetId: id,
+          workspaceId: wf.workspace_id,
+          details: { name: wf.name, version },
+        }),
+      )
     })
     return this.summary(id)
   }
@@ -187,16 +187,15 @@ export class WorkflowService {
     authorize(p, 'workflows:manage', { orgId: wf.org_id, workspaceId: wf.workspace_id })
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('workflows').set({ deleted_at: Date.now() }).where('id', '=', id).execute()
-      await this.audit().record(trx, {
-        orgId: p.orgId,
-        actor: p.id,
-        actorKind: p.kind,
-        action: 'workflow.deleted',
-        targetType: 'workflow',
-        targetId: id,
-        workspaceId: wf.workspace_id,
-        details: { name: wf.name },
-      })
+      await this.audit().record(
+        trx,
+        actorEvent(p, 'workflow.deleted', {
+          targetType: 'workflow',
+          targetId: id,
+          workspaceId: wf.workspace_id,
+          details: { name: wf.name },
+        }),
+      )
     })
   }
 

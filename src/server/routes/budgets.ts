@@ -4,8 +4,10 @@
  * reach every instance's budget cache through the `budgets` bus topic.
  * @module
  */
+
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
 import { newId } from '../../identity/secrets.js'
@@ -155,23 +157,22 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       if (dup) throw conflict(`a budget named "${row.name}" exists`, { code: 'budget_exists' })
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('budgets').values(row).execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'budget.created',
-          targetType: 'budget',
-          targetId: row.id,
-          details: {
-            name: row.name,
-            scope: row.scope_type,
-            scopeId,
-            window,
-            limitUsd,
-            limitTokens,
-            alerts: !!row.alert_url,
-          },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'budget.created', {
+            targetType: 'budget',
+            targetId: row.id,
+            details: {
+              name: row.name,
+              scope: row.scope_type,
+              scopeId,
+              window,
+              limitUsd,
+              limitTokens,
+              alerts: !!row.alert_url,
+            },
+          }),
+        )
       })
       await changed()
       reply.code(201)
@@ -211,15 +212,14 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       }
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('budgets').set(next).where('id', '=', id).execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'budget.updated',
-          targetType: 'budget',
-          targetId: id,
-          details: { changed: Object.keys(b), limitUsd: next.limit_usd, limitTokens: next.limit_tokens },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'budget.updated', {
+            targetType: 'budget',
+            targetId: id,
+            details: { changed: Object.keys(b), limitUsd: next.limit_usd, limitTokens: next.limit_tokens },
+          }),
+        )
       })
       await changed()
       return view(budgetFromRow({ ...cur, ...next }), Number(cur.created_at))
@@ -240,14 +240,13 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           .where('org_id', '=', p.orgId)
           .executeTakeFirst()
         if (Number(r.numDeletedRows) === 0) return false
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'budget.deleted',
-          targetType: 'budget',
-          targetId: id,
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'budget.deleted', {
+            targetType: 'budget',
+            targetId: id,
+          }),
+        )
         return true
       })
       if (!gone) throw notFound('budget not found')

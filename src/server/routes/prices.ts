@@ -4,8 +4,10 @@
  * with effective dates; plus a lookup of the price in force for a provider/model.
  * @module
  */
+
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import type { PriceOverridesTable } from '../../db/tables/usage.js'
 import { badRequest, notFound } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
@@ -146,15 +148,14 @@ export async function priceRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
       }
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('price_overrides').values(row).execute()
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'price.override.created',
-          targetType: 'price',
-          targetId: row.id,
-          details: { provider: row.provider, model: row.model, input: row.input, output: row.output },
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'price.override.created', {
+            targetType: 'price',
+            targetId: row.id,
+            details: { provider: row.provider, model: row.model, input: row.input, output: row.output },
+          }),
+        )
       })
       await changed()
       reply.code(201)
@@ -176,14 +177,13 @@ export async function priceRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
           .where('org_id', '=', p.orgId)
           .executeTakeFirst()
         if (Number(r.numDeletedRows) === 0) return false
-        await rt.audit.record(trx, {
-          orgId: p.orgId,
-          actor: p.id,
-          actorKind: p.kind,
-          action: 'price.override.deleted',
-          targetType: 'price',
-          targetId: id,
-        })
+        await rt.audit.record(
+          trx,
+          actorEvent(p, 'price.override.deleted', {
+            targetType: 'price',
+            targetId: id,
+          }),
+        )
         return true
       })
       if (!gone) throw notFound('price override not found')

@@ -4,8 +4,10 @@
  * effect at once (memory cache reloaded, other instances told through the bus).
  * @module
  */
+
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { notFound } from '../../errors/app-error.js'
 import { RouteBody, type StoredRoute } from '../../gateway/routes-store.js'
 import { authorize } from '../../identity/authorize.js'
@@ -33,15 +35,14 @@ function view(r: StoredRoute) {
 export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const store = () => rt.gateway.routes
   const audit = (p: Principal, alias: string) => (trx: unknown, action: string, routeId: string) =>
-    rt.audit.record(trx as never, {
-      orgId: p.orgId,
-      actor: p.id,
-      actorKind: p.kind,
-      action,
-      targetType: 'route',
-      targetId: routeId,
-      details: { alias },
-    })
+    rt.audit.record(
+      trx as never,
+      actorEvent(p, action, {
+        targetType: 'route',
+        targetId: routeId,
+        details: { alias },
+      }),
+    )
   const tags = ['routes']
 
   app.get('/api/v1/routes', { schema: { tags, summary: 'List route aliases' } }, async (req) => {
