@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { ApiClient } from '../../src/workflows/cli/api-client.js'
+import type { JsonClient } from '../../src/cli/api-client.js'
 import { runBatch } from '../../src/workflows/cli/batch.js'
 import { parseBatch, parseCsv } from '../../src/workflows/cli/batch-input.js'
 
@@ -30,7 +30,7 @@ describe('batch inputs', () => {
   it('draws a progress bar on a TTY and records refused items without stopping', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lk-b-')), 'r.jsonl')
     let n = 0
-    const client: ApiClient = {
+    const client: JsonClient = {
       async call<T>(method: string, p: string, body?: unknown): Promise<T> {
         if (method === 'POST') {
           if ((body as { inputs: { i: number } }).inputs.i === 3)

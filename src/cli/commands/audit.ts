@@ -9,31 +9,11 @@ import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import type { HashedAuditRecord } from '../../audit/audit-record.js'
 import { ChainVerifier, type VerifyResult } from '../../audit/verify-records.js'
-import { loadConfig } from '../../config/config.js'
+import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
 
-async function request(path: string): Promise<Response> {
-  const config = loadConfig()
-  if (!config.token)
-    throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) with role auditor or higher')
-  let res: Response
-  try {
-    res = await fetch(`${config.url}${path}`, { headers: { authorization: `Bearer ${config.token}` } })
-  } catch (err) {
-    const e = err as Error & { cause?: Error }
-    throw new CliError(`cannot reach ${config.url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`)
-  }
-  if (!res.ok) {
-    const text = await res.text()
-    let msg = `HTTP ${res.status}`
-    try {
-      msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? msg
-    } catch {
-      // Not JSON: keep the status.
-    }
-    throw new CliError(`server refused (${res.status}): ${msg}`)
-  }
-  return res
+function request(path: string): Promise<Response> {
+  return clientFrom(process.env, 'with role auditor or higher').send('GET', path)
 }
 
 /** Verifies a JSONL export line by line (records must be in sequence order). */

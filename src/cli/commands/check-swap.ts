@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs'
 import type { Command } from 'commander'
-import { loadConfig } from '../../config/config.js'
 import { checkSwap, type SwapReport } from '../../providers/check-swap.js'
 import type { ChatCompletion } from '../../providers/translate/openai-chat.js'
+import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
 
 export function formatSwapReport(r: SwapReport): string {
@@ -46,24 +46,9 @@ export function registerCheckSwapCommand(program: Command): void {
           throw new CliError(`cannot read ${opts.request}: ${(err as Error).message}`)
         }
       }
-      const config = loadConfig()
-      if (!config.token) throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…)')
-      const send = async (_model: string, body: Record<string, unknown>): Promise<ChatCompletion> => {
-        let res: Response
-        try {
-          res = await fetch(`${config.url}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          })
-        } catch (err) {
-          const e = err as Error & { cause?: Error }
-          throw new CliError(`cannot reach ${config.url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`)
-        }
-        const json = (await res.json().catch(() => ({}))) as ChatCompletion & { error?: { message?: string } }
-        if (!res.ok) throw new Error(`HTTP ${res.status}: ${json.error?.message ?? 'request failed'}`)
-        return json
-      }
+      const client = clientFrom(process.env)
+      const send = (_model: string, body: Record<string, unknown>): Promise<ChatCompletion> =>
+        client.call<ChatCompletion>('POST', '/v1/chat/completions', body)
       const report = await checkSwap(send, models, request)
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       process.stderr.write(formatSwapReport(report))

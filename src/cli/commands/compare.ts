@@ -9,8 +9,9 @@ import type { Command } from 'commander'
 import { ensureWorkflow } from '../../workflows/cli/api-client.js'
 import { usd } from '../../workflows/cli/summary.js'
 import type { CompareReport } from '../../workflows/compare.js'
+import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
-import { asCli, clientFrom, type RunIo, readJsonFile, readRecipe } from './run.js'
+import { asCli, type RunIo, readJsonFile, readRecipe } from './run.js'
 
 export function compareTable(r: CompareReport): string {
   const head = ['model', 'status', 'same shape', 'schema valid', 'tokens in/out', 'cost', 'latency']

@@ -6,9 +6,8 @@
  * @module
  */
 import type { Command } from 'commander'
-import { fetch } from 'undici'
-import { loadConfig } from '../../config/config.js'
 import { kindInfo } from '../../providers/kinds.js'
+import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
 
 export interface KeysIo {
@@ -36,34 +35,8 @@ interface CredentialView {
   baseUrl: string
 }
 
-async function api<T>(io: KeysIo, method: string, path: string, body?: unknown): Promise<T> {
-  const config = loadConfig(io.env)
-  if (!config.token) throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) for this server')
-  let res: Awaited<ReturnType<typeof fetch>>
-  try {
-    res = await fetch(`${config.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${config.token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    })
-  } catch (err) {
-    const e = err as Error & { cause?: Error }
-    throw new CliError(`cannot reach ${config.url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`)
-  }
-  const text = await res.text()
-  if (!res.ok) {
-    let msg = `HTTP ${res.status}`
-    try {
-      msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? msg
-    } catch {
-      // Not JSON: keep the status.
-    }
-    throw new CliError(`server refused (${res.status}): ${msg}`)
-  }
-  return (text ? JSON.parse(text) : undefined) as T
+function api<T>(io: KeysIo, method: string, path: string, body?: unknown): Promise<T> {
+  return clientFrom(io.env).call<T>(method, path, body)
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

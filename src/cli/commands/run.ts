@@ -6,19 +6,12 @@
  */
 import fs from 'node:fs'
 import type { Command } from 'commander'
-import { loadConfig } from '../../config/config.js'
-import {
-  type ApiClient,
-  ApiError,
-  apiClient,
-  ensureWorkflow,
-  parseSets,
-  waitForRun,
-} from '../../workflows/cli/api-client.js'
+import { ensureWorkflow, parseSets, waitForRun } from '../../workflows/cli/api-client.js'
 import { runBatch } from '../../workflows/cli/batch.js'
 import { parseBatch } from '../../workflows/cli/batch-input.js'
 import { runSummary, usd } from '../../workflows/cli/summary.js'
 import { parseRecipe } from '../../workflows/parse-recipe.js'
+import { ApiError, clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
 
 export interface RunIo {
@@ -33,13 +26,6 @@ export interface RunOptions {
   batch?: string
   concurrency?: string
   out?: string
-}
-
-/** Client for the configured server; fails early with the env var to set. */
-export function clientFrom(env: NodeJS.ProcessEnv): ApiClient {
-  const config = loadConfig(env)
-  if (!config.token) throw new CliError('set LATCHKEY_TOKEN to an access token (lk_…) for this server')
-  return apiClient(config.url, config.token)
 }
 
 export function readJsonFile(file: string, what: string): Record<string, unknown> {

@@ -1,56 +1,11 @@
 /**
- * The CLI's client for the workflows API of a running server (LATCHKEY_URL, LATCHKEY_TOKEN):
- * the CLI never touches the database, so budgets, routing, metering and audit apply to it
- * exactly as to any other caller.
+ * Workflow helpers for the CLI over the shared server client (src/cli/api-client.ts): the
+ * run JSON shapes, saving a local recipe as a server workflow, waiting for a run.
  * @module
  */
 import { createHash } from 'node:crypto'
+import type { JsonClient } from '../../cli/api-client.js'
 import { parseRecipe } from '../parse-recipe.js'
-
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message)
-  }
-}
-
-export interface ApiClient {
-  call<T>(method: string, path: string, body?: unknown): Promise<T>
-}
-
-export function apiClient(url: string, token: string): ApiClient {
-  return {
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      let res: Response
-      try {
-        res = await fetch(`${url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: body !== undefined ? JSON.stringify(body) : undefined,
-        })
-      } catch (err) {
-        const e = err as Error & { cause?: Error }
-        throw new ApiError(`cannot reach ${url} (LATCHKEY_URL): ${e.cause?.message ?? e.message}`, 0)
-      }
-      const text = await res.text()
-      if (!res.ok) {
-        let msg = `HTTP ${res.status}`
-        try {
-          msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? msg
-        } catch {
-          // Not JSON: keep the status.
-        }
-        throw new ApiError(`server refused (${res.status}): ${msg}`, res.status)
-      }
-      return (text ? JSON.parse(text) : undefined) as T
-    },
-  }
-}
 
 export interface StepJson {
   id: string
@@ -81,7 +36,7 @@ export interface RunJson {
  * The recipe is parsed locally first so syntax errors show without a round trip.
  */
 export async function ensureWorkflow(
-  client: ApiClient,
+  client: JsonClient,
   yaml: string,
 ): Promise<{ id: string; version: number }> {
   const { name } = parseRecipe(yaml)
@@ -98,7 +53,7 @@ export async function ensureWorkflow(
 
 /** Waits for a run to finish; tells the user once when it is parked at a review gate. */
 export async function waitForRun(
-  client: ApiClient,
+  client: JsonClient,
   runId: string,
   onReview?: (r: RunJson) => void,
 ): Promise<RunJson> {

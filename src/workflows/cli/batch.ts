@@ -7,12 +7,13 @@
  */
 import fs from 'node:fs'
 import cliProgress from 'cli-progress'
-import { type ApiClient, ApiError, type RunJson, waitForRun } from './api-client.js'
+import { ApiError, type JsonClient } from '../../cli/api-client.js'
+import { type RunJson, waitForRun } from './api-client.js'
 import type { BatchItem } from './batch-input.js'
 import { usd } from './summary.js'
 
 export interface BatchOptions {
-  client: ApiClient
+  client: JsonClient
   workflowId: string
   items: BatchItem[]
   models: Record<string, string>
