@@ -15,6 +15,7 @@ import { type BudgetDef, budgetFromRow, SCOPES, WINDOWS } from '../../usage/budg
 import { timeParam } from '../../usage/time-param.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
+import { deleteAudited } from './delete-audited.js'
 
 const time = z.union([z.number().int().min(0), timeParam])
 const alertUrl = z
@@ -233,21 +234,9 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const p = principalOf(req)
       authorize(p, 'budgets:manage')
       const { id } = req.params as z.infer<typeof IdParams>
-      const gone = await db.transaction().execute(async (trx) => {
-        const r = await trx
-          .deleteFrom('budgets')
-          .where('id', '=', id)
-          .where('org_id', '=', p.orgId)
-          .executeTakeFirst()
-        if (Number(r.numDeletedRows) === 0) return false
-        await rt.audit.record(
-          trx,
-          actorEvent(p, 'budget.deleted', {
-            targetType: 'budget',
-            targetId: id,
-          }),
-        )
-        return true
+      const gone = await deleteAudited(rt, p, 'budgets', id, {
+        action: 'budget.deleted',
+        targetType: 'budget',
       })
       if (!gone) throw notFound('budget not found')
       await changed()

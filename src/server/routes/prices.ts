@@ -15,6 +15,7 @@ import { newId } from '../../identity/secrets.js'
 import { timeParam } from '../../usage/time-param.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
+import { deleteAudited } from './delete-audited.js'
 
 const price = z.number().finite().min(0).max(100_000)
 const time = z.union([z.number().int().min(0), timeParam])
@@ -170,21 +171,9 @@ export async function priceRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
       const p = principalOf(req)
       authorize(p, 'prices:manage')
       const { id } = req.params as z.infer<typeof IdParams>
-      const gone = await db.transaction().execute(async (trx) => {
-        const r = await trx
-          .deleteFrom('price_overrides')
-          .where('id', '=', id)
-          .where('org_id', '=', p.orgId)
-          .executeTakeFirst()
-        if (Number(r.numDeletedRows) === 0) return false
-        await rt.audit.record(
-          trx,
-          actorEvent(p, 'price.override.deleted', {
-            targetType: 'price',
-            targetId: id,
-          }),
-        )
-        return true
+      const gone = await deleteAudited(rt, p, 'price_overrides', id, {
+        action: 'price.override.deleted',
+        targetType: 'price',
       })
       if (!gone) throw notFound('price override not found')
       await changed()
