@@ -228,4 +228,23 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     })
     expect(audit.json().data.length).toBe(list.length)
   })
+
+  it('deletes a budget of its own org once, audited; a second delete is 404', async () => {
+    const b = await createBudget({
+      name: `gone-${dialect}-${redis}`,
+      scope: 'org',
+      limitUsd: 5,
+      window: 'month',
+    })
+    const del = () =>
+      env.app.inject({ method: 'DELETE', url: `/api/v1/budgets/${b.id}`, headers: env.auth('admin') })
+    expect((await del()).statusCode).toBe(204)
+    expect((await del()).statusCode).toBe(404)
+    const audit = await env.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=budget.deleted',
+      headers: env.auth('auditor'),
+    })
+    expect(audit.json().data.map((e: { targetId: string }) => e.targetId)).toContain(b.id)
+  })
 })
