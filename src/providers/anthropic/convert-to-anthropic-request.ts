@@ -108,16 +108,14 @@ export function convertToAnthropicRequest(
   if (req.top_k != null) out.top_k = req.top_k
   if (req.user) out.metadata = { user_id: req.user }
   if (req.n != null && req.n > 1) ctx.unsupported('n', 'Anthropic returns one choice per request')
-  for (const p of [
+  ctx.unsupportedIfSet(req, [
     'seed',
     'presence_penalty',
     'frequency_penalty',
     'logit_bias',
     'logprobs',
     'top_logprobs',
-  ] as const) {
-    if (req[p] != null && req[p] !== false) ctx.unsupported(p)
-  }
+  ])
 
   const budget =
     req.thinking_budget ?? (req.reasoning_effort ? EFFORT_BUDGET[req.reasoning_effort] : undefined)

@@ -125,16 +125,14 @@ export function convertToBedrockRequest(
     } else ctx.unsupported('reasoning_effort', `not mapped for bedrock model ${model}`)
   }
   if (req.n != null && req.n > 1) ctx.unsupported('n', 'Bedrock returns one choice per request')
-  for (const p of [
+  ctx.unsupportedIfSet(req, [
     'seed',
     'presence_penalty',
     'frequency_penalty',
     'logit_bias',
     'logprobs',
     'top_logprobs',
-  ] as const) {
-    if (req[p] != null && req[p] !== false) ctx.unsupported(p)
-  }
+  ])
   if (req.parallel_tool_calls === false)
     ctx.unsupported('parallel_tool_calls', 'Converse cannot limit parallel calls')
   if (Object.keys(inf).length) out.inferenceConfig = inf

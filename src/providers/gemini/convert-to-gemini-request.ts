@@ -136,9 +136,7 @@ export function convertToGeminiRequest(
   if (req.seed != null) gc.seed = req.seed
   if (req.presence_penalty != null) gc.presencePenalty = req.presence_penalty
   if (req.frequency_penalty != null) gc.frequencyPenalty = req.frequency_penalty
-  for (const p of ['logit_bias', 'logprobs', 'top_logprobs'] as const) {
-    if (req[p] != null && req[p] !== false) ctx.unsupported(p)
-  }
+  ctx.unsupportedIfSet(req, ['logit_bias', 'logprobs', 'top_logprobs'])
   const json = jsonTarget(req)
   if (json) {
     gc.responseMimeType = 'application/json'

@@ -24,6 +24,11 @@ export class TranslateContext {
     this.warnings.push(`${param}: ${why}; dropped`)
   }
 
+  /** `unsupported()` for each of `params` the request sets (`false` flags count as unset). */
+  unsupportedIfSet<R extends object>(req: R, params: readonly (keyof R & string)[]): void {
+    for (const p of params) if (req[p] != null && req[p] !== false) this.unsupported(p)
+  }
+
   /** A lossy but accepted mapping worth telling the caller about. */
   note(message: string): void {
     this.warnings.push(message)
