@@ -26,7 +26,10 @@ const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info'
 const logger =
   logLevel === 'silent'
     ? pino({ level: 'silent' })
-    : createLogger(logLevel, { pretty: false, destination: pino.destination({ dest: '/dev/null', sync: false }) })
+    : createLogger(logLevel, {
+        pretty: false,
+        destination: pino.destination({ dest: '/dev/null', sync: false }),
+      })
 const rt = await createRuntime(config, { logger, processMetrics: false })
 const app = await buildApp(rt)
 await app.ready()
