@@ -10,8 +10,8 @@
 import type { ProviderCall } from '../adapter.js'
 import { nativeAnthropicEvents } from '../anthropic/anthropic-native.js'
 import type { ChatCompletionChunk } from '../translate/openai-chat.js'
-import { brokenStream, upstreamError } from '../translate/upstream-error.js'
-import { readEventStream } from './bedrock-event-stream.js'
+import { brokenStream } from '../translate/upstream-error.js'
+import { exceptionFrameError, readEventStream } from './bedrock-event-stream.js'
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31'
 
@@ -35,27 +35,12 @@ export function bedrockAnthropicBody(
   }
 }
 
-const EXCEPTION_STATUS: Record<string, number> = {
-  throttlingException: 429,
-  serviceUnavailableException: 503,
-  internalServerException: 500,
-  modelStreamErrorException: 502,
-  validationException: 400,
-  modelTimeoutException: 504,
-}
-
 async function* unwrap(
   body: ReadableStream<Uint8Array> | null,
 ): AsyncGenerator<{ event?: string; data: string }> {
   for await (const frame of readEventStream(body)) {
     if (frame.messageType !== 'event') {
-      throw upstreamError({
-        provider: 'bedrock',
-        credential: '',
-        status: EXCEPTION_STATUS[frame.type] ?? 502,
-        body: JSON.stringify({ message: String(frame.payload.message ?? frame.type) }),
-        headers: new Headers({ 'x-amzn-errortype': frame.type }),
-      })
+      throw exceptionFrameError(frame, 'bedrock')
     }
     if (frame.type !== 'chunk') continue
     const bytes = frame.payload.bytes

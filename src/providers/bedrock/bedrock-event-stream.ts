@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module'
 import type { EventStreamCodec } from '@smithy/eventstream-codec'
-import { brokenStream } from '../translate/upstream-error.js'
+import { brokenStream, upstreamError } from '../translate/upstream-error.js'
 
 // Smithy's codec is loaded at the first Bedrock stream, not at server start (cold start).
 let codecInstance: EventStreamCodec | undefined
@@ -117,5 +117,27 @@ export function encodeEventFrame(
       ':content-type': { type: 'string', value: 'application/json' },
     },
     body: new Uint8Array(Buffer.from(JSON.stringify(payload), 'utf8')),
+  })
+}
+
+/** HTTP status for each Bedrock exception frame type (the stream itself answered 200). */
+const EXCEPTION_STATUS: Record<string, number> = {
+  throttlingException: 429,
+  serviceUnavailableException: 503,
+  internalServerException: 500,
+  modelStreamErrorException: 502,
+  validationException: 400,
+  modelTimeoutException: 504,
+}
+
+/** The upstream error an exception frame (`messageType` other than `event`) stands for. */
+export function exceptionFrameError(frame: EventStreamFrame, provider: string): Error {
+  const message = String(frame.payload.message ?? frame.payload.Message ?? frame.type)
+  return upstreamError({
+    provider,
+    credential: '',
+    status: EXCEPTION_STATUS[frame.type] ?? 502,
+    body: JSON.stringify({ message }),
+    headers: new Headers({ 'x-amzn-errortype': frame.type }),
   })
 }

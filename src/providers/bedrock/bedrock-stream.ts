@@ -9,20 +9,11 @@
  */
 import type { ChatChunkDelta, ChatCompletionChunk, ChatFinishReason } from '../translate/openai-chat.js'
 import { JSON_TOOL_NAME } from '../translate/structured-output.js'
-import { brokenStream, upstreamError } from '../translate/upstream-error.js'
+import { brokenStream } from '../translate/upstream-error.js'
 import { type BedrockUsage, bedrockStreamPayloadSchema } from './bedrock-api.js'
-import { type EventStreamFrame, readEventStream } from './bedrock-event-stream.js'
+import { type EventStreamFrame, exceptionFrameError, readEventStream } from './bedrock-event-stream.js'
 import { convertBedrockUsage } from './convert-bedrock-response.js'
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js'
-
-const EXCEPTION_STATUS: Record<string, number> = {
-  throttlingException: 429,
-  serviceUnavailableException: 503,
-  internalServerException: 500,
-  modelStreamErrorException: 502,
-  validationException: 400,
-  modelTimeoutException: 504,
-}
 
 type Block = { kind: 'tool'; toolIndex: number } | { kind: 'json' }
 
@@ -52,14 +43,7 @@ export class BedrockStreamMapper {
 
   push(frame: EventStreamFrame): ChatCompletionChunk[] {
     if (frame.messageType !== 'event') {
-      const message = String(frame.payload.message ?? frame.payload.Message ?? frame.type)
-      throw upstreamError({
-        provider: this.provider,
-        credential: '',
-        status: EXCEPTION_STATUS[frame.type] ?? 502,
-        body: JSON.stringify({ message }),
-        headers: new Headers({ 'x-amzn-errortype': frame.type }),
-      })
+      throw exceptionFrameError(frame, this.provider)
     }
     const parsed = bedrockStreamPayloadSchema.safeParse(frame.payload)
     if (!parsed.success) throw brokenStream(this.provider, `unexpected ${frame.type} payload`)
