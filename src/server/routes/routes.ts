@@ -44,6 +44,11 @@ export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       }),
     )
   const tags = ['routes']
+  const found = (orgId: string, alias: string) => {
+    const r = store().get(orgId, alias)
+    if (!r) throw notFound(`no route ${alias}`, { code: 'route_not_found' })
+    return r
+  }
 
   app.get('/api/v1/routes', { schema: { tags, summary: 'List route aliases' } }, async (req) => {
     const p = principalOf(req)
@@ -70,8 +75,7 @@ export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const p = principalOf(req)
       authorize(p, 'routes:read', { orgId: p.orgId })
       const { alias } = req.params as z.infer<typeof AliasParams>
-      const r = store().get(p.orgId, alias)
-      if (!r) throw notFound(`no route ${alias}`, { code: 'route_not_found' })
+      const r = found(p.orgId, alias)
       return view(r)
     },
   )
@@ -107,8 +111,7 @@ export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const p = principalOf(req)
       authorize(p, 'routes:read', { orgId: p.orgId })
       const { alias } = req.params as z.infer<typeof AliasParams>
-      const r = store().get(p.orgId, alias)
-      if (!r) throw notFound(`no route ${alias}`, { code: 'route_not_found' })
+      const r = found(p.orgId, alias)
       const models = [
         ...r.targets.map((t) => ({ model: t.model, role: 'target' as const, weight: t.weight ?? 1 })),
         ...r.fallbacks.map((f) => ({ model: f.model, role: 'fallback' as const, weight: null })),
