@@ -86,6 +86,20 @@ export interface StreamOutcome {
   usage: Usage | null
   outputShape: ContentShape
   ttftMs: number | null
+  /** The reassembled answer, only when the org stores content. */
+  captured?: unknown
+}
+
+/** Where opted-in content goes (src/usage/content-store.ts); sealed, never in audit or logs. */
+export interface ContentSink {
+  enabled(orgId: string): boolean
+  record(c: {
+    orgId: string
+    workspaceId: string | null
+    requestId: string
+    request: unknown
+    response: unknown
+  }): Promise<unknown>
 }
 
 export interface StreamHandle {
@@ -98,6 +112,8 @@ export interface StreamHandle {
   controller: AbortController
   idleTimeoutMs: number
   clientWantsUsage: boolean
+  /** Reassemble the answer for the content store (org opted in to content storage). */
+  captureContent?: boolean
   target: Target
   /** Meters, settles the budget and updates the breaker; call exactly once. */
   finish(o: StreamOutcome): void
@@ -113,6 +129,8 @@ export interface GatewayDeps {
   breakers: Breakers
   limiter: RateLimiter
   metrics: GatewayMetrics
+  /** Opt-in content storage; absent or disabled for the org = nothing is kept. */
+  content?: () => ContentSink | undefined
 }
 
 type AttemptOk =
@@ -423,6 +441,7 @@ export class Gateway {
       costUsd,
       outputShape: outputShape(input.endpoint, r.json, bytes),
     })
+    this.#storeContent(input, r.json)
     return {
       kind: 'json',
       status: r.status,
@@ -456,6 +475,7 @@ export class Gateway {
       idleTimeoutMs: policy.timeoutMs,
       clientWantsUsage:
         !!so && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true,
+      captureContent: this.d.content?.()?.enabled(input.principal.orgId) === true,
       target,
       finish: (o) => {
         if (finished) return
@@ -472,6 +492,8 @@ export class Gateway {
           totalTokens(o.usage),
         )
         rec.ttftMs = o.ttftMs
+        if (o.captured !== undefined)
+          this.#storeContent(input, { stream: true, status: o.status, ...(o.captured as object) })
         this.#emit(rec, {
           status: o.status,
           httpStatus: o.status === 'ok' ? 200 : o.status === 'cancelled' ? 499 : (o.error?.status ?? 502),
@@ -482,6 +504,24 @@ export class Gateway {
         })
       },
     }
+  }
+
+  /** Hands the exchange to the content store when the org opted in (fire and forget). */
+  #storeContent(input: CallInput, response: unknown): void {
+    const sink = this.d.content?.()
+    const orgId = input.principal.orgId
+    if (!sink?.enabled(orgId)) return
+    void sink
+      .record({
+        orgId,
+        workspaceId: input.workspaceId ?? input.principal.workspaceId,
+        requestId: input.requestId,
+        request: input.body,
+        response,
+      })
+      .catch(() => {
+        // Content storage is best effort; the call itself already succeeded.
+      })
   }
 
   #cost(p: Principal, target: Target, usage: Usage): number | null {

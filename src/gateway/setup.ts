@@ -45,6 +45,7 @@ export async function setupGateway(rt: Runtime): Promise<void> {
     breakers,
     limiter: new RateLimiter(rt.counters, rt.settings),
     metrics,
+    content: () => rt.usage?.content,
   })
   const catalog = new ModelCatalog(() => rt.credentials, egress, routes)
   rt.gateway = { gateway, routes, egress, breakers, catalog }

@@ -127,6 +127,19 @@ export function chatResponseShape(json: unknown, bytes?: number): ContentShape {
  * characters, tool calls (counted by their first delta), finish reason.
  */
 export class ChatStreamShape {
+  /**
+   * Only when the org opted in to content storage: the streamed text and tool calls,
+   * reassembled for the sealed content store. Never used for metering or audit.
+   */
+  readonly captured: {
+    content: string[]
+    toolCalls: Record<number, { name?: string; arguments: string[] }>
+  } | null
+
+  constructor(capture = false) {
+    this.captured = capture ? { content: [], toolCalls: {} } : null
+  }
+
   chars = 0
   bytes = 0
   toolCalls = 0
@@ -143,9 +156,13 @@ export class ChatStreamShape {
       if (typeof c.finish_reason === 'string') this.finishReason = c.finish_reason
       const d = isObj(c.delta) ? c.delta : undefined
       if (!d) continue
-      if (typeof d.content === 'string') this.chars += d.content.length
+      if (typeof d.content === 'string') {
+        this.chars += d.content.length
+        this.captured?.content.push(d.content)
+      }
       if (Array.isArray(d.tool_calls)) {
         for (const tc of d.tool_calls) {
+          if (this.captured && isObj(tc)) captureToolDelta(this.captured.toolCalls, tc)
           if (!isObj(tc) || typeof tc.id !== 'string') continue
           this.toolCalls++
           if (isObj(tc.function) && typeof tc.function.name === 'string') this.tools.push(tc.function.name)
@@ -163,6 +180,15 @@ export class ChatStreamShape {
     }
     return s
   }
+}
+
+function captureToolDelta(calls: Record<number, { name?: string; arguments: string[] }>, tc: Obj): void {
+  const i = typeof tc.index === 'number' ? tc.index : 0
+  const entry = calls[i] ?? { arguments: [] }
+  calls[i] = entry
+  const fn = isObj(tc.function) ? tc.function : undefined
+  if (fn && typeof fn.name === 'string') entry.name = fn.name
+  if (fn && typeof fn.arguments === 'string') entry.arguments.push(fn.arguments)
 }
 
 /** Shape of an embeddings request: number of inputs and characters. */

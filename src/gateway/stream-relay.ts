@@ -51,12 +51,23 @@ interface Tracker {
   upstreamError: boolean
   shape(): ContentShape
   errorFrame(err: AppError): string
+  /** The reassembled answer, only when content capture was asked for. */
+  captured?(): unknown
 }
 
-function chatTracker(clientWantsUsage: boolean): Tracker {
-  const shape = new ChatStreamShape()
+function chatTracker(clientWantsUsage: boolean, capture: boolean): Tracker {
+  const shape = new ChatStreamShape(capture)
   let sawDone = false
   const t: Tracker = {
+    captured: () =>
+      shape.captured && {
+        content: shape.captured.content.join(''),
+        toolCalls: Object.values(shape.captured.toolCalls).map((c) => ({
+          name: c.name,
+          arguments: c.arguments.join(''),
+        })),
+        finishReason: shape.finishReason ?? null,
+      },
     usage: null,
     upstreamError: false,
     handle(ev) {
@@ -152,7 +163,10 @@ export async function relayStream(
   baseHeaders: Record<string, string | number | string[] | undefined>,
   t0: number,
 ): Promise<void> {
-  const tracker = h.endpoint === 'responses' ? responsesTracker() : chatTracker(h.clientWantsUsage)
+  const tracker =
+    h.endpoint === 'responses'
+      ? responsesTracker()
+      : chatTracker(h.clientWantsUsage, h.captureContent === true)
   let clientGone = false
   let idle = false
   const onClose = () => {
@@ -261,5 +275,6 @@ export async function relayStream(
           ttftMs,
         }
       : { status: 'ok', usage: tracker.usage, outputShape: tracker.shape(), ttftMs }
+  if (h.captureContent) outcome.captured = tracker.captured?.() ?? null
   h.finish(outcome)
 }
