@@ -6,18 +6,8 @@
  * `send` (the CLI posts to a running server; tests can call in-process).
  * @module
  */
-import { createRequire } from 'node:module'
+import { calcPrice } from '../usage/genai-prices.js'
 import type { ChatCompletion } from './translate/openai-chat.js'
-
-// The price dataset (one large module) is loaded at the first price lookup, not at server
-// start (cold start). CommonJS build through require so the call stays synchronous.
-let genaiPrices: typeof import('@pydantic/genai-prices') | undefined
-const calcPrice: typeof import('@pydantic/genai-prices').calcPrice = (...args) => {
-  genaiPrices ??= createRequire(import.meta.url)(
-    '@pydantic/genai-prices',
-  ) as typeof import('@pydantic/genai-prices')
-  return genaiPrices.calcPrice(...args)
-}
 
 export interface SwapAnswer {
   model: string

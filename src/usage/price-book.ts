@@ -10,23 +10,14 @@
  * Unknown model → null, never 0.
  * @module
  */
-import { createRequire } from 'node:module'
+
 import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { PriceOverridesTable } from '../db/tables/usage.js'
 import type { PriceBook } from '../gateway/spec/v1/prices.js'
 import type { Usage } from '../gateway/spec/v1/usage.js'
-
-// The price dataset (one large module) is loaded at the first price lookup, not at server
-// start (cold start). CommonJS build through require so the call stays synchronous.
-let genaiPrices: typeof import('@pydantic/genai-prices') | undefined
-const calcPrice: typeof import('@pydantic/genai-prices').calcPrice = (...args) => {
-  genaiPrices ??= createRequire(import.meta.url)(
-    '@pydantic/genai-prices',
-  ) as typeof import('@pydantic/genai-prices')
-  return genaiPrices.calcPrice(...args)
-}
+import { calcPrice } from './genai-prices.js'
 
 /** Provider kind → the dataset's provider id (kinds without public prices map to none). */
 const DATASET_PROVIDER: Record<string, string> = {

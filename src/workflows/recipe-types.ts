@@ -40,6 +40,13 @@ const whenSpec = z.union([
   z.strictObject({ not_equals: z.tuple([z.unknown(), z.unknown()]) }),
 ])
 
+/** Sampling options a step or a compare column may set (the same bounds everywhere). */
+export const SamplingParams = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+})
+
 export const StepSchema = z
   .strictObject({
     id,
@@ -48,13 +55,7 @@ export const StepSchema = z
     system: z.string().max(100_000).optional(),
     prompt: z.string().max(100_000).optional(),
     output: z.strictObject({ schema: jsonSchema }).optional(),
-    params: z
-      .strictObject({
-        temperature: z.number().min(0).max(2).optional(),
-        max_tokens: z.number().int().min(1).max(1_000_000).optional(),
-        top_p: z.number().min(0).max(1).optional(),
-      })
-      .optional(),
+    params: SamplingParams.optional(),
     when: whenSpec.optional(),
     /** Template resolving to an array; the step runs once per element with `{{ item }}`. */
     foreach: z.string().optional(),

@@ -23,6 +23,7 @@ import type { Usage } from '../../gateway/spec/v1/index.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
+import { SamplingParams } from '../../workflows/recipe-types.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -35,13 +36,7 @@ const CompareBody = z.strictObject({
   models: z.array(z.string().min(1).max(300)).min(1).max(6),
   messages: z.array(Message).min(1).max(500),
   system: z.string().max(200_000).optional(),
-  params: z
-    .strictObject({
-      temperature: z.number().min(0).max(2).optional(),
-      max_tokens: z.number().int().min(1).max(1_000_000).optional(),
-      top_p: z.number().min(0).max(1).optional(),
-    })
-    .optional(),
+  params: SamplingParams.optional(),
 })
 type CompareBody = z.infer<typeof CompareBody>
 
