@@ -16,6 +16,7 @@ import { CounterBudgetGuard } from './budgets/budget-guard.js'
 import { createCallMetrics } from './call-metrics.js'
 import { traceCall } from './call-tracing.js'
 import { CallWriter, type CallWriterOptions } from './call-writer.js'
+import { callContentKeyStore } from './content-key-store.js'
 import { ContentStore } from './content-store.js'
 import { OverridePriceBook } from './price-book.js'
 
@@ -92,6 +93,8 @@ export async function setupUsage(rt: Runtime): Promise<void> {
     rt.logger,
   )
   content.start()
+  // A master-key rotation re-wraps stored content too before it retires the old key.
+  vault?.keyring.registerStore(callContentKeyStore(rt.db.db))
   rt.onClose({ name: 'content-purge', close: async () => content.stop() })
 
   rt.usage = { writer: w, prices, budgets, checkpoints, content }

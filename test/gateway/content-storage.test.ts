@@ -3,8 +3,11 @@
  * server allows it and the org opts in, each exchange (JSON and streamed) is kept sealed —
  * never as plain text in the database.
  */
+import { randomBytes } from 'node:crypto'
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
+import { localMasterKey } from '../../src/vault/key-source.js'
+import { rotateMasterKey } from '../../src/vault/master-key-service.js'
 import { DIALECTS } from '../helpers.js'
 import { type GatewayTestEnv, gatewayEnv } from './gateway-helpers.js'
 
@@ -73,5 +76,34 @@ describe.each(DIALECTS)('content storage through the gateway (%s)', (dialect) =>
     expect(JSON.stringify(json?.request)).toContain(CANARY)
     expect(json?.response).toMatchObject({ object: 'chat.completion' })
     expect(stream?.response).toMatchObject({ stream: true, status: 'ok', content: streamed })
+  })
+  it('stored content survives a master-key rotation', async () => {
+    const k1 = Buffer.alloc(32, 7)
+    const k2 = randomBytes(32)
+    env = await gatewayEnv(dialect, {
+      env: {
+        LATCHKEY_STORE_CONTENT: 'true',
+        LATCHKEY_MASTER_KEY: `${k1.toString('base64')},${k2.toString('base64')}`,
+      },
+    })
+    const e = env
+    await e.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/settings',
+      headers: e.auth(),
+      payload: { storeContent: true },
+    })
+    await twoCalls(e)
+    const before = await rows(e)
+    expect(before).toHaveLength(2)
+    const s = await rotateMasterKey(
+      { handle: e.rt.db, keyring: e.rt.vault.keyring, audit: e.rt.audit, bus: e.rt.bus, logger: e.rt.logger },
+      { actor: 'test', actorKind: 'cli' },
+      { newKey: k2, batchSize: 1 },
+    )
+    expect(s).toMatchObject({ rotating: false, remaining: 0 })
+    const after = await e.rt.db.db.selectFrom('call_contents').selectAll().execute()
+    for (const r of after) expect(r.sealed.startsWith(`lkwf2:${localMasterKey(k2).id}:`)).toBe(true)
+    for (const r of after) expect(await e.rt.usage.content.read(e.orgId, r.request_id)).not.toBeNull()
   })
 })
