@@ -9,14 +9,32 @@ import type { Config, EgressMode } from '../config/config.js'
 import type { DbHandle } from '../db/database.js'
 import type { ChangeBus } from '../state/change-bus.js'
 
-/** Gateway rate limits per minute; an absent field means unlimited. */
+/**
+ * Gateway rate limits per minute as stored; an absent field means unlimited. Stored values are
+ * read leniently (0 or a negative number counts as unlimited, see effectiveLimits) so one odd
+ * value written by hand does not void the org's other settings; the API accepts only
+ * positive integers.
+ */
 export const LimitsSchema = z.object({
-  tokenRpm: z.number().int().positive().optional(),
-  tokenTpm: z.number().int().positive().optional(),
-  workspaceRpm: z.number().int().positive().optional(),
-  workspaceTpm: z.number().int().positive().optional(),
+  tokenRpm: z.number().optional(),
+  tokenTpm: z.number().optional(),
+  workspaceRpm: z.number().optional(),
+  workspaceTpm: z.number().optional(),
 })
 export type OrgLimits = z.infer<typeof LimitsSchema>
+
+const NO_LIMITS: OrgLimits = Object.freeze({})
+const LIMIT_KEYS = ['tokenRpm', 'tokenTpm', 'workspaceRpm', 'workspaceTpm'] as const
+
+/** The limits in force: positive finite numbers only. */
+function effectiveLimits(stored: OrgLimits | undefined): OrgLimits {
+  const out: OrgLimits = {}
+  for (const k of LIMIT_KEYS) {
+    const n = stored?.[k]
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0) out[k] = n
+  }
+  return out
+}
 
 export const OrgSettingsSchema = z.object({
   egress: z.enum(['open', 'public-only', 'private-only']).optional(),
@@ -62,7 +80,10 @@ export class SettingsService {
     const next = new Map<string, StoredSettings>()
     for (const r of rows) {
       const parsed = OrgSettingsSchema.safeParse(safeJson(r.settings))
-      next.set(r.id, parsed.success ? parsed.data : {})
+      const stored = parsed.success ? parsed.data : {}
+      // Normalised once here, so the gateway's per-call read allocates nothing.
+      if (stored.limits) stored.limits = effectiveLimits(stored.limits)
+      next.set(r.id, stored)
     }
     this.#cache = next
     this.#origins = undefined
@@ -80,7 +101,7 @@ export class SettingsService {
       storeContent: c.storeContent && s.storeContent === true,
       retentionDays: s.retentionDays ?? 30,
       corsOrigins: s.corsOrigins ?? [],
-      limits: s.limits ?? {},
+      limits: s.limits ?? NO_LIMITS,
     }
   }
 

@@ -222,6 +222,29 @@ describe.each(DIALECTS)('members and workspaces (%s)', (dialect) => {
     const get = await env.app.inject({ method: 'GET', url: '/api/v1/settings', headers: env.auth('admin') })
     expect(get.json().limits).toEqual({})
   })
+
+  it('a stored limit of 0 means unlimited and does not void the other settings', async () => {
+    const before = (
+      await env.rt.db.db
+        .selectFrom('orgs')
+        .select('settings')
+        .where('id', '=', env.orgId)
+        .executeTakeFirstOrThrow()
+    ).settings
+    await env.rt.db.db
+      .updateTable('orgs')
+      .set({ settings: JSON.stringify({ retentionDays: 9, limits: { tokenRpm: 0, tokenTpm: 10 } }) })
+      .where('id', '=', env.orgId)
+      .execute()
+    try {
+      await env.rt.settings.reload()
+      expect(env.rt.settings.get(env.orgId)).toMatchObject({ retentionDays: 9, limits: { tokenTpm: 10 } })
+      expect(env.rt.settings.get(env.orgId).limits).toEqual({ tokenTpm: 10 })
+    } finally {
+      await env.rt.db.db.updateTable('orgs').set({ settings: before }).where('id', '=', env.orgId).execute()
+      await env.rt.settings.reload()
+    }
+  })
 })
 
 describe('settings under a strict environment', () => {
