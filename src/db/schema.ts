@@ -13,7 +13,7 @@ import type { WorkflowTables } from './tables/workflows.js'
 export interface Database
   extends IdentityTables,
     VaultTables,
-    GatewayTables,
     UsageTables,
     AuditTables,
-    WorkflowTables {}
+    WorkflowTables,
+    GatewayTables {}

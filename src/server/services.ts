@@ -17,12 +17,12 @@ import type { Runtime } from './runtime.js'
 export interface ServiceSlots {
   /** Sealed provider credentials, the gateway's credential cache, master keys (src/vault). */
   vault: Vault
-  /** Gateway core: routes, egress, breakers, model catalog (src/gateway). */
-  gateway: GatewayService
-  /** Usage writer, prices, budgets and audit checkpoints (src/usage, src/audit). */
-  usage: UsageService
   /** Recipes, runs, reviews and compare (src/workflows). */
   workflows: WorkflowService
+  /** Usage writer, prices, budgets and audit checkpoints (src/usage, src/audit). */
+  usage: UsageService
+  /** Gateway core: routes, egress, breakers, model catalog (src/gateway). */
+  gateway: GatewayService
 }
 
 type Setup = (rt: Runtime) => Promise<void> | void

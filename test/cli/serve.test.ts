@@ -98,7 +98,7 @@ describe('latchkey serve (real process)', () => {
     expect(stdout).toMatch(/^lk_[A-Za-z0-9_-]{43}\n$/)
     const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${stdout.trim()}` } })
     expect(me.status).toBe(200)
-    expect((await me.json()).principal.role).toBe('owner')
+    expect(((await me.json()) as { principal: { role: string } }).principal.role).toBe('owner')
     // The token never appears in the server's log.
     expect(stderr).not.toContain(stdout.trim())
   })
@@ -124,7 +124,7 @@ describe('latchkey serve (real process)', () => {
       body: JSON.stringify({ email: 'grace@example.com', password: 'a very good password' }),
     })
     expect(login.status).toBe(200)
-    expect((await login.json()).principal.role).toBe('admin')
+    expect(((await login.json()) as { principal: { role: string } }).principal.role).toBe('admin')
     const twice = await run(process.execPath, [BIN, 'admin', 'user', 'add', '--email', 'grace@example.com'], {
       env,
     }).catch((e) => e)

@@ -71,8 +71,10 @@ describe.each(DIALECTS)('content storage through the gateway (%s)', (dialect) =>
     for (const r of stored) expect(r.org_id).toBe(env.orgId)
     // And it opens back to the exchange: the request as sent, the answer as received.
     const opened = await Promise.all(stored.map((r) => env!.rt.usage.content.read(env!.orgId, r.request_id)))
-    const json = opened.find((o) => !(o?.response as { stream?: boolean }).stream)
-    const stream = opened.find((o) => (o?.response as { stream?: boolean }).stream)
+    const isStream = (o: (typeof opened)[number]) =>
+      (o?.response as { stream?: boolean } | undefined)?.stream === true
+    const json = opened.find((o) => o && !isStream(o))
+    const stream = opened.find((o) => o && isStream(o))
     expect(JSON.stringify(json?.request)).toContain(CANARY)
     expect(json?.response).toMatchObject({ object: 'chat.completion' })
     expect(stream?.response).toMatchObject({ stream: true, status: 'ok', content: streamed })

@@ -5,7 +5,11 @@ import type { Role } from '../../src/identity/principal.js'
 import { insertToken } from '../../src/identity/tokens-repo.js'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 
-type Req = { method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'; url: string; payload?: unknown }
+type Req = {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  url: string
+  payload?: Record<string, unknown>
+}
 
 describe.each(DIALECTS)('authorisation matrix and tenant isolation (%s)', (dialect) => {
   let env: TestEnv

@@ -22,7 +22,10 @@ export interface PostgresOptions {
   max?: number
 }
 
-export function createPostgresDialect(opts: PostgresOptions): { dialect: PostgresDialect; pool: PgModule.Pool } {
+export function createPostgresDialect(opts: PostgresOptions): {
+  dialect: PostgresDialect
+  pool: PgModule.Pool
+} {
   const pool = new (pgModule().Pool)({
     connectionString: opts.url,
     max: opts.max ?? 10,
