@@ -153,6 +153,18 @@ function responsesTracker(): Tracker {
   return t
 }
 
+/** Why an upstream stream stopped after it began: silence past the idle timeout, or a broken connection. */
+export function midStreamError(h: Pick<StreamHandle, 'target' | 'idleTimeoutMs'>, idle: boolean): AppError {
+  const provider = h.target.credential.provider
+  return idle
+    ? new AppError(504, 'timeout_error', `${provider} sent nothing for ${h.idleTimeoutMs} ms`, {
+        code: 'upstream_timeout',
+      })
+    : new AppError(502, 'api_error', `connection to ${provider} failed mid-stream`, {
+        code: 'upstream_stream_interrupted',
+      })
+}
+
 /**
  * Writes the stream to `res` (headers first: `baseHeaders` carries the request id and CORS
  * headers set earlier) and calls `h.finish` exactly once with the outcome.
@@ -238,18 +250,7 @@ export async function relayStream(
     }
   } catch {
     if (!clientGone) {
-      failure = idle
-        ? new AppError(
-            504,
-            'timeout_error',
-            `${h.target.credential.provider} sent nothing for ${h.idleTimeoutMs} ms`,
-            {
-              code: 'upstream_timeout',
-            },
-          )
-        : new AppError(502, 'api_error', `connection to ${h.target.credential.provider} failed mid-stream`, {
-            code: 'upstream_stream_interrupted',
-          })
+      failure = midStreamError(h, idle)
     }
   } finally {
     clearTimeout(idleTimer)

@@ -20,6 +20,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { StreamHandle } from '../../gateway/gateway.js'
 import { ChatStreamShape } from '../../gateway/shape.js'
 import type { Usage } from '../../gateway/spec/v1/index.js'
+import { midStreamError } from '../../gateway/stream-relay.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
@@ -168,18 +169,7 @@ async function runColumn(
       await onEvent(next.value.data)
     }
   } catch {
-    failure = idle
-      ? new AppError(
-          504,
-          'timeout_error',
-          `${h.target.credential.provider} sent nothing for ${h.idleTimeoutMs} ms`,
-          {
-            code: 'upstream_timeout',
-          },
-        )
-      : new AppError(502, 'api_error', `connection to ${h.target.credential.provider} failed mid-stream`, {
-          code: 'upstream_stream_interrupted',
-        })
+    failure = midStreamError(h, idle)
   } finally {
     clearTimeout(idleTimer)
   }

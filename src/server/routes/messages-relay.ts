@@ -11,6 +11,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { StreamHandle } from '../../gateway/gateway.js'
 import { ChatStreamShape } from '../../gateway/shape.js'
 import type { Usage } from '../../gateway/spec/v1/index.js'
+import { midStreamError } from '../../gateway/stream-relay.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { AnthropicEventWriter } from '../../providers/anthropic/anthropic-event-writer.js'
 import { NATIVE_EVENT, type RawEvent } from '../../providers/anthropic/anthropic-native.js'
@@ -149,25 +150,7 @@ export async function relayAnthropicStream(
     }
   } catch (err) {
     if (!clientGone) {
-      failure = AppError.is(err)
-        ? err
-        : idle
-          ? new AppError(
-              504,
-              'timeout_error',
-              `${h.target.credential.provider} sent nothing for ${h.idleTimeoutMs} ms`,
-              {
-                code: 'upstream_timeout',
-              },
-            )
-          : new AppError(
-              502,
-              'api_error',
-              `connection to ${h.target.credential.provider} failed mid-stream`,
-              {
-                code: 'upstream_stream_interrupted',
-              },
-            )
+      failure = AppError.is(err) ? err : midStreamError(h, idle)
     }
   } finally {
     clearTimeout(idleTimer)
