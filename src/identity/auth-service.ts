@@ -7,6 +7,7 @@
  */
 import type { DbHandle } from '../db/database.js'
 import type { ChangeBus } from '../state/change-bus.js'
+import { minRole } from './authorize.js'
 import { isRole, type Principal, type Role } from './principal.js'
 import { looksLikeAccessToken, sha256Hex } from './secrets.js'
 
@@ -93,7 +94,7 @@ export class AuthService {
       // tokens shrink or stop with them.
       const user = await this.#userRoles(t.user_id, t.org_id)
       if (!user) return null
-      role = lowerRole(t.role, user.role)
+      role = minRole(t.role, user.role)
       workspaceRoles = user.workspaceRoles
       if (t.workspace_id) workspaceRoles = pick(workspaceRoles, t.workspace_id)
     }
@@ -209,14 +210,6 @@ export class AuthService {
       for (const [id, ts] of batch) if (!this.#lastUsed.has(id)) this.#lastUsed.set(id, ts)
     }
   }
-}
-
-const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
-
-/** The weaker of two roles; auditor combined with anything stays auditor (read-only). */
-function lowerRole(a: Role, b: Role): Role {
-  if (a === 'auditor' || b === 'auditor') return 'auditor'
-  return RANK[a] <= RANK[b] ? a : b
 }
 
 function minExpiry(a: number | null, b: number): number {

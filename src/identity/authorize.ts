@@ -64,6 +64,17 @@ export function maxRole(a: Role, b: Role | undefined): Role {
   return RANK[b] > RANK[a] ? b : a
 }
 
+/** The weaker of two roles; auditor combined with anything stays auditor (read-only). */
+export function minRole(a: Role, b: Role): Role {
+  if (a === 'auditor' || b === 'auditor') return 'auditor'
+  return RANK[a] <= RANK[b] ? a : b
+}
+
+/** Workspaces a principal belongs to: its workspace roles plus its default (token) workspace. */
+export function memberWorkspaceIds(p: Principal): string[] {
+  return [...new Set([...Object.keys(p.workspaceRoles), ...(p.workspaceId ? [p.workspaceId] : [])])]
+}
+
 export function roleAtLeast(role: Role, min: Role): boolean {
   if (min === 'auditor') return true
   if (role === 'auditor') return false

@@ -36,3 +36,14 @@ export function clearSessionCookies(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' })
   reply.clearCookie(CSRF_COOKIE, { path: '/' })
 }
+
+/** Sets the session cookies and returns the sign-in response body (login and invite acceptance). */
+export function startSessionResponse(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: { raw: string; csrf: string; expiresAt: number },
+  principal: { kind: 'token' | 'user'; id: string; name: string; role: string },
+) {
+  setSessionCookies(req, reply, s.raw, s.csrf, s.expiresAt)
+  return { csrfToken: s.csrf, expiresAt: new Date(s.expiresAt).toISOString(), principal }
+}

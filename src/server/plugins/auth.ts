@@ -25,7 +25,8 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-function bearer(req: FastifyRequest): string | undefined {
+/** The bearer token of a request (`x-api-key` too on /v1, for the Anthropic SDK). */
+export function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
@@ -43,7 +44,7 @@ export function registerAuth(app: FastifyInstance, rt: Runtime): void {
     if (req.method === 'OPTIONS') return
     // Unknown routes fall through to the 404 handler without revealing anything.
     if (!req.routeOptions.url) return
-    const token = bearer(req)
+    const token = bearerToken(req)
     if (token) {
       const p = await rt.auth.authenticateToken(token)
       if (!p) throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { forbidden, unauthorized } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
+import { bearerToken } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
 export async function healthRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
@@ -17,8 +18,7 @@ export async function healthRoutes(app: FastifyInstance, rt: Runtime): Promise<v
 
   // Prometheus scrapers send a bearer token only; session cookies are not accepted here.
   app.get('/metrics', { config: { auth: false }, schema: { hide: true } }, async (req, reply) => {
-    const h = req.headers.authorization
-    const raw = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined
+    const raw = bearerToken(req)
     if (!raw) throw unauthorized('missing credentials: send Authorization: Bearer lk_…')
     const p = await rt.auth.authenticateToken(raw)
     if (!p) throw unauthorized('invalid, expired or revoked access token')

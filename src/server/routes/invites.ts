@@ -5,7 +5,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../../identity/passwords.js'
 import { sha256Hex } from '../../identity/secrets.js'
 import { createSession } from '../../identity/sessions.js'
 import type { Runtime } from '../runtime.js'
-import { setSessionCookies } from '../session-cookies.js'
+import { startSessionResponse } from '../session-cookies.js'
 
 const AcceptBody = z.strictObject({
   token: z.string().min(10).max(200),
@@ -74,12 +74,12 @@ export async function inviteRoutes(app: FastifyInstance, rt: Runtime): Promise<v
         return { s, userId: user.id, email: inv.email, role: inv.role }
       })
       await rt.bus.publish('auth')
-      setSessionCookies(req, reply, result.s.raw, result.s.csrf, result.s.expiresAt)
-      return {
-        csrfToken: result.s.csrf,
-        expiresAt: new Date(result.s.expiresAt).toISOString(),
-        principal: { kind: 'user', id: result.userId, name: result.email, role: result.role },
-      }
+      return startSessionResponse(req, reply, result.s, {
+        kind: 'user',
+        id: result.userId,
+        name: result.email,
+        role: result.role,
+      })
     },
   )
 }

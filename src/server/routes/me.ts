@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { authorize } from '../../identity/authorize.js'
+import { authorize, memberWorkspaceIds } from '../../identity/authorize.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -23,9 +23,7 @@ export async function meRoutes(app: FastifyInstance, rt: Runtime): Promise<void>
         .orderBy('created_at')
       // Members see the workspaces they belong to (or their token's); org admins see all.
       if (p.role === 'member' || p.role === 'auditor') {
-        const ids = [
-          ...new Set([...Object.keys(p.workspaceRoles), ...(p.workspaceId ? [p.workspaceId] : [])]),
-        ]
+        const ids = memberWorkspaceIds(p)
         if (p.role === 'member' || p.kind === 'token') q = q.where('id', 'in', ids.length ? ids : ['-'])
       }
       const workspaces = await q.execute()

@@ -12,7 +12,7 @@ import { sha256Hex } from '../../identity/secrets.js'
 import { createSession } from '../../identity/sessions.js'
 import { principalOf, SESSION_COOKIE } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
-import { clearSessionCookies, setSessionCookies } from '../session-cookies.js'
+import { clearSessionCookies, startSessionResponse } from '../session-cookies.js'
 
 const WINDOW_MS = 15 * 60_000
 const MAX_PER_IP = 30
@@ -63,12 +63,7 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
           throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
         }
         const s = await createSession(rt.db.db, { orgId: p.orgId, tokenId: p.tokenId })
-        setSessionCookies(req, reply, s.raw, s.csrf, s.expiresAt)
-        return {
-          csrfToken: s.csrf,
-          expiresAt: new Date(s.expiresAt).toISOString(),
-          principal: { kind: p.kind, id: p.id, name: p.name, role: p.role },
-        }
+        return startSessionResponse(req, reply, s, { kind: p.kind, id: p.id, name: p.name, role: p.role })
       }
       const emailKey = `login:email:${sha256Hex(body.email)}`
       await checkLimit(emailKey, MAX_PER_EMAIL)
@@ -93,12 +88,12 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
       }
       await rt.counters.reset(emailKey)
       const s = await createSession(rt.db.db, { orgId: user.org_id, userId: user.id })
-      setSessionCookies(req, reply, s.raw, s.csrf, s.expiresAt)
-      return {
-        csrfToken: s.csrf,
-        expiresAt: new Date(s.expiresAt).toISOString(),
-        principal: { kind: 'user', id: user.id, name: body.email, role: user.role },
-      }
+      return startSessionResponse(req, reply, s, {
+        kind: 'user',
+        id: user.id,
+        name: body.email,
+        role: user.role,
+      })
     },
   )
 

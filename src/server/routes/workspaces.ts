@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
-import { authorize, can } from '../../identity/authorize.js'
+import { authorize, can, memberWorkspaceIds } from '../../identity/authorize.js'
 import { createWorkspace } from '../../identity/orgs.js'
 import { ROLES } from '../../identity/principal.js'
 import { principalOf } from '../plugins/auth.js'
@@ -40,9 +40,7 @@ export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promis
         .where('org_id', '=', p.orgId)
         .orderBy('created_at')
       if (!can(p, 'members:read')) {
-        const ids = [
-          ...new Set([...Object.keys(p.workspaceRoles), ...(p.workspaceId ? [p.workspaceId] : [])]),
-        ]
+        const ids = memberWorkspaceIds(p)
         q = q.where('id', 'in', ids.length ? ids : ['-'])
       }
       const rows = await q.execute()
