@@ -146,38 +146,38 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
     T,
   )
 
-  it(
-    'chats with streaming, then switches model and sends the earlier turns along',
-    async () => {
-      await page.getByRole('link', { name: /Chat/ }).click()
-      const model = page.getByLabel('Model', { exact: true })
-      await expect.poll(() => model.locator('option').count()).toBeGreaterThanOrEqual(2)
-      await model.selectOption('fake/gpt-a')
-      await page.getByLabel('Message').fill('What is Latchkey?')
-      await page.getByRole('button', { name: 'Send' }).click()
-      const first = page.getByRole('article', { name: 'Answer from fake/gpt-a' })
-      await first.getByText('Hello, world!').waitFor()
-      await first.getByText(/\d+ → \d+ tok/).waitFor()
+  it('chats with streaming, then switches model and sends the earlier turns along', // Once seen to time out waiting for the second answer under full-suite load on 2 cores
+  // (passes alone); one retry, same assertions.
+  { timeout: T, retry: 1 }, async () => {
+    await page.getByRole('link', { name: /Chat/ }).click()
+    // A fresh conversation, so a retry starts from the same state as the first attempt.
+    await page.getByRole('button', { name: 'New chat' }).click()
+    const model = page.getByLabel('Model', { exact: true })
+    await expect.poll(() => model.locator('option').count()).toBeGreaterThanOrEqual(2)
+    await model.selectOption('fake/gpt-a')
+    await page.getByLabel('Message').fill('What is Latchkey?')
+    await page.getByRole('button', { name: 'Send' }).click()
+    const first = page.getByRole('article', { name: 'Answer from fake/gpt-a' })
+    await first.getByText('Hello, world!').waitFor()
+    await first.getByText(/\d+ → \d+ tok/).waitFor()
 
-      await model.selectOption('fake/gpt-b')
-      await page.getByLabel('Message').fill('Say it again')
-      await page.getByRole('button', { name: 'Send' }).click()
-      await page.getByText('Switched to fake/gpt-b').waitFor()
-      await page.getByRole('article', { name: 'Answer from fake/gpt-b' }).getByText('Hello, world!').waitFor()
+    await model.selectOption('fake/gpt-b')
+    await page.getByLabel('Message').fill('Say it again')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.getByText('Switched to fake/gpt-b').waitFor()
+    await page.getByRole('article', { name: 'Answer from fake/gpt-b' }).getByText('Hello, world!').waitFor()
 
-      const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions')
-      const last = chats.at(-1)!.body!
-      expect(last.model).toBe('gpt-b')
-      expect(last.stream).toBe(true)
-      expect(last.messages).toEqual([
-        { role: 'user', content: 'What is Latchkey?' },
-        { role: 'assistant', content: 'Hello, world!' },
-        { role: 'user', content: 'Say it again' },
-      ])
-      await shot('chat')
-    },
-    T,
-  )
+    const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions')
+    const last = chats.at(-1)!.body!
+    expect(last.model).toBe('gpt-b')
+    expect(last.stream).toBe(true)
+    expect(last.messages).toEqual([
+      { role: 'user', content: 'What is Latchkey?' },
+      { role: 'assistant', content: 'Hello, world!' },
+      { role: 'user', content: 'Say it again' },
+    ])
+    await shot('chat')
+  })
 
   it(
     'renders markdown and code but no markup from the model; stop ends a slow answer; chats survive a reload',
