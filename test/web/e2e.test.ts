@@ -146,9 +146,12 @@ describe.skipIf(!HAS_CHROMIUM)('workspace in a browser', () => {
     T,
   )
 
-  it('chats with streaming, then switches model and sends the earlier turns along', // Once seen to time out waiting for the second answer under full-suite load on 2 cores
-  // (passes alone); one retry, same assertions.
-  { timeout: T, retry: 1 }, async () => {
+  // Once seen to time out waiting for the second answer under full-suite load on 2 cores
+  // (passes alone): one retry, same assertions.
+  it('chats with streaming, then switches model and sends the earlier turns along', {
+    timeout: T,
+    retry: 1,
+  }, async () => {
     await page.getByRole('link', { name: /Chat/ }).click()
     // A fresh conversation, so a retry starts from the same state as the first attempt.
     await page.getByRole('button', { name: 'New chat' }).click()
