@@ -351,12 +351,14 @@ export class Gateway {
       if (!stream) {
         const text = await res.text()
         cleanup()
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          release()
-          return badUpstreamBody(cred)
+        let json: unknown = res.parsed
+        if (json === undefined) {
+          try {
+            json = JSON.parse(text)
+          } catch {
+            release()
+            return badUpstreamBody(cred)
+          }
         }
         return { ok: true, kind: 'json', status: res.status, headers: res.headers, text, json, reservation }
       }

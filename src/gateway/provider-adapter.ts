@@ -48,6 +48,11 @@ export interface UpstreamResponse {
   headers: Record<string, string>
   /** The whole body as text: OpenAI-shaped JSON on success, an OpenAI error body otherwise. */
   text(): Promise<string>
+  /**
+   * The same body already parsed, when the adapter built it as an object (translation
+   * adapters): the gateway then skips parsing `text()` again.
+   */
+  parsed?: unknown
   /** Streaming success: OpenAI-shaped events, in order, ending after `[DONE]` (chat). */
   events(): AsyncIterator<StreamEvent>
   /** Releases the connection without reading the body. */

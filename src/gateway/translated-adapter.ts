@@ -27,6 +27,7 @@ function jsonResponse(status: number, headers: Record<string, string>, body: unk
     status,
     headers,
     text: async () => text,
+    parsed: body,
     events: () => {
       throw new Error('not a stream')
     },

@@ -15,8 +15,17 @@ import type { Wire } from './kinds.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './translate/openai-chat.js'
 import type { TranslateMode } from './translate/translate-context.js'
 
+/**
+ * What adapters read of an upstream answer: a WHATWG `Response` satisfies it, and so does the
+ * lighter object of translate/request-fetch.ts (the gateway's hot path).
+ */
+export type FetchResponse = Pick<
+  Response,
+  'status' | 'ok' | 'headers' | 'body' | 'text' | 'json' | 'arrayBuffer'
+>
+
 /** fetch-compatible function (the gateway passes one bound to its egress policy and pools). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
+export type FetchLike = (input: string, init: RequestInit) => Promise<FetchResponse>
 
 export interface ProviderCall {
   credential: CredentialMaterial
@@ -78,7 +87,7 @@ export interface AnthropicNative {
     body: Record<string, unknown>,
     call: ProviderCall,
     op: 'messages' | 'count_tokens',
-  ): Promise<Response>
+  ): Promise<FetchResponse>
 }
 
 export interface ProviderAdapter {

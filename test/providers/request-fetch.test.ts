@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anthropicAdapter } from '../../src/providers/anthropic/anthropic-provider.js'
 import { bedrockAdapter } from '../../src/providers/bedrock/bedrock-provider.js'
+import { passBackHeaders } from '../../src/providers/translate/http.js'
 import { requestFetch } from '../../src/providers/translate/request-fetch.js'
 import { AWS_KEY_ID, AWS_SECRET } from '../fakes/bedrock-upstream.js'
 import { ANTHROPIC_KEY, type ProviderFakes, startProviderFakes } from '../fakes/provider-fakes.js'
@@ -53,5 +54,26 @@ describe('requestFetch', () => {
     const res = await f(`${fakes.url}/nowhere`, { method: 'GET' })
     expect(res.status).toBe(404)
     expect(await res.json()).toMatchObject({ error: { message: 'fake: no route /nowhere' } })
+  })
+  it('answers without a WHATWG Response: headers built only on demand, same values either way', async () => {
+    const f = requestFetch()
+    const res = await f(`${fakes.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': ANTHROPIC_KEY,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res).not.toBeInstanceOf(Response)
+    expect(res.ok).toBe(true)
+    expect(passBackHeaders(res)['request-id']).toBe('req_fake')
+    expect(res.headers.get('request-id')).toBe('req_fake')
+    expect(res.headers.get('content-type')).toMatch(/application\/json/)
+    expect(await res.json()).toMatchObject({ type: 'message' })
+    // A WHATWG Response (what tests and tools may inject) gives the same pass-back headers.
+    const web = new Response('{}', { headers: { 'Request-Id': 'req_web', 'x-other': '1' } })
+    expect(passBackHeaders(web)).toEqual({ 'request-id': 'req_web' })
   })
 })

@@ -8,7 +8,7 @@
 
 import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
-import type { EmbeddingsResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
+import type { EmbeddingsResponse, FetchResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
 import { nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-native.js'
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
@@ -34,7 +34,7 @@ export function bedrockUrl(call: ProviderCall, op: string): string {
   return `${base}/model/${encodeURIComponent(call.model)}/${op}`
 }
 
-async function post(call: ProviderCall, op: string, body: string, accept?: string): Promise<Response> {
+async function post(call: ProviderCall, op: string, body: string, accept?: string): Promise<FetchResponse> {
   const url = bedrockUrl(call, op)
   // accept is a signed header: it must be set before signing.
   const headers = await bedrockAuthHeaders(call, url, body, accept)

@@ -6,8 +6,8 @@
  */
 import type { z } from 'zod'
 import { AppError } from '../../errors/app-error.js'
-import type { FetchLike, ProviderCall } from '../adapter.js'
-import { requestFetch } from './request-fetch.js'
+import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
+import { headerEntries, requestFetch } from './request-fetch.js'
 import { malformedUpstream, upstreamError } from './upstream-error.js'
 
 export interface SendOptions {
@@ -27,20 +27,18 @@ const PASS_HEADERS =
   /^(x-request-id|request-id|x-amzn-requestid|apim-request-id|x-ratelimit-.*|anthropic-ratelimit-.*|retry-after)$/i
 
 /** Upstream headers worth handing back to the caller. */
-export function passBackHeaders(res: Response): Record<string, string> {
+export function passBackHeaders(res: FetchResponse): Record<string, string> {
   const out: Record<string, string> = {}
-  res.headers.forEach((v, k) => {
-    if (PASS_HEADERS.test(k)) out[k.toLowerCase()] = v
-  })
+  for (const [k, v] of headerEntries(res)) if (PASS_HEADERS.test(k)) out[k.toLowerCase()] = v
   return out
 }
 
 /** Sends a request; resolves with a 2xx Response or throws an AppError. */
-export async function send(url: string, opts: SendOptions): Promise<Response> {
+export async function send(url: string, opts: SendOptions): Promise<FetchResponse> {
   const f: FetchLike = opts.call.fetch ?? defaultFetch
   // Credential-level custom headers (vault `secret.headers`) go first: ours (auth) always win.
   const extra = credentialHeaders(opts.call)
-  let res: Response
+  let res: FetchResponse
   try {
     res = await f(url, {
       method: opts.method ?? 'POST',
@@ -83,7 +81,7 @@ function credentialHeaders(call: ProviderCall): Record<string, string> {
 
 /** Reads and validates a JSON body; 502 when it is not JSON or not the expected shape. */
 export async function readJson<T extends z.ZodType>(
-  res: Response,
+  res: FetchResponse,
   schema: T,
   provider: string,
 ): Promise<z.infer<T>> {

@@ -4,7 +4,7 @@
  * @module
  */
 import { badRequest } from '../../errors/app-error.js'
-import type { FetchLike } from '../adapter.js'
+import type { FetchLike, FetchResponse } from '../adapter.js'
 import { defaultFetch } from './http.js'
 import type { ChatCompletionRequest, ChatContentPart } from './openai-chat.js'
 
@@ -40,7 +40,7 @@ export async function inlineRemoteImages(
 }
 
 async function fetchAsDataUri(url: string, fetchFn: FetchLike, signal?: AbortSignal): Promise<string> {
-  let res: Response
+  let res: FetchResponse
   try {
     res = await fetchFn(url, { method: 'GET', signal, redirect: 'error' })
   } catch (err) {

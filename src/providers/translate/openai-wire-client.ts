@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod'
-import type { EmbeddingsResponse, ProviderCall } from '../adapter.js'
+import type { EmbeddingsResponse, FetchResponse, ProviderCall } from '../adapter.js'
 import { credentialSecrets, readJson, send } from './http.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './openai-chat.js'
 import { parseSseJson, readSse } from './sse.js'
@@ -45,7 +45,7 @@ export async function openAIWireChat(
   t: OpenAIWireTarget,
   body: ChatCompletionRequest,
   call: ProviderCall,
-): Promise<{ response: ChatCompletion; res: Response }> {
+): Promise<{ response: ChatCompletion; res: FetchResponse }> {
   const res = await send(t.url, {
     provider: t.provider,
     call,
@@ -61,7 +61,7 @@ export async function openAIWireChatStream(
   t: OpenAIWireTarget,
   body: ChatCompletionRequest,
   call: ProviderCall,
-): Promise<{ chunks: AsyncGenerator<ChatCompletionChunk>; res: Response }> {
+): Promise<{ chunks: AsyncGenerator<ChatCompletionChunk>; res: FetchResponse }> {
   const res = await send(t.url, {
     provider: t.provider,
     call,
@@ -101,7 +101,7 @@ export async function openAIWireEmbeddings(
   t: OpenAIWireTarget,
   body: Record<string, unknown>,
   call: ProviderCall,
-): Promise<{ response: EmbeddingsResponse; res: Response }> {
+): Promise<{ response: EmbeddingsResponse; res: FetchResponse }> {
   const res = await send(t.url, {
     provider: t.provider,
     call,

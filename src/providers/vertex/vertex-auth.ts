@@ -12,7 +12,7 @@
  */
 import { createSign } from 'node:crypto'
 import { AppError, unauthorized } from '../../errors/app-error.js'
-import type { FetchLike, ProviderCall } from '../adapter.js'
+import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
 import { defaultFetch } from '../translate/http.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
@@ -67,7 +67,7 @@ export async function vertexAccessToken(call: ProviderCall): Promise<string> {
   if (hit && hit.expiresAt > Date.now()) return hit.token
   const f: FetchLike = call.fetch ?? defaultFetch
   const tokenUri = key.token_uri ?? DEFAULT_TOKEN_URI
-  let res: Response
+  let res: FetchResponse
   try {
     res = await f(tokenUri, {
       method: 'POST',

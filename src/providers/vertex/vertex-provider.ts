@@ -10,7 +10,7 @@
  */
 
 import { badRequest } from '../../errors/app-error.js'
-import type { ProviderAdapter, ProviderCall } from '../adapter.js'
+import type { FetchResponse, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
 import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-native.js'
 import { anthropicStreamToChunks } from '../anthropic/anthropic-stream.js'
@@ -59,7 +59,7 @@ export function vertexUrl(call: ProviderCall, model: string, op: string): string
   return `${host(call, loc)}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(loc)}/publishers/${publisher}/models/${encodeURIComponent(model)}:${op}`
 }
 
-async function post(call: ProviderCall, url: string, body: unknown, accept?: string): Promise<Response> {
+async function post(call: ProviderCall, url: string, body: unknown, accept?: string): Promise<FetchResponse> {
   const token = await vertexAccessToken(call)
   return send(url, {
     provider: 'vertex',

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
+import type { FetchResponse } from '../../providers/adapter.js'
 import { NATIVE_MESSAGE, NATIVE_REQUEST } from '../../providers/anthropic/anthropic-native.js'
 import { anthropicUrl } from '../../providers/anthropic/anthropic-provider.js'
 import {
@@ -211,7 +212,7 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
           code: 'unsupported_endpoint',
         })
       }
-      let res: Response
+      let res: FetchResponse
       try {
         res = await fetchVia(url, { method: 'POST', headers, body: JSON.stringify(payload) })
       } catch (err) {
