@@ -19,8 +19,8 @@ import type { DbHandle } from '../db/database.js'
 import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
 import { newId } from '../identity/secrets.js'
 import { callAuditRecord, usageRow } from './call-records.js'
-import { Journal, type JournalItem } from './journal.js'
-import { SqliteBatchWriter } from './sqlite-batch-writer.js'
+import { Journal, type JournalItem, journalLine } from './journal.js'
+import { SqliteWriterThread } from './sqlite-writer-thread.js'
 
 export interface CallWriterOptions {
   /** Rows per transaction. */
@@ -105,14 +105,15 @@ export class CallWriter implements CallEventSink {
     }
     const id = eventId()
     const queued = !this.#closing && this.journal.unloaded === 0 && this.#queue.length < this.#queueMax
+    const line = journalLine(id, event)
     try {
-      const seg = this.journal.append(id, event, queued)
-      if (queued) this.#queue.push({ id, event, seg, check: false })
+      const seg = this.journal.append(line, queued)
+      if (queued) this.#queue.push({ id, event, seg, check: false, line })
     } catch (err) {
       this.#log.error({ err }, 'journal append failed: call event kept in memory only')
       if (this.#queue.length < this.#queueMax) {
         const seg = { path: '', total: 1, loaded: 1, done: 0, bytes: 0 }
-        this.#queue.push({ id, event, seg, check: false })
+        this.#queue.push({ id, event, seg, check: false, line })
       }
     }
     try {
@@ -123,13 +124,16 @@ export class CallWriter implements CallEventSink {
     if (!this.#closing) this.#schedule(this.#queue.length >= this.#batch ? 0 : this.#delay)
   }
 
-  #fast: SqliteBatchWriter | null | undefined
+  #fast: SqliteWriterThread | null | undefined
 
-  /** The prepared-statement path on a file-backed SQLite database (not for :memory:). */
-  #sqliteFast(): SqliteBatchWriter | null {
+  /**
+   * The prepared-statement path on a file-backed SQLite database (not for :memory:), in a
+   * worker thread: row building, audit hashing and the SQLite transaction leave the event loop.
+   */
+  #sqliteFast(): SqliteWriterThread | null {
     if (this.#fast === undefined) {
       const file = this.#db.dialect === 'sqlite' ? this.#db.file : undefined
-      this.#fast = file && file !== ':memory:' && this.#useFastPath ? new SqliteBatchWriter(file) : null
+      this.#fast = file && file !== ':memory:' && this.#useFastPath ? new SqliteWriterThread(file) : null
     }
     return this.#fast
   }
@@ -162,7 +166,7 @@ export class CallWriter implements CallEventSink {
     if (!ok)
       this.#log.warn({ pending: this.depth }, 'database unavailable at shutdown: events stay in the journal')
     this.journal.close()
-    this.#fast?.close()
+    await this.#fast?.close()
   }
 
   #schedule(ms: number): void {
@@ -226,16 +230,11 @@ export class CallWriter implements CallEventSink {
   async #write(batch: JournalItem[]): Promise<void> {
     const fast = this.#sqliteFast()
     if (fast) {
-      const items = batch.map((i) => ({
-        id: i.id,
-        check: i.check,
-        orgId: i.event.orgId,
-        usage: usageRow(i.id, i.event),
-        audit: callAuditRecord(i.id, i.event),
-      }))
+      const lines = batch.map((i) => i.line ?? journalLine(i.id, i.event))
+      const checks = batch.map((i) => i.check)
       // Holding the main connection: no transaction of ours is open on it meanwhile.
       await this.#db.db.connection().execute(async () => {
-        fast.write(items)
+        await fast.write(lines, checks)
       })
       return
     }

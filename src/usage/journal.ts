@@ -31,6 +31,13 @@ export interface JournalItem {
   seg: Segment
   /** True when the row may already be in the database (replayed or retried after an error). */
   check: boolean
+  /** The journal line of this event (what the SQLite writer thread is sent). */
+  line?: string
+}
+
+/** One journal line: `{"id":…,"e":CallEvent}`. */
+export function journalLine(id: string, event: CallEvent): string {
+  return JSON.stringify({ id, e: event })
 }
 
 export interface JournalOptions {
@@ -83,11 +90,10 @@ export class Journal {
     return n
   }
 
-  /** Appends one event; `queued` says whether the writer keeps it in memory too. */
-  append(id: string, event: CallEvent, queued: boolean): Segment {
+  /** Appends one event's line (journalLine); `queued` says whether the writer keeps it in memory too. */
+  append(line: string, queued: boolean): Segment {
     if (this.#fd === undefined || !this.#active) throw new Error('journal is not open')
-    const line = `${JSON.stringify({ id, e: event })}\n`
-    const bytes = fs.writeSync(this.#fd, line)
+    const bytes = fs.writeSync(this.#fd, `${line}\n`)
     const seg = this.#active
     seg.total += 1
     seg.bytes += bytes
@@ -120,7 +126,7 @@ export class Journal {
         if (out.length >= max) break
         seg.loaded += 1
         const item = parseLine(line)
-        if (item) out.push({ ...item, seg, check: true })
+        if (item) out.push({ ...item, seg, check: true, line })
         else {
           // Unreadable line (a write cut short by a crash): count it as handled.
           seg.done += 1

@@ -1,0 +1,87 @@
+/**
+ * Main-thread handle of the SQLite usage writer's worker thread (sqlite-writer-worker.ts).
+ * `write` posts one batch of journal lines and resolves once it is committed (or rejects
+ * with the database's error, so the call writer retries exactly as before). A worker that
+ * died is replaced on the next write; nothing is lost meanwhile, the journal holds the lines.
+ * @module
+ */
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { WriteReply, WriteRequest } from './sqlite-writer-worker.js'
+
+/**
+ * The worker's script. Workers cannot run TypeScript: when this module runs from source
+ * (the test runner), the compiled worker in dist/ is used (tests keep dist/ current).
+ */
+function workerScript(): string {
+  const own = fileURLToPath(import.meta.url)
+  if (!own.endsWith('.ts')) return fileURLToPath(new URL('./sqlite-writer-worker.js', import.meta.url))
+  return own.replace(/[\\/]src[\\/]usage[\\/][^\\/]+$/, '/dist/usage/sqlite-writer-worker.js')
+}
+
+interface Pending {
+  resolve: (n: number) => void
+  reject: (e: Error) => void
+}
+
+export class SqliteWriterThread {
+  #file: string
+  #worker: Worker | undefined
+  #pending = new Map<number, Pending>()
+  #seq = 0
+
+  constructor(file: string) {
+    this.#file = file
+  }
+
+  /** Writes one batch (journal lines, one per event); resolves with the rows that were new. */
+  write(lines: string[], checks: boolean[]): Promise<number> {
+    const w = this.#ensure()
+    const seq = ++this.#seq
+    return new Promise<number>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject })
+      // Referenced while a batch is in flight (a flush must be able to wait for it), not otherwise.
+      w.ref()
+      w.postMessage({ seq, lines: lines.join('\n'), checks } satisfies WriteRequest)
+    })
+  }
+
+  async close(): Promise<void> {
+    const w = this.#worker
+    if (!w) return
+    this.#worker = undefined
+    await new Promise<void>((resolve) => {
+      w.once('exit', () => resolve())
+      w.ref()
+      w.postMessage('close')
+    })
+  }
+
+  #ensure(): Worker {
+    if (this.#worker) return this.#worker
+    const w = new Worker(workerScript(), { workerData: { file: this.#file } })
+    w.unref()
+    w.on('message', (m: WriteReply) => {
+      const p = this.#pending.get(m.seq)
+      if (!p) return
+      this.#pending.delete(m.seq)
+      if (this.#pending.size === 0) w.unref()
+      if ('error' in m) p.reject(new Error(m.error))
+      else p.resolve(m.written)
+    })
+    const fail = (raw: unknown) => {
+      // Errors cross the thread boundary as clones; keep a message whatever arrived.
+      const err =
+        raw instanceof Error && raw.message
+          ? raw
+          : new Error(`usage writer thread failed: ${(raw as { code?: string })?.code ?? String(raw)}`)
+      if (this.#worker === w) this.#worker = undefined
+      for (const p of this.#pending.values()) p.reject(err)
+      this.#pending.clear()
+    }
+    w.on('error', fail)
+    w.on('exit', (code) => fail(new Error(`usage writer thread exited (${code})`)))
+    this.#worker = w
+    return w
+  }
+}
