@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 
 /** SHA-256 hex; used for tokens, session ids, CSRF and invite tokens (high-entropy inputs). */
 export function sha256Hex(value: string): string {
@@ -28,8 +28,20 @@ export function looksLikeAccessToken(v: string): boolean {
   return v.startsWith(TOKEN_PREFIX) && v.length >= 20 && v.length <= 128 && /^[A-Za-z0-9_-]+$/.test(v)
 }
 
+// Ids draw their 10 random bytes from a pooled buffer: one randomFillSync (CSPRNG) per 256 ids
+// instead of one per id; several ids are made per gateway request (request, reservation, …).
+const ID_BYTES = 10
+const POOL_IDS = 256
+const pool = Buffer.alloc(ID_BYTES * POOL_IDS)
+let nextId = POOL_IDS
+
 /** Sortable unique ids: time prefix + randomness (ULID-like, base32hex-free). */
 export function newId(prefix: string): string {
-  const t = Date.now().toString(36).padStart(9, '0')
-  return `${prefix}_${t}${randomBytes(10).toString('base64url').replace(/[-_]/g, 'x')}`
+  if (nextId >= POOL_IDS) {
+    randomFillSync(pool)
+    nextId = 0
+  }
+  const start = nextId++ * ID_BYTES
+  const rand = pool.toString('base64url', start, start + ID_BYTES).replace(/[-_]/g, 'x')
+  return `${prefix}_${Date.now().toString(36).padStart(9, '0')}${rand}`
 }
