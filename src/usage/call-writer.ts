@@ -70,7 +70,8 @@ export class CallWriter implements CallEventSink {
     this.#log = logger
     // 200 rows hold the event loop for a few milliseconds on SQLite; larger batches gain little.
     this.#batch = Math.min(opts.batchSize ?? 200, MAX_ROWS_PER_INSERT)
-    // About 1–2 KB per event: 10,000 queued is ~15 MB; beyond that the journal holds them.
+    // About 2–4 KB per event (the object and its journal line): 10,000 queued is ~30 MB; beyond
+    // that the journal holds them.
     this.#queueMax = opts.queueMax ?? 10_000
     // Fewer, larger transactions cost less per row (commit, chain head, WAL frames) than many
     // tiny ones; a tenth of a second is invisible to anyone reading usage.
