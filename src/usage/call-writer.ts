@@ -68,7 +68,8 @@ export class CallWriter implements CallEventSink {
   constructor(db: DbHandle, logger: Logger, journalRoot: string, opts: CallWriterOptions = {}) {
     this.#db = db
     this.#log = logger
-    // 200 rows hold the event loop for a few milliseconds on SQLite; larger batches gain little.
+    // 200 rows take a few milliseconds on SQLite (in the writer thread; on the event loop for the
+    // Kysely path); larger batches gain little.
     this.#batch = Math.min(opts.batchSize ?? 200, MAX_ROWS_PER_INSERT)
     // About 2–4 KB per event (the object and its journal line): 10,000 queued is ~30 MB; beyond
     // that the journal holds them.
