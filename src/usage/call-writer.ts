@@ -1,9 +1,10 @@
 /**
  * `rt.calls`: the batched background writer for call events. `emit` appends the event to
  * the local journal (one write, no database) and queues it; a background loop writes
- * batches — usage rows plus their audit records, in one transaction — with multi-row
- * inserts. SQLite writes are synchronous, so batches stay small (default 200 rows, a few
- * milliseconds) and the loop yields to the event loop between them.
+ * batches — usage rows plus their audit records, in one transaction. On a SQLite file the
+ * batch runs in a worker thread (sqlite-writer-thread.ts) with prepared statements; otherwise
+ * (PostgreSQL, or the fast path off) through Kysely with multi-row inserts, in small batches
+ * (default 200 rows) with a yield to the event loop between them.
  *
  * Database slow: the queue grows to its bound, then events stay in the journal only and are
  * read back when the queue drains. Database down: the batch is retried with backoff, marked
