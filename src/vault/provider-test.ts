@@ -11,6 +11,7 @@ import { createGuardedAgent } from '../egress/dispatcher.js'
 import { makePolicy } from '../egress/policy.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import { kindInfo } from '../providers/kinds.js'
+import { customHeaders } from '../providers/translate/http.js'
 import { checkBaseUrl, type EgressSettings } from './base-url.js'
 import { scrubSecrets, secretStrings } from './scrub.js'
 
@@ -28,7 +29,7 @@ type Material = Pick<CredentialMaterial, 'provider' | 'baseUrl' | 'apiKey' | 'se
 
 function listModelsRequest(m: Material): { url: string; headers: Record<string, string> } | null {
   const wire = kindInfo(m.provider)?.wire
-  const extra = (m.secret?.headers as Record<string, string> | undefined) ?? {}
+  const extra = customHeaders(m.secret)
   const key = m.apiKey ?? (typeof m.secret?.apiKey === 'string' ? m.secret.apiKey : undefined)
   switch (wire) {
     case 'openai':

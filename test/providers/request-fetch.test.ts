@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anthropicAdapter } from '../../src/providers/anthropic/anthropic-provider.js'
 import { bedrockAdapter } from '../../src/providers/bedrock/bedrock-provider.js'
-import { passBackHeaders } from '../../src/providers/translate/http.js'
+import { customHeaders, passBackHeaders, send } from '../../src/providers/translate/http.js'
 import { requestFetch } from '../../src/providers/translate/request-fetch.js'
 import { AWS_KEY_ID, AWS_SECRET } from '../fakes/bedrock-upstream.js'
 import { ANTHROPIC_KEY, type ProviderFakes, startProviderFakes } from '../fakes/provider-fakes.js'
@@ -75,5 +75,28 @@ describe('requestFetch', () => {
     // A WHATWG Response (what tests and tools may inject) gives the same pass-back headers.
     const web = new Response('{}', { headers: { 'Request-Id': 'req_web', 'x-other': '1' } })
     expect(passBackHeaders(web)).toEqual({ 'request-id': 'req_web' })
+  })
+  it("a credential's custom headers go along, but never displace ours, whatever their case", async () => {
+    expect(customHeaders({ headers: { 'X-Api-Key': 'custom', 'X-Team': 'a', n: 1 } })).toEqual({
+      'x-api-key': 'custom',
+      'x-team': 'a',
+    })
+    const seen: Record<string, string>[] = []
+    const capture = async (_url: string, init: RequestInit) => {
+      seen.push(init.headers as Record<string, string>)
+      return new Response('{}', { status: 200 })
+    }
+    const c = credential('anth', `${fakes.url}/anthropic`, {
+      provider: 'anthropic',
+      apiKey: ANTHROPIC_KEY,
+      secret: { headers: { 'X-Api-Key': 'custom', 'X-Team': 'a' } },
+    })
+    await send('http://upstream.invalid/v1/messages', {
+      provider: 'anthropic',
+      call: { credential: c, model: 'claude-x', fetch: capture },
+      headers: { 'x-api-key': ANTHROPIC_KEY },
+      body: '{}',
+    })
+    expect(seen[0]).toEqual({ 'x-api-key': ANTHROPIC_KEY, 'x-team': 'a' })
   })
 })

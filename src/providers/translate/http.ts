@@ -74,9 +74,20 @@ export async function send(url: string, opts: SendOptions): Promise<FetchRespons
 }
 
 function credentialHeaders(call: ProviderCall): Record<string, string> {
-  const h = call.credential.secret?.headers
+  return customHeaders(call.credential.secret)
+}
+
+/**
+ * A credential's custom headers (vault `secret.headers`) with lower-case names, so that a
+ * spread of ours after them replaces a same-named one whatever its case (`X-Api-Key` must
+ * not ride along beside our `x-api-key`).
+ */
+export function customHeaders(secret: Record<string, unknown> | null | undefined): Record<string, string> {
+  const h = secret?.headers
   if (!h || typeof h !== 'object') return {}
-  return Object.fromEntries(Object.entries(h).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(h)) if (typeof v === 'string') out[k.toLowerCase()] = v
+  return out
 }
 
 /** Reads and validates a JSON body; 502 when it is not JSON or not the expected shape. */
