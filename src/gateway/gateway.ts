@@ -189,7 +189,9 @@ export class Gateway {
       const plan = planFor(model, route)
       rec.route = plan.route?.alias ?? null
       const dispatcher = this.d.egress.dispatcher(await this.d.egress.policyFor(p.orgId))
-      return await this.#run(input, plan, dispatcher, rec, stream)
+      const r = await this.#run(input, plan, dispatcher, rec, stream)
+      if (r.kind === 'json') await this.d.calls().settled?.()
+      return r
     } catch (err) {
       const e = toAppError(err)
       const cancelled = e.code === 'client_closed'
@@ -201,6 +203,7 @@ export class Gateway {
         costUsd: null,
         outputShape: {},
       })
+      await this.d.calls().settled?.()
       throw e
     }
   }

@@ -3,20 +3,46 @@
  * protocol, metrics, OpenAPI and every route module.
  * @module
  */
+
+import http from 'node:http'
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors from '@fastify/cors'
 import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { createFastPath } from './fast-path.js'
+import { parseJsonBody } from './json-body.js'
 import { registerAuth } from './plugins/auth.js'
 import { registerErrorHandling } from './plugins/errors.js'
-import { registerRequestMetrics } from './plugins/metrics.js'
+import { createRequestObserver, registerRequestMetrics } from './plugins/metrics.js'
 import { requestId } from './request-id.js'
+import { gatewayExchanges } from './routes/gateway.js'
 import { registerRoutes } from './routes/index.js'
 import type { Runtime } from './runtime.js'
 
+/** Fastify's own defaults for the server it would have made (the fast path makes it instead). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+  const observe = createRequestObserver(rt)
+  let closing = false
+  const fastPath = createFastPath(rt, {
+    exchanges: gatewayExchanges(rt),
+    observe,
+    bodyLimit: rt.config.bodyLimit,
+    closing: () => closing,
+  })
   const app = Fastify({
+    // API clients' gateway calls bypass Fastify's pipeline (server/fast-path.ts); the rest,
+    // and anything the fast path declines, goes through Fastify as usual.
+    serverFactory: (fastify) => {
+      const server = http.createServer((req, res) => {
+        if (!fastPath.take(req, res)) fastify(req, res)
+      })
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+      server.requestTimeout = 0
+      return server
+    },
     loggerInstance: rt.logger as FastifyBaseLogger,
     bodyLimit: rt.config.bodyLimit,
     trustProxy: rt.config.trustProxy,
@@ -32,8 +58,16 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  // JSON only: anything else is a 415 naming the expected type.
-  app.removeContentTypeParser('text/plain')
+  // JSON only: anything else is a 415 naming the expected type. One JSON parser for both
+  // transports (server/json-body.ts); Fastify still enforces the body limit before it.
+  app.removeContentTypeParser(['text/plain', 'application/json'])
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, function jsonBody(_req, body, done) {
+    try {
+      done(null, parseJsonBody(body as Buffer))
+    } catch (err) {
+      done(err as Error, undefined)
+    }
+  })
 
   // Callback-style hook: no promise per request (async hooks cost one each on the hot path).
   app.addHook('onRequest', function requestIdHeader(req, reply, done) {
@@ -77,9 +111,15 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     hideUntagged: false,
   })
 
+  app.decorate('fastPath', fastPath)
   registerErrorHandling(app)
   registerAuth(app, rt)
-  registerRequestMetrics(app, rt)
+  registerRequestMetrics(app, observe)
+  // From here on new requests get Fastify's 503 (return503OnClosing); the fast path steps aside.
+  app.addHook('preClose', function stopFastPath(done) {
+    closing = true
+    done()
+  })
   await registerRoutes(app, rt)
   return app
 }

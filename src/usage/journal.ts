@@ -1,8 +1,9 @@
 /**
- * The writer's append-only local journal: every call event is appended here (one JSON line,
- * one write(2)) before it is queued for the database, so a process killed at any point —
- * even with `kill -9` mid-flush — loses nothing: the next start replays what the database
- * does not have yet. Lines are in the kernel's page cache once written (a process crash
+ * The writer's append-only local journal: every call event is appended here (one JSON line)
+ * before it is queued for the database, so a process killed at any point — even with
+ * `kill -9` mid-flush — loses nothing: the next start replays what the database does not
+ * have yet. The writer appends the events of one event-loop turn with one write(2) (group
+ * commit, call-writer.ts), before any of their calls is answered. Lines are in the kernel's page cache once written (a process crash
  * keeps them; a power loss may drop the last ones: segments are fsynced on rotation only).
  *
  * Layout: LATCHKEY_HOME/journal/<instance>/<n>.jsonl, plus an `owner` file holding the pid.
@@ -90,14 +91,17 @@ export class Journal {
     return n
   }
 
-  /** Appends one event's line (journalLine); `queued` says whether the writer keeps it in memory too. */
-  append(line: string, queued: boolean): Segment {
+  /**
+   * Appends events' lines (journalLine) with one write(2). The first `queued` of them are the
+   * writer's to keep in memory too (loaded lines are always a prefix of a segment).
+   */
+  append(lines: string[], queued: number): Segment {
     if (this.#fd === undefined || !this.#active) throw new Error('journal is not open')
-    const bytes = fs.writeSync(this.#fd, `${line}\n`)
+    const bytes = fs.writeSync(this.#fd, `${lines.join('\n')}\n`)
     const seg = this.#active
-    seg.total += 1
+    seg.total += lines.length
     seg.bytes += bytes
-    if (queued) seg.loaded += 1
+    seg.loaded += queued
     if (seg.bytes >= this.#segmentBytes) this.#rotate()
     return seg
   }

@@ -26,7 +26,7 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** The bearer token of a request (`x-api-key` too on /v1, for the Anthropic SDK). */
-export function bearerToken(req: FastifyRequest): string | undefined {
+export function bearerToken(req: Pick<FastifyRequest, 'headers' | 'url'>): string | undefined {
   const h = req.headers.authorization
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
@@ -35,6 +35,13 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   const k = req.headers['x-api-key']
   if (typeof k === 'string' && req.url.startsWith('/v1/')) return k.trim()
   return undefined
+}
+
+/** The principal of an access token; 401 when it is unknown, revoked or expired. */
+export async function tokenPrincipal(rt: Runtime, token: string): Promise<Principal> {
+  const p = await rt.auth.authenticateToken(token)
+  if (!p) throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
+  return p
 }
 
 export function registerAuth(app: FastifyInstance, rt: Runtime): void {
@@ -46,9 +53,7 @@ export function registerAuth(app: FastifyInstance, rt: Runtime): void {
     if (!req.routeOptions.url) return
     const token = bearerToken(req)
     if (token) {
-      const p = await rt.auth.authenticateToken(token)
-      if (!p) throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
-      req.principal = p
+      req.principal = await tokenPrincipal(rt, token)
       return
     }
     const cookie = req.cookies?.[SESSION_COOKIE]

@@ -12,11 +12,7 @@ export function toAppError(err: unknown): AppError {
   if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
     return new AppError(415, 'unsupported_media_type', 'unsupported content type: send application/json')
   }
-  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-    return badRequest('request body is empty: expected a JSON object')
-  if (e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e instanceof SyntaxError && e.statusCode === 400)) {
-    return badRequest(`malformed JSON body: ${e.message}`, { code: 'invalid_json' })
-  }
+  // JSON bodies are parsed by server/json-body.ts, which throws AppErrors itself.
   if (e?.validation || e?.code === 'FST_ERR_VALIDATION') return validationError(e)
   if (e?.statusCode === 404) return notFound()
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {

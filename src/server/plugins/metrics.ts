@@ -2,11 +2,19 @@ import type { FastifyInstance } from 'fastify'
 import { Histogram } from 'prom-client'
 import type { Runtime } from '../runtime.js'
 
+/** Records one finished request: histogram sample and access-log line. */
+export type RequestObserver = (
+  r: { id: string; method: string; url: string; route: string | undefined },
+  statusCode: number,
+  elapsedMs: number,
+) => void
+
 /**
  * Request histogram by route pattern and status (never by raw URL: unbounded labels), and the
- * one access-log line per request (Fastify's own request logging is off, see app.ts).
+ * one access-log line per request (Fastify's own request logging is off, see app.ts). One
+ * observer for both transports (Fastify hook and the gateway fast path).
  */
-export function registerRequestMetrics(app: FastifyInstance, rt: Runtime): void {
+export function createRequestObserver(rt: Runtime): RequestObserver {
   const hist = new Histogram({
     name: 'latchkey_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status',
@@ -14,17 +22,29 @@ export function registerRequestMetrics(app: FastifyInstance, rt: Runtime): void 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [rt.metrics],
   })
-  // Callback-style hook: no promise per request on the hot path.
-  app.addHook('onResponse', function observeRequest(req, reply, done) {
-    const elapsedMs = reply.elapsedTime
+  return function observeRequest(r, statusCode, elapsedMs) {
     hist.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      { method: r.method, route: r.route ?? 'unmatched', status: String(statusCode) },
       elapsedMs / 1000,
     )
     // Same fields Fastify's "request completed" line carried, plus the request's method and path.
     if (rt.logger.isLevelEnabled('info')) {
-      req.log.info({ req, res: reply, responseTime: elapsedMs }, 'request completed')
+      rt.logger.info(
+        { reqId: r.id, req: r, res: { statusCode }, responseTime: elapsedMs },
+        'request completed',
+      )
     }
+  }
+}
+
+export function registerRequestMetrics(app: FastifyInstance, observe: RequestObserver): void {
+  // Callback-style hook: no promise per request on the hot path.
+  app.addHook('onResponse', function observeRequest(req, reply, done) {
+    observe(
+      { id: String(req.id), method: req.method, url: req.url, route: req.routeOptions.url },
+      reply.statusCode,
+      reply.elapsedTime,
+    )
     done()
   })
 }

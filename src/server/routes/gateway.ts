@@ -2,53 +2,51 @@
  * The OpenAI-compatible gateway endpoints: POST /v1/chat/completions, /v1/embeddings,
  * /v1/responses and GET /v1/models. Bodies are not schema-validated here (that would strip
  * unknown fields the upstream needs); the gateway checks the few fields it relies on.
+ * The POST handlers are exchanges (server/gateway-exchange.ts): the same code serves the
+ * Fastify routes and the raw fast path.
  * @module
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Endpoint } from '../../gateway/provider-adapter.js'
 import { relayStream } from '../../gateway/stream-relay.js'
+import { clientGoneSignal, type ExchangeHandler, fastifyRoute, pickHeaders } from '../gateway-exchange.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
+import { messagesExchange } from './messages.js'
 
 /** Client headers passed upstream (beta opt-ins); everything else, auth above all, stays here. */
-const FORWARD = ['openai-beta']
+const FORWARD = ['openai-beta'] as const
+
+function callExchange(rt: Runtime, endpoint: Endpoint): ExchangeHandler {
+  return async function gatewayCall(x) {
+    const r = await rt.gateway.gateway.call({
+      endpoint,
+      body: x.body as Record<string, unknown>,
+      bodyBytes: x.bodyBytes,
+      principal: x.principal,
+      requestId: x.requestId,
+      signal: clientGoneSignal(x.res),
+      forwardHeaders: pickHeaders(x.headers, FORWARD),
+    })
+    if (r.kind === 'json') return { status: r.status, headers: r.headers, body: r.text }
+    await relayStream(r, x.res, x.takeOver(), x.t0)
+    return null
+  }
+}
+
+/** The gateway's POST endpoints by path: one table for the Fastify routes and the fast path. */
+export function gatewayExchanges(rt: Runtime): ReadonlyMap<string, ExchangeHandler> {
+  return new Map([
+    ['/v1/chat/completions', callExchange(rt, 'chat')],
+    ['/v1/embeddings', callExchange(rt, 'embeddings')],
+    ['/v1/responses', callExchange(rt, 'responses')],
+    ['/v1/messages', messagesExchange(rt)],
+  ])
+}
 
 export async function gatewayRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const opts = { schema: { hide: true } }
-  const handle = (endpoint: Endpoint) =>
-    async function gatewayCall(req: FastifyRequest, reply: FastifyReply) {
-      const t0 = performance.now()
-      const p = principalOf(req)
-      const ac = new AbortController()
-      // 'close' fires on a finished response too; only an unfinished one means the client left.
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) ac.abort()
-      })
-      const forwardHeaders: Record<string, string> = {}
-      for (const h of FORWARD) {
-        const v = req.headers[h]
-        if (typeof v === 'string') forwardHeaders[h] = v
-      }
-      const len = Number(req.headers['content-length'])
-      const r = await rt.gateway.gateway.call({
-        endpoint,
-        body: req.body as Record<string, unknown>,
-        bodyBytes: Number.isFinite(len) ? len : undefined,
-        principal: p,
-        requestId: String(req.id),
-        signal: ac.signal,
-        forwardHeaders,
-      })
-      if (r.kind === 'json') {
-        return reply.status(r.status).headers(r.headers).type('application/json').send(r.text)
-      }
-      reply.hijack()
-      await relayStream(r, reply.raw, reply.getHeaders(), t0)
-    }
-
-  app.post('/v1/chat/completions', opts, handle('chat'))
-  app.post('/v1/embeddings', opts, handle('embeddings'))
-  app.post('/v1/responses', opts, handle('responses'))
+  for (const [path, handler] of gatewayExchanges(rt)) app.post(path, opts, fastifyRoute(handler))
 
   app.get('/v1/models', opts, async function listModels(req) {
     const p = principalOf(req)

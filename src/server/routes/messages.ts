@@ -29,12 +29,13 @@ import { TranslateContext, type TranslateMode } from '../../providers/translate/
 import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
 import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
+import { clientGoneSignal, type ExchangeHandler, pickHeaders } from '../gateway-exchange.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 import { relayAnthropicStream } from './messages-relay.js'
 
 /** Anthropic client headers passed upstream to Anthropic-native targets. */
-const FORWARD = ['anthropic-version', 'anthropic-beta']
+const FORWARD = ['anthropic-version', 'anthropic-beta'] as const
 
 interface TargetInfo {
   /** Provider kinds the model may reach (one for `<credential>/<model>`, several for a route). */
@@ -89,22 +90,11 @@ function gatewayBody(
   return { body: toOpenAIWire(canonical, ctx, quirks), quirks }
 }
 
-function forwardHeaders(req: FastifyRequest): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const h of FORWARD) {
-    const v = req.headers[h]
-    if (typeof v === 'string') out[h] = v
-  }
-  return out
-}
-
-export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
-  const opts = { schema: { hide: true } }
-
-  app.post('/v1/messages', opts, async function anthropicMessages(req: FastifyRequest, reply: FastifyReply) {
-    const t0 = performance.now()
-    const p = principalOf(req)
-    const parsed = anthropicInboundSchema.safeParse(req.body)
+/** POST /v1/messages as an exchange (server/gateway-exchange.ts): Fastify route and fast path. */
+export function messagesExchange(rt: Runtime): ExchangeHandler {
+  return async function anthropicMessages(x) {
+    const p = x.principal
+    const parsed = anthropicInboundSchema.safeParse(x.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const path = issue?.path.join('.') ?? ''
@@ -119,27 +109,23 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
     const ctx = new TranslateContext(target.mode, 'the target provider')
     const canonical = convertFromAnthropicRequest(inbound, ctx)
     if (target.direct) checkRequestCapabilities(canonical, target.direct.kind, target.direct.model)
-    const { body, quirks } = gatewayBody(canonical, req.body as Record<string, unknown>, target, ctx)
+    const { body, quirks } = gatewayBody(canonical, x.body as Record<string, unknown>, target, ctx)
 
-    const ac = new AbortController()
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) ac.abort()
-    })
-    const len = Number(req.headers['content-length'])
     const r = await rt.gateway.gateway.call({
       endpoint: 'chat',
       body: body as Record<string, unknown>,
-      bodyBytes: Number.isFinite(len) ? len : undefined,
+      bodyBytes: x.bodyBytes,
       principal: p,
-      requestId: String(req.id),
-      signal: ac.signal,
-      forwardHeaders: forwardHeaders(req),
+      requestId: x.requestId,
+      signal: clientGoneSignal(x.res),
+      forwardHeaders: pickHeaders(x.headers, FORWARD),
       meterEndpoint: 'messages',
     })
     const warning = ctx.warningHeader()
     // Same header as the Chat endpoint (request-translation warnings first, then the target's).
     const merged = [ctx.warnings.join('; '), r.headers['x-latchkey-warning'] ?? ''].filter(Boolean).join('; ')
     if (merged) r.headers['x-latchkey-warning'] = merged.replace(/[\r\n]/g, ' ').slice(0, 2000)
+    if (warning) r.headers.warning = warning
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
       const native = json[NATIVE_MESSAGE]
@@ -148,19 +134,22 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
         const normalized = quirks?.normalizeResponse ? quirks.normalizeResponse(json) : json
         out = convertToAnthropicMessage(normalized, inbound.model)
       }
-      if (warning) reply.header('warning', warning)
-      return reply.status(200).headers(r.headers).type('application/json').send(out)
+      return { status: 200, headers: r.headers, body: JSON.stringify(out) }
     }
-    if (warning) reply.header('warning', warning)
-    reply.hijack()
-    await relayAnthropicStream(r, reply.raw, {
+    await relayAnthropicStream(r, x.res, {
       model: inbound.model,
-      messageId: `msg_${String(req.id).replace(/[^A-Za-z0-9]/g, '')}`,
-      baseHeaders: reply.getHeaders(),
-      t0,
+      messageId: `msg_${x.requestId.replace(/[^A-Za-z0-9]/g, '')}`,
+      baseHeaders: x.takeOver(),
+      t0: x.t0,
       ...(quirks?.createStreamNormalizer ? { normalize: quirks.createStreamNormalizer() } : {}),
     })
-  })
+    return null
+  }
+}
+
+/** POST /v1/messages itself is registered with the gateway's exchanges (routes/gateway.ts). */
+export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const opts = { schema: { hide: true } }
 
   app.post(
     '/v1/messages/count_tokens',
@@ -194,7 +183,7 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
         headers = {
           'content-type': 'application/json',
           'x-api-key': cred.apiKey ?? '',
-          'anthropic-version': forwardHeaders(req)['anthropic-version'] ?? '2023-06-01',
+          'anthropic-version': pickHeaders(req.headers, FORWARD)['anthropic-version'] ?? '2023-06-01',
         }
       } else if (cred.provider === 'vertex' && isVertexClaude(upstreamModel)) {
         url = vertexUrl(call, 'count-tokens', 'rawPredict').replace(

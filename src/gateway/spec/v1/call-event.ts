@@ -48,4 +48,10 @@ export interface CallEvent {
 /** Where call events go. Must never block or throw on the request path. */
 export interface CallEventSink {
   emit(event: CallEvent): void
+  /**
+   * Resolves once the events emitted so far are durable (the usage writer's journal; it
+   * group-commits once per event-loop turn); undefined when nothing is pending. The gateway
+   * awaits it before answering, so an answered call is never lost to a crash.
+   */
+  settled?(): Promise<void> | undefined
 }
