@@ -41,7 +41,8 @@ export class EgressService {
   }
 
   /** The env ceiling tightened by the org's `egress` setting (served from memory). */
-  async policyFor(orgId: string | null): Promise<EgressPolicy> {
+  /** The org's effective policy (env ceiling, org setting), from memory: synchronous. */
+  policyFor(orgId: string | null): EgressPolicy {
     if (!orgId || !this.settings) {
       this.#envPolicy ??= effectivePolicy(this.config, undefined)
       return this.#envPolicy
@@ -79,7 +80,7 @@ export class EgressService {
    */
   async fetch(orgId: string | null, url: string | URL, init: RequestInit = {}): Promise<Response> {
     const u = checkUrl(url)
-    const policy = await this.policyFor(orgId)
+    const policy = this.policyFor(orgId)
     const res = await undiciFetch(u, {
       ...(init as Record<string, unknown>),
       redirect: 'manual',

@@ -1,6 +1,6 @@
 /**
  * Egress policy and SSRF-guarded outbound HTTP. Other areas use `rt.gateway.egress.fetch(orgId,
- * url, init)` (or `dispatcher(await policyFor(orgId))` with undici.request) for any URL a
+ * url, init)` (or `dispatcher(policyFor(orgId))` with undici.request) for any URL a
  * user can set.
  * @module
  */

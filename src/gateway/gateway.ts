@@ -13,6 +13,7 @@ import type { Principal } from '../identity/principal.js'
 import { toAppError } from '../server/plugins/errors.js'
 import type { Breakers } from './breaker.js'
 import { CallRecord } from './call-record.js'
+import { type CallSignal, CancelSignal, onAbort } from './cancel.js'
 import type { RateLimiter } from './limits.js'
 import type { GatewayMetrics } from './metrics.js'
 import { type Plan, type Policy, planFor, resolveTarget, type Target, unknownModel } from './plan.js'
@@ -27,15 +28,17 @@ import {
   responsesRequestShape,
   responsesResponseShape,
 } from './shape.js'
-import type {
-  BudgetGuard,
-  CallEvent,
-  CallEventSink,
-  ContentShape,
-  CredentialLookup,
-  PriceBook,
-  Reservation,
-  Usage,
+import {
+  type BudgetContext,
+  type BudgetGuard,
+  type CallEvent,
+  type CallEventSink,
+  type ContentShape,
+  type CredentialLookup,
+  NO_RESERVATION,
+  type PriceBook,
+  type Reservation,
+  type Usage,
 } from './spec/v1/index.js'
 import {
   type AttemptFailure,
@@ -57,7 +60,7 @@ export interface CallInput {
   requestId: string
   workspaceId?: string | null
   /** Aborted when the client goes away. */
-  signal: AbortSignal
+  signal: CallSignal
   forwardHeaders?: Record<string, string>
   /** CallEvent endpoint label (`invoke` for in-process calls). */
   meterEndpoint?: CallEvent['endpoint']
@@ -109,7 +112,7 @@ export interface StreamHandle {
   first: StreamEvent
   rest: AsyncIterator<StreamEvent>
   /** Aborting it aborts the upstream request. */
-  controller: AbortController
+  controller: CancelSignal
   idleTimeoutMs: number
   clientWantsUsage: boolean
   /** Reassemble the answer for the content store (org opted in to content storage). */
@@ -149,7 +152,7 @@ type AttemptOk =
       headers: Record<string, string>
       first: StreamEvent
       rest: AsyncIterator<StreamEvent>
-      controller: AbortController
+      controller: CancelSignal
       reservation: Reservation
       done(): void
     }
@@ -182,13 +185,14 @@ export class Gateway {
       // Invalid bodies are metered too (status error, code naming the field): every call counts.
       const model = validateBody(input.endpoint, input.body)
       authorize(p, 'gateway:use', { orgId: p.orgId, workspaceId })
-      await this.d.limiter.admit(p, workspaceId)
+      const admitted = this.d.limiter.admit(p, workspaceId)
+      if (admitted) await admitted
       const route = model.includes('/')
         ? undefined
         : (this.d.routes.get(p.orgId, model) ?? unknownModel(model))
       const plan = planFor(model, route)
       rec.route = plan.route?.alias ?? null
-      const dispatcher = this.d.egress.dispatcher(await this.d.egress.policyFor(p.orgId))
+      const dispatcher = this.d.egress.dispatcher(this.d.egress.policyFor(p.orgId))
       const r = await this.#run(input, plan, dispatcher, rec, stream)
       if (r.kind === 'json') await this.d.calls().settled?.()
       return r
@@ -296,9 +300,8 @@ export class Gateway {
     mode: 'strict' | 'lenient' | undefined,
   ): Promise<AttemptOk | AttemptFailure> {
     const cred = target.credential
-    const controller = new AbortController()
-    const onClientAbort = () => controller.abort(new Error('client closed'))
-    input.signal.addEventListener('abort', onClientAbort, { once: true })
+    const controller = new CancelSignal()
+    const offClientAbort = onAbort(input.signal, () => controller.abort(new Error('client closed')))
     const budgetMs = Math.max(1, Math.min(policy.timeoutMs, deadline - performance.now()))
     let timedOut = false
     const timer = setTimeout(() => {
@@ -307,31 +310,27 @@ export class Gateway {
     }, budgetMs)
     const cleanup = () => {
       clearTimeout(timer)
-      input.signal.removeEventListener('abort', onClientAbort)
+      offClientAbort()
     }
-    let reservation: Reservation
-    try {
-      reservation = await this.d.budget().reserve(
-        {
-          principal: input.principal,
-          workspaceId: input.workspaceId ?? input.principal.workspaceId,
-          credentialId: cred.credentialId,
-          provider: cred.provider,
-          model: target.upstreamModel,
-          workflowId: input.workflowId ?? null,
-        },
-        this.#estimate(input, target),
-      )
-    } catch (err) {
-      cleanup()
-      return { error: toAppError(err), next: 'stop', unhealthy: false }
+    let reservation: Reservation = NO_RESERVATION
+    const guard = this.d.budget()
+    const budgetCtx: BudgetContext = {
+      principal: input.principal,
+      workspaceId: input.workspaceId ?? input.principal.workspaceId,
+      credentialId: cred.credentialId,
+      provider: cred.provider,
+      model: target.upstreamModel,
+      workflowId: input.workflowId ?? null,
     }
-    const release = () => {
-      void this.d
-        .budget()
-        .settle(reservation, { usage: null, costUsd: null })
-        .catch(() => {})
+    if (guard.covers?.(budgetCtx) !== false) {
+      try {
+        reservation = await guard.reserve(budgetCtx, this.#estimate(input, target))
+      } catch (err) {
+        cleanup()
+        return { error: toAppError(err), next: 'stop', unhealthy: false }
+      }
     }
+    const release = () => this.#settle(reservation, null, null)
     try {
       const res = await target.adapter.send({
         endpoint: input.endpoint,
@@ -341,7 +340,7 @@ export class Gateway {
         wantUsage: true,
         credential: cred,
         dispatcher,
-        signal: controller.signal,
+        signal: controller,
         forwardHeaders: input.forwardHeaders ?? {},
         requestId: input.requestId,
       })
@@ -382,7 +381,7 @@ export class Gateway {
         first: first.value,
         rest,
         controller,
-        done: () => input.signal.removeEventListener('abort', onClientAbort),
+        done: offClientAbort,
       }
     } catch (err) {
       cleanup()
@@ -394,8 +393,9 @@ export class Gateway {
     }
   }
 
-  /** Settles a successful attempt's reservation once the call's usage is known. */
+  /** Settles a reservation once the call's usage is known (null: released unused). */
   #settle(r: Reservation, usage: Usage | null, costUsd: number | null): void {
+    if (r === NO_RESERVATION) return
     void this.d
       .budget()
       .settle(r, { usage, costUsd })
@@ -433,7 +433,7 @@ export class Gateway {
         : usageFromChat(obj(r.json)?.usage)
     const costUsd = usage ? this.#cost(input.principal, target, usage) : null
     this.#settle(r.reservation, usage, costUsd)
-    void this.d.limiter.charge(
+    this.d.limiter.charge(
       input.principal,
       input.workspaceId ?? input.principal.workspaceId,
       totalTokens(usage),
@@ -491,7 +491,7 @@ export class Gateway {
         }
         const costUsd = o.usage ? this.#cost(input.principal, target, o.usage) : null
         this.#settle(r.reservation, o.usage, costUsd)
-        void this.d.limiter.charge(
+        this.d.limiter.charge(
           input.principal,
           input.workspaceId ?? input.principal.workspaceId,
           totalTokens(o.usage),

@@ -40,14 +40,21 @@ export class RateLimiter {
     private readonly settings: { get(orgId: string): { limits: GatewayLimits } },
   ) {}
 
-  async limitsFor(orgId: string): Promise<GatewayLimits> {
+  limitsFor(orgId: string): GatewayLimits {
     return this.settings.get(orgId).limits
   }
 
-  /** Counts one request; throws 429 with retry-after when a limit is reached. */
-  async admit(p: Principal, workspaceId: string | null): Promise<void> {
-    const limits = await this.limitsFor(p.orgId)
+  /**
+   * Counts one request; rejects with 429 and retry-after when a limit is reached. Returns
+   * undefined (no promise, nothing to wait for) when the org sets no limit: the common case.
+   */
+  admit(p: Principal, workspaceId: string | null): Promise<void> | undefined {
+    const limits = this.limitsFor(p.orgId)
     if (!limits.tokenRpm && !limits.tokenTpm && !limits.workspaceRpm && !limits.workspaceTpm) return
+    return this.#admit(limits, p, workspaceId)
+  }
+
+  async #admit(limits: GatewayLimits, p: Principal, workspaceId: string | null): Promise<void> {
     for (const s of subjects(p, workspaceId)) {
       const tpm = limits[s.tpm]
       if (tpm) {
@@ -71,15 +78,15 @@ export class RateLimiter {
   }
 
   /** Charges the tokens a finished call used. Never throws (metering must not fail a call). */
-  async charge(p: Principal, workspaceId: string | null, tokens: number): Promise<void> {
+  charge(p: Principal, workspaceId: string | null, tokens: number): void {
     if (tokens <= 0) return
-    try {
-      const limits = await this.limitsFor(p.orgId)
-      for (const s of subjects(p, workspaceId)) {
-        if (limits[s.tpm]) await this.counters.add(`${s.key}:tpm`, tokens, WINDOW)
-      }
-    } catch {
-      // Counter store unavailable: the limit is best effort, the call already happened.
+    const limits = this.limitsFor(p.orgId)
+    if (!limits.tokenTpm && !limits.workspaceTpm) return
+    for (const s of subjects(p, workspaceId)) {
+      if (!limits[s.tpm]) continue
+      this.counters.add(`${s.key}:tpm`, tokens, WINDOW).catch(() => {
+        // Counter store unavailable: the limit is best effort, the call already happened.
+      })
     }
   }
 }

@@ -54,7 +54,7 @@ export class ModelCatalog {
     const entry = { until: Date.now() + TTL_OK, models: Promise.resolve<string[]>([]) }
     entry.models = (async () => {
       try {
-        const dispatcher = this.egress.dispatcher(await this.egress.policyFor(p.orgId))
+        const dispatcher = this.egress.dispatcher(this.egress.policyFor(p.orgId))
         return await adapter.listModels!(c, dispatcher, AbortSignal.timeout(DISCOVERY_TIMEOUT))
       } catch {
         entry.until = Date.now() + TTL_FAIL

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici'
+import type { CallSignal } from './cancel.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
 
 /** Gateway endpoints an adapter may serve. */
@@ -34,7 +35,7 @@ export interface UpstreamRequest {
   /** The SSRF-guarded dispatcher for the caller's org; every upstream byte goes through it. */
   dispatcher: Dispatcher
   /** Aborted on client disconnect, attempt timeout or deadline. */
-  signal: AbortSignal
+  signal: CallSignal
   /** Client headers safe to forward (e.g. `openai-beta`); never auth headers. */
   forwardHeaders: Record<string, string>
   requestId: string

@@ -3,6 +3,7 @@
  * to a cap (beyond the cap the gateway fails over instead of waiting).
  * @module
  */
+import { type CallSignal, onAbort } from './cancel.js'
 
 /** Delay before retry number `retry` (0-based): base·2^retry capped, "equal jitter" (½ fixed, ½ random). */
 export function backoffDelay(retry: number, baseMs: number, capMs: number, random = Math.random): number {
@@ -22,17 +23,18 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
 }
 
 /** Sleeps unless the signal aborts first (resolves false then). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+export function sleep(ms: number, signal?: CallSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false)
     const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+      off?.()
       resolve(true)
     }, ms)
-    const onAbort = () => {
-      clearTimeout(t)
-      resolve(false)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
+    const off = signal
+      ? onAbort(signal, () => {
+          clearTimeout(t)
+          resolve(false)
+        })
+      : undefined
   })
 }

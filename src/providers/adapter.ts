@@ -10,6 +10,7 @@
  * after that surface as the iterator throwing an AppError (502 for a broken stream).
  * @module
  */
+import type { CallSignal } from '../gateway/cancel.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import type { Wire } from './kinds.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './translate/openai-chat.js'
@@ -24,15 +25,18 @@ export type FetchResponse = Pick<
   'status' | 'ok' | 'headers' | 'body' | 'text' | 'json' | 'arrayBuffer'
 >
 
+/** RequestInit whose signal may also be the gateway's cheap CancelSignal (gateway/cancel.ts). */
+export type FetchInit = Omit<RequestInit, 'signal'> & { signal?: CallSignal | null }
+
 /** fetch-compatible function (the gateway passes one bound to its egress policy and pools). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<FetchResponse>
+export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponse>
 
 export interface ProviderCall {
   credential: CredentialMaterial
   /** Upstream model id (without the credential prefix). */
   model: string
   fetch?: FetchLike
-  signal?: AbortSignal
+  signal?: CallSignal
   /** strict: 400 on parameters the target cannot honour; lenient (default): drop + warning. */
   mode?: TranslateMode
   /** Caller headers the target may understand (e.g. `anthropic-beta`), lower-case names. */

@@ -9,6 +9,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { CancelSignal } from '../gateway/cancel.js'
 import type { Principal } from '../identity/principal.js'
 import { principalOf } from './plugins/auth.js'
 
@@ -33,14 +34,14 @@ export type Answer = { status: number; headers: Record<string, string>; body: st
 
 export type ExchangeHandler = (x: Exchange) => Promise<Answer>
 
-/** An AbortSignal that fires when the client goes away before its response is finished. */
-export function clientGoneSignal(res: ServerResponse): AbortSignal {
-  const ac = new AbortController()
+/** Fires when the client goes away before its response is finished. */
+export function clientGoneSignal(res: ServerResponse): CancelSignal {
+  const gone = new CancelSignal()
   // 'close' fires on a finished response too; only an unfinished one means the client left.
   res.once('close', () => {
-    if (!res.writableFinished) ac.abort()
+    if (!res.writableFinished) gone.abort(new Error('client closed'))
   })
-  return ac.signal
+  return gone
 }
 
 /** Headers a handler forwards upstream (allow-list; auth headers never pass). */

@@ -32,25 +32,27 @@ export function traceCall(e: CallEvent): void {
     kind: SpanKind.CLIENT,
     // CallEvent.ts is when the call started (src/gateway/call-record.ts).
     startTime: e.ts,
-    attributes: {
-      'gen_ai.operation.name': op,
-      'gen_ai.provider.name': e.provider ?? 'unknown',
-      'gen_ai.request.model': e.requestedModel.slice(0, 300),
-      ...(e.model ? { 'gen_ai.response.model': e.model } : {}),
-      ...(e.usage
-        ? {
-            'gen_ai.usage.input_tokens': e.usage.inputTokens,
-            'gen_ai.usage.output_tokens': e.usage.outputTokens,
-          }
-        : {}),
-      ...(e.outputShape?.finishReason
-        ? { 'gen_ai.response.finish_reasons': [e.outputShape.finishReason] }
-        : {}),
-      'latchkey.request_id': e.requestId,
-      'latchkey.credential_id': e.credentialId ?? '',
-      'latchkey.attempts': e.attempts,
-      ...(e.errorCode ? { 'error.type': e.errorCode } : {}),
-    },
+  })
+  // Without an SDK the span is a no-op: build no attributes for it (this runs per call).
+  if (!span.isRecording()) return
+  span.setAttributes({
+    'gen_ai.operation.name': op,
+    'gen_ai.provider.name': e.provider ?? 'unknown',
+    'gen_ai.request.model': e.requestedModel.slice(0, 300),
+    ...(e.model ? { 'gen_ai.response.model': e.model } : {}),
+    ...(e.usage
+      ? {
+          'gen_ai.usage.input_tokens': e.usage.inputTokens,
+          'gen_ai.usage.output_tokens': e.usage.outputTokens,
+        }
+      : {}),
+    ...(e.outputShape?.finishReason
+      ? { 'gen_ai.response.finish_reasons': [e.outputShape.finishReason] }
+      : {}),
+    'latchkey.request_id': e.requestId,
+    'latchkey.credential_id': e.credentialId ?? '',
+    'latchkey.attempts': e.attempts,
+    ...(e.errorCode ? { 'error.type': e.errorCode } : {}),
   })
   if (e.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR })
   span.end(e.ts + e.latencyMs)

@@ -1,5 +1,6 @@
 /** The request()-based fetch the adapters use by default: JSON, SSE, binary streams, errors, abort. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FetchInit } from '../../src/providers/adapter.js'
 import { anthropicAdapter } from '../../src/providers/anthropic/anthropic-provider.js'
 import { bedrockAdapter } from '../../src/providers/bedrock/bedrock-provider.js'
 import { customHeaders, passBackHeaders, send } from '../../src/providers/translate/http.js'
@@ -82,7 +83,7 @@ describe('requestFetch', () => {
       'x-team': 'a',
     })
     const seen: Record<string, string>[] = []
-    const capture = async (_url: string, init: RequestInit) => {
+    const capture = async (_url: string, init: FetchInit) => {
       seen.push(init.headers as Record<string, string>)
       return new Response('{}', { status: 200 })
     }

@@ -8,7 +8,7 @@
 
 import { unauthorized } from '../../errors/app-error.js'
 import type { ChatResult, ChatStreamResult, ProviderAdapter, ProviderCall } from '../adapter.js'
-import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
@@ -55,7 +55,6 @@ export const anthropicAdapter: ProviderAdapter = {
       call,
       headers: anthropicHeaders(call),
       body: JSON.stringify(body),
-      secrets: credentialSecrets(call),
     })
     const msg = await readJson(res, anthropicMessageSchema, 'anthropic')
     const response = convertAnthropicResponse(msg, nowSeconds())
@@ -78,7 +77,6 @@ export const anthropicAdapter: ProviderAdapter = {
       call,
       headers: { ...anthropicHeaders(call), accept: 'text/event-stream' },
       body: JSON.stringify(body),
-      secrets: credentialSecrets(call),
     })
     return {
       chunks: native
@@ -95,7 +93,6 @@ export const anthropicAdapter: ProviderAdapter = {
       call,
       method: 'GET',
       headers: anthropicHeaders(call),
-      secrets: credentialSecrets(call),
     })
     const json = await readJson(res, anthropicModelListSchema, 'anthropic')
     return json.data.map((m) => m.id)
@@ -111,7 +108,6 @@ export const anthropicAdapter: ProviderAdapter = {
           call,
           headers: anthropicHeaders(call),
           body: JSON.stringify({ ...body, model: call.model }),
-          secrets: credentialSecrets(call),
         },
       )
     },

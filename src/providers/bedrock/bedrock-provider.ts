@@ -14,7 +14,7 @@ import { nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-nativ
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
-import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
@@ -38,7 +38,7 @@ async function post(call: ProviderCall, op: string, body: string, accept?: strin
   const url = bedrockUrl(call, op)
   // accept is a signed header: it must be set before signing.
   const headers = await bedrockAuthHeaders(call, url, body, accept)
-  return send(url, { provider: 'bedrock', call, headers, body, secrets: credentialSecrets(call) })
+  return send(url, { provider: 'bedrock', call, headers, body })
 }
 
 async function prepare(req: ChatCompletionRequest, call: ProviderCall) {

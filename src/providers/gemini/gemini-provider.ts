@@ -9,7 +9,7 @@
 import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
-import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
@@ -45,7 +45,6 @@ export const geminiAdapter: ProviderAdapter = {
       call,
       headers: headers(call),
       body: JSON.stringify(body),
-      secrets: credentialSecrets(call),
     })
     const json = await readJson(res, geminiResponseSchema, 'gemini')
     return {
@@ -66,7 +65,6 @@ export const geminiAdapter: ProviderAdapter = {
         call,
         headers: { ...headers(call), accept: 'text/event-stream' },
         body: JSON.stringify(body),
-        secrets: credentialSecrets(call),
       },
     )
     return {
@@ -87,7 +85,6 @@ export const geminiAdapter: ProviderAdapter = {
         call,
         method: 'GET',
         headers: headers(call),
-        secrets: credentialSecrets(call),
       })
       const json = await readJson(res, geminiModelListSchema, 'gemini')
       for (const m of json.models ?? []) {
@@ -120,7 +117,6 @@ export const geminiAdapter: ProviderAdapter = {
       call,
       headers: headers(call),
       body: JSON.stringify(body),
-      secrets: credentialSecrets(call),
     })
     const json = await readJson(res, geminiBatchEmbedResponseSchema, 'gemini')
     const tokens = estimateTokens(texts)

@@ -16,7 +16,7 @@ export interface SendOptions {
   method?: string
   headers: Record<string, string>
   body?: string | Uint8Array
-  /** Strings to scrub from upstream error messages. */
+  /** Strings to scrub from upstream error messages besides the credential's own (always scrubbed). */
   secrets?: string[]
 }
 
@@ -69,7 +69,8 @@ export async function send(url: string, opts: SendOptions): Promise<FetchRespons
     status: res.status,
     body,
     headers: res.headers,
-    secrets: opts.secrets,
+    // Computed only here, on the error path: a successful call never needs them.
+    secrets: [...credentialSecrets(opts.call), ...(opts.secrets ?? [])],
   })
 }
 

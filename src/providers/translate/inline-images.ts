@@ -4,6 +4,7 @@
  * @module
  */
 import { badRequest } from '../../errors/app-error.js'
+import type { CallSignal } from '../../gateway/cancel.js'
 import type { FetchLike, FetchResponse } from '../adapter.js'
 import { defaultFetch } from './http.js'
 import type { ChatCompletionRequest, ChatContentPart } from './openai-chat.js'
@@ -18,7 +19,7 @@ export function fetchOf(call: { fetch?: FetchLike | undefined }): FetchLike {
 export async function inlineRemoteImages(
   req: ChatCompletionRequest,
   fetchFn: FetchLike,
-  signal?: AbortSignal,
+  signal?: CallSignal,
 ): Promise<ChatCompletionRequest> {
   let changed = false
   const messages = await Promise.all(
@@ -39,7 +40,7 @@ export async function inlineRemoteImages(
   return changed ? { ...req, messages } : req
 }
 
-async function fetchAsDataUri(url: string, fetchFn: FetchLike, signal?: AbortSignal): Promise<string> {
+async function fetchAsDataUri(url: string, fetchFn: FetchLike, signal?: CallSignal): Promise<string> {
   let res: FetchResponse
   try {
     res = await fetchFn(url, { method: 'GET', signal, redirect: 'error' })

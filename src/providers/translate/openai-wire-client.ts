@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import type { EmbeddingsResponse, FetchResponse, ProviderCall } from '../adapter.js'
-import { credentialSecrets, readJson, send } from './http.js'
+import { readJson, send } from './http.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './openai-chat.js'
 import { parseSseJson, readSse } from './sse.js'
 import { brokenStream, upstreamError } from './upstream-error.js'
@@ -51,7 +51,6 @@ export async function openAIWireChat(
     call,
     headers: { 'content-type': 'application/json', ...t.headers },
     body: JSON.stringify({ ...body, stream: false }),
-    secrets: credentialSecrets(call),
   })
   const json = await readJson(res, chatSchema, t.provider)
   return { response: json as unknown as ChatCompletion, res }
@@ -71,7 +70,6 @@ export async function openAIWireChatStream(
       stream: true,
       stream_options: { ...(body.stream_options ?? {}), include_usage: true },
     }),
-    secrets: credentialSecrets(call),
   })
   return { chunks: readChunks(res.body, t.provider), res }
 }
@@ -107,7 +105,6 @@ export async function openAIWireEmbeddings(
     call,
     headers: { 'content-type': 'application/json', ...t.headers },
     body: JSON.stringify(body),
-    secrets: credentialSecrets(call),
   })
   const json = await readJson(res, embeddingsSchema, t.provider)
   return {

@@ -11,17 +11,22 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
-import { type Dispatcher, request } from 'undici'
-import type { FetchLike, FetchResponse } from '../adapter.js'
+import { type Dispatcher, getGlobalDispatcher } from 'undici'
+import type { FetchInit, FetchLike, FetchResponse } from '../adapter.js'
 
 export function requestFetch(dispatcher?: Dispatcher): FetchLike {
   return async function requestViaUndici(url, init) {
-    const res = await request(url, {
+    // The dispatcher itself, not undici's top-level request(): that wrapper re-parses the URL
+    // and copies the options on every call.
+    const u = new URL(url)
+    const res = await (dispatcher ?? getGlobalDispatcher()).request({
+      origin: u.origin,
+      path: `${u.pathname}${u.search}`,
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: plainHeaders(init.headers),
       body: init.body as string | Uint8Array | null | undefined,
+      // An AbortSignal or the gateway's CancelSignal (an EventEmitter): undici takes both.
       signal: init.signal ?? undefined,
-      ...(dispatcher ? { dispatcher } : {}),
     })
     // 204/304 and HEAD have no body.
     const noBody = res.statusCode === 204 || res.statusCode === 304 || init.method === 'HEAD'
@@ -31,7 +36,7 @@ export function requestFetch(dispatcher?: Dispatcher): FetchLike {
 }
 
 /** Request headers as undici takes them; adapters pass plain objects, so that path copies nothing. */
-function plainHeaders(h: RequestInit['headers']): Record<string, string> | undefined {
+function plainHeaders(h: FetchInit['headers']): Record<string, string> | undefined {
   if (h === undefined || h === null) return undefined
   if (h instanceof Headers || Array.isArray(h)) {
     const out: Record<string, string> = {}

@@ -20,7 +20,7 @@ import { convertGeminiResponse } from '../gemini/convert-gemini-response.js'
 import { convertToGeminiRequest } from '../gemini/convert-to-gemini-request.js'
 import { geminiResponseSchema } from '../gemini/gemini-api.js'
 import { geminiStreamToChunks } from '../gemini/gemini-stream.js'
-import { credentialSecrets, passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
@@ -70,7 +70,7 @@ async function post(call: ProviderCall, url: string, body: unknown, accept?: str
       ...(accept ? { accept } : {}),
     },
     body: JSON.stringify(body),
-    secrets: [...credentialSecrets(call), token],
+    secrets: [token],
   })
 }
 

@@ -9,9 +9,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { badRequest } from '../../errors/app-error.js'
+import { asAbortSignal } from '../../gateway/cancel.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
-import type { FetchResponse } from '../../providers/adapter.js'
+import type { FetchInit, FetchResponse } from '../../providers/adapter.js'
 import { NATIVE_MESSAGE, NATIVE_REQUEST } from '../../providers/anthropic/anthropic-native.js'
 import { anthropicUrl } from '../../providers/anthropic/anthropic-provider.js'
 import {
@@ -173,7 +174,8 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
       if (cred.models.length > 0 && !cred.models.includes(upstreamModel)) {
         throw badRequest(`credential ${cred.name} does not allow model ${upstreamModel}`, { param: 'model' })
       }
-      const fetchVia = (url: string, init: RequestInit) => rt.gateway.egress.fetch(p.orgId, url, init)
+      const fetchVia = (url: string, init: FetchInit) =>
+        rt.gateway.egress.fetch(p.orgId, url, { ...init, signal: asAbortSignal(init.signal) ?? null })
       const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
       let url: string
       let headers: Record<string, string>

@@ -77,6 +77,11 @@ export class CounterBudgetGuard implements BudgetGuard {
     return this.#byOrg.get(orgId) ?? []
   }
 
+  covers(ctx: BudgetContext): boolean {
+    const list = this.#byOrg.get(ctx.principal.orgId)
+    return list !== undefined && list.some((b) => covers(b, ctx))
+  }
+
   async reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation> {
     const now = Date.now()
     const applicable: { budget: BudgetDef; window: BudgetWindowSpan }[] = []

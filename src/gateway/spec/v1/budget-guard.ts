@@ -32,12 +32,25 @@ export interface Reservation {
  * amount (or releases it when the call failed with no usage).
  */
 export interface BudgetGuard {
+  /**
+   * Whether any budget may apply to the call. False lets the gateway skip the estimate,
+   * reserve and settle altogether (the common case: most calls fall under no budget).
+   */
+  covers?(ctx: BudgetContext): boolean
   reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation>
   settle(reservation: Reservation, actual: { usage: Usage | null; costUsd: number | null }): Promise<void>
 }
 
+/** The reservation of a call no budget covers: nothing held, nothing to settle. */
+export const NO_RESERVATION: Reservation = Object.freeze({
+  id: 'none',
+  budgetIds: [],
+  estimate: Object.freeze({ inputTokens: 0, maxOutputTokens: 0, costUsd: null }),
+}) as Reservation
+
 /** Until the usage issue lands: every call fits. */
 export const noopBudgetGuard: BudgetGuard = {
+  covers: () => false,
   async reserve(_ctx, estimate) {
     return { id: 'noop', budgetIds: [], estimate }
   },

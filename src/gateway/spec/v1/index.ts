@@ -1,5 +1,5 @@
 export type * from './budget-guard.js'
-export { noopBudgetGuard } from './budget-guard.js'
+export { NO_RESERVATION, noopBudgetGuard } from './budget-guard.js'
 export type * from './call-event.js'
 export type * from './invoke.js'
 export type * from './prices.js'
