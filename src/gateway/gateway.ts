@@ -257,14 +257,14 @@ export class Gateway {
             `circuit open for ${provider} (credential ${target.credential.name}) model ${target.upstreamModel}: too many recent failures`,
             { code: 'circuit_open' },
           )
-          this.d.metrics.attempts.inc({ provider, outcome: 'breaker_open' })
+          this.d.metrics.attempts.child(provider, 'breaker_open').inc()
           break
         }
         rec.attempt++
         const r = await this.#attempt(target, input, policy, deadline, dispatcher, stream, plan.route?.mode)
         if ('ok' in r) {
           breaker.success()
-          this.d.metrics.attempts.inc({ provider, outcome: 'ok' })
+          this.d.metrics.attempts.child(provider, 'ok').inc()
           return r.kind === 'json'
             ? this.#finishJson(input, target, r, rec)
             : this.#streamHandle(input, target, r, rec, policy)
@@ -273,17 +273,17 @@ export class Gateway {
         else breaker.release()
         lastErr = r.error
         if (r.next === 'stop') {
-          this.d.metrics.attempts.inc({ provider, outcome: 'stop' })
+          this.d.metrics.attempts.child(provider, 'stop').inc()
           throw r.error
         }
         const last = i + 1 >= policy.attempts || r.next === 'next'
         const tooLong = r.retryAfterMs !== undefined && r.retryAfterMs > policy.maxRetryAfterMs
         const wait = r.retryAfterMs ?? backoffDelay(i, policy.backoffMs, policy.maxBackoffMs)
         if (last || tooLong || performance.now() + wait >= deadline) {
-          this.d.metrics.attempts.inc({ provider, outcome: 'failover' })
+          this.d.metrics.attempts.child(provider, 'failover').inc()
           break
         }
-        this.d.metrics.attempts.inc({ provider, outcome: 'retry' })
+        this.d.metrics.attempts.child(provider, 'retry').inc()
         if (!(await sleep(wait, input.signal))) throw clientClosed()
       }
     }
@@ -540,12 +540,12 @@ export class Gateway {
   #emit(rec: CallRecord, o: Parameters<CallRecord['event']>[0]): void {
     const ev = rec.event(o)
     const m = this.d.metrics
-    m.requests.inc({ endpoint: ev.endpoint, provider: ev.provider ?? 'none', status: ev.status })
+    m.requests.child(ev.endpoint, ev.provider ?? 'none', ev.status).inc()
     m.duration.observe({ endpoint: ev.endpoint }, ev.latencyMs / 1000)
     if (ev.ttftMs !== null) m.ttft.observe({ endpoint: ev.endpoint }, ev.ttftMs / 1000)
     if (ev.usage && ev.provider) {
-      m.tokens.inc({ provider: ev.provider, direction: 'input' }, ev.usage.inputTokens)
-      m.tokens.inc({ provider: ev.provider, direction: 'output' }, ev.usage.outputTokens)
+      m.tokens.child(ev.provider, 'input').inc(ev.usage.inputTokens)
+      m.tokens.child(ev.provider, 'output').inc(ev.usage.outputTokens)
     }
     try {
       this.d.calls().emit(ev)

@@ -3,15 +3,16 @@
  * user typed into a prompt, never secrets).
  * @module
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, Histogram, type Registry } from 'prom-client'
+import { ChildCounter } from '../metrics/counter-children.js'
 import type { BreakerState } from './breaker.js'
 
 export interface GatewayMetrics {
-  requests: Counter<'endpoint' | 'provider' | 'status'>
-  attempts: Counter<'provider' | 'outcome'>
+  requests: ChildCounter<'endpoint' | 'provider' | 'status'>
+  attempts: ChildCounter<'provider' | 'outcome'>
   duration: Histogram<'endpoint'>
   ttft: Histogram<'endpoint'>
-  tokens: Counter<'provider' | 'direction'>
+  tokens: ChildCounter<'provider' | 'direction'>
   breaker: Gauge<'credential_id' | 'model'>
   breakerState(credentialId: string, model: string, s: BreakerState): void
 }
@@ -19,13 +20,13 @@ export interface GatewayMetrics {
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
-  const requests = new Counter({
+  const requests = new ChildCounter({
     name: 'latchkey_gateway_requests_total',
     help: 'Gateway calls by endpoint, provider and final status (ok, error, cancelled)',
     labelNames: ['endpoint', 'provider', 'status'] as const,
     registers: [registry],
   })
-  const attempts = new Counter({
+  const attempts = new ChildCounter({
     name: 'latchkey_gateway_attempts_total',
     help: 'Upstream attempts by provider and outcome (ok, retry, failover, stop, breaker_open)',
     labelNames: ['provider', 'outcome'] as const,
@@ -45,7 +46,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   })
-  const tokens = new Counter({
+  const tokens = new ChildCounter({
     name: 'latchkey_gateway_tokens_total',
     help: 'Tokens reported by upstreams, by provider and direction (input, output)',
     labelNames: ['provider', 'direction'] as const,

@@ -4,8 +4,9 @@
  * endpoint; these add model/credential breakdowns, cost and the writer's health.
  * @module
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, Histogram, type Registry } from 'prom-client'
 import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+import { ChildCounter } from '../metrics/counter-children.js'
 
 type L = 'provider' | 'model' | 'credential_id'
 
@@ -17,25 +18,25 @@ export interface WriterProbe {
 
 export function createCallMetrics(registry: Registry, probe: () => WriterProbe): (e: CallEvent) => void {
   const labels = ['provider', 'model', 'credential_id'] as const
-  const requests = new Counter<L | 'status'>({
+  const requests = new ChildCounter<L | 'status'>({
     name: 'latchkey_usage_requests_total',
     help: 'Metered calls by provider, model, credential and status',
     labelNames: [...labels, 'status'],
     registers: [registry],
   })
-  const tokens = new Counter<L | 'kind'>({
+  const tokens = new ChildCounter<L | 'kind'>({
     name: 'latchkey_usage_tokens_total',
     help: 'Tokens by provider, model, credential and kind (input, output, cached_read, cache_write, reasoning)',
     labelNames: [...labels, 'kind'],
     registers: [registry],
   })
-  const cost = new Counter<L>({
+  const cost = new ChildCounter<L>({
     name: 'latchkey_usage_cost_usd_total',
     help: 'Cost in USD of priced calls',
     labelNames: labels,
     registers: [registry],
   })
-  const unpriced = new Counter<L>({
+  const unpriced = new ChildCounter<L>({
     name: 'latchkey_usage_unpriced_calls_total',
     help: 'Calls with usage but no known price (cost recorded as null): add a price override',
     labelNames: labels,
@@ -80,64 +81,40 @@ export function createCallMetrics(registry: Registry, probe: () => WriterProbe):
     },
   })
 
-  // prom-client hashes the label set on every inc(); children are cached per
-  // provider/model/credential so a call costs a few additions, not eight hash lookups.
-  type Children = {
-    requests: Map<string, ReturnType<typeof requests.labels>>
-    tokens: Map<string, ReturnType<typeof tokens.labels>>
-    cost: ReturnType<typeof cost.labels>
-    unpriced: ReturnType<typeof unpriced.labels>
-    latency: ReturnType<typeof latency.labels>
-    ttft: ReturnType<typeof ttft.labels>
-  }
-  const cache = new Map<string, Children>()
-  const childrenFor = (provider: string, model: string, credentialId: string): Children => {
+  // Histogram children are cached per provider/model/credential (prom-client still hashes
+  // their labels on observe; counters go through ChildCounter, which does not).
+  const histograms = new Map<string, { latency: Histogram.Internal<L>; ttft: Histogram.Internal<L> }>()
+  const histogramsFor = (provider: string, model: string, credentialId: string) => {
     const key = `${provider}\0${model}\0${credentialId}`
-    let c = cache.get(key)
-    if (!c) {
+    let h = histograms.get(key)
+    if (!h) {
       const l = { provider, model, credential_id: credentialId }
-      c = {
-        requests: new Map(),
-        tokens: new Map(),
-        cost: cost.labels(l),
-        unpriced: unpriced.labels(l),
-        latency: latency.labels(l),
-        ttft: ttft.labels(l),
-      }
-      if (cache.size > 5000) cache.clear()
-      cache.set(key, c)
+      h = { latency: latency.labels(l), ttft: ttft.labels(l) }
+      if (histograms.size > 5000) histograms.clear()
+      histograms.set(key, h)
     }
-    return c
-  }
-  const sub = <T>(m: Map<string, T>, k: string, make: () => T): T => {
-    let v = m.get(k)
-    if (!v) {
-      v = make()
-      m.set(k, v)
-    }
-    return v
+    return h
   }
 
   return function observeCall(e: CallEvent) {
     const provider = e.provider ?? 'none'
     const model = (e.model ?? 'none').slice(0, 100)
     const credentialId = e.credentialId ?? 'none'
-    const l = { provider, model, credential_id: credentialId }
-    const c = childrenFor(provider, model, credentialId)
-    sub(c.requests, e.status, () => requests.labels({ ...l, status: e.status })).inc()
-    c.latency.observe(e.latencyMs / 1000)
-    if (e.ttftMs != null) c.ttft.observe(e.ttftMs / 1000)
+    requests.child(provider, model, credentialId, e.status).inc()
+    const h = histogramsFor(provider, model, credentialId)
+    h.latency.observe(e.latencyMs / 1000)
+    if (e.ttftMs != null) h.ttft.observe(e.ttftMs / 1000)
     const u = e.usage
     if (!u) return
     const add = (kind: string, v: number | undefined) => {
-      if (v && v > 0) sub(c.tokens, kind, () => tokens.labels({ ...l, kind })).inc(v)
+      if (v && v > 0) tokens.child(provider, model, credentialId, kind).inc(v)
     }
     add('input', u.inputTokens)
     add('output', u.outputTokens)
     add('cached_read', u.cachedReadTokens)
     add('cache_write', u.cacheWriteTokens)
     add('reasoning', u.reasoningTokens)
-    if (typeof e.costUsd === 'number') c.cost.inc(e.costUsd)
-    else c.unpriced.inc()
+    if (typeof e.costUsd === 'number') cost.child(provider, model, credentialId).inc(e.costUsd)
+    else unpriced.child(provider, model, credentialId).inc()
   }
 }

@@ -12,8 +12,11 @@ import { SqliteBatchWriter } from './sqlite-batch-writer.js'
 
 export interface WriteRequest {
   seq: number
-  /** Journal lines (`{"id":…,"e":CallEvent}`; JSON never holds a raw newline), newline-separated: one string, cheap to post. */
-  lines: string
+  /**
+   * Journal lines (`{"id":…,"e":CallEvent}`; JSON never holds a raw newline), newline-separated
+   * in a few strings of regular size: cheap to post (sqlite-writer-thread.ts).
+   */
+  chunks: string[]
   /** Per line: the row may already be in the database (replay or retry). */
   checks: boolean[]
 }
@@ -33,7 +36,8 @@ if (port) {
     }
     try {
       writer ??= new SqliteBatchWriter((workerData as { file: string }).file)
-      const items = m.lines.split('\n').map((line, i) => {
+      const lines = m.chunks.flatMap((c) => c.split('\n'))
+      const items = lines.map((line, i) => {
         const { id, e } = JSON.parse(line) as { id: string; e: CallEvent }
         return {
           id,
