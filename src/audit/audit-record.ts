@@ -4,7 +4,7 @@
  * chain in the server, in `latchkey audit verify` and offline (docs/usage-and-audit.md).
  * @module
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { AuditLogTable } from '../db/tables/audit.js'
 import { canonicalJson } from './canonical-json.js'
 
@@ -43,7 +43,7 @@ export type HashedAuditRecord = AuditRecord & { hash: string }
 /** SHA-256 hex of the canonical JSON of the record without its `hash` field. */
 export function hashRecord(record: AuditRecord | HashedAuditRecord): string {
   const { hash: _ignored, ...rest } = record as HashedAuditRecord
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex')
+  return hash('sha256', canonicalJson(rest), 'hex')
 }
 
 const json = (v: string | null): Record<string, unknown> | null => (v === null ? null : JSON.parse(v))

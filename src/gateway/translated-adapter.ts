@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Dispatcher } from 'undici'
 import type { FetchLike, ProviderCall, ProviderAdapter as TranslationAdapter } from '../providers/adapter.js'
 import type { ChatCompletionRequest } from '../providers/translate/openai-chat.js'
 import { requestFetch } from '../providers/translate/request-fetch.js'
@@ -40,6 +41,17 @@ async function* chunkEvents(chunks: AsyncIterable<unknown>): AsyncGenerator<Stre
   yield { data: '[DONE]' }
 }
 
+/** One fetch per egress dispatcher (there are a few: one per policy), not one per call. */
+const fetchers = new WeakMap<Dispatcher, FetchLike>()
+function fetchFor(dispatcher: Dispatcher): FetchLike {
+  let f = fetchers.get(dispatcher)
+  if (!f) {
+    f = requestFetch(dispatcher)
+    fetchers.set(dispatcher, f)
+  }
+  return f
+}
+
 /** Wraps a translation adapter so the gateway can route to it. */
 export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter {
   return {
@@ -50,7 +62,7 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
     async send(req: UpstreamRequest): Promise<UpstreamResponse> {
       // undici's request() behind a fetch-shaped seam: several times cheaper per call than its
       // WHATWG fetch, and it never follows redirects (the egress guard requires that).
-      const fetchVia: FetchLike = requestFetch(req.dispatcher)
+      const fetchVia = fetchFor(req.dispatcher)
       const call: ProviderCall = {
         credential: req.credential,
         model: String(req.body.model),

@@ -15,6 +15,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AppError, tooLarge } from '../errors/app-error.js'
+import { CancelSignal } from '../gateway/cancel.js'
 import type { Answer, ExchangeHandler } from './gateway-exchange.js'
 import { parseJsonBody } from './json-body.js'
 import { bearerToken, tokenPrincipal } from './plugins/auth.js'
@@ -95,8 +96,11 @@ async function serve(
   const t0 = performance.now()
   const id = requestId()
   const url = req.url ?? '/'
-  res.setHeader('x-latchkey-request-id', id)
+  // Headers go out in one writeHead (no setHeader first: Node then takes its fast path).
+  const base = { 'x-latchkey-request-id': id }
+  const gone = new CancelSignal()
   res.once('close', () => {
+    if (!res.writableFinished) gone.abort(new Error('client closed'))
     o.observe({ id, method: 'POST', url, route }, res.statusCode, performance.now() - t0)
   })
   try {
@@ -110,9 +114,10 @@ async function serve(
       principal,
       t0,
       res,
-      takeOver: () => res.getHeaders(),
+      gone,
+      takeOver: () => base,
     })
-    if (answer) send(res, answer.status, answer.headers, answer.body)
+    if (answer) send(res, answer.status, base, answer.headers, answer.body)
   } catch (err) {
     const e = toAppError(err)
     if (e.status >= 500) rt.logger.error({ reqId: id, err: e.cause ?? err }, 'request failed')
@@ -122,16 +127,23 @@ async function serve(
       return
     }
     const body = JSON.stringify(errorBody(protocolOf(url, req.headers), e, id))
-    send(res, e.status, { ...e.headers, 'content-type': 'application/json; charset=utf-8' }, body)
+    send(res, e.status, base, { ...e.headers, 'content-type': 'application/json; charset=utf-8' }, body)
     // A body cut short by the limit is still arriving: close rather than read it all.
     if (e.status === 413) res.once('finish', () => req.destroy())
   }
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  base: Record<string, string>,
+  headers: Record<string, string>,
+  body: string,
+): void {
   if (res.destroyed) return
   res.writeHead(status, {
     'content-type': 'application/json',
+    ...base,
     ...headers,
     'content-length': Buffer.byteLength(body),
   })

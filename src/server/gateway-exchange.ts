@@ -23,8 +23,10 @@ export interface Exchange {
   principal: Principal
   /** Time the request arrived (performance.now()), for time-to-first-token. */
   t0: number
-  /** For streams and for noticing that the client left. */
+  /** For streams. */
   res: ServerResponse
+  /** Aborts when the client goes away before its response is finished. */
+  gone: CancelSignal
   /** Hands the raw response to the handler (a stream); returns the headers already set. */
   takeOver(): Record<string, string | number | string[] | undefined>
 }
@@ -35,7 +37,7 @@ export type Answer = { status: number; headers: Record<string, string>; body: st
 export type ExchangeHandler = (x: Exchange) => Promise<Answer>
 
 /** Fires when the client goes away before its response is finished. */
-export function clientGoneSignal(res: ServerResponse): CancelSignal {
+function clientGoneSignal(res: ServerResponse): CancelSignal {
   const gone = new CancelSignal()
   // 'close' fires on a finished response too; only an unfinished one means the client left.
   res.once('close', () => {
@@ -72,6 +74,7 @@ export function fastifyRoute(handler: ExchangeHandler) {
       principal: principalOf(req),
       t0,
       res: reply.raw,
+      gone: clientGoneSignal(reply.raw),
       takeOver: () => {
         reply.hijack()
         return reply.getHeaders()

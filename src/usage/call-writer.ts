@@ -20,7 +20,7 @@ import type { DbHandle } from '../db/database.js'
 import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
 import { newId } from '../identity/secrets.js'
 import { callAuditRecord, usageRow } from './call-records.js'
-import { Journal, type JournalItem, journalLine } from './journal.js'
+import { Journal, type JournalItem, journalLine, type Segment } from './journal.js'
 import { SqliteWriterThread } from './sqlite-writer-thread.js'
 
 export interface CallWriterOptions {
@@ -41,6 +41,9 @@ export interface CallWriterOptions {
   observe?: (e: CallEvent) => void
 }
 
+/** Placeholder segment of an event not yet journaled (replaced in #journalNow). */
+const UNWRITTEN: Segment = Object.freeze({ path: '', total: 0, loaded: 0, done: 0, bytes: 0 })
+
 /** usage_records has 34 columns: 500 rows = 17,000 parameters (SQLite allows 32,766). */
 const MAX_ROWS_PER_INSERT = 500
 
@@ -49,8 +52,8 @@ export class CallWriter implements CallEventSink {
   #db: DbHandle
   #log: Logger
   #queue: JournalItem[] = []
-  /** Emitted this turn, not yet in the journal (see #journalNow). */
-  #unjournaled: { id: string; event: CallEvent; line: string }[] = []
+  /** Emitted this turn, not yet in the journal (see #journalNow); their segment is set there. */
+  #unjournaled: JournalItem[] = []
   #journalTurn: { promise: Promise<void>; resolve: () => void } | undefined
   #batch: number
   #queueMax: number
@@ -110,7 +113,7 @@ export class CallWriter implements CallEventSink {
       this.#log.error({ requestId: event.requestId }, 'call event after writer close: journaled only')
     }
     const id = eventId()
-    this.#unjournaled.push({ id, event, line: journalLine(id, event) })
+    this.#unjournaled.push({ id, event, seg: UNWRITTEN, check: false, line: journalLine(id, event) })
     if (!this.#journalTurn) {
       let resolve!: () => void
       const promise = new Promise<void>((r) => {
@@ -152,15 +155,22 @@ export class CallWriter implements CallEventSink {
       }
       try {
         const seg = this.journal.append(
-          items.map((i) => i.line),
+          items.map((i) => i.line ?? journalLine(i.id, i.event)),
           queued,
         )
-        for (let i = 0; i < queued; i++) this.#queue.push({ ...items[i]!, seg, check: false })
+        for (let i = 0; i < queued; i++) {
+          const it = items[i]!
+          it.seg = seg
+          this.#queue.push(it)
+        }
       } catch (err) {
         this.#log.error({ err }, 'journal append failed: call events kept in memory only')
         const seg = { path: '', total: items.length, loaded: items.length, done: 0, bytes: 0 }
         const room = Math.max(0, this.#queueMax - this.#queue.length)
-        for (const it of items.slice(0, room)) this.#queue.push({ ...it, seg, check: false })
+        for (const it of items.slice(0, room)) {
+          it.seg = seg
+          this.#queue.push(it)
+        }
       }
       if (!this.#closing) this.#schedule(this.#queue.length >= this.#batch ? 0 : this.#delay)
     }

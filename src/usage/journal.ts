@@ -14,6 +14,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+import { chunked } from './line-chunks.js'
 
 export interface Segment {
   path: string
@@ -92,16 +93,21 @@ export class Journal {
   }
 
   /**
-   * Appends events' lines (journalLine) with one write(2). The first `queued` of them are the
+   * Appends events' lines (journalLine) with one write(2) per ~48 KB. The first `queued` of them are the
    * writer's to keep in memory too (loaded lines are always a prefix of a segment).
    */
   append(lines: string[], queued: number): Segment {
     if (this.#fd === undefined || !this.#active) throw new Error('journal is not open')
-    const bytes = fs.writeSync(this.#fd, `${lines.join('\n')}\n`)
     const seg = this.#active
-    seg.total += lines.length
-    seg.bytes += bytes
-    seg.loaded += queued
+    // Counted chunk by chunk: a failed write leaves the counts true to what the file holds.
+    let written = 0
+    for (const chunk of chunked(lines)) {
+      seg.bytes += fs.writeSync(this.#fd, `${chunk}\n`)
+      const n = countLines(chunk)
+      seg.total += n
+      seg.loaded += Math.max(0, Math.min(n, queued - written))
+      written += n
+    }
     if (seg.bytes >= this.#segmentBytes) this.#rotate()
     return seg
   }
@@ -199,6 +205,12 @@ export class Journal {
       this.#warn('adopted journal of a stopped process', { from: dir, segments: files.length })
     return adopted.length
   }
+}
+
+function countLines(joined: string): number {
+  let n = 1
+  for (let i = joined.indexOf('\n'); i !== -1; i = joined.indexOf('\n', i + 1)) n++
+  return n
 }
 
 function readLines(file: string): string[] {

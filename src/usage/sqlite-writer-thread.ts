@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { chunked } from './line-chunks.js'
 import type { WriteReply, WriteRequest } from './sqlite-writer-worker.js'
 
 /**
@@ -17,28 +18,6 @@ function workerScript(): string {
   const own = fileURLToPath(import.meta.url)
   if (!own.endsWith('.ts')) return fileURLToPath(new URL('./sqlite-writer-worker.js', import.meta.url))
   return own.replace(/[\\/]src[\\/]usage[\\/][^\\/]+$/, '/dist/usage/sqlite-writer-worker.js')
-}
-
-/**
- * Lines joined into strings of at most ~48 KB. One string for a whole batch (~170 KB) would be
- * a large-object allocation: fresh pages, page faults, about 5 µs per line on a small VM —
- * ten times the cost of a few regular-sized strings.
- */
-const CHUNK_CHARS = 48 * 1024
-
-function chunked(lines: string[]): string[] {
-  const out: string[] = []
-  let from = 0
-  let size = 0
-  for (let i = 0; i < lines.length; i++) {
-    size += lines[i]!.length + 1
-    if (size >= CHUNK_CHARS || i === lines.length - 1) {
-      out.push(lines.slice(from, i + 1).join('\n'))
-      from = i + 1
-      size = 0
-    }
-  }
-  return out
 }
 
 interface Pending {

@@ -37,6 +37,12 @@ const TIER = { personal: 0, workspace: 1, org: 2 } as const
 export class CredentialCache implements CredentialLookup {
   #orgs = new Map<string, Promise<OrgIndex>>()
   #material = new Map<string, Promise<CredentialMaterial>>()
+  /**
+   * Resolved names per principal object (the auth cache hands the same object to every
+   * request of a token until it changes): the hot path's repeat lookups skip the scope
+   * filter, sort and rights check. Dropped with everything else on invalidation.
+   */
+  #resolved = new WeakMap<Principal, Map<string, Promise<CredentialMaterial | null>>>()
   /** Bumped on every invalidation; loads started under an older generation are not kept. */
   #generation = 0
   #unsubscribe: () => void
@@ -54,6 +60,7 @@ export class CredentialCache implements CredentialLookup {
     this.#generation++
     this.#orgs.clear()
     this.#material.clear()
+    this.#resolved = new WeakMap()
   }
 
   close(): void {
@@ -61,7 +68,28 @@ export class CredentialCache implements CredentialLookup {
     this.invalidate()
   }
 
-  async find(p: Principal, name: string): Promise<CredentialMaterial | null> {
+  find(p: Principal, name: string): Promise<CredentialMaterial | null> {
+    let byName = this.#resolved.get(p)
+    const hit = byName?.get(name)
+    if (hit) return hit
+    const gen = this.#generation
+    const load = this.#find(p, name)
+    // Only successful lookups made under the current generation are remembered.
+    load.then(
+      () => {
+        if (gen !== this.#generation) return
+        if (!byName) {
+          byName = new Map()
+          this.#resolved.set(p, byName)
+        }
+        if (byName.size < 1_000) byName.set(name, load)
+      },
+      () => {},
+    )
+    return load
+  }
+
+  async #find(p: Principal, name: string): Promise<CredentialMaterial | null> {
     const idx = await this.#index(p.orgId)
     const wanted = name.toLowerCase()
     const candidates = (idx.byName.get(wanted) ?? [])

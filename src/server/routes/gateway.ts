@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Endpoint } from '../../gateway/provider-adapter.js'
 import { relayStream } from '../../gateway/stream-relay.js'
-import { clientGoneSignal, type ExchangeHandler, fastifyRoute, pickHeaders } from '../gateway-exchange.js'
+import { type ExchangeHandler, fastifyRoute, pickHeaders } from '../gateway-exchange.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 import { messagesExchange } from './messages.js'
@@ -25,7 +25,7 @@ function callExchange(rt: Runtime, endpoint: Endpoint): ExchangeHandler {
       bodyBytes: x.bodyBytes,
       principal: x.principal,
       requestId: x.requestId,
-      signal: clientGoneSignal(x.res),
+      signal: x.gone,
       forwardHeaders: pickHeaders(x.headers, FORWARD),
     })
     if (r.kind === 'json') return { status: r.status, headers: r.headers, body: r.text }

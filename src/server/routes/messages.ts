@@ -30,7 +30,7 @@ import { TranslateContext, type TranslateMode } from '../../providers/translate/
 import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
 import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
-import { clientGoneSignal, type ExchangeHandler, pickHeaders } from '../gateway-exchange.js'
+import { type ExchangeHandler, pickHeaders } from '../gateway-exchange.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 import { relayAnthropicStream } from './messages-relay.js'
@@ -118,7 +118,7 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       bodyBytes: x.bodyBytes,
       principal: p,
       requestId: x.requestId,
-      signal: clientGoneSignal(x.res),
+      signal: x.gone,
       forwardHeaders: pickHeaders(x.headers, FORWARD),
       meterEndpoint: 'messages',
     })
