@@ -172,8 +172,10 @@ export class Journal {
 
   #rotate(): void {
     if (this.#fd !== undefined) {
-      fs.fsyncSync(this.#fd)
-      fs.closeSync(this.#fd)
+      // On the thread pool, not the event loop: an fsync can take milliseconds, and the lines
+      // are in the page cache already (the fsync guards against power loss only).
+      const done = this.#fd
+      fs.fsync(done, () => fs.close(done, () => {}))
     }
     const prev = this.#active
     const file = path.join(this.dir, `${String(++this.#n).padStart(6, '0')}.jsonl`)

@@ -1,5 +1,8 @@
-/** The request()-based fetch the adapters use by default: JSON, SSE, binary streams, errors, abort. */
+/** The dispatch-based fetch the adapters use by default: JSON, SSE, binary streams, errors, abort. */
+import { createHash } from 'node:crypto'
+import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CancelSignal } from '../../src/gateway/cancel.js'
 import type { FetchInit } from '../../src/providers/adapter.js'
 import { anthropicAdapter } from '../../src/providers/anthropic/anthropic-provider.js'
 import { bedrockAdapter } from '../../src/providers/bedrock/bedrock-provider.js'
@@ -99,5 +102,93 @@ describe('requestFetch', () => {
       body: '{}',
     })
     expect(seen[0]).toEqual({ 'x-api-key': ANTHROPIC_KEY, 'x-team': 'a' })
+  })
+})
+
+describe('requestFetch bodies', () => {
+  let server: http.Server
+  let base = ''
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const path = req.url ?? '/'
+      if (path === '/big') {
+        // 4 MB in 64 KB chunks: many reads on both sides.
+        res.writeHead(200, { 'content-type': 'application/octet-stream' })
+        let i = 0
+        const next = () => {
+          while (i < 64) {
+            const ok = res.write(Buffer.alloc(65_536, i++ % 251))
+            if (!ok) return void res.once('drain', next)
+          }
+          res.end()
+        }
+        next()
+      } else if (path === '/bom') {
+        res.end('\ufeff{"a":1}')
+      } else if (path === '/empty') {
+        res.writeHead(204).end()
+      } else if (path === '/hang') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: 1\n\n')
+      } else res.end('{"ok":true}')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+  })
+
+  const digest = (chunks: Uint8Array[]) => {
+    const h = createHash('sha256')
+    for (const c of chunks) h.update(c)
+    return h.digest('hex')
+  }
+  const expected = () => {
+    const h = createHash('sha256')
+    for (let i = 0; i < 64; i++) h.update(Buffer.alloc(65_536, i % 251))
+    return h.digest('hex')
+  }
+
+  it('reads a large body whole, or streamed by a slow reader, byte for byte', async () => {
+    const f = requestFetch()
+    const whole = Buffer.from(await (await f(`${base}/big`, { method: 'GET' })).arrayBuffer())
+    expect(digest([whole])).toBe(expected())
+    const res = await f(`${base}/big`, { method: 'GET' })
+    const chunks: Uint8Array[] = []
+    const reader = res.body!.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      // A slow reader: the connection pauses instead of the answer piling up in memory.
+      await new Promise((r) => setImmediate(r))
+    }
+    expect(digest(chunks)).toBe(expected())
+  })
+
+  it('a body is read once; no-content and a byte-order mark are handled as fetch does', async () => {
+    const f = requestFetch()
+    const res = await f(`${base}/bom`, { method: 'GET' })
+    expect(await res.json()).toEqual({ a: 1 })
+    await expect(res.text()).rejects.toThrow(/already used/)
+    const empty = await f(`${base}/empty`, { method: 'GET' })
+    expect(empty.status).toBe(204)
+    expect(empty.body).toBeNull()
+    expect(await empty.text()).toBe('')
+  })
+
+  it('aborts through a CancelSignal before the answer and in the middle of a stream', async () => {
+    const f = requestFetch()
+    const early = new CancelSignal()
+    early.abort(new Error('client closed'))
+    await expect(f(`${base}/hang`, { method: 'GET', signal: early })).rejects.toThrow(/client closed/)
+    const late = new CancelSignal()
+    const res = await f(`${base}/hang`, { method: 'GET', signal: late })
+    const reader = res.body!.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: 1\n\n')
+    late.abort(new Error('idle timeout'))
+    await expect(reader.read()).rejects.toThrow(/idle timeout/)
   })
 })
