@@ -51,6 +51,13 @@ const created = await app.inject({
 if (created.statusCode !== 201) throw new Error(`cannot create the bench credential: ${created.body}`)
 await app.listen({ port: 0, host: '127.0.0.1' })
 process.send?.({ port: app.server.address().port, token })
+// The bench asks, after its runs, whether metering kept up (nothing deferred past the run).
+process.on('message', async (m) => {
+  if (m !== 'stats') return
+  const w = rt.usage.writer
+  await w.flush(30_000)
+  process.send?.({ stats: { depth: w.depth, written: w.written } })
+})
 process.on('SIGTERM', async () => {
   await app.close()
   await rt.close()

@@ -6,7 +6,7 @@
  */
 import { hash } from 'node:crypto'
 import type { AuditLogTable } from '../db/tables/audit.js'
-import { canonicalJson } from './canonical-json.js'
+import { canonicalJson, canonicalWithKnownKeys } from './canonical-json.js'
 
 /** Hash of the (empty) chain before the first record of an org. */
 export const GENESIS_HASH = '0'.repeat(64)
@@ -40,10 +40,60 @@ export interface AuditRecord {
 
 export type HashedAuditRecord = AuditRecord & { hash: string }
 
+/** Every AuditRecord field but `hash`, in canonical (UTF-16 code unit) order. */
+const RECORD_KEYS = [
+  'action',
+  'actor',
+  'actorKind',
+  'costUsd',
+  'credentialId',
+  'details',
+  'id',
+  'inputShape',
+  'latencyMs',
+  'model',
+  'orgId',
+  'outputShape',
+  'prevHash',
+  'provider',
+  'seq',
+  'status',
+  'targetId',
+  'targetType',
+  'ts',
+  'usage',
+  'v',
+  'workspaceId',
+] as const satisfies readonly Exclude<keyof HashedAuditRecord, 'hash'>[]
+
+/** The JSON-valued fields, stored as text columns. */
+export interface RecordTexts {
+  inputShape: string | null
+  outputShape: string | null
+  usage: string | null
+  details: string | null
+}
+
+/** Canonical JSON of the object fields: the hash input's pieces and the stored column text at once. */
+export function recordTexts(r: AuditRecord): RecordTexts {
+  const c = (v: Record<string, unknown> | null) => (v === null ? null : canonicalJson(v))
+  return {
+    inputShape: c(r.inputShape),
+    outputShape: c(r.outputShape),
+    usage: c(r.usage),
+    details: c(r.details),
+  }
+}
+
 /** SHA-256 hex of the canonical JSON of the record without its `hash` field. */
-export function hashRecord(record: AuditRecord | HashedAuditRecord): string {
-  const { hash: _ignored, ...rest } = record as HashedAuditRecord
-  return hash('sha256', canonicalJson(rest), 'hex')
+export function hashRecord(record: AuditRecord | HashedAuditRecord, texts?: RecordTexts): string {
+  const pieces: Record<string, string> = {}
+  if (texts) for (const [k, v] of Object.entries(texts)) if (v !== null) pieces[k] = v
+  return hash(
+    'sha256',
+    canonicalWithKnownKeys(record as unknown as Record<string, unknown>, RECORD_KEYS, pieces),
+    'hex',
+  )
 }
 
 const json = (v: string | null): Record<string, unknown> | null => (v === null ? null : JSON.parse(v))
@@ -77,7 +127,12 @@ export function recordFromRow(r: AuditLogTable): HashedAuditRecord {
   }
 }
 
-export function rowFromRecord(r: HashedAuditRecord, eventId: string | null): AuditLogTable {
+/** The stored row; `texts` (canonical JSON, as hashed) when the caller has them already. */
+export function rowFromRecord(
+  r: HashedAuditRecord,
+  eventId: string | null,
+  texts?: RecordTexts,
+): AuditLogTable {
   return {
     id: r.id,
     org_id: r.orgId,
@@ -93,12 +148,12 @@ export function rowFromRecord(r: HashedAuditRecord, eventId: string | null): Aud
     provider: r.provider,
     model: r.model,
     status: r.status,
-    input_shape: text(r.inputShape),
-    output_shape: text(r.outputShape),
-    usage: text(r.usage),
+    input_shape: texts ? texts.inputShape : text(r.inputShape),
+    output_shape: texts ? texts.outputShape : text(r.outputShape),
+    usage: texts ? texts.usage : text(r.usage),
     cost_usd: r.costUsd,
     latency_ms: r.latencyMs,
-    details: text(r.details),
+    details: texts ? texts.details : text(r.details),
     event_id: eventId,
     prev_hash: r.prevHash,
     hash: r.hash,

@@ -22,6 +22,33 @@ function quote(k: string): string {
 
 const skip = (v: unknown) => v === undefined || typeof v === 'symbol' || typeof v === 'function'
 
+function inOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false
+  return true
+}
+
+/**
+ * Canonical JSON of an object whose possible keys are known and listed in canonical order
+ * (`sortedKeys`), with some members' canonical JSON already made (`pieces`): what the audit
+ * chain hashes per record, without sorting or serialising anything twice.
+ */
+export function canonicalWithKnownKeys(
+  obj: Record<string, unknown>,
+  sortedKeys: readonly string[],
+  pieces: Record<string, string> = {},
+): string {
+  let s = '{'
+  let first = true
+  for (const k of sortedKeys) {
+    const item = obj[k]
+    if (skip(item)) continue
+    if (!first) s += ','
+    first = false
+    s += `${quote(k)}:${pieces[k] ?? write(item)}`
+  }
+  return `${s}}`
+}
+
 function write(v: unknown): string {
   switch (typeof v) {
     case 'string':
@@ -48,7 +75,9 @@ function write(v: unknown): string {
     return `${s}]`
   }
   const obj = v as Record<string, unknown>
-  const keys = Object.keys(obj).sort()
+  const keys = Object.keys(obj)
+  // Our own records are built with their keys in order already: check before sorting.
+  if (!inOrder(keys)) keys.sort()
   let s = '{'
   let first = true
   for (const k of keys) {

@@ -17,6 +17,7 @@ import {
   GENESIS_HASH,
   type HashedAuditRecord,
   hashRecord,
+  recordTexts,
   rowFromRecord,
 } from './audit-record.js'
 
@@ -90,9 +91,10 @@ export function chainRecords(
     const { eventId, id, ...fields } = e
     seq += 1
     const record: AuditRecord = { v: 1, id: id ?? newId('aud'), orgId, seq, ...fields, prevHash }
-    const hashed = { ...record, hash: hashRecord(record) }
+    const texts = recordTexts(record)
+    const hashed = { ...record, hash: hashRecord(record, texts) }
     out.push(hashed)
-    rows.push(rowFromRecord(hashed, eventId ?? null))
+    rows.push(rowFromRecord(hashed, eventId ?? null, texts))
     prevHash = hashed.hash
   }
   return { out, rows, last: prevHash }

@@ -9,10 +9,24 @@ import type { ContentShape } from '../gateway/spec/v1/usage.js'
 const MAX_STR = 200
 const MAX_LIST = 64
 
-const NUMBER_KEYS = ['messages', 'chars', 'bytes', 'toolCalls', 'inputs', 'dimensions'] as const
-const STRING_KEYS = ['schemaHash', 'finishReason'] as const
-const LIST_KEYS = ['tools', 'params', 'schemaKeys'] as const
-const COUNT_MAP_KEYS = ['roles', 'parts'] as const
+type Kind = 'number' | 'string' | 'list' | 'counts'
+
+/** ContentShape's fields with their kinds, in canonical key order (the chain hashes the result). */
+const SHAPE_FIELDS: readonly [string, Kind][] = [
+  ['bytes', 'number'],
+  ['chars', 'number'],
+  ['dimensions', 'number'],
+  ['finishReason', 'string'],
+  ['inputs', 'number'],
+  ['messages', 'number'],
+  ['params', 'list'],
+  ['parts', 'counts'],
+  ['roles', 'counts'],
+  ['schemaHash', 'string'],
+  ['schemaKeys', 'list'],
+  ['toolCalls', 'number'],
+  ['tools', 'list'],
+]
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, MAX_STR) : undefined)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
@@ -22,27 +36,33 @@ export function sanitizeShape(shape: ContentShape | null | undefined): Record<st
   if (!shape || typeof shape !== 'object') return null
   const src = shape as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const k of NUMBER_KEYS) if (num(src[k]) !== undefined) out[k] = src[k]
-  for (const k of STRING_KEYS) if (str(src[k]) !== undefined) out[k] = str(src[k])
-  for (const k of LIST_KEYS) {
+  let any = false
+  for (const [k, kind] of SHAPE_FIELDS) {
     const v = src[k]
-    if (Array.isArray(v))
+    if (v === undefined) continue
+    if (kind === 'number') {
+      if (num(v) === undefined) continue
+      out[k] = v
+    } else if (kind === 'string') {
+      if (str(v) === undefined) continue
+      out[k] = str(v)
+    } else if (kind === 'list') {
+      if (!Array.isArray(v)) continue
       out[k] = v
         .filter((x) => typeof x === 'string')
         .slice(0, MAX_LIST)
         .map((x) => str(x))
-  }
-  for (const k of COUNT_MAP_KEYS) {
-    const v = src[k]
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    } else {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) continue
       const m: Record<string, number> = {}
       for (const [name, count] of Object.entries(v).slice(0, MAX_LIST)) {
         if (num(count) !== undefined) m[name.slice(0, 40)] = count as number
       }
       out[k] = m
     }
+    any = true
   }
-  return Object.keys(out).length ? out : null
+  return any ? out : null
 }
 
 /** Details: scalars, short strings and lists of them, one level deep. */

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import canonicalizeModule from 'canonicalize'
 import { describe, expect, it } from 'vitest'
+import { type AuditRecord, hashRecord, recordTexts } from '../../src/audit/audit-record.js'
 import { canonicalJson } from '../../src/audit/canonical-json.js'
 
 // CommonJS package: the callable is the module itself at run time.
@@ -42,5 +44,45 @@ describe('canonical JSON (RFC 8785)', () => {
       '{"\\r":true,"a":[1e+21,1e-7,0,0.1],"b":1,"€":"x"}',
     )
     expect(() => canonicalJson({ a: Number.NaN })).toThrow()
+  })
+})
+
+describe('audit record hashing', () => {
+  const obj = () => (Math.random() < 0.2 ? null : (random(1) as Record<string, unknown>))
+  const record = (): AuditRecord => ({
+    v: 1,
+    id: `aud_${Math.random()}`,
+    orgId: 'org_x',
+    seq: Math.floor(Math.random() * 1e6),
+    ts: Date.now(),
+    actor: 'tok_a',
+    actorKind: 'token',
+    action: 'gateway.call',
+    targetType: Math.random() < 0.5 ? null : 'credential',
+    targetId: null,
+    credentialId: 'cred_x',
+    workspaceId: null,
+    provider: 'anthropic',
+    model: 'claude-x',
+    status: 'ok',
+    inputShape: { tools: ['b', 'a'], messages: 2, roles: { user: 1, system: 1 } },
+    outputShape: obj() as AuditRecord['outputShape'],
+    usage: obj() as AuditRecord['usage'],
+    costUsd: Math.random() < 0.5 ? null : Math.random(),
+    latencyMs: 12,
+    details: obj() as AuditRecord['details'],
+    prevHash: 'f'.repeat(64),
+  })
+
+  it('hashes exactly the canonicalize package output, with or without precomputed texts', () => {
+    for (let i = 0; i < 500; i++) {
+      const r = record()
+      const reference = createHash('sha256').update(canonicalize(r)).digest('hex')
+      expect(hashRecord(r)).toBe(reference)
+      expect(hashRecord(r, recordTexts(r))).toBe(reference)
+      // The stored texts are plain JSON of the same values.
+      const texts = recordTexts(r)
+      expect(texts.inputShape === null ? null : JSON.parse(texts.inputShape)).toEqual(r.inputShape)
+    }
   })
 })
