@@ -541,8 +541,8 @@ export class Gateway {
     const ev = rec.event(o)
     const m = this.d.metrics
     m.requests.child(ev.endpoint, ev.provider ?? 'none', ev.status).inc()
-    m.duration.observe({ endpoint: ev.endpoint }, ev.latencyMs / 1000)
-    if (ev.ttftMs !== null) m.ttft.observe({ endpoint: ev.endpoint }, ev.ttftMs / 1000)
+    m.duration.child(ev.endpoint).observe(ev.latencyMs / 1000)
+    if (ev.ttftMs !== null) m.ttft.child(ev.endpoint).observe(ev.ttftMs / 1000)
     if (ev.usage && ev.provider) {
       m.tokens.child(ev.provider, 'input').inc(ev.usage.inputTokens)
       m.tokens.child(ev.provider, 'output').inc(ev.usage.outputTokens)

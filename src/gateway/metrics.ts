@@ -3,15 +3,16 @@
  * user typed into a prompt, never secrets).
  * @module
  */
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
+import { ChildHistogram } from '../metrics/child-histogram.js'
 import { ChildCounter } from '../metrics/counter-children.js'
 import type { BreakerState } from './breaker.js'
 
 export interface GatewayMetrics {
   requests: ChildCounter<'endpoint' | 'provider' | 'status'>
   attempts: ChildCounter<'provider' | 'outcome'>
-  duration: Histogram<'endpoint'>
-  ttft: Histogram<'endpoint'>
+  duration: ChildHistogram<'endpoint'>
+  ttft: ChildHistogram<'endpoint'>
   tokens: ChildCounter<'provider' | 'direction'>
   breaker: Gauge<'credential_id' | 'model'>
   breakerState(credentialId: string, model: string, s: BreakerState): void
@@ -32,14 +33,14 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   })
-  const duration = new Histogram({
+  const duration = new ChildHistogram({
     name: 'latchkey_gateway_request_duration_seconds',
     help: 'Gateway call latency, whole call (streams: until the last byte)',
     labelNames: ['endpoint'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   })
-  const ttft = new Histogram({
+  const ttft = new ChildHistogram({
     name: 'latchkey_gateway_time_to_first_token_seconds',
     help: 'Time from request to the first streamed event sent to the client',
     labelNames: ['endpoint'] as const,

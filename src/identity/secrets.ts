@@ -29,20 +29,23 @@ export function looksLikeAccessToken(v: string): boolean {
   return v.startsWith(TOKEN_PREFIX) && v.length >= 20 && v.length <= 128 && /^[A-Za-z0-9_-]+$/.test(v)
 }
 
-// Ids draw their 10 random bytes from a pooled buffer: one randomFillSync (CSPRNG) per 256 ids
-// instead of one per id; several ids are made per gateway request (request, reservation, …).
-const ID_BYTES = 10
+// Ids draw their random characters from a pooled buffer: one randomFillSync (CSPRNG) per 256
+// ids instead of one per id; ids are made on every gateway request.
+const ID_CHARS = 14
 const POOL_IDS = 256
-const pool = Buffer.alloc(ID_BYTES * POOL_IDS)
+const pool = Buffer.alloc(ID_CHARS * POOL_IDS)
 let nextId = POOL_IDS
+/** 64 symbols, letters and digits only (x and y twice): 6 random bits per character. */
+const ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789xy')
+const scratch = Buffer.alloc(ID_CHARS)
 
-/** Sortable unique ids: time prefix + randomness (ULID-like, base32hex-free). */
+/** Sortable unique ids: time prefix + 14 random letters/digits (~80 bits). */
 export function newId(prefix: string): string {
   if (nextId >= POOL_IDS) {
     randomFillSync(pool)
     nextId = 0
   }
-  const start = nextId++ * ID_BYTES
-  const rand = pool.toString('base64url', start, start + ID_BYTES).replace(/[-_]/g, 'x')
-  return `${prefix}_${Date.now().toString(36).padStart(9, '0')}${rand}`
+  const start = nextId++ * ID_CHARS
+  for (let i = 0; i < ID_CHARS; i++) scratch[i] = ALPHABET[pool[start + i]! & 63]!
+  return `${prefix}_${Date.now().toString(36).padStart(9, '0')}${scratch.toString('latin1', 0, ID_CHARS)}`
 }

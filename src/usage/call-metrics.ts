@@ -4,8 +4,9 @@
  * endpoint; these add model/credential breakdowns, cost and the writer's health.
  * @module
  */
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { CallEvent } from '../gateway/spec/v1/call-event.js'
+import { ChildHistogram } from '../metrics/child-histogram.js'
 import { ChildCounter } from '../metrics/counter-children.js'
 
 type L = 'provider' | 'model' | 'credential_id'
@@ -42,14 +43,14 @@ export function createCallMetrics(registry: Registry, probe: () => WriterProbe):
     labelNames: labels,
     registers: [registry],
   })
-  const latency = new Histogram<L>({
+  const latency = new ChildHistogram<L>({
     name: 'latchkey_usage_latency_seconds',
     help: 'Call latency by provider, model and credential',
     labelNames: labels,
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   })
-  const ttft = new Histogram<L>({
+  const ttft = new ChildHistogram<L>({
     name: 'latchkey_usage_ttfb_seconds',
     help: 'Time to first token (streams) by provider, model and credential',
     labelNames: labels,
@@ -81,29 +82,13 @@ export function createCallMetrics(registry: Registry, probe: () => WriterProbe):
     },
   })
 
-  // Histogram children are cached per provider/model/credential (prom-client still hashes
-  // their labels on observe; counters go through ChildCounter, which does not).
-  const histograms = new Map<string, { latency: Histogram.Internal<L>; ttft: Histogram.Internal<L> }>()
-  const histogramsFor = (provider: string, model: string, credentialId: string) => {
-    const key = `${provider}\0${model}\0${credentialId}`
-    let h = histograms.get(key)
-    if (!h) {
-      const l = { provider, model, credential_id: credentialId }
-      h = { latency: latency.labels(l), ttft: ttft.labels(l) }
-      if (histograms.size > 5000) histograms.clear()
-      histograms.set(key, h)
-    }
-    return h
-  }
-
   return function observeCall(e: CallEvent) {
     const provider = e.provider ?? 'none'
     const model = (e.model ?? 'none').slice(0, 100)
     const credentialId = e.credentialId ?? 'none'
     requests.child(provider, model, credentialId, e.status).inc()
-    const h = histogramsFor(provider, model, credentialId)
-    h.latency.observe(e.latencyMs / 1000)
-    if (e.ttftMs != null) h.ttft.observe(e.ttftMs / 1000)
+    latency.child(provider, model, credentialId).observe(e.latencyMs / 1000)
+    if (e.ttftMs != null) ttft.child(provider, model, credentialId).observe(e.ttftMs / 1000)
     const u = e.usage
     if (!u) return
     const add = (kind: string, v: number | undefined) => {

@@ -26,6 +26,11 @@ export class TranslateContext {
 
   /** `unsupported()` for each of `params` the request sets (`false` flags count as unset). */
   unsupportedIfSet<R extends object>(req: R, params: readonly (keyof R & string)[]): void {
+    // First over the request's own (few) keys: looking absent names up one by one is the slow
+    // part, and most requests set none of them.
+    let any = false
+    for (const k in req) if ((params as readonly string[]).includes(k)) any = true
+    if (!any) return
     for (const p of params) if (req[p] != null && req[p] !== false) this.unsupported(p)
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { Histogram } from 'prom-client'
+import { ChildHistogram } from '../../metrics/child-histogram.js'
 import type { Runtime } from '../runtime.js'
 
 /** Records one finished request: histogram sample and access-log line. */
@@ -15,7 +15,7 @@ export type RequestObserver = (
  * observer for both transports (Fastify hook and the gateway fast path).
  */
 export function createRequestObserver(rt: Runtime): RequestObserver {
-  const hist = new Histogram({
+  const hist = new ChildHistogram({
     name: 'latchkey_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
@@ -23,10 +23,7 @@ export function createRequestObserver(rt: Runtime): RequestObserver {
     registers: [rt.metrics],
   })
   return function observeRequest(r, statusCode, elapsedMs) {
-    hist.observe(
-      { method: r.method, route: r.route ?? 'unmatched', status: String(statusCode) },
-      elapsedMs / 1000,
-    )
+    hist.child(r.method, r.route ?? 'unmatched', String(statusCode)).observe(elapsedMs / 1000)
     // Same fields Fastify's "request completed" line carried, plus the request's method and path.
     if (rt.logger.isLevelEnabled('info')) {
       rt.logger.info(
