@@ -209,6 +209,7 @@ export class CallWriter implements CallEventSink {
       if (wait > 0) await delay(Math.min(wait, deadline - Date.now()))
       else await this.#kick()
     }
+    await this.journal.idle()
     return this.depth === 0
   }
 

@@ -3,6 +3,12 @@
  * `write` posts one batch of journal lines and resolves once it is committed (or rejects
  * with the database's error, so the call writer retries exactly as before). A worker that
  * died is replaced on the next write; nothing is lost meanwhile, the journal holds the lines.
+ *
+ * The lines travel through a buffer shared with the worker (written as UTF-8, the message
+ * carries only offsets): posting a batch as strings made the structured-clone serialiser
+ * allocate hundreds of KB per batch, fresh pages and page faults each time. One batch is in
+ * flight at a time (the call writer awaits each), so the buffer is reused from its start; a
+ * batch that does not fit, or a second one in flight, goes as strings.
  * @module
  */
 import { fileURLToPath } from 'node:url'
@@ -25,11 +31,17 @@ interface Pending {
   reject: (e: Error) => void
 }
 
+/** Room for a batch of lines (200 call events are ~170 KB). */
+const SHARED_BYTES = 1024 * 1024
+const encoder = new TextEncoder()
+
 export class SqliteWriterThread {
   #file: string
   #worker: Worker | undefined
   #pending = new Map<number, Pending>()
   #seq = 0
+  #shared = new SharedArrayBuffer(SHARED_BYTES)
+  #view = new Uint8Array(this.#shared)
 
   constructor(file: string) {
     this.#file = file
@@ -43,8 +55,23 @@ export class SqliteWriterThread {
       this.#pending.set(seq, { resolve, reject })
       // Referenced while a batch is in flight (a flush must be able to wait for it), not otherwise.
       w.ref()
-      w.postMessage({ seq, chunks: chunked(lines), checks } satisfies WriteRequest)
+      const chunks = chunked(lines)
+      const ranges = this.#pending.size === 1 ? this.#place(chunks) : undefined
+      w.postMessage((ranges ? { seq, ranges, checks } : { seq, chunks, checks }) satisfies WriteRequest)
     })
+  }
+
+  /** Writes the chunks into the shared buffer; their [start, end) byte ranges, or undefined if they do not fit. */
+  #place(chunks: string[]): [number, number][] | undefined {
+    const ranges: [number, number][] = []
+    let at = 0
+    for (const c of chunks) {
+      const { read, written } = encoder.encodeInto(c, this.#view.subarray(at))
+      if (read < c.length) return undefined
+      ranges.push([at, at + written])
+      at += written
+    }
+    return ranges
   }
 
   async close(): Promise<void> {
@@ -60,7 +87,7 @@ export class SqliteWriterThread {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker
-    const w = new Worker(workerScript(), { workerData: { file: this.#file } })
+    const w = new Worker(workerScript(), { workerData: { file: this.#file, shared: this.#shared } })
     w.unref()
     w.on('message', (m: WriteReply) => {
       const p = this.#pending.get(m.seq)

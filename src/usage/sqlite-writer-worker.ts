@@ -14,9 +14,11 @@ export interface WriteRequest {
   seq: number
   /**
    * Journal lines (`{"id":…,"e":CallEvent}`; JSON never holds a raw newline), newline-separated
-   * in a few strings of regular size: cheap to post (sqlite-writer-thread.ts).
+   * in a few strings of regular size: as [start, end) UTF-8 byte ranges of the shared buffer
+   * (sqlite-writer-thread.ts), or as the strings themselves when they did not fit.
    */
-  chunks: string[]
+  ranges?: [number, number][]
+  chunks?: string[]
   /** Per line: the row may already be in the database (replay or retry). */
   checks: boolean[]
 }
@@ -36,7 +38,11 @@ if (port) {
     }
     try {
       writer ??= new SqliteBatchWriter((workerData as { file: string }).file)
-      const lines = m.chunks.flatMap((c) => c.split('\n'))
+      const { shared } = workerData as { shared: SharedArrayBuffer }
+      const chunks = m.ranges
+        ? m.ranges.map(([a, b]) => Buffer.from(shared, a, b - a).toString('utf8'))
+        : (m.chunks ?? [])
+      const lines = chunks.flatMap((c) => c.split('\n'))
       const items = lines.map((line, i) => {
         const { id, e } = JSON.parse(line) as { id: string; e: CallEvent }
         return {

@@ -43,4 +43,34 @@ describe('SqliteWriterThread', () => {
       await env.close()
     }
   })
+
+  it('carries batches through the shared buffer, and as strings when they do not fit or overlap', async () => {
+    const env = await createTestEnv('sqlite')
+    try {
+      const dbFile = (env.rt.db as { file?: string }).file!
+      const t = new SqliteWriterThread(dbFile)
+      const batch = (tag: string, n: number, pad = 0) =>
+        Array.from({ length: n }, (_, i) =>
+          journalLine(`use_${tag}_${i}`, callEvent('org_sb', { requestedModel: `m/${'é'.repeat(pad)}` })),
+        )
+      // Small (shared buffer), over 1 MB (strings), and two in flight at once (the second as strings).
+      expect(await t.write(batch('a', 150), new Array(150).fill(false))).toBe(150)
+      expect(await t.write(batch('b', 40, 20_000), new Array(40).fill(false))).toBe(40)
+      const [x, y] = await Promise.all([
+        t.write(batch('c', 30), new Array(30).fill(false)),
+        t.write(batch('d', 30), new Array(30).fill(false)),
+      ])
+      expect([x, y]).toEqual([30, 30])
+      await t.close()
+      const rows = await env.rt.db.db
+        .selectFrom('usage_records')
+        .select(['id', 'requested_model'])
+        .where('org_id', '=', 'org_sb')
+        .execute()
+      expect(rows).toHaveLength(250)
+      expect(rows.find((r) => r.id === 'use_b_0')?.requested_model).toMatch(/^m\/é+$/)
+    } finally {
+      await env.close()
+    }
+  })
 })
