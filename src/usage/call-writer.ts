@@ -251,7 +251,8 @@ export class CallWriter implements CallEventSink {
   async #drain(): Promise<void> {
     for (;;) {
       if (this.#queue.length < this.#batch && this.journal.unloaded > 0) {
-        const room = Math.max(this.#batch, this.#queueMax - this.#queue.length)
+        // A couple of batches at a time: reading back holds the event loop (parse per line).
+        const room = Math.min(2 * this.#batch, Math.max(this.#batch, this.#queueMax - this.#queue.length))
         this.#queue.push(...this.journal.loadPending(room))
       }
       if (this.#queue.length === 0) return

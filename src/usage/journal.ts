@@ -25,6 +25,8 @@ export interface Segment {
   /** Lines committed to the database (a prefix of `loaded`). */
   done: number
   bytes: number
+  /** Byte offset of the first line not loaded yet, once known (set when lines spill). */
+  readFrom?: number
 }
 
 export interface JournalItem {
@@ -45,6 +47,8 @@ export function journalLine(id: string, event: CallEvent): string {
 export interface JournalOptions {
   /** Rotate the active segment past this many bytes. */
   segmentBytes?: number
+  /** Read spilled lines back this many bytes at a time (grows for a longer line). */
+  readBytes?: number
   onWarn?: (msg: string, extra?: Record<string, unknown>) => void
 }
 
@@ -57,12 +61,14 @@ export class Journal {
   #fd: number | undefined
   #n = 0
   #segmentBytes: number
+  #readBytes: number
   #warn: (msg: string, extra?: Record<string, unknown>) => void
 
   constructor(root: string, instanceId: string, opts: JournalOptions = {}) {
     this.#root = root
     this.dir = path.join(root, instanceId)
     this.#segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024
+    this.#readBytes = opts.readBytes ?? 1024 * 1024
     this.#warn = opts.onWarn ?? (() => {})
   }
 
@@ -103,8 +109,15 @@ export class Journal {
     // Counted chunk by chunk: a failed write leaves the counts true to what the file holds.
     let written = 0
     for (const chunk of chunked(lines)) {
-      seg.bytes += fs.writeSync(this.#fd, `${chunk}\n`)
       const n = countLines(chunk)
+      if (seg.readFrom === undefined && written + n > queued) {
+        // The segment's first spilled line: remember where it starts, so reading it back later
+        // starts there instead of at the top of an 8 MiB file.
+        let at = seg.bytes
+        for (let i = written; i < Math.max(queued, written); i++) at += Buffer.byteLength(lines[i]!) + 1
+        seg.readFrom = at
+      }
+      seg.bytes += fs.writeSync(this.#fd, `${chunk}\n`)
       seg.total += n
       seg.loaded += Math.max(0, Math.min(n, queued - written))
       written += n
@@ -131,15 +144,16 @@ export class Journal {
     return n
   }
 
-  /** Reads up to `max` not-yet-loaded lines, oldest first. */
+  /**
+   * Reads up to `max` not-yet-loaded lines, oldest first, from where the last read stopped (a
+   * megabyte at a time: never a whole segment on the event loop).
+   */
   loadPending(max: number): JournalItem[] {
     const out: JournalItem[] = []
     for (const seg of this.#segments) {
       if (out.length >= max) break
       if (seg.loaded >= seg.total) continue
-      const lines = readLines(seg.path).slice(seg.loaded, seg.total)
-      for (const line of lines) {
-        if (out.length >= max) break
+      this.#readBack(seg, (line) => {
         seg.loaded += 1
         const item = parseLine(line)
         if (item) out.push({ ...item, seg, check: true, line })
@@ -148,9 +162,50 @@ export class Journal {
           seg.done += 1
           this.#warn('journal line unreadable, skipped', { segment: seg.path })
         }
-      }
+        return out.length < max
+      })
     }
     return out
+  }
+
+  /** Hands `take` the segment's unloaded lines in order until it returns false or none are left. */
+  #readBack(seg: Segment, take: (line: string) => boolean): void {
+    const fd = fs.openSync(seg.path, 'r')
+    try {
+      let pos = seg.readFrom ?? 0
+      let skip = seg.readFrom === undefined ? seg.loaded : 0
+      let buf = Buffer.allocUnsafe(this.#readBytes)
+      let more = true
+      while (more && seg.loaded < seg.total) {
+        const n = fs.readSync(fd, buf, 0, buf.length, pos)
+        if (n === 0) break
+        let start = 0
+        for (;;) {
+          const nl = buf.indexOf(10, start)
+          const end = nl !== -1 && nl < n ? nl : n < buf.length && start < n ? n : -1
+          // -1: the line continues past what was read (read on) or nothing is left.
+          if (end === -1) break
+          const line = buf.toString('utf8', start, end)
+          start = end === n ? n : end + 1
+          if (skip > 0) skip--
+          else if (!take(line) || seg.loaded >= seg.total) {
+            more = false
+            break
+          }
+          if (start >= n) break
+        }
+        if (start === 0) {
+          // One line longer than the buffer: read it again with room for it.
+          buf = Buffer.allocUnsafe(buf.length * 2)
+          continue
+        }
+        pos += start
+        if (n < buf.length && start >= n) break
+      }
+      seg.readFrom = pos
+    } finally {
+      fs.closeSync(fd)
+    }
   }
 
   /** Marks items committed; deletes segments whose every line is in the database. */
@@ -209,7 +264,7 @@ export class Journal {
       fs.renameSync(path.join(dir, f), target)
       const lines = readLines(target)
       const bytes = fs.statSync(target).size
-      adopted.push({ path: target, total: lines.length, loaded: 0, done: 0, bytes })
+      adopted.push({ path: target, total: lines.length, loaded: 0, done: 0, bytes, readFrom: 0 })
     }
     // Before the active segment, so they are deleted as soon as they are written.
     const at = this.#active ? this.#segments.indexOf(this.#active) : -1
