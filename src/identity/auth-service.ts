@@ -48,13 +48,29 @@ export class AuthService {
     this.#cache.clear()
   }
 
-  /** Resolves an `lk_` token; null when unknown, revoked or expired. */
-  async authenticateToken(raw: string): Promise<Principal | null> {
+  /**
+   * Resolves an `lk_` token; null when unknown, revoked or expired. A cached answer comes back
+   * as it is, without a promise (the gateway's fast path asks on every call).
+   */
+  authenticateToken(raw: string): Principal | null | Promise<Principal | null> {
     if (!looksLikeAccessToken(raw)) return null
     const key = `t:${sha256Hex(raw)}`
-    const p = await this.#cached(key, () => this.#loadToken(key.slice(2)))
+    const hit = this.#fresh(key, Date.now())
+    if (hit !== undefined) return this.#used(hit)
+    return this.#cached(key, () => this.#loadToken(key.slice(2))).then((p) => this.#used(p))
+  }
+
+  #used(p: Principal | null): Principal | null {
     if (p?.tokenId) this.#lastUsed.set(p.tokenId, Date.now())
     return p
+  }
+
+  /** The cached answer for `key` if still fresh (null: known bad), undefined when it must be loaded. */
+  #fresh(key: string, now: number): Principal | null | undefined {
+    const hit = this.#cache.get(key)
+    if (!hit || now - hit.at >= (hit.principal ? TTL_MS : NEGATIVE_TTL_MS)) return undefined
+    if (hit.principal?.expiresAt != null && hit.principal.expiresAt <= now) return null
+    return hit.principal
   }
 
   /** Resolves a session cookie value; null when unknown or expired. */
@@ -66,11 +82,8 @@ export class AuthService {
 
   async #cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
     const now = Date.now()
-    const hit = this.#cache.get(key)
-    if (hit && now - hit.at < (hit.principal ? TTL_MS : NEGATIVE_TTL_MS)) {
-      if (hit.principal?.expiresAt != null && hit.principal.expiresAt <= now) return null
-      return hit.principal
-    }
+    const hit = this.#fresh(key, now)
+    if (hit !== undefined) return hit
     const principal = await load()
     if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!)
     this.#cache.set(key, { principal, at: now })

@@ -104,7 +104,8 @@ async function serve(
     o.observe({ id, method: 'POST', url, route }, res.statusCode, performance.now() - t0)
   })
   try {
-    const principal = await tokenPrincipal(rt, token)
+    const known = tokenPrincipal(rt, token)
+    const principal = known instanceof Promise ? await known : known
     const raw = await readBody(req, o.bodyLimit)
     const answer: Answer = await handler({
       body: parseJsonBody(raw),

@@ -37,9 +37,16 @@ export function bearerToken(req: Pick<FastifyRequest, 'headers' | 'url'>): strin
   return undefined
 }
 
-/** The principal of an access token; 401 when it is unknown, revoked or expired. */
-export async function tokenPrincipal(rt: Runtime, token: string): Promise<Principal> {
-  const p = await rt.auth.authenticateToken(token)
+/**
+ * The principal of an access token; 401 when it is unknown, revoked or expired. Synchronous
+ * when the auth cache knows the token (the usual case), a promise when it must be loaded.
+ */
+export function tokenPrincipal(rt: Runtime, token: string): Principal | Promise<Principal> {
+  const p = rt.auth.authenticateToken(token)
+  return p instanceof Promise ? p.then(known) : known(p)
+}
+
+function known(p: Principal | null): Principal {
   if (!p) throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
   return p
 }
