@@ -1,6 +1,8 @@
 /**
  * Child process for the kill -9 test: a real runtime on the given LATCHKEY_HOME/DATABASE_URL
- * that emits EMIT call events in bursts and reports progress on stdout, until killed.
+ * that emits EMIT call events in bursts and reports progress on stdout, until killed. Like
+ * the gateway, which answers a call only once its event is journaled (the journal group-
+ * commits at the end of each event-loop turn), it reports a burst only once it is durable.
  */
 import { pino } from 'pino'
 import { loadConfig } from '../../../src/config/config.js'
@@ -24,6 +26,7 @@ const report = () =>
 while (emitted < total) {
   for (let i = 0; i < 500 && emitted < total; i++, emitted++)
     rt.calls.emit(callEvent(orgId, { latencyMs: emitted }))
+  await rt.calls.settled?.()
   report()
   await new Promise((r) => setImmediate(r))
 }
