@@ -17,7 +17,9 @@ export function usageFromChat(u: unknown): Usage | null {
   if (input === undefined) return null
   const usage: Usage = { inputTokens: input, outputTokens: num(o.completion_tokens) ?? 0 }
   const details = obj(o.prompt_tokens_details)
-  const cached = num(details?.cached_tokens)
+  // OpenAI's place first; Kimi reports `cached_tokens` at the top, DeepSeek
+  // `prompt_cache_hit_tokens` (pass-through answers are metered as they come).
+  const cached = num(details?.cached_tokens) ?? num(o.cached_tokens) ?? num(o.prompt_cache_hit_tokens)
   if (cached) usage.cachedReadTokens = cached
   // Translated providers (Anthropic, Bedrock) report prompt-cache writes here; billed apart.
   const cacheWrite = num(details?.cache_write_tokens)

@@ -27,8 +27,6 @@ export interface KindInfo {
   secret: SecretStyle
   /** Base URL must be given (self-hosted kinds whose address we cannot guess well). */
   baseUrlRequired: boolean
-  /** Local kinds may point at loopback/private addresses regardless of the egress mode's default. */
-  allowsPrivateBaseUrl: boolean
 }
 
 const openaiCompatible = (
@@ -45,7 +43,6 @@ const openaiCompatible = (
   defaultBaseUrl,
   secret: 'apiKey',
   baseUrlRequired: false,
-  allowsPrivateBaseUrl: category === 'local',
   ...extra,
 })
 
@@ -59,7 +56,6 @@ export const KINDS: Record<string, KindInfo> = {
     defaultBaseUrl: null,
     secret: 'secret',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
   anthropic: {
     kind: 'anthropic',
@@ -69,7 +65,6 @@ export const KINDS: Record<string, KindInfo> = {
     defaultBaseUrl: 'https://api.anthropic.com',
     secret: 'apiKey',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
   gemini: {
     kind: 'gemini',
@@ -79,7 +74,6 @@ export const KINDS: Record<string, KindInfo> = {
     defaultBaseUrl: 'https://generativelanguage.googleapis.com',
     secret: 'apiKey',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
   vertex: {
     kind: 'vertex',
@@ -99,7 +93,6 @@ export const KINDS: Record<string, KindInfo> = {
     },
     secret: 'secret',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
   bedrock: {
     kind: 'bedrock',
@@ -125,7 +118,6 @@ export const KINDS: Record<string, KindInfo> = {
     ),
     secret: 'secret',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
   mistral: openaiCompatible('mistral', 'Mistral', 'sovereign', 'https://api.mistral.ai/v1'),
   groq: openaiCompatible('groq', 'Groq', 'frontier', 'https://api.groq.com/openai/v1'),
@@ -177,7 +169,6 @@ export const KINDS: Record<string, KindInfo> = {
     defaultBaseUrl: null,
     secret: 'apiKey',
     baseUrlRequired: false,
-    allowsPrivateBaseUrl: false,
   },
 }
 

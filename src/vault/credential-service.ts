@@ -34,7 +34,13 @@ import { IntegrityError } from './crypto.js'
 import { guardKey, KeyRetiredError } from './key-guard.js'
 import type { Keyring } from './keyring.js'
 import { canManage, canSee, type Grant, type Right, type Scope, type SubjectType } from './rights.js'
-import { canonicalSecret, last4, normalizeSecret, type SecretPayload } from './secret-material.js'
+import {
+  canonicalSecret,
+  hasKeyMaterial,
+  last4,
+  normalizeSecret,
+  type SecretPayload,
+} from './secret-material.js'
 
 export interface CreateInput {
   name: string
@@ -122,7 +128,9 @@ export class CredentialService {
       models: JSON.stringify(models),
       version: 1,
       fingerprint,
-      fingerprint_key: `${p.orgId}/${fingerprint}`,
+      // The same key registered twice in an org is refused; key-less credentials (a local
+      // Ollama or LM Studio server) share the empty fingerprint and are never duplicates.
+      fingerprint_key: hasKeyMaterial(payload) ? `${p.orgId}/${fingerprint}` : null,
       last4: last4(payload),
       created_by: p.id,
       created_at: now,
@@ -214,7 +222,7 @@ export class CredentialService {
       ...row,
       version,
       fingerprint,
-      fingerprint_key: `${row.org_id}/${fingerprint}`,
+      fingerprint_key: hasKeyMaterial(payload) ? `${row.org_id}/${fingerprint}` : null,
       last4: last4(payload),
     }
     Object.assign(updated, { updated_at: now, rotated_at: now })

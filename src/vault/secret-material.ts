@@ -138,6 +138,11 @@ function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Canonical JSON (sorted keys, no whitespace) of the payload: the fingerprint's input. */
+/** Whether the payload holds any key material (local kinds may run without a key). */
+export function hasKeyMaterial(p: SecretPayload): boolean {
+  return p.apiKey !== undefined || (p.secret !== undefined && Object.keys(p.secret).length > 0)
+}
+
 export function canonicalSecret(p: SecretPayload): string {
   return stableJson({ apiKey: p.apiKey ?? null, secret: p.secret ?? null })
 }

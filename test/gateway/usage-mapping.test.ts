@@ -18,6 +18,23 @@ describe('usageFromChat', () => {
       reasoningTokens: 120,
     })
   })
+  it('reads cached tokens where Kimi (top level) and DeepSeek (prompt_cache_hit_tokens) put them', () => {
+    expect(usageFromChat({ prompt_tokens: 100, completion_tokens: 5, cached_tokens: 60 })).toMatchObject({
+      cachedReadTokens: 60,
+    })
+    expect(
+      usageFromChat({ prompt_tokens: 100, completion_tokens: 5, prompt_cache_hit_tokens: 40 }),
+    ).toMatchObject({ cachedReadTokens: 40 })
+    // The standard field wins when both are present.
+    expect(
+      usageFromChat({
+        prompt_tokens: 100,
+        completion_tokens: 5,
+        cached_tokens: 60,
+        prompt_tokens_details: { cached_tokens: 50 },
+      }),
+    ).toMatchObject({ cachedReadTokens: 50 })
+  })
   it('returns null without prompt_tokens', () => {
     expect(usageFromChat({ completion_tokens: 3 })).toBeNull()
   })

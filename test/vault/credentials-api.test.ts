@@ -178,6 +178,16 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
     expect(dupKey.body).not.toContain(key)
   })
 
+  it('stores several key-less local servers of one kind (no key, nothing to duplicate)', async () => {
+    for (const [name, host] of [
+      ['ollama-a', '10.0.0.5'],
+      ['ollama-b', '10.0.0.6'],
+    ]) {
+      const r = await post({ name, provider: 'ollama', baseUrl: `http://${host}:11434/v1` })
+      expect(r.status, r.body).toBe(201)
+    }
+  })
+
   it('patches metadata, rotates and revokes', async () => {
     const k1 = canaryKey()
     const k2 = canaryKey()

@@ -54,7 +54,6 @@ type Controller = Dispatcher.DispatchController
 
 /** Receives one exchange: resolves the fetch at the response head, then feeds the body. */
 class FetchHandler implements Dispatcher.DispatchHandler {
-  #controller: Controller | undefined
   #off: (() => void) | undefined
   #response: UndiciResponse | undefined
 
@@ -66,7 +65,6 @@ class FetchHandler implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Controller): void {
-    this.#controller = controller
     const s = this.signal
     if (!s) return
     if (s.aborted) controller.abort(s.reason)

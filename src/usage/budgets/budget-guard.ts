@@ -78,8 +78,7 @@ export class CounterBudgetGuard implements BudgetGuard {
   }
 
   covers(ctx: BudgetContext): boolean {
-    const list = this.#byOrg.get(ctx.principal.orgId)
-    return list !== undefined && list.some((b) => covers(b, ctx))
+    return this.#byOrg.get(ctx.principal.orgId)?.some((b) => covers(b, ctx)) ?? false
   }
 
   async reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation> {
