@@ -54,3 +54,22 @@ export function renameReasoningField<T extends { reasoning?: unknown; reasoning_
   }
   return obj
 }
+
+/**
+ * The `normalizeResponse`/`createStreamNormalizer` pair for kinds whose only answer quirk is
+ * `reasoning` in place of `reasoning_content` (vLLM, Ollama, LM Studio): spread into a quirks object.
+ */
+export function reasoningFieldRenamed(): Required<
+  Pick<OpenAICompatQuirks, 'normalizeResponse' | 'createStreamNormalizer'>
+> {
+  return {
+    normalizeResponse: (res) => ({
+      ...res,
+      choices: res.choices.map((c) => ({ ...c, message: renameReasoningField(c.message) })),
+    }),
+    createStreamNormalizer: () => (c) => ({
+      ...c,
+      choices: c.choices.map((ch) => ({ ...ch, delta: renameReasoningField(ch.delta) })),
+    }),
+  }
+}

@@ -4,17 +4,10 @@
  * @see https://docs.vllm.ai/en/latest/features/reasoning_outputs.html
  * @module
  */
-import { type OpenAICompatQuirks, renameReasoningField } from '../translate/openai-compat-quirks.js'
+import { type OpenAICompatQuirks, reasoningFieldRenamed } from '../translate/openai-compat-quirks.js'
 
 export const vllmQuirks: OpenAICompatQuirks = {
   kind: 'vllm',
   topK: true,
-  normalizeResponse: (res) => ({
-    ...res,
-    choices: res.choices.map((c) => ({ ...c, message: renameReasoningField(c.message) })),
-  }),
-  createStreamNormalizer: () => (c) => ({
-    ...c,
-    choices: c.choices.map((ch) => ({ ...ch, delta: renameReasoningField(ch.delta) })),
-  }),
+  ...reasoningFieldRenamed(),
 }

@@ -1,0 +1,341 @@
+/**
+ * Zhipu GLM (BigModel / Z.AI) fixtures through the quirks: request mapping, answers to
+ * canonical form and the Anthropic rendering, streams to Anthropic events, error bodies.
+ *
+ * Fixture sources:
+ * - zhipu-text.json, zhipu-thinking.json, zhipu-tool-call.json: captured `open.bigmodel.cn`
+ *   responses quoted in third-party tests (glm-4.6, GLM-5.1, glm-5.2): keys in alphabetical
+ *   order, `id` = `request_id` (a timestamp + hex), `object` present although the official
+ *   OpenAPI schema and samples leave it out, tool-call ids like `call_-<digits>` with `index` and
+ *   `type`, `prompt_tokens_details.cached_tokens` and (newer models)
+ *   `completion_tokens_details.reasoning_tokens`.
+ * - zhipu-thinking.chunks.txt: a captured glm-4.6 stream (`delta.role: "assistant"` on every
+ *   chunk, no `finish_reason` key until the end) ending as in the docs.z.ai "Streaming" guide:
+ *   usage on the finish chunk. One capture made with `stream_options.include_usage` put usage
+ *   on a separate `choices: []` chunk instead; which one a given request gets is unconfirmed.
+ * - zhipu-thinking-tool-call.chunks.txt: a captured GLM-5 stream: reasoning deltas, the whole
+ *   tool call in one delta (no `tool_stream`), finish chunk with usage.
+ * - finish reasons `stop|length|tool_calls|sensitive|network_error` (+ the newer
+ *   `model_context_window_exceeded`): docs.bigmodel.cn chat API reference; the exact body of a
+ *   `sensitive` or `network_error` answer is not in any fixture (built inline below).
+ * - errors: `{"error":{"code":"<business code>","message":…}}` with no `type`
+ *   (docs.bigmodel.cn/cn/api/api-code: the 1002 example verbatim; 1302 concurrency as captured;
+ *   1214 parameter error as captured from api.z.ai). No `retry-after` is documented or seen.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  assemble,
+  eventKinds,
+  fixtureErrorMapper,
+  loadChunks,
+  loadJson,
+  replayStream,
+} from '../../../test/providers/fixture-helpers.js'
+import { usageFromChat } from '../../gateway/usage.js'
+import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../translate/openai-chat.js'
+import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
+import { TranslateContext } from '../translate/translate-context.js'
+import { zhipuQuirks } from './zhipu-quirks.js'
+
+const canonical: ChatCompletionRequest = {
+  model: 'glm-4.6',
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Weather in Paris?' },
+    {
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Call the tool.',
+      reasoning_signature: 'sig',
+      tool_calls: [
+        {
+          id: 'call_1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+        },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: '{"temp":18}' },
+  ],
+  tools: [
+    {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+      },
+    },
+  ],
+  tool_choice: 'required',
+  response_format: {
+    type: 'json_schema',
+    json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+  },
+  stream: true,
+  stream_options: { include_usage: true },
+  max_tokens: 200,
+  seed: 7,
+  top_k: 40,
+  thinking_budget: 4000,
+  reasoning_effort: 'medium',
+}
+
+const replay = (fixture: string) => replayStream(zhipuQuirks, fixture, 'zp/glm-5')
+
+describe('zhipu request mapping', () => {
+  it('thinking from reasoning_effort; tool_choice other than auto dropped; json_schema → json_object', () => {
+    const ctx = new TranslateContext('lenient', 'zhipu')
+    const out = toOpenAIWire(canonical, ctx, zhipuQuirks)
+    expect(out).toMatchInlineSnapshot(`
+      {
+        "max_tokens": 200,
+        "messages": [
+          {
+            "content": "Be brief.",
+            "role": "system",
+          },
+          {
+            "content": "Weather in Paris?",
+            "role": "user",
+          },
+          {
+            "content": null,
+            "role": "assistant",
+            "tool_calls": [
+              {
+                "function": {
+                  "arguments": "{"location":"Paris"}",
+                  "name": "get_weather",
+                },
+                "id": "call_1",
+                "type": "function",
+              },
+            ],
+          },
+          {
+            "content": "{"temp":18}",
+            "role": "tool",
+            "tool_call_id": "call_1",
+          },
+        ],
+        "model": "glm-4.6",
+        "response_format": {
+          "type": "json_object",
+        },
+        "seed": 7,
+        "stream": true,
+        "stream_options": {
+          "include_usage": true,
+        },
+        "thinking": {
+          "type": "enabled",
+        },
+        "tools": [
+          {
+            "function": {
+              "name": "get_weather",
+              "parameters": {
+                "properties": {
+                  "location": {
+                    "type": "string",
+                  },
+                },
+                "required": [
+                  "location",
+                ],
+                "type": "object",
+              },
+            },
+            "type": "function",
+          },
+        ],
+      }
+    `)
+    expect(ctx.warnings).toMatchInlineSnapshot(`
+      [
+        "top_k: not supported by zhipu; dropped",
+        "tool_choice: Zhipu supports tool_choice "auto" only; dropped",
+        "response_format json_schema sent as json_object (Zhipu has no schema mode)",
+      ]
+    `)
+  })
+  it('strict mode: tool_choice required is a 400; auto passes; effort none disables thinking', () => {
+    const strict = () => new TranslateContext('strict', 'zhipu')
+    const base = { ...canonical, top_k: undefined }
+    expect(() => toOpenAIWire(base, strict(), zhipuQuirks)).toThrow(/tool_choice/)
+    expect(toOpenAIWire({ ...base, tool_choice: 'auto' }, strict(), zhipuQuirks)).toMatchObject({
+      tool_choice: 'auto',
+    })
+    expect(
+      toOpenAIWire({ ...base, tool_choice: 'auto', reasoning_effort: 'none' }, strict(), zhipuQuirks),
+    ).toMatchObject({ thinking: { type: 'disabled' } })
+  })
+})
+
+describe('zhipu answers → canonical → Anthropic', () => {
+  it('plain text with cache hits', () => {
+    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-text'))
+    expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello, world!' } })
+    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 81, outputTokens: 9, cachedReadTokens: 64 })
+    expect(convertToAnthropicMessage(res, 'zp/glm-4.6')).toMatchInlineSnapshot(`
+      {
+        "content": [
+          {
+            "text": "Hello, world!",
+            "type": "text",
+          },
+        ],
+        "id": "msg_20251103162614c7d2a9e4b1f6083d",
+        "model": "zp/glm-4.6",
+        "role": "assistant",
+        "stop_reason": "end_turn",
+        "stop_sequence": null,
+        "type": "message",
+        "usage": {
+          "cache_read_input_tokens": 64,
+          "input_tokens": 17,
+          "output_tokens": 9,
+        },
+      }
+    `)
+  })
+  it('thinking: reasoning_content → thinking block; reasoning tokens metered', () => {
+    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-thinking'))
+    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 12, outputTokens: 130, reasoningTokens: 121 })
+    expect(convertToAnthropicMessage(res, 'zp/glm-5.1').content).toEqual([
+      {
+        type: 'thinking',
+        thinking: '1.  **Identify the question:** the sum of 2 and 2.\n2.  **Compute:** 2 + 2 = 4.',
+        signature: '',
+      },
+      { type: 'text', text: '2 + 2 = 4' },
+    ])
+  })
+  it('tool call with text before it: text block then tool_use, cache read split out of input', () => {
+    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-tool-call'))
+    expect(res.choices[0]!.message.tool_calls?.[0]).toMatchObject({
+      id: 'call_-8152364790214431077',
+      function: { name: 'get_weather', arguments: '{"location": "Paris"}' },
+    })
+    expect(convertToAnthropicMessage(res, 'zp/glm-5.2')).toMatchObject({
+      content: [
+        { type: 'text', text: "I'll check the weather in Paris." },
+        {
+          type: 'tool_use',
+          id: 'call_-8152364790214431077',
+          name: 'get_weather',
+          input: { location: 'Paris' },
+        },
+      ],
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 471, cache_read_input_tokens: 4096, output_tokens: 47 },
+    })
+  })
+  it('GLM finish reasons: sensitive → refusal, context window → max_tokens, network_error → 502', () => {
+    const base = loadJson<ChatCompletion>('zhipu', 'zhipu-text')
+    const withFinish = (f: string) =>
+      ({ ...base, choices: [{ ...base.choices[0]!, finish_reason: f }] }) as unknown as ChatCompletion
+    const stop = (f: string) =>
+      convertToAnthropicMessage(zhipuQuirks.normalizeResponse!(withFinish(f)), 'zp/glm-4.6').stop_reason
+    expect(stop('sensitive')).toBe('refusal')
+    expect(stop('model_context_window_exceeded')).toBe('max_tokens')
+    expect(stop('length')).toBe('max_tokens')
+    expect(() => zhipuQuirks.normalizeResponse!(withFinish('network_error'))).toThrow(
+      expect.objectContaining({ status: 502, type: 'api_error' }),
+    )
+  })
+})
+
+describe('zhipu streams → Anthropic events', () => {
+  it('thinking stream: thinking block then text; usage from the finish chunk', () => {
+    const evs = replay('zhipu-thinking').events
+    expect(eventKinds(evs)).toEqual([
+      'message_start',
+      'content_block_start:thinking',
+      'content_block_delta:thinking_delta',
+      'content_block_delta:thinking_delta',
+      'content_block_delta:thinking_delta',
+      'content_block_stop',
+      'content_block_start:text',
+      'content_block_delta:text_delta',
+      'content_block_delta:text_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
+    expect(assemble(evs).thinking).toBe('\nThe user greets me; answer briefly.')
+    expect(assemble(evs).text).toBe('Hello, world!')
+    expect(evs.at(-2)!.data).toMatchObject({
+      delta: { stop_reason: 'end_turn' },
+      usage: { input_tokens: 2, cache_read_input_tokens: 7, output_tokens: 9 },
+    })
+  })
+  it('thinking + whole tool call: thinking block, one tool_use block, tool_use stop', () => {
+    const { chunks, events: evs } = replay('zhipu-thinking-tool-call')
+    expect(eventKinds(evs)).toEqual([
+      'message_start',
+      'content_block_start:thinking',
+      'content_block_delta:thinking_delta',
+      'content_block_delta:thinking_delta',
+      'content_block_stop',
+      'content_block_start:tool_use',
+      'content_block_delta:input_json_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
+    expect(evs[5]!.data.content_block).toMatchObject({
+      id: 'call_5c8e1a3f7b9d4e2a8c6f0b1d',
+      name: 'get_weather',
+    })
+    expect(JSON.parse(assemble(evs).json)).toEqual({ location: 'Paris' })
+    expect(evs.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'tool_use' } })
+    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({
+      inputTokens: 10984,
+      outputTokens: 60,
+      cachedReadTokens: 10560,
+    })
+  })
+  it('a stream that ends with finish_reason network_error fails instead of ending cleanly', () => {
+    const norm = zhipuQuirks.createStreamNormalizer!()
+    const last = loadChunks<ChatCompletionChunk>('zhipu', 'zhipu-thinking').at(-1)!
+    const failed = { ...last, choices: [{ ...last.choices[0]!, finish_reason: 'network_error' }] } as never
+    expect(() => norm(failed)).toThrow(
+      expect.objectContaining({ status: 502, code: 'upstream_stream_error' }),
+    )
+    const sensitive = { ...last, choices: [{ ...last.choices[0]!, finish_reason: 'sensitive' }] } as never
+    expect(norm(sensitive).choices[0]!.finish_reason).toBe('content_filter')
+  })
+})
+
+describe('zhipu error bodies → caller status', () => {
+  const map = fixtureErrorMapper('zhipu', {
+    credential: 'glm-cn',
+    secrets: ['0123456789abcdef0123456789abcdef.AbCdEfGhIjKlMnOp'],
+  })
+  it('429 code 1302 (concurrency) → rate limit, no retry-after (none documented)', () => {
+    expect(map('zhipu-error-rate-limit', 429)).toMatchObject({
+      status: 429,
+      type: 'rate_limit_error',
+      message: expect.stringContaining('并发数过高'),
+      headers: {},
+    })
+  })
+  it('400 code 1214 keeps the provider reason', () => {
+    expect(map('zhipu-error-invalid-request', 400)).toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'zhipu rejected the request: messages[8].content[0].type type error',
+    })
+  })
+  it('401 code 1002 names the credential, never the key', () => {
+    const e = map('zhipu-error-auth', 401)
+    expect(e).toMatchObject({
+      status: 401,
+      type: 'authentication_error',
+      message: "zhipu rejected credential 'glm-cn' (check or rotate the key)",
+    })
+    expect(JSON.stringify(e)).not.toContain('AbCdEfGhIjKlMnOp')
+  })
+})
