@@ -146,7 +146,7 @@ describe('openai SDK → mistral credential (pass-through)', () => {
     })
   })
 
-  it('stream: whole tool calls arrive as Mistral sends them (no index, no type)', async () => {
+  it('stream: whole tool calls get the index and type OpenAI clients assemble them by', async () => {
     const stream = await env.openai.chat.completions.create({
       model: 'mi/mistral-small-latest',
       messages: [{ role: 'user', content: 'Weather in Paris and Lyon?' }],
@@ -162,15 +162,14 @@ describe('openai SDK → mistral credential (pass-through)', () => {
     }
     expect(finish).toBe('tool_calls')
     expect(calls.map((c) => [c.id, c.name, JSON.parse(c.args!), c.index])).toEqual([
-      ['kX7pQ2mZr', 'get_weather', { location: 'Paris' }, undefined],
-      ['Rb4nW8tLq', 'get_weather', { location: 'Lyon' }, undefined],
+      ['kX7pQ2mZr', 'get_weather', { location: 'Paris' }, 0],
+      ['Rb4nW8tLq', 'get_weather', { location: 'Lyon' }, 1],
     ])
   })
 
-  it('stream: the openai SDK stream helper loses these calls (gap, see the report)', async () => {
-    // ChatCompletionStream assembles tool calls by `index` and Mistral sends none, so the final
-    // message has no calls. Normalising the deltas (mistralQuirks.createStreamNormalizer) on the
-    // pass-through path would fix it; that lives in the shared adapter.
+  it('stream: the openai SDK stream helper assembles both calls', async () => {
+    // ChatCompletionStream assembles tool calls by `index`, which Mistral does not send: the
+    // pass-through numbers them (openai-compatible-adapter.ts STREAM_REPAIRS).
     const final = await env.openai.chat.completions
       .stream({
         model: 'mi/mistral-small-latest',
@@ -179,22 +178,25 @@ describe('openai SDK → mistral credential (pass-through)', () => {
       })
       .finalChatCompletion()
     expect(final.choices[0]!.finish_reason).toBe('tool_calls')
-    expect(final.choices[0]!.message.tool_calls).toEqual([])
+    expect(final.choices[0]!.message.tool_calls?.map((t) => [t.id, t.function.name])).toEqual([
+      ['kX7pQ2mZr', 'get_weather'],
+      ['Rb4nW8tLq', 'get_weather'],
+    ])
   })
 
-  it('stream with stream_options: Mistral’s 422 comes back to the caller (pass-through)', async () => {
-    // Many OpenAI clients send include_usage; Mistral refuses the field and reports usage anyway.
-    // The pass-through adapter forwards the caller's stream_options (see the report).
-    const err = await rejection(
-      env.openai.chat.completions.create({
-        model: 'mi/mistral-small-latest',
-        messages: [{ role: 'user', content: 'Say hi' }],
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    )
-    expect(err?.status).toBe(422)
-    expect(env.lastUpstream().body.stream_options).toEqual({ include_usage: true })
+  it('stream with stream_options: dropped for Mistral (it refuses the field), usage still comes', async () => {
+    // Many OpenAI clients send include_usage by default; Mistral answers 422 to the field and
+    // reports usage on its finish chunk anyway.
+    const stream = await env.openai.chat.completions.create({
+      model: 'mi/mistral-small-latest',
+      messages: [{ role: 'user', content: 'Say hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+    let usage: unknown
+    for await (const chunk of stream) usage = chunk.usage ?? usage
+    expect(usage).toMatchObject({ prompt_tokens: expect.any(Number) })
+    expect(env.lastUpstream().body).not.toHaveProperty('stream_options')
   })
 
   it('errors: 429 keeps retry-after; a refused key → 401 naming the credential, not the key', async () => {

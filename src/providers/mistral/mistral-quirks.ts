@@ -58,6 +58,31 @@ function withIds(messages: ChatMessage[]): ChatMessage[] {
   })
 }
 
+/**
+ * Numbers streamed tool calls in order: Mistral sends each whole in one delta, without `index`
+ * (and `type`), and OpenAI clients assemble tool calls by `index` (the `openai` SDK's stream
+ * helper ends with no calls otherwise). Used by the translation below and by the Chat
+ * pass-through (openai-compatible-adapter.ts), which otherwise leaves chunks as they come.
+ */
+export function indexToolCalls(): (chunk: ChatCompletionChunk) => ChatCompletionChunk {
+  let calls = 0
+  return (chunk) => {
+    if (!chunk.choices.some((c) => c.delta?.tool_calls)) return chunk
+    return {
+      ...chunk,
+      choices: chunk.choices.map((c) => {
+        if (!c.delta?.tool_calls) return c
+        const tool_calls = c.delta.tool_calls.map((t) => {
+          const index = t.index ?? (t.id ? calls : Math.max(0, calls - 1))
+          calls = Math.max(calls, index + 1)
+          return { ...t, index, ...(t.id ? { type: 'function' as const } : {}) }
+        })
+        return { ...c, delta: { ...c.delta, tool_calls } }
+      }),
+    }
+  }
+}
+
 export const mistralQuirks: OpenAICompatQuirks = {
   kind: 'mistral',
   prepareRequest(body, ctx) {
@@ -83,27 +108,20 @@ export const mistralQuirks: OpenAICompatQuirks = {
     }
   },
   createStreamNormalizer() {
-    // Mistral sends each tool call whole in one delta, without `index`: number them in order.
-    let calls = 0
-    return (chunk: ChatCompletionChunk) => ({
-      ...chunk,
-      choices: chunk.choices.map((c) => {
-        if ((c.finish_reason as string) === 'error') throw brokenStream('mistral', 'finish_reason "error"')
-        const delta = { ...c.delta }
-        if (Array.isArray(delta.content)) {
-          const { text, reasoning } = splitMistralContent(delta.content)
-          delta.content = text
-          if (reasoning) delta.reasoning_content = reasoning
-        }
-        if (delta.tool_calls) {
-          delta.tool_calls = delta.tool_calls.map((t) => {
-            const index = t.index ?? (t.id ? calls : Math.max(0, calls - 1))
-            calls = Math.max(calls, index + 1)
-            return { ...t, index, ...(t.id ? { type: 'function' as const } : {}) }
-          })
-        }
-        return { ...c, delta, finish_reason: finishReason(c.finish_reason) }
-      }),
-    })
+    const indexed = indexToolCalls()
+    return (chunk: ChatCompletionChunk) =>
+      indexed({
+        ...chunk,
+        choices: chunk.choices.map((c) => {
+          if ((c.finish_reason as string) === 'error') throw brokenStream('mistral', 'finish_reason "error"')
+          const delta = { ...c.delta }
+          if (Array.isArray(delta.content)) {
+            const { text, reasoning } = splitMistralContent(delta.content)
+            delta.content = text
+            if (reasoning) delta.reasoning_content = reasoning
+          }
+          return { ...c, delta, finish_reason: finishReason(c.finish_reason) }
+        }),
+      })
   },
 }

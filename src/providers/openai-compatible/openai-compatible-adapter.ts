@@ -2,7 +2,8 @@
  * Pass-through adapter for every kind whose upstream speaks OpenAI's wire (`wire: 'openai'`):
  * the body goes upstream as the client sent it (only `model` swapped and, for streamed chat,
  * `stream_options.include_usage` set for metering); auth is the credential's key, never the
- * caller's `lk_` token. Responses are handed back untouched.
+ * caller's `lk_` token. Responses are handed back untouched, except where a kind's answer
+ * would break OpenAI clients (STREAM_REPAIRS, NO_STREAM_OPTIONS below).
  * @see https://platform.openai.com/docs/api-reference/chat/create
  * @module
  */
@@ -15,6 +16,8 @@ import type {
   UpstreamResponse,
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { indexToolCalls } from '../mistral/mistral-quirks.js'
+import type { ChatCompletionChunk } from '../translate/openai-chat.js'
 import { decodeSse } from './openai-compatible-sse.js'
 
 const PATHS: Record<Endpoint, string> = {
@@ -23,8 +26,40 @@ const PATHS: Record<Endpoint, string> = {
   responses: '/responses',
 }
 
-/** Kinds that reject or ignore `stream_options`; they report usage on their own (Mistral). */
+/**
+ * Kinds that reject `stream_options` (Mistral: 422, its request schema is closed) and report
+ * usage on their own: a caller's `stream_options` (many OpenAI clients send `include_usage`
+ * by default) is dropped rather than turned into an error; usage still arrives.
+ */
 const NO_STREAM_OPTIONS = new Set(['mistral'])
+
+/**
+ * Streams whose chunks OpenAI clients cannot assemble as they come (Mistral's tool calls have
+ * no `index`); only chunks that carry tool calls are rewritten, the rest pass byte for byte.
+ */
+const STREAM_REPAIRS: Record<string, () => (chunk: ChatCompletionChunk) => ChatCompletionChunk> = {
+  mistral: indexToolCalls,
+}
+
+async function* repaired(
+  events: AsyncIterable<StreamEvent>,
+  repair: (chunk: ChatCompletionChunk) => ChatCompletionChunk,
+): AsyncGenerator<StreamEvent> {
+  for await (const ev of events) {
+    if (!ev.data.includes('"tool_calls"')) {
+      yield ev
+      continue
+    }
+    let chunk: ChatCompletionChunk
+    try {
+      chunk = JSON.parse(ev.data) as ChatCompletionChunk
+    } catch {
+      yield ev // the relay reports a malformed event itself
+      continue
+    }
+    yield { ...ev, data: JSON.stringify(repair(chunk)) }
+  }
+}
 
 /** Kinds whose upstream serves the Responses API through this adapter. */
 const RESPONSES_KINDS = new Set(['openai', 'openai-compatible', 'vllm'])
@@ -113,6 +148,10 @@ export const openAICompatibleAdapter: ProviderAdapter = {
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     let body = req.body
+    if (req.stream && NO_STREAM_OPTIONS.has(req.credential.provider) && body.stream_options !== undefined) {
+      const { stream_options: _dropped, ...rest } = body
+      body = rest
+    }
     if (
       req.stream &&
       req.endpoint === 'chat' &&
@@ -144,7 +183,11 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       status: res.statusCode,
       headers: passBackHeaders(res.headers),
       text: () => readCapped(res.body, MAX_UPSTREAM_BODY),
-      events: (): AsyncIterator<StreamEvent> => decodeSse(res.body)[Symbol.asyncIterator](),
+      events: (): AsyncIterator<StreamEvent> => {
+        const events = decodeSse(res.body)
+        const repair = req.endpoint === 'chat' ? STREAM_REPAIRS[req.credential.provider] : undefined
+        return (repair ? repaired(events, repair()) : events)[Symbol.asyncIterator]()
+      },
       discard: () => {
         res.body.destroy()
       },
