@@ -1,10 +1,15 @@
 /**
  * Groq: answers 400 to `logprobs`, `logit_bias`, `top_logprobs`, `messages[].name` and
  * `n` ≠ 1 — drop them up front (lenient) or reject them with a clear 400 (strict).
+ * Reasoning models (gpt-oss, Qwen3 with `reasoning_format: "parsed"`, and any reasoning model
+ * once tools or JSON mode are on) answer with `message.reasoning` / `delta.reasoning`, renamed
+ * to the canonical `reasoning_content`. Reasoning is never sent back: Groq refuses
+ * `reasoning_content` on assistant messages ("property 'reasoning_content' is unsupported").
  * @see https://console.groq.com/docs/openai
+ * @see https://console.groq.com/docs/reasoning
  * @module
  */
-import type { OpenAICompatQuirks } from '../translate/openai-compat-quirks.js'
+import { type OpenAICompatQuirks, reasoningFieldRenamed } from '../translate/openai-compat-quirks.js'
 
 export const groqQuirks: OpenAICompatQuirks = {
   kind: 'groq',
@@ -26,4 +31,5 @@ export const groqQuirks: OpenAICompatQuirks = {
     }
     return out
   },
+  ...reasoningFieldRenamed(),
 }

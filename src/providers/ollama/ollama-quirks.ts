@@ -8,20 +8,15 @@
  * @see https://github.com/ollama/ollama/blob/main/openai/openai.go (Message.Reasoning)
  * @module
  */
-import type { ChatMessage } from '../translate/openai-chat.js'
-import { type OpenAICompatQuirks, reasoningFieldRenamed } from '../translate/openai-compat-quirks.js'
+import {
+  type OpenAICompatQuirks,
+  reasoningFieldRenamed,
+  reasoningReplayedAs,
+} from '../translate/openai-compat-quirks.js'
 
 export const ollamaQuirks: OpenAICompatQuirks = {
   kind: 'ollama',
   replayReasoning: true,
-  prepareRequest(body) {
-    if (!body.messages.some((m) => m.reasoning_content)) return body
-    return {
-      ...body,
-      messages: body.messages.map(({ reasoning_content, ...m }) =>
-        reasoning_content ? ({ ...m, reasoning: reasoning_content } as ChatMessage) : m,
-      ),
-    }
-  },
+  prepareRequest: reasoningReplayedAs('reasoning'),
   ...reasoningFieldRenamed(),
 }

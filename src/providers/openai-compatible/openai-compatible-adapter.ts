@@ -16,6 +16,7 @@ import type {
   UpstreamResponse,
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { minimaxBodyFailure } from '../minimax/minimax-base-resp.js'
 import { indexToolCalls } from '../mistral/mistral-quirks.js'
 import type { ChatCompletionChunk } from '../translate/openai-chat.js'
 import { decodeSse } from './openai-compatible-sse.js'
@@ -39,6 +40,16 @@ const NO_STREAM_OPTIONS = new Set(['mistral'])
  */
 const STREAM_REPAIRS: Record<string, () => (chunk: ChatCompletionChunk) => ChatCompletionChunk> = {
   mistral: indexToolCalls,
+}
+
+/**
+ * Kinds that answer some failures with HTTP 200 and the error in the body (MiniMax:
+ * `choices: null` and a non-zero `base_resp`). Their non-streamed answers are read before the
+ * gateway sees the status, so such a failure is reported — retried, failed over, metered — as
+ * the error it is, never as a 200.
+ */
+const FAILURE_IN_BODY: Record<string, (json: unknown) => { status: number; message: string } | undefined> = {
+  minimax: minimaxBodyFailure,
 }
 
 async function* repaired(
@@ -179,6 +190,25 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       },
       body: JSON.stringify(body),
     })
+    const inBody = req.stream || res.statusCode !== 200 ? undefined : FAILURE_IN_BODY[req.credential.provider]
+    if (inBody) {
+      const text = await readCapped(res.body, MAX_UPSTREAM_BODY)
+      let failure: { status: number; message: string } | undefined
+      try {
+        failure = inBody(JSON.parse(text))
+      } catch {
+        // Not JSON: the gateway reports the malformed body itself.
+      }
+      return {
+        status: failure?.status ?? 200,
+        headers: passBackHeaders(res.headers),
+        text: async () => (failure ? JSON.stringify({ error: { message: failure.message } }) : text),
+        events: () => {
+          throw new Error('not a stream')
+        },
+        discard: () => {},
+      }
+    }
     return {
       status: res.statusCode,
       headers: passBackHeaders(res.headers),

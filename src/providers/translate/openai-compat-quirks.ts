@@ -6,7 +6,12 @@
  * @see ../../../../shared/PROVIDERS.md §6
  * @module
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './openai-chat.js'
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+} from './openai-chat.js'
 import type { TranslateContext } from './translate-context.js'
 
 export interface OpenAICompatQuirks {
@@ -71,5 +76,21 @@ export function reasoningFieldRenamed(): Required<
       ...c,
       choices: c.choices.map((ch) => ({ ...ch, delta: renameReasoningField(ch.delta) })),
     }),
+  }
+}
+
+/**
+ * Replayed reasoning sent back under the field a server reads on assistant turns (`reasoning`
+ * for Ollama and vLLM) instead of `reasoning_content`.
+ */
+export function reasoningReplayedAs(field: string): (body: ChatCompletionRequest) => ChatCompletionRequest {
+  return (body) => {
+    if (!body.messages.some((m) => m.reasoning_content)) return body
+    return {
+      ...body,
+      messages: body.messages.map(({ reasoning_content, ...m }) =>
+        reasoning_content ? ({ ...m, [field]: reasoning_content } as ChatMessage) : m,
+      ),
+    }
   }
 }

@@ -1,0 +1,335 @@
+/**
+ * A `groq` credential end to end: the official `openai` (pass-through) and `@anthropic-ai/sdk`
+ * (translated, groq quirks applied) clients call the running gateway, which calls a small local
+ * fake of `/openai/v1/chat/completions` serving the recorded-shape fixtures of
+ * src/providers/groq/__fixtures__. The fake enforces what Groq documents or was seen to enforce:
+ * Bearer key, 400 for `logprobs`/`logit_bias`/`top_logprobs`/`messages[].name`/`n` ≠ 1 and for
+ * `reasoning_content` on assistant messages; 429 with `retry-after`, 413 over the per-minute
+ * token budget, 498 when the flex tier is at capacity.
+ */
+import type OpenAI from 'openai'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { credential } from '../gateway/gateway-helpers.js'
+import {
+  type AnthropicAPIError,
+  type Body,
+  type CompatE2E,
+  compatE2E,
+  type Reply,
+  readChatStream,
+  rejection,
+  type UpstreamRequest,
+} from './compat-e2e-helpers.js'
+import { loadChunks, loadJson } from './fixture-helpers.js'
+
+const KEY = 'gsk_groqe2e0123456789abcdefghijkl'
+const WRONG_KEY = 'gsk_groqe2ewrong9876543210zyxwvu'
+const PATH = '/openai/v1/chat/completions'
+
+const fixture = (name: string) => loadJson<{ error: Record<string, unknown> }>('groq', name)
+
+/** Groq's 400s for what its OpenAI compatibility page lists as unsupported, and reasoning replay. */
+function refusal(body: Body): { error: Record<string, unknown> } | undefined {
+  const param = ['logprobs', 'logit_bias', 'top_logprobs'].find((p) => body[p] != null && body[p] !== false)
+  if (param)
+    return {
+      error: { ...fixture('groq-error-logprobs').error, message: `'${param}' : not supported`, param },
+    }
+  if (body.n != null && body.n !== 1)
+    return { error: { message: "'n' : number must be at most 1", type: 'invalid_request_error' } }
+  const messages = body.messages as Body[]
+  const named = messages.findIndex((m) => 'name' in m)
+  if (named >= 0)
+    return {
+      error: {
+        message: `'messages.${named}' : property 'name' is unsupported`,
+        type: 'invalid_request_error',
+      },
+    }
+  const i = messages.findIndex((m) => m.role === 'assistant' && 'reasoning_content' in m)
+  if (i < 0) return undefined
+  const error = fixture('groq-error-reasoning-content').error
+  return { error: { ...error, message: String(error.message).replaceAll('messages.1', `messages.${i}`) } }
+}
+
+function fixtureFor(body: Body): string {
+  if (String(body.model).startsWith('qwen/')) return 'groq-qwen3-reasoning'
+  if (body.tools?.length && body.messages.at(-1)?.role !== 'tool') return 'groq-tool-call'
+  return 'groq-text'
+}
+
+function answerGroq({ method, path, headers, body }: UpstreamRequest, reply: Reply) {
+  if (method !== 'POST' || path !== PATH)
+    return reply.json(404, { error: { message: 'Unknown request URL', type: 'invalid_request_error' } })
+  if (headers.authorization !== `Bearer ${KEY}`) return reply.json(401, fixture('groq-error-invalid-api-key'))
+  const refused = refusal(body)
+  if (refused) return reply.json(400, refused)
+  if (body.model === 'groq-limited')
+    return reply.json(429, fixture('groq-error-rate-limit'), { 'retry-after': '578' })
+  if (body.model === 'groq-huge') return reply.json(413, fixture('groq-error-request-too-large'))
+  if (body.service_tier === 'flex') return reply.json(498, fixture('groq-error-flex-capacity'))
+  const name = fixtureFor(body)
+  if (body.stream !== true) return reply.json(200, loadJson('groq', name))
+  reply.sse(loadChunks('groq', name))
+}
+
+/** One weather tool, in each SDK's shape. */
+const SCHEMA = {
+  type: 'object' as const,
+  properties: { location: { type: 'string' } },
+  required: ['location'],
+}
+const TOOL = { name: 'get_weather', description: 'Current weather for a city', input_schema: SCHEMA }
+const WEATHER = {
+  type: 'function' as const,
+  function: { name: TOOL.name, description: TOOL.description, parameters: SCHEMA },
+}
+
+let env: CompatE2E
+beforeAll(async () => {
+  env = await compatE2E(answerGroq, {
+    creds: (url) => [
+      credential('groq', `${url}/openai/v1`, { provider: 'groq', apiKey: KEY }),
+      credential('groqbad', `${url}/openai/v1`, { provider: 'groq', apiKey: WRONG_KEY }),
+    ],
+  })
+})
+afterAll(() => env?.close())
+beforeEach(() => {
+  env.upstream.requests.length = 0
+})
+
+const hi = [{ role: 'user' as const, content: 'Say hi' }]
+
+describe('openai SDK → groq credential (pass-through)', () => {
+  it('chat: text, finish, usage; Groq’s own fields reach the client untouched; key upstream', async () => {
+    const res = await env.openai.chat.completions.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      messages: hi,
+    })
+    expect(res.choices[0]).toMatchObject({
+      finish_reason: 'stop',
+      message: { content: 'Hello! How can I help you today?' },
+    })
+    expect(res.usage).toMatchObject({ prompt_tokens: 45, completion_tokens: 10, queue_time: 0.041876985 })
+    expect((res as unknown as Body).x_groq).toEqual({ id: 'req_01kh52m3qqem4sw141xf026ehx', seed: 167346302 })
+    expect(env.lastUpstream()).toMatchObject({
+      path: PATH,
+      headers: { authorization: `Bearer ${KEY}` },
+      body: { model: 'llama-3.3-70b-versatile', messages: hi },
+    })
+    expect(JSON.stringify(env.lastUpstream().headers)).not.toContain(env.tokens.member)
+    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 45, outputTokens: 10 } })
+  })
+
+  it('chat: quirks do not run here, so `logprobs` meets Groq’s own 400, reason passed back', async () => {
+    const err = await rejection(
+      env.openai.chat.completions.create({
+        model: 'groq/llama-3.3-70b-versatile',
+        messages: hi,
+        logprobs: true,
+      }),
+    )
+    expect(err.status).toBe(400)
+    expect(err.message).toContain("'logprobs' : not supported")
+    expect(env.lastUpstream().body).toMatchObject({ logprobs: true })
+  })
+
+  it('chat: tool call with Groq’s id and no content key', async () => {
+    const res = await env.openai.chat.completions.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [WEATHER],
+    })
+    expect(res.choices[0]!.finish_reason).toBe('tool_calls')
+    const call = res.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
+    expect(call).toMatchObject({ id: 'ax9fskhev', type: 'function', function: { name: 'get_weather' } })
+    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+  })
+
+  it('chat: Qwen3 reasoning reaches OpenAI clients in Groq’s `reasoning` field', async () => {
+    const res = await env.openai.chat.completions.create({ model: 'groq/qwen/qwen3-32b', messages: hi })
+    expect((res.choices[0]!.message as unknown as Body).reasoning).toMatch(/^Spell it out/)
+    expect(env.lastEvent().usage).toMatchObject({ reasoningTokens: 35 })
+  })
+
+  it('stream: text, usage from the finishing chunk; include_usage asked upstream for metering', async () => {
+    const stream = await env.openai.chat.completions.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      messages: hi,
+      stream: true,
+    })
+    const { text, finish, usage } = await readChatStream(stream)
+    expect({ text, finish }).toEqual({ text: 'Hello! How can I help you today?', finish: 'stop' })
+    expect(usage).toMatchObject({ prompt_tokens: 45, completion_tokens: 10 })
+    expect(env.lastUpstream().body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    expect(env.lastEvent()).toMatchObject({
+      status: 'ok',
+      stream: true,
+      usage: { inputTokens: 45, outputTokens: 10 },
+    })
+  })
+
+  it('stream: the SDK stream helper assembles the whole-call delta', async () => {
+    const final = await env.openai.chat.completions
+      .stream({
+        model: 'groq/llama-3.3-70b-versatile',
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [WEATHER],
+      })
+      .finalChatCompletion()
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls')
+    const call = final.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
+    expect(call).toMatchObject({ id: 'tk85n1k4m', function: { name: 'get_weather' } })
+    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+    expect(env.lastEvent().usage).toMatchObject({ inputTokens: 210, outputTokens: 15 })
+  })
+
+  it('errors: 429 keeps retry-after, 413 and 498 keep Groq’s status, 401 names the credential', async () => {
+    const fail = (model: string, extra: Body = {}) =>
+      rejection(env.openai.chat.completions.create({ model, messages: hi, ...extra }))
+    const limited = await fail('groq/groq-limited')
+    expect(limited.status).toBe(429)
+    expect(limited.headers?.get('retry-after')).toBe('578')
+    expect(limited.message).toContain('tokens per day (TPD)')
+    // A retry-after beyond the gateway's longest wait is not waited for: one attempt only.
+    expect(env.upstream.requests).toHaveLength(1)
+    const huge = await fail('groq/groq-huge')
+    expect(huge.status).toBe(413)
+    expect(huge.message).toContain('Request too large')
+    // Groq's flex tier at capacity: passed back as Groq sent it and not retried (see the report).
+    const flex = await fail('groq/llama-3.3-70b-versatile', { service_tier: 'flex' })
+    expect(flex.status).toBe(498)
+    expect(flex.message).toContain('Flex tier capacity exceeded')
+    const denied = await fail('groqbad/llama-3.3-70b-versatile')
+    expect(denied.status).toBe(401)
+    expect(denied.message).toContain('groq (credential groqbad)')
+    for (const e of [limited, huge, flex, denied]) expect(JSON.stringify(e.error)).not.toMatch(/gsk_groqe2e/)
+  })
+})
+
+describe('anthropic SDK → groq credential (translated, quirks applied)', () => {
+  it('text: content, end_turn, usage; the upstream body is plain OpenAI wire', async () => {
+    const msg = await env.anthropic.messages.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      max_tokens: 100,
+      system: 'Be brief.',
+      messages: hi,
+    })
+    expect(msg.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(msg.stop_reason).toBe('end_turn')
+    expect(msg.usage).toMatchObject({ input_tokens: 45, output_tokens: 10 })
+    expect(env.lastUpstream().body).toEqual({
+      model: 'llama-3.3-70b-versatile',
+      max_tokens: 100,
+      messages: [{ role: 'system', content: 'Be brief.' }, ...hi],
+    })
+    expect(env.lastEvent()).toMatchObject({ status: 'ok', endpoint: 'messages', usage: { outputTokens: 10 } })
+  })
+
+  it('tools: tool_use, then the tool_result turn without the thinking Groq would refuse', async () => {
+    const ask = { role: 'user' as const, content: 'Weather in Paris?' }
+    const { data: first, response } = await env.anthropic.messages
+      .create({
+        model: 'groq/llama-3.3-70b-versatile',
+        max_tokens: 100,
+        top_k: 5,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: [TOOL],
+        tool_choice: { type: 'any' },
+        messages: [ask],
+      })
+      .withResponse()
+    expect(first.stop_reason).toBe('tool_use')
+    const use = first.content.find((b) => b.type === 'tool_use')
+    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    expect(use).toMatchObject({ id: 'ax9fskhev', name: 'get_weather', input: { location: 'Paris' } })
+    // top_k is not a Groq parameter: dropped and reported; the budget becomes reasoning_effort.
+    expect(response.headers.get('x-latchkey-warning')).toContain('top_k')
+    expect(env.lastUpstream().body).toMatchObject({ tool_choice: 'required', reasoning_effort: 'low' })
+    expect(env.lastUpstream().body).not.toHaveProperty('top_k')
+    expect(env.lastUpstream().body).not.toHaveProperty('thinking_budget')
+
+    const second = await env.anthropic.messages.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      max_tokens: 100,
+      tools: [TOOL],
+      messages: [
+        ask,
+        {
+          role: 'assistant',
+          content: [{ type: 'thinking', thinking: 'Call the tool.', signature: 'sig' }, ...first.content],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
+      ],
+    })
+    expect(second.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    const [assistant, tool] = env.lastUpstream().body.messages.slice(-2)
+    expect(assistant).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id: 'ax9fskhev',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+        },
+      ],
+    })
+    expect(tool).toEqual({ role: 'tool', tool_call_id: 'ax9fskhev', content: '18C' })
+  })
+
+  it('Qwen3 `reasoning` becomes a thinking block, streamed and not', async () => {
+    const req = { model: 'groq/qwen/qwen3-32b', max_tokens: 200, messages: hi }
+    const msg = await env.anthropic.messages.create(req)
+    expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'text'])
+    expect(msg.content[0]).toMatchObject({ thinking: expect.stringMatching(/^Spell it out/) })
+    const streamed = await env.anthropic.messages.stream(req).finalMessage()
+    expect(streamed.content).toEqual([
+      expect.objectContaining({ type: 'thinking', thinking: 'Spell it out: S-T-R-A-W-B-E-R-R-Y. Three.' }),
+      expect.objectContaining({ type: 'text', text: 'There are 3 Rs.' }),
+    ])
+    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { reasoningTokens: 16 } })
+  })
+
+  it('streams: text with usage; a whole tool call becomes one tool_use block', async () => {
+    const text = await env.anthropic.messages
+      .stream({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: hi })
+      .finalMessage()
+    expect(text.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(text.usage).toMatchObject({ input_tokens: 45, output_tokens: 10 })
+    expect(env.lastUpstream().body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    const tool = await env.anthropic.messages
+      .stream({
+        model: 'groq/llama-3.3-70b-versatile',
+        max_tokens: 100,
+        tools: [TOOL],
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      })
+      .finalMessage()
+    expect(tool.stop_reason).toBe('tool_use')
+    expect(tool.content).toEqual([
+      { type: 'tool_use', id: 'tk85n1k4m', name: 'get_weather', input: { location: 'Paris' } },
+    ])
+    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { inputTokens: 210 } })
+  })
+
+  it('errors in Anthropic shape: 429 with retry-after; 401 (typed as Groq typed it) without the key', async () => {
+    const fail = (model: string) =>
+      rejection<AnthropicAPIError>(
+        env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      )
+    const limited = await fail('groq/groq-limited')
+    expect(limited.status).toBe(429)
+    expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    expect(limited.headers?.get('retry-after')).toBe('578')
+    const denied = await fail('groqbad/llama-3.3-70b-versatile')
+    expect(denied.status).toBe(401)
+    // Status 401 but the error type is Groq's own `invalid_request_error`: httpFailure
+    // (src/gateway/upstream-errors.ts) keeps an upstream type it knows over the status's. An
+    // Anthropic client branching on `error.type` misses the auth failure (see the report).
+    expect(denied.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(denied.message).toContain('groq (credential groqbad): Invalid API Key')
+    expect(JSON.stringify(denied.error)).not.toContain(WRONG_KEY)
+  })
+})
