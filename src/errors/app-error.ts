@@ -7,6 +7,8 @@
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
+  /** 402: the upstream account is out of credit (Anthropic's name; OpenAI clients read the status). */
+  | 'billing_error'
   | 'permission_error'
   | 'not_found_error'
   | 'conflict_error'

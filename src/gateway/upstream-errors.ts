@@ -98,18 +98,34 @@ export function httpFailure(
     )
     return { error: err, next: 'retry', unhealthy: false, retryAfterMs }
   }
-  if (status >= 500 || status === 408) {
-    const unavailable = status === 503 || status === 529
+  if (status === 402) {
+    // Out of credit on this account: retrying cannot help, another credential or provider can.
+    const err = new AppError(
+      402,
+      'billing_error',
+      `${label(cred)} is out of credit${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
+      { code: 'upstream_payment_required', headers: passHeaders, retryable: false },
+    )
+    return { error: err, next: 'next', unhealthy: false }
+  }
+  if (status >= 500 || status === 408 || status === 498) {
+    // 498: Groq's "flex tier capacity exceeded, retry with backoff" — an overload, not bad input.
+    const unavailable = status === 503 || status === 529 || status === 498
     const err = new AppError(
       unavailable ? 503 : status === 504 || status === 408 ? 504 : 502,
       unavailable ? 'overloaded_error' : status === 504 || status === 408 ? 'timeout_error' : 'api_error',
-      `${label(cred)} answered ${status}${unavailable ? ' (unavailable)' : ''}`,
+      `${label(cred)} answered ${status}${unavailable ? ' (unavailable)' : ''}${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
       { code: unavailable ? 'upstream_unavailable' : 'upstream_error', headers: passHeaders },
     )
     return { error: err, next: 'retry', unhealthy: true, retryAfterMs }
   }
   // Input errors and auth problems: passed back with the upstream status and scrubbed body.
-  const type = (parsed.type && TYPES.has(parsed.type) ? parsed.type : defaultType(status)) as ErrorType
+  // The status decides where it names a class (401, 403, 404…): Groq answers a bad key 401 with
+  // type invalid_request_error, and clients branch on the type. The upstream type is kept only
+  // for statuses that name none (400, 422…).
+  const type =
+    statusType(status) ??
+    ((parsed.type && TYPES.has(parsed.type) ? parsed.type : 'invalid_request_error') as ErrorType)
   const err = new AppError(status, type, `${label(cred)}: ${upstreamMsg ?? `answered ${status}`}`, {
     code: parsed.code ?? 'upstream_rejected',
     ...(parsed.param ? { param: parsed.param } : {}),
@@ -119,13 +135,13 @@ export function httpFailure(
   return { error: err, next: 'stop', unhealthy: false }
 }
 
-function defaultType(status: number): ErrorType {
+function statusType(status: number): ErrorType | undefined {
   if (status === 401) return 'authentication_error'
   if (status === 403) return 'permission_error'
   if (status === 404) return 'not_found_error'
   if (status === 409) return 'conflict_error'
   if (status === 413) return 'request_too_large'
-  return 'invalid_request_error'
+  return undefined
 }
 
 export function timeoutFailure(cred: CredentialMaterial, ms: number, what = 'response'): AttemptFailure {
@@ -200,8 +216,9 @@ export function clientClosed(): AppError {
   })
 }
 
-/** An AppError a translation adapter already mapped: 429/5xx retry, other statuses stop. */
+/** An AppError a translation adapter already mapped: 429/5xx retry, 402 fails over, other statuses stop. */
 export function mappedFailure(err: AppError): AttemptFailure {
+  if (err.status === 402) return { error: err, next: 'next', unhealthy: false }
   if (err.status === 429) {
     const ra = err.headers['retry-after']
     const ms = ra && /^\d+(\.\d+)?$/.test(ra) ? Math.ceil(Number(ra) * 1000) : undefined

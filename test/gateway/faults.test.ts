@@ -156,6 +156,33 @@ describe('fault matrix (sqlite)', () => {
     expect(env.fake.requests).toHaveLength(1)
   })
 
+  it('402 out of credit is not retried but fails over; alone it is a 402 billing_error', async () => {
+    const m = model('e402')
+    const alias = `pay-${n}`
+    await route(alias, { targets: [{ model: `oa/${m}` }], fallbacks: [{ model: `oa2/${model('fb')}` }] })
+    const broke = {
+      kind: 'status' as const,
+      status: 402,
+      body: {
+        error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' },
+      },
+    }
+    env.fake.script(m, [broke])
+    const { response } = await chat(alias)
+    expect(response.headers.get('x-latchkey-model')).toMatch(/^oa2\//)
+    expect(env.fake.requests).toHaveLength(2)
+    expect(env.events().at(-1)).toMatchObject({ status: 'ok', attempts: 2, credentialId: 'cred_oa2' })
+
+    env.fake.reset()
+    const alone = model('e402')
+    env.fake.script(alone, [broke, broke])
+    const e = await fail(chat(`oa/${alone}`))
+    expect(e!.status).toBe(402)
+    expect(e!.error).toMatchObject({ type: 'billing_error', code: 'upstream_payment_required' })
+    expect(e!.message).toContain('openai (credential oa) is out of credit: Insufficient Balance')
+    expect(env.fake.requests).toHaveLength(1)
+  })
+
   it('an upstream that hangs times out: 504 without fallback, the fallback with one', async () => {
     const m = model('hang')
     await route(`to-${n}`, { targets: [{ model: `oa/${m}` }], retry: { attempts: 1 }, timeoutMs: 300 })

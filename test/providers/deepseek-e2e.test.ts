@@ -178,8 +178,9 @@ describe('openai SDK → deepseek credential (pass-through)', () => {
     const fail = (model: string, extra: Body = {}) =>
       rejection(env.openai.chat.completions.create({ model, messages: hi, ...extra }))
     const broke = await fail('ds/deepseek-broke')
-    // Passed back as DeepSeek's 402 and not failed over to another credential (see the report).
+    // Out of credit: a 402 billing_error (with a fallback target the gateway would move on).
     expect(broke.status).toBe(402)
+    expect(broke.error).toMatchObject({ type: 'billing_error', code: 'upstream_payment_required' })
     expect(broke.message).toContain('Insufficient Balance')
     const parts = await fail('ds/deepseek-chat', {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
@@ -319,7 +320,7 @@ describe('anthropic SDK → deepseek credential (translated, quirks applied)', (
     expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { reasoningTokens: 5 } })
   })
 
-  it('errors in Anthropic shape: 429 rate_limit_error, 402 and 401 without the key', async () => {
+  it('errors in Anthropic shape: 429 rate_limit_error, 402 billing_error and 401 without the key', async () => {
     const fail = (model: string) =>
       rejection<AnthropicAPIError>(
         env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
@@ -329,7 +330,7 @@ describe('anthropic SDK → deepseek credential (translated, quirks applied)', (
     expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
     const broke = await fail('ds/deepseek-broke')
     expect(broke.status).toBe(402)
-    expect(broke.error).toMatchObject({ error: { type: 'invalid_request_error' } })
+    expect(broke.error).toMatchObject({ error: { type: 'billing_error' } })
     const denied = await fail('dsbad/deepseek-chat')
     expect(denied.status).toBe(401)
     expect(denied.error).toMatchObject({ error: { type: 'authentication_error' } })

@@ -185,7 +185,7 @@ describe('openai SDK → groq credential (pass-through)', () => {
     expect(env.lastEvent().usage).toMatchObject({ inputTokens: 210, outputTokens: 15 })
   })
 
-  it('errors: 429 keeps retry-after, 413 and 498 keep Groq’s status, 401 names the credential', async () => {
+  it('errors: 429 keeps retry-after, 413 keeps Groq’s status, 498 is a retried 503, 401 names the credential', async () => {
     const fail = (model: string, extra: Body = {}) =>
       rejection(env.openai.chat.completions.create({ model, messages: hi, ...extra }))
     const limited = await fail('groq/groq-limited')
@@ -197,9 +197,12 @@ describe('openai SDK → groq credential (pass-through)', () => {
     const huge = await fail('groq/groq-huge')
     expect(huge.status).toBe(413)
     expect(huge.message).toContain('Request too large')
-    // Groq's flex tier at capacity: passed back as Groq sent it and not retried (see the report).
+    // Groq's flex tier at capacity: an overload, retried, then answered 503 overloaded_error.
+    env.upstream.requests.length = 0
     const flex = await fail('groq/llama-3.3-70b-versatile', { service_tier: 'flex' })
-    expect(flex.status).toBe(498)
+    expect(flex.status).toBe(503)
+    expect(flex.error).toMatchObject({ type: 'overloaded_error', code: 'upstream_unavailable' })
+    expect(env.upstream.requests.length).toBeGreaterThan(1)
     expect(flex.message).toContain('Flex tier capacity exceeded')
     const denied = await fail('groqbad/llama-3.3-70b-versatile')
     expect(denied.status).toBe(401)
@@ -314,7 +317,7 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
     expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { inputTokens: 210 } })
   })
 
-  it('errors in Anthropic shape: 429 with retry-after; 401 (typed as Groq typed it) without the key', async () => {
+  it('errors in Anthropic shape: 429 with retry-after; 401 typed authentication_error, without the key', async () => {
     const fail = (model: string) =>
       rejection<AnthropicAPIError>(
         env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
@@ -325,10 +328,9 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
     expect(limited.headers?.get('retry-after')).toBe('578')
     const denied = await fail('groqbad/llama-3.3-70b-versatile')
     expect(denied.status).toBe(401)
-    // Status 401 but the error type is Groq's own `invalid_request_error`: httpFailure
-    // (src/gateway/upstream-errors.ts) keeps an upstream type it knows over the status's. An
-    // Anthropic client branching on `error.type` misses the auth failure (see the report).
-    expect(denied.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    // Groq types its 401 `invalid_request_error`; the status decides, so clients branching on
+    // `error.type` see the auth failure.
+    expect(denied.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
     expect(denied.message).toContain('groq (credential groqbad): Invalid API Key')
     expect(JSON.stringify(denied.error)).not.toContain(WRONG_KEY)
   })

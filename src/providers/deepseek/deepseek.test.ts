@@ -350,14 +350,14 @@ describe('deepseek error bodies → caller status', () => {
       message: expect.stringContaining('messages[1]: invalid type: sequence, expected a string'),
     })
   })
-  it('402 insufficient balance → a non-retryable 400 naming the reason', () => {
-    // Chosen expectation: the caller cannot fix it by retrying, and the reason says what to do.
-    // (A gateway could instead fail over to another credential; see the report.)
+  it('402 insufficient balance → a non-retryable 402 billing_error naming the reason (the gateway fails over)', () => {
+    // The caller cannot fix it by retrying; another credential or provider can serve the call.
     expect(map('deepseek-error-insufficient-balance', 402)).toMatchObject({
-      status: 400,
-      type: 'invalid_request_error',
+      status: 402,
+      type: 'billing_error',
+      code: 'upstream_payment_required',
       retryable: false,
-      message: 'deepseek rejected the request: Insufficient Balance',
+      message: "deepseek credential 'ds-main' is out of credit: Insufficient Balance",
     })
   })
   it('401 names the credential, never the key (nor DeepSeek’s masked echo of it)', () => {

@@ -352,14 +352,12 @@ describe('groq error bodies → caller status', () => {
       message: expect.stringContaining('on tokens per minute (TPM): Limit 6000, Requested 12328'),
     })
   })
-  it('498 flex capacity: today a non-retryable 400 (a 503 overloaded_error would be right)', () => {
-    // Groq's own status for "flex tier at capacity, retry with backoff". The shared mapper has no
-    // rule for it and falls to the generic 4xx branch; see the report.
+  it('498 flex capacity → a retryable 503 overloaded_error (Groq: retry with backoff)', () => {
     expect(map('groq-error-flex-capacity', 498)).toMatchObject({
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'upstream_bad_request',
-      retryable: false,
+      status: 503,
+      type: 'overloaded_error',
+      code: 'upstream_overloaded',
+      retryable: true,
       message: expect.stringContaining('Flex tier capacity exceeded'),
     })
   })

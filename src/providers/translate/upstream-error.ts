@@ -2,7 +2,8 @@
  * Maps a provider's error response (any of the four wire shapes) to an AppError with the
  * status the caller's SDK acts on: 429 keeps retry-after, overloaded → 503 (retryable),
  * context-too-long → 400 with the provider's reason, auth → 401 naming the credential (never
- * its secret), other 5xx → 502 naming the provider.
+ * its secret), out of credit → 402 (the gateway fails over), Groq's 498 capacity → 503, other
+ * 5xx → 502 naming the provider.
  * @see ../../../../shared/PROVIDERS.md §2, §3, §4, §5 (error bodies)
  * @module
  */
@@ -127,8 +128,21 @@ export function upstreamError(info: UpstreamErrorInfo): AppError {
       details,
     })
   }
+  if (status === 402 || type === 'billing_error') {
+    return new AppError(
+      402,
+      'billing_error',
+      `${provider} credential '${credential}' is out of credit: ${reason}`,
+      {
+        code: 'upstream_payment_required',
+        retryable: false,
+        details,
+      },
+    )
+  }
   if (
     status === 529 ||
+    status === 498 ||
     type.includes('overloaded') ||
     type.includes('serviceunavailable') ||
     status === 503
