@@ -205,9 +205,12 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
         messages: [{ role: 'user', content: 'Hi' }],
       })
       .finalMessage()
-    expect(env.lastUpstream().body).toMatchObject({ stream: true, enable_thinking: true })
-    // The budget is not forwarded (stripped by toOpenAIWire before the quirk; see the report).
-    expect(env.lastUpstream().body).not.toHaveProperty('thinking_budget')
+    // Anthropic's budget goes through as DashScope's own `thinking_budget`.
+    expect(env.lastUpstream().body).toMatchObject({
+      stream: true,
+      enable_thinking: true,
+      thinking_budget: 2048,
+    })
     expect(env.lastUpstream().body).not.toHaveProperty('reasoning_effort')
     expect(msg.content).toEqual([
       expect.objectContaining({ type: 'thinking', thinking: 'The user says hi; greet back.' }),

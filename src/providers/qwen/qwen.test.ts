@@ -137,6 +137,7 @@ describe('qwen request mapping', () => {
         "stream_options": {
           "include_usage": true,
         },
+        "thinking_budget": 4000,
         "tool_choice": {
           "function": {
             "name": "get_weather",
@@ -173,8 +174,10 @@ describe('qwen request mapping', () => {
     expect(wire('none')).toMatchObject({ enable_thinking: false })
     expect(wire('minimal')).toMatchObject({ enable_thinking: false })
     expect(wire(undefined)).not.toHaveProperty('enable_thinking')
-    // DashScope takes `thinking_budget`, but toOpenAIWire strips it before the quirk runs.
-    expect(wire('high')).not.toHaveProperty('thinking_budget')
+    // DashScope's own `thinking_budget` carries the budget, only while thinking is on.
+    expect(wire('high')).toMatchObject({ enable_thinking: true, thinking_budget: 4000 })
+    expect(wire('none')).not.toHaveProperty('thinking_budget')
+    expect(wire(undefined)).not.toHaveProperty('thinking_budget')
   })
 })
 

@@ -20,6 +20,8 @@ export interface OpenAICompatQuirks {
   replayReasoning?: boolean
   /** Accepts a top-level `top_k` (vLLM, Qwen). */
   topK?: boolean
+  /** Accepts a top-level `thinking_budget` in tokens (Qwen); elsewhere only its effort is sent. */
+  thinkingBudget?: boolean
   /** Adjust an OpenAI-wire request (extension fields already stripped). */
   prepareRequest?(body: ChatCompletionRequest, ctx: TranslateContext): ChatCompletionRequest
   /** Normalise a non-streamed response to canonical form. */
@@ -34,9 +36,10 @@ export function toOpenAIWire(
   ctx: TranslateContext,
   quirks?: OpenAICompatQuirks,
 ): ChatCompletionRequest {
-  const { thinking_budget: _tb, top_k, ...rest } = req
+  const { thinking_budget, top_k, ...rest } = req
   const out: ChatCompletionRequest = {
     ...rest,
+    ...(thinking_budget != null && quirks?.thinkingBudget ? { thinking_budget } : {}),
     messages: req.messages.map((m) => {
       const { reasoning_signature: _s, reasoning_content, ...msg } = m
       return quirks?.replayReasoning && reasoning_content ? { ...msg, reasoning_content } : msg
