@@ -13,6 +13,7 @@ import type { StreamHandle, StreamOutcome } from './gateway.js'
 import type { StreamEvent } from './provider-adapter.js'
 import { ChatStreamShape, responsesResponseShape } from './shape.js'
 import type { ContentShape, Usage } from './spec/v1/index.js'
+import { midStreamError, SseSession } from './sse-session.js'
 import { usageFromChat, usageFromResponses } from './usage.js'
 
 type Obj = Record<string, unknown>
@@ -25,20 +26,6 @@ function frame(ev: StreamEvent, data = ev.data): string {
         .join('\n')
     : `data: ${data}`
   return ev.event ? `event: ${ev.event}\n${lines}\n\n` : `${lines}\n\n`
-}
-
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    // 'close' may have fired already (client gone between two writes): never wait for it.
-    if (res.destroyed) return resolve()
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
 }
 
 /** Per-protocol bookkeeping over the events. */
@@ -153,18 +140,6 @@ function responsesTracker(): Tracker {
   return t
 }
 
-/** Why an upstream stream stopped after it began: silence past the idle timeout, or a broken connection. */
-export function midStreamError(h: Pick<StreamHandle, 'target' | 'idleTimeoutMs'>, idle: boolean): AppError {
-  const provider = h.target.credential.provider
-  return idle
-    ? new AppError(504, 'timeout_error', `${provider} sent nothing for ${h.idleTimeoutMs} ms`, {
-        code: 'upstream_timeout',
-      })
-    : new AppError(502, 'api_error', `connection to ${provider} failed mid-stream`, {
-        code: 'upstream_stream_interrupted',
-      })
-}
-
 /**
  * Writes the stream to `res` (headers first: `baseHeaders` carries the request id and CORS
  * headers set earlier) and calls `h.finish` exactly once with the outcome.
@@ -179,89 +154,32 @@ export async function relayStream(
     h.endpoint === 'responses'
       ? responsesTracker()
       : chatTracker(h.clientWantsUsage, h.captureContent === true)
-  let clientGone = false
-  let idle = false
-  const onClose = () => {
-    if (!res.writableFinished) {
-      clientGone = true
-      h.controller.abort(new Error('client closed'))
-    }
-  }
-  res.on('close', onClose)
-  if (res.destroyed) {
-    // The client left before the relay started (its 'close' event is already past).
-    clientGone = true
-    h.controller.abort(new Error('client closed'))
-  }
-  const idleTimer = setTimeout(() => {
-    idle = true
-    h.controller.abort(new Error('idle timeout'))
-  }, h.idleTimeoutMs)
+  const session = new SseSession(h, res, t0)
+  if (!session.start(baseHeaders)) return
 
-  const headers: Record<string, string | number | string[]> = {}
-  for (const [k, v] of Object.entries(baseHeaders)) if (v !== undefined) headers[k] = v
-  Object.assign(headers, h.headers, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  })
-  try {
-    res.writeHead(200, headers)
-  } catch {
-    // Headers refused (socket gone, invalid value): nothing can be sent; end and meter.
-    clearTimeout(idleTimer)
-    res.off('close', onClose)
-    h.controller.abort(new Error('response failed'))
-    res.destroy()
-    h.finish({
-      status: 'error',
-      error: new AppError(500, 'api_error', 'could not start the response', { code: 'response_failed' }),
-      usage: null,
-      outputShape: {},
-      ttftMs: null,
-    })
-    return
-  }
-
-  let ttftMs: number | null = null
   let failure: AppError | undefined
-  const write = async (text: string | null) => {
-    if (text === null || text === '' || clientGone) return
-    if (res.destroyed) {
-      clientGone = true
-      return
-    }
-    if (ttftMs === null) ttftMs = Math.round((performance.now() - t0) * 100) / 100
-    if (!res.write(text)) await waitDrain(res)
-  }
   try {
-    await write(tracker.handle(h.first))
-    while (!clientGone) {
+    await session.write(tracker.handle(h.first))
+    while (!session.clientGone) {
       const next = await h.rest.next()
       if (next.done) break
-      idleTimer.refresh()
-      await write(tracker.handle(next.value))
+      session.touch()
+      await session.write(tracker.handle(next.value))
     }
-    if (!clientGone) {
+    if (!session.clientGone) {
       const end = tracker.end()
       if ('error' in end) failure = end.error
-      else await write(end.tail)
+      else await session.write(end.tail)
     }
   } catch {
-    if (!clientGone) {
-      failure = midStreamError(h, idle)
-    }
+    if (!session.clientGone) failure = midStreamError(h, session.idle)
   } finally {
-    clearTimeout(idleTimer)
+    session.stopIdle()
   }
-  if (failure && !clientGone) await write(tracker.errorFrame(failure))
-  if (!clientGone) res.end()
-  res.off('close', onClose)
-  if (clientGone) {
-    // Make sure the upstream body is released even if the iterator was between reads.
-    void h.rest.return?.().catch(() => {})
-  }
+  if (failure && !session.clientGone) await session.write(tracker.errorFrame(failure))
+  // A client that left gets the upstream body released even if the iterator was between reads.
+  session.end(false)
+  const { clientGone, ttftMs } = session
 
   const outcome: StreamOutcome = clientGone
     ? { status: 'cancelled', usage: tracker.usage, outputShape: tracker.shape(), ttftMs }

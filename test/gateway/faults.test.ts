@@ -292,6 +292,43 @@ describe('fault matrix (sqlite)', () => {
     }
   })
 
+  it('on /v1/messages too: a disconnect aborts the upstream and meters a cancel; a reset ends with event: error', async () => {
+    const post = (m: string, signal?: AbortSignal) =>
+      fetch(`${env.url}/v1/messages`, {
+        method: 'POST',
+        ...(signal ? { signal } : {}),
+        headers: { 'x-api-key': env.tokens.member, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: `oa/${m}`,
+          max_tokens: 50,
+          messages: [{ role: 'user', content: 'x' }],
+          stream: true,
+        }),
+      })
+    const m = model('abort')
+    env.fake.words = Array.from({ length: 50 }, (_, i) => `w${i} `)
+    try {
+      env.fake.script(m, [{ kind: 'slow', delayMs: 100 }])
+      const ac = new AbortController()
+      const res = await post(m, ac.signal)
+      expect(res.status).toBe(200)
+      await res.body!.getReader().read()
+      ac.abort()
+      await eventually(() => env.fake.aborted === 1)
+      await eventually(() => env.events().at(-1)?.status === 'cancelled')
+      expect(env.events().at(-1)).toMatchObject({ httpStatus: 499, errorCode: 'client_closed' })
+    } finally {
+      env.fake.words = ['Hello', ',', ' world', '!']
+    }
+    const r = model('reset')
+    env.fake.script(r, [{ kind: 'reset-after', after: 2 }])
+    const body = await (await post(r)).text()
+    expect(body).toContain('event: error')
+    expect(body).toContain('failed mid-stream')
+    expect(body).not.toContain('message_stop')
+    expect(env.events().at(-1)).toMatchObject({ status: 'error', errorCode: 'upstream_stream_interrupted' })
+  })
+
   it('the overall deadline bounds retries', async () => {
     const m = model('dl')
     await route(`dl-${n}`, {

@@ -6,7 +6,12 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  * @module
  */
-import type { ChatChunkDelta, ChatCompletionChunk, ChatFinishReason } from '../translate/openai-chat.js'
+import {
+  type ChatChunkDelta,
+  type ChatCompletionChunk,
+  type ChatFinishReason,
+  chatChunk,
+} from '../translate/openai-chat.js'
 import { parseSseJson, readSse } from '../translate/sse.js'
 import { JSON_TOOL_NAME } from '../translate/structured-output.js'
 import { brokenStream, upstreamError } from '../translate/upstream-error.js'
@@ -41,13 +46,7 @@ export class AnthropicStreamMapper {
   }
 
   private chunk(delta: ChatChunkDelta, finish: ChatFinishReason | null = null): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    }
+    return chatChunk(this.id, this.created, this.model, delta, finish)
   }
 
   push(ev: AnthropicStreamEvent): ChatCompletionChunk[] {

@@ -7,7 +7,12 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  * @module
  */
-import type { ChatChunkDelta, ChatCompletionChunk, ChatFinishReason } from '../translate/openai-chat.js'
+import {
+  type ChatChunkDelta,
+  type ChatCompletionChunk,
+  type ChatFinishReason,
+  chatChunk,
+} from '../translate/openai-chat.js'
 import { JSON_TOOL_NAME } from '../translate/structured-output.js'
 import { brokenStream } from '../translate/upstream-error.js'
 import { type BedrockUsage, bedrockStreamPayloadSchema } from './bedrock-api.js'
@@ -32,13 +37,7 @@ export class BedrockStreamMapper {
   ) {}
 
   private chunk(delta: ChatChunkDelta, finish: ChatFinishReason | null = null): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    }
+    return chatChunk(this.id, this.created, this.model, delta, finish)
   }
 
   push(frame: EventStreamFrame): ChatCompletionChunk[] {

@@ -6,7 +6,12 @@
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  * @module
  */
-import type { ChatChunkDelta, ChatCompletionChunk, ChatFinishReason } from '../translate/openai-chat.js'
+import {
+  type ChatChunkDelta,
+  type ChatCompletionChunk,
+  type ChatFinishReason,
+  chatChunk,
+} from '../translate/openai-chat.js'
 import { parseSseJson, readSse } from '../translate/sse.js'
 import { brokenStream, upstreamError } from '../translate/upstream-error.js'
 import { mapGeminiParts } from './convert-gemini-response.js'
@@ -37,13 +42,7 @@ export class GeminiStreamMapper {
     delta: ChatChunkDelta,
     finish: ChatFinishReason | null = null,
   ): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index, delta, finish_reason: finish }],
-    }
+    return chatChunk(this.id, this.created, this.model, delta, finish, index)
   }
 
   push(res: GeminiResponse): ChatCompletionChunk[] {

@@ -133,6 +133,24 @@ export interface ChatCompletionChunk {
   usage?: ChatUsage | null
 }
 
+/** One-choice stream chunk, as the stream converters (Anthropic, Bedrock, Gemini) emit them. */
+export function chatChunk(
+  id: string,
+  created: number,
+  model: string,
+  delta: ChatChunkDelta,
+  finish: ChatFinishReason | null = null,
+  index = 0,
+): ChatCompletionChunk {
+  return {
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index, delta, finish_reason: finish }],
+  }
+}
+
 /** Text of a content field (string or parts); images are skipped. */
 export function contentText(content: ChatMessage['content']): string {
   if (content == null) return ''

@@ -11,7 +11,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { StreamHandle } from '../../gateway/gateway.js'
 import { ChatStreamShape } from '../../gateway/shape.js'
 import type { Usage } from '../../gateway/spec/v1/index.js'
-import { midStreamError } from '../../gateway/stream-relay.js'
+import { midStreamError, SseSession } from '../../gateway/sse-session.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { AnthropicEventWriter } from '../../providers/anthropic/anthropic-event-writer.js'
 import { NATIVE_EVENT, type RawEvent } from '../../providers/anthropic/anthropic-native.js'
@@ -19,18 +19,6 @@ import type { ChatCompletionChunk } from '../../providers/translate/openai-chat.
 
 function sse(event: string, data: string): string {
   return `event: ${event}\ndata: ${data}\n\n`
-}
-
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
 }
 
 export interface AnthropicRelayOptions {
@@ -52,36 +40,9 @@ export async function relayAnthropicStream(
   let finished = false
   let native = false
   let upstreamError: AppError | undefined
-  let clientGone = false
-  let idle = false
-  const onClose = () => {
-    if (!res.writableFinished) {
-      clientGone = true
-      h.controller.abort(new Error('client closed'))
-    }
-  }
-  res.on('close', onClose)
-  const idleTimer = setTimeout(() => {
-    idle = true
-    h.controller.abort(new Error('idle timeout'))
-  }, h.idleTimeoutMs)
+  const session = new SseSession(h, res, o.t0)
+  if (!session.start(o.baseHeaders)) return
 
-  const headers: Record<string, string | number | string[]> = {}
-  for (const [k, v] of Object.entries(o.baseHeaders)) if (v !== undefined) headers[k] = v
-  Object.assign(headers, h.headers, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  })
-  res.writeHead(200, headers)
-
-  let ttftMs: number | null = null
-  const write = async (text: string) => {
-    if (text === '' || clientGone) return
-    if (ttftMs === null) ttftMs = Math.round((performance.now() - o.t0) * 100) / 100
-    if (!res.write(text)) await waitDrain(res)
-  }
   const handle = (data: string): string => {
     if (data === '[DONE]') return ''
     let json: Record<string, unknown>
@@ -126,21 +87,21 @@ export async function relayAnthropicStream(
 
   let failure: AppError | undefined
   try {
-    await write(handle(h.first.data))
-    while (!clientGone && !upstreamError) {
+    await session.write(handle(h.first.data))
+    while (!session.clientGone && !upstreamError) {
       const next = await h.rest.next()
       if (next.done) break
-      idleTimer.refresh()
-      await write(handle(next.value.data))
+      session.touch()
+      await session.write(handle(next.value.data))
     }
-    if (!clientGone && !upstreamError) {
+    if (!session.clientGone && !upstreamError) {
       if (!finished) {
         failure = new AppError(502, 'api_error', 'upstream ended the stream before it finished', {
           code: 'upstream_stream_truncated',
         })
       } else if (!native) {
         // Translated streams get their closing events here; native ones carried message_stop.
-        await write(
+        await session.write(
           writer
             .end()
             .map((e) => sse(e.event, JSON.stringify(e.data)))
@@ -149,20 +110,21 @@ export async function relayAnthropicStream(
       }
     }
   } catch (err) {
-    if (!clientGone) {
-      failure = AppError.is(err) ? err : midStreamError(h, idle)
-    }
+    if (!session.clientGone) failure = AppError.is(err) ? err : midStreamError(h, session.idle)
   } finally {
-    clearTimeout(idleTimer)
+    session.stopIdle()
   }
-  if (failure && !clientGone) {
-    const type = failure.type === 'overloaded_error' ? 'overloaded_error' : failure.type
-    await write(sse('error', JSON.stringify({ type: 'error', error: { type, message: failure.message } })))
+  if (failure && !session.clientGone) {
+    await session.write(
+      sse(
+        'error',
+        JSON.stringify({ type: 'error', error: { type: failure.type, message: failure.message } }),
+      ),
+    )
   }
-  if (!clientGone) res.end()
-  res.off('close', onClose)
   // Release the upstream when we stopped reading early (client gone, upstream error event).
-  if (clientGone || upstreamError) void h.rest.return?.(undefined).catch(() => {})
+  session.end(upstreamError !== undefined)
+  const { clientGone, ttftMs } = session
   const error = failure ?? upstreamError
   h.finish(
     clientGone
