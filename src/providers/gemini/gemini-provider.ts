@@ -10,14 +10,10 @@ import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { passBackHeaders, readJson, send } from '../translate/http.js'
-import { freshId, nowSeconds } from '../translate/ids.js'
-import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
-import { convertGeminiResponse } from './convert-gemini-response.js'
-import { convertToGeminiRequest } from './convert-to-gemini-request.js'
-import { geminiBatchEmbedResponseSchema, geminiModelListSchema, geminiResponseSchema } from './gemini-api.js'
-import { geminiStreamToChunks } from './gemini-stream.js'
+import { geminiBatchEmbedResponseSchema, geminiModelListSchema } from './gemini-api.js'
+import { geminiChatBody, geminiChatResult, geminiStreamResult } from './gemini-chat.js'
 
 /** `https://generativelanguage.googleapis.com` → `…/v1beta/models/<m>:<op>`. */
 export function geminiUrl(baseUrl: string, model: string, op: string): string {
@@ -37,27 +33,20 @@ export const geminiAdapter: ProviderAdapter = {
   wire: 'gemini',
 
   async chat(raw, call) {
-    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'gemini')
-    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
+    const body = await geminiChatBody(parseChatRequest(raw), call, ctx)
     const res = await send(geminiUrl(call.credential.baseUrl, call.model, 'generateContent'), {
       provider: 'gemini',
       call,
       headers: headers(call),
       body: JSON.stringify(body),
     })
-    const json = await readJson(res, geminiResponseSchema, 'gemini')
-    return {
-      response: convertGeminiResponse(json, call.model, nowSeconds(), freshId('chatcmpl-')),
-      warnings: ctx.warnings,
-      headers: passBackHeaders(res),
-    }
+    return geminiChatResult(res, call, ctx, 'gemini')
   },
 
   async chatStream(raw, call) {
-    const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'gemini')
-    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx)
+    const body = await geminiChatBody(parseChatRequest(raw), call, ctx)
     const res = await send(
       `${geminiUrl(call.credential.baseUrl, call.model, 'streamGenerateContent')}?alt=sse`,
       {
@@ -67,11 +56,7 @@ export const geminiAdapter: ProviderAdapter = {
         body: JSON.stringify(body),
       },
     )
-    return {
-      chunks: geminiStreamToChunks(res.body, call.model, nowSeconds(), freshId('chatcmpl-')),
-      warnings: ctx.warnings,
-      headers: passBackHeaders(res),
-    }
+    return geminiStreamResult(res, call, ctx, 'gemini')
   },
 
   async listModels(call) {

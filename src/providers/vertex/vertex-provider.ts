@@ -16,13 +16,9 @@ import { nativeAnthropicStream, nativeRequestOf, withNativeMessage } from '../an
 import { anthropicStreamToChunks } from '../anthropic/anthropic-stream.js'
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { convertToAnthropicRequest } from '../anthropic/convert-to-anthropic-request.js'
-import { convertGeminiResponse } from '../gemini/convert-gemini-response.js'
-import { convertToGeminiRequest } from '../gemini/convert-to-gemini-request.js'
-import { geminiResponseSchema } from '../gemini/gemini-api.js'
-import { geminiStreamToChunks } from '../gemini/gemini-stream.js'
+import { geminiChatBody, geminiChatResult, geminiStreamResult } from '../gemini/gemini-chat.js'
 import { passBackHeaders, readJson, send } from '../translate/http.js'
-import { freshId, nowSeconds } from '../translate/ids.js'
-import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
+import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
@@ -104,16 +100,9 @@ export const vertexAdapter: ProviderAdapter = {
         headers: passBackHeaders(res),
       }
     }
-    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx, {
-      dropFunctionIds: true,
-    })
+    const body = await geminiChatBody(req, call, ctx, { dropFunctionIds: true })
     const res = await post(call, vertexUrl(call, call.model, 'generateContent'), body)
-    const json = await readJson(res, geminiResponseSchema, 'vertex')
-    return {
-      response: convertGeminiResponse(json, call.model, nowSeconds(), freshId('chatcmpl-')),
-      warnings: ctx.warnings,
-      headers: passBackHeaders(res),
-    }
+    return geminiChatResult(res, call, ctx, 'vertex')
   },
 
   async chatStream(raw, call) {
@@ -134,20 +123,14 @@ export const vertexAdapter: ProviderAdapter = {
         headers: passBackHeaders(res),
       }
     }
-    const body = convertToGeminiRequest(await inlineRemoteImages(req, fetchOf(call), call.signal), ctx, {
-      dropFunctionIds: true,
-    })
+    const body = await geminiChatBody(req, call, ctx, { dropFunctionIds: true })
     const res = await post(
       call,
       `${vertexUrl(call, call.model, 'streamGenerateContent')}?alt=sse`,
       body,
       'text/event-stream',
     )
-    return {
-      chunks: geminiStreamToChunks(res.body, call.model, nowSeconds(), freshId('chatcmpl-'), 'vertex'),
-      warnings: ctx.warnings,
-      headers: passBackHeaders(res),
-    }
+    return geminiStreamResult(res, call, ctx, 'vertex')
   },
 
   anthropic: {
