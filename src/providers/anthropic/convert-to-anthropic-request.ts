@@ -20,6 +20,7 @@ import {
 } from '../translate/openai-chat.js'
 import { JSON_TOOL_NAME, jsonTarget } from '../translate/structured-output.js'
 import type { TranslateContext } from '../translate/translate-context.js'
+import { appendTurn } from '../translate/turns.js'
 import type { AnthropicRequest, AnthropicRequestBlock } from './anthropic-api.js'
 
 /** Used when the caller sets no limit (Anthropic requires `max_tokens`). */
@@ -47,12 +48,8 @@ export function convertToAnthropicRequest(
 ): AnthropicRequest {
   const system: { type: 'text'; text: string }[] = []
   const messages: AnthropicRequest['messages'] = []
-  const push = (role: 'user' | 'assistant', blocks: AnthropicRequestBlock[]) => {
-    if (blocks.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last && last.role === role) last.content.push(...blocks)
-    else messages.push({ role, content: blocks })
-  }
+  const push = (role: 'user' | 'assistant', blocks: AnthropicRequestBlock[]) =>
+    appendTurn(messages, 'content', role, blocks)
   for (const [i, m] of req.messages.entries()) {
     switch (m.role) {
       case 'system':

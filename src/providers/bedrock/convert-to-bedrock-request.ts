@@ -20,6 +20,7 @@ import {
 } from '../translate/openai-chat.js'
 import { JSON_TOOL_NAME, jsonTarget } from '../translate/structured-output.js'
 import type { TranslateContext } from '../translate/translate-context.js'
+import { appendTurn } from '../translate/turns.js'
 import type { BedrockConverseRequest } from './bedrock-api.js'
 
 const FORMATS: Record<string, string> = {
@@ -49,12 +50,8 @@ export function convertToBedrockRequest(
 ): BedrockConverseRequest {
   const system: { text: string }[] = []
   const messages: BedrockConverseRequest['messages'] = []
-  const push = (role: 'user' | 'assistant', content: Record<string, unknown>[]) => {
-    if (content.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last && last.role === role) last.content.push(...content)
-    else messages.push({ role, content })
-  }
+  const push = (role: 'user' | 'assistant', content: Record<string, unknown>[]) =>
+    appendTurn(messages, 'content', role, content)
   for (const [i, m] of req.messages.entries()) {
     switch (m.role) {
       case 'system':

@@ -20,6 +20,7 @@ import {
 } from '../translate/openai-chat.js'
 import { jsonTarget } from '../translate/structured-output.js'
 import type { TranslateContext } from '../translate/translate-context.js'
+import { appendTurn } from '../translate/turns.js'
 import type { GeminiRequest } from './gemini-api.js'
 
 const EFFORT_BUDGET: Record<string, number> = {
@@ -45,12 +46,8 @@ export function convertToGeminiRequest(
   const system: string[] = []
   const contents: GeminiRequest['contents'] = []
   const callNames = new Map<string, string>()
-  const push = (role: 'user' | 'model', parts: Record<string, unknown>[]) => {
-    if (parts.length === 0) return
-    const last = contents[contents.length - 1]
-    if (last && last.role === role) last.parts.push(...parts)
-    else contents.push({ role, parts })
-  }
+  const push = (role: 'user' | 'model', parts: Record<string, unknown>[]) =>
+    appendTurn(contents, 'parts', role, parts)
   for (const [i, m] of req.messages.entries()) {
     switch (m.role) {
       case 'system':

@@ -408,7 +408,13 @@ describe('minimax error bodies → caller status', () => {
         message: 'minimax rejected the credential (check or rotate the key)',
       }),
     )
-    expect(withCode(1008)).toThrow(expect.objectContaining({ status: 400, code: 'upstream_bad_request' }))
+    expect(withCode(1008, 'insufficient balance')).toThrow(
+      expect.objectContaining({
+        status: 402,
+        type: 'billing_error',
+        message: 'minimax is out of credit: insufficient balance (base_resp 1008)',
+      }),
+    )
     expect(withCode(1033)).toThrow(expect.objectContaining({ status: 502, type: 'api_error' }))
     expect(withCode(0)).toThrow(expect.objectContaining({ status: 502, code: 'upstream_malformed' }))
   })

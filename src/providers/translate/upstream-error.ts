@@ -129,16 +129,12 @@ export function upstreamError(info: UpstreamErrorInfo): AppError {
     })
   }
   if (status === 402 || type === 'billing_error') {
-    return new AppError(
-      402,
-      'billing_error',
-      `${provider} credential '${credential}' is out of credit: ${reason}`,
-      {
-        code: 'upstream_payment_required',
-        retryable: false,
-        details,
-      },
-    )
+    const who = credential ? `${provider} credential '${credential}'` : provider
+    return new AppError(402, 'billing_error', `${who} is out of credit: ${reason}`, {
+      code: 'upstream_payment_required',
+      retryable: false,
+      details,
+    })
   }
   if (
     status === 529 ||
