@@ -183,6 +183,12 @@ export interface Member {
 
 export interface Budget {
   id: string
+  name?: string
+  scope?: string
+  scopeId?: string | null
+  period?: string
+  limitUsd?: number
+  spentUsd?: number
   [k: string]: unknown
 }
 

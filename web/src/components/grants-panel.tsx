@@ -1,15 +1,28 @@
 /** Use/manage grants on one credential, for users, workspaces or tokens. */
-import { type FormEvent, useState } from 'react'
 import { del, get, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Credential, Grant, Page } from '../api/types.js'
 import { useAsync } from '../lib/use-async.js'
-import { Empty, ErrorNotice, Field, Spinner } from './ui.js'
+import { useForm } from '../lib/use-form.js'
+import { useList } from '../lib/use-list.js'
+import { InlineForm, SelectField } from './form-fields.js'
+import { DangerCell, Table } from './table.js'
+import { Empty, ErrorNotice, Field, Listing } from './ui.js'
+
+const SUBJECT_TYPES = [
+  { value: 'workspace', label: 'Workspace' },
+  { value: 'user', label: 'User' },
+  { value: 'token', label: 'Access token' },
+] as const
+const RIGHTS = [
+  { value: 'use', label: 'Use' },
+  { value: 'manage', label: 'Manage' },
+] as const
 
 export function GrantsPanel({ cred }: { cred: Credential }) {
   const base = `/api/v1/credentials/${cred.id}/grants`
   const me = useMe()
-  const grants = useAsync((signal) => get<Page<Grant>>(base, { signal }), [base])
+  const grants = useList<Grant>(base)
   // Who can be named: workspaces, members and tokens the caller may list (ids with labels).
   const subjects = useAsync(async (signal) => {
     const [members, tokens] = await Promise.all([
@@ -28,85 +41,53 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
   }, [])
   const label = (type: string | undefined, id: string | undefined) =>
     subjects.data?.[type as 'user']?.find((x) => x.id === id)?.label
-  const [subjectType, setSubjectType] = useState<'user' | 'workspace' | 'token'>('workspace')
-  const [subjectId, setSubjectId] = useState('')
-  const [right, setRight] = useState<'use' | 'manage'>('use')
-  const [error, setError] = useState<unknown>()
+  const [form, set, reset] = useForm({
+    subjectType: 'workspace' as 'user' | 'workspace' | 'token',
+    subjectId: '',
+    right: 'use' as 'use' | 'manage',
+  })
 
-  async function add(e: FormEvent) {
-    e.preventDefault()
-    setError(undefined)
-    try {
-      await post(base, { subjectType, subjectId: subjectId.trim(), right })
-      setSubjectId('')
-      grants.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+  const add = () =>
+    grants.change(async () => {
+      await post(base, { ...form, subjectId: form.subjectId.trim() })
+      reset('subjectId')
+    })
 
-  async function remove(g: Grant) {
-    setError(undefined)
-    try {
-      if (g.id) await del(`${base}/${g.id}`)
-      else await del(base, { subjectType: g.subjectType, subjectId: g.subjectId, right: g.right })
-      grants.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+  const remove = (g: Grant) =>
+    grants.change(() =>
+      g.id
+        ? del(`${base}/${g.id}`)
+        : del(base, { subjectType: g.subjectType, subjectId: g.subjectId, right: g.right }),
+    )
 
-  const rows = grants.data?.data ?? []
   return (
     <div className="stack">
-      <ErrorNotice error={grants.error ?? error} />
-      {grants.loading && !grants.data ? (
-        <Spinner />
-      ) : rows.length === 0 ? (
-        <Empty title="No extra grants">The key's scope decides who may use it.</Empty>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Who</th>
-              <th scope="col">Right</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+      <ErrorNotice error={grants.error} />
+      <Listing
+        loading={grants.loading && !grants.data}
+        empty={grants.rows.length === 0}
+        ifEmpty={<Empty title="No extra grants">The key's scope decides who may use it.</Empty>}
+      >
+        <Table columns={['Who', 'Right']} actions>
+          {grants.rows.map((g, i) => (
+            <tr key={g.id ?? i}>
+              <td>
+                {g.subjectType} <strong>{label(g.subjectType, g.subjectId) ?? ''}</strong>{' '}
+                <span className="mono small muted">{g.subjectId}</span>
+              </td>
+              <td>{g.right}</td>
+              <DangerCell label="Remove" onClick={() => void remove(g)} />
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((g, i) => (
-              <tr key={g.id ?? i}>
-                <td>
-                  {g.subjectType} <strong>{label(g.subjectType, g.subjectId) ?? ''}</strong>{' '}
-                  <span className="mono small muted">{g.subjectId}</span>
-                </td>
-                <td>{g.right}</td>
-                <td className="actions">
-                  <button type="button" className="btn btn-sm btn-danger" onClick={() => void remove(g)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <form className="row wrap align-end" onSubmit={add}>
-        <Field label="Grant to">
-          {(id) => (
-            <select
-              id={id}
-              value={subjectType}
-              onChange={(e) => setSubjectType(e.target.value as typeof subjectType)}
-            >
-              <option value="workspace">Workspace</option>
-              <option value="user">User</option>
-              <option value="token">Access token</option>
-            </select>
-          )}
-        </Field>
+          ))}
+        </Table>
+      </Listing>
+      <InlineForm submit="Grant" onSubmit={add}>
+        <SelectField
+          label="Grant to"
+          value={form.subjectType}
+          onChange={set('subjectType')}
+          options={SUBJECT_TYPES}
+        />
         <Field label="Who">
           {(id) => (
             <>
@@ -115,11 +96,11 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
                 required
                 list={`${id}-options`}
                 placeholder="pick or paste an id"
-                value={subjectId}
-                onChange={(e) => setSubjectId(e.target.value)}
+                value={form.subjectId}
+                onChange={(e) => set('subjectId')(e.target.value)}
               />
               <datalist id={`${id}-options`}>
-                {(subjects.data?.[subjectType] ?? []).map((x) => (
+                {(subjects.data?.[form.subjectType] ?? []).map((x) => (
                   <option key={x.id} value={x.id}>
                     {x.label}
                   </option>
@@ -128,18 +109,8 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
             </>
           )}
         </Field>
-        <Field label="Right">
-          {(id) => (
-            <select id={id} value={right} onChange={(e) => setRight(e.target.value as typeof right)}>
-              <option value="use">Use</option>
-              <option value="manage">Manage</option>
-            </select>
-          )}
-        </Field>
-        <button type="submit" className="btn btn-primary">
-          Grant
-        </button>
-      </form>
+        <SelectField label="Right" value={form.right} onChange={set('right')} options={RIGHTS} />
+      </InlineForm>
     </div>
   )
 }

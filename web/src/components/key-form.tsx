@@ -8,6 +8,8 @@ import { type FormEvent, useMemo, useState } from 'react'
 import { KINDS, type KindInfo } from '../../../src/providers/kinds.js'
 import { post } from '../api/client.js'
 import type { Credential } from '../api/types.js'
+import { useAction } from '../lib/use-action.js'
+import { InputField, SelectField, SubmitRow } from './form-fields.js'
 import { ErrorNotice, Field } from './ui.js'
 
 type Secrets = Record<string, string>
@@ -52,6 +54,13 @@ export function buildSecretBody(kind: KindInfo, apiKey: string, secrets: Secrets
   return { secret }
 }
 
+/** Who may use a key; only managers may share one beyond themselves. */
+const SCOPES = [
+  { value: 'personal', label: 'Personal (only me)' },
+  { value: 'workspace', label: 'Workspace' },
+  { value: 'org', label: 'Whole organisation' },
+]
+
 const KIND_LIST = Object.values(KINDS).sort((a, b) =>
   a.category === b.category ? a.label.localeCompare(b.label) : a.category.localeCompare(b.category),
 )
@@ -74,15 +83,12 @@ export function KeyForm({
   const [models, setModels] = useState('')
   const [apiKey, setApiKey] = useState('')
   const [secrets, setSecrets] = useState<Secrets>({})
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const action = useAction()
   const regions = useMemo(() => Object.keys(kind.regions ?? {}), [kind])
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
+    void action.run(async () => {
       const secretBody = buildSecretBody(kind, apiKey.trim(), secrets)
       let c: Credential
       if (rotate) {
@@ -102,11 +108,7 @@ export function KeyForm({
       setApiKey('')
       setSecrets({})
       onDone(c)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   const secretInputs =
@@ -166,19 +168,15 @@ export function KeyForm({
     <form className="stack" onSubmit={submit}>
       {!rotate && (
         <div className="grid-2">
-          <Field label="Name" hint="Used in model names: name/model-id">
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                required
-                pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
-                placeholder="openai-prod"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
+          <InputField
+            label="Name"
+            hint="Used in model names: name/model-id"
+            required
+            pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+            placeholder="openai-prod"
+            value={name}
+            onChange={setName}
+          />
           <Field label="Provider">
             {(id) => (
               <select
@@ -203,56 +201,37 @@ export function KeyForm({
             )}
           </Field>
           {regions.length > 0 && (
-            <Field label="Region">
-              {(id) => (
-                <select id={id} value={region} onChange={(e) => setRegion(e.target.value)}>
-                  <option value="">Default</option>
-                  {regions.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              label="Region"
+              value={region}
+              onChange={setRegion}
+              options={[{ value: '', label: 'Default' }, ...regions]}
+            />
           )}
-          <Field
+          <InputField
             label={kind.baseUrlRequired ? 'Base URL' : 'Base URL (optional)'}
             hint={
               kind.defaultBaseUrl ? `Default ${kind.defaultBaseUrl}` : 'Include the version path, e.g. …/v1'
             }
-          >
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                type="url"
-                required={kind.baseUrlRequired}
-                placeholder={kind.defaultBaseUrl ?? 'http://127.0.0.1:8000/v1'}
-                value={baseUrl}
-                onChange={(e) => setBaseUrl(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Scope" hint="Who may use it">
-            {(id, d) => (
-              <select id={id} aria-describedby={d} value={scope} onChange={(e) => setScope(e.target.value)}>
-                <option value="personal">Personal (only me)</option>
-                {mayManage && <option value="workspace">Workspace</option>}
-                {mayManage && <option value="org">Whole organisation</option>}
-              </select>
-            )}
-          </Field>
-          <Field label="Models (optional)" hint="Limit to these upstream model ids, comma-separated">
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={models}
-                onChange={(e) => setModels(e.target.value)}
-              />
-            )}
-          </Field>
+            type="url"
+            required={kind.baseUrlRequired}
+            placeholder={kind.defaultBaseUrl ?? 'http://127.0.0.1:8000/v1'}
+            value={baseUrl}
+            onChange={setBaseUrl}
+          />
+          <SelectField
+            label="Scope"
+            hint="Who may use it"
+            value={scope}
+            onChange={setScope}
+            options={mayManage ? SCOPES : SCOPES.slice(0, 1)}
+          />
+          <InputField
+            label="Models (optional)"
+            hint="Limit to these upstream model ids, comma-separated"
+            value={models}
+            onChange={setModels}
+          />
         </div>
       )}
       {rotate && (
@@ -261,12 +240,8 @@ export function KeyForm({
         </p>
       )}
       {secretInputs}
-      <ErrorNotice error={error} />
-      <div className="row end">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : rotate ? 'Rotate key' : 'Add key'}
-        </button>
-      </div>
+      <ErrorNotice error={action.error} />
+      <SubmitRow label={rotate ? 'Rotate key' : 'Add key'} busy={action.busy} busyLabel="Saving…" />
     </form>
   )
 }

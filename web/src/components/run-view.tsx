@@ -6,8 +6,11 @@ import { useMe } from '../api/session.js'
 import type { Run } from '../api/types.js'
 import { count, ms, usd } from '../lib/format.js'
 import { can } from '../lib/roles.js'
+import { useAction } from '../lib/use-action.js'
 import { useAsync } from '../lib/use-async.js'
-import { ErrorNotice, Field, PageHeader, Spinner, StatusBadge } from './ui.js'
+import { TextAreaField } from './form-fields.js'
+import { num, Table } from './table.js'
+import { ErrorNotice, PageHeader, Section, Spinner, StatusBadge } from './ui.js'
 
 const ACTIVE = new Set(['queued', 'running'])
 
@@ -21,8 +24,8 @@ export function RunView() {
     [runId, tick],
   )
   const [comment, setComment] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const action = useAction()
+  const { busy, error } = action
 
   useEffect(() => {
     if (run.data && ACTIVE.has(run.data.status) && !run.loading) setTick((t) => t + 1)
@@ -30,31 +33,17 @@ export function RunView() {
 
   async function cancel() {
     if (!confirm('Cancel this run? Steps not yet finished will not run.')) return
-    setBusy(true)
-    setError(undefined)
-    try {
-      run.setData(await post<Run>(`/api/v1/runs/${runId}/cancel`))
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    await action.run(async () => run.setData(await post<Run>(`/api/v1/runs/${runId}/cancel`)))
   }
 
   async function decide(decision: 'approve' | 'reject', e?: FormEvent) {
     e?.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
+    await action.run(async () => {
       const body: Record<string, unknown> = { decision }
       if (comment.trim()) body.comment = comment.trim()
       run.setData(await post<Run>(`/api/v1/runs/${runId}/review`, body))
       setComment('')
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   if (run.loading && !run.data) return <Spinner />
@@ -89,46 +78,26 @@ export function RunView() {
       {r?.status !== 'waiting_review' && <ErrorNotice error={error} />}
       {r && (
         <>
-          <section className="card" aria-labelledby="steps-h">
-            <h2 id="steps-h">Steps</h2>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Tokens
-                  </th>
-                  <th scope="col" className="num">
-                    Cost
-                  </th>
-                  <th scope="col" className="num">
-                    Time
-                  </th>
+          <Section id="steps-h" title="Steps">
+            <Table columns={['Step', 'Model', 'Status', num('Tokens'), num('Cost'), num('Time')]}>
+              {r.steps.map((s) => (
+                <tr key={s.id}>
+                  <td className="mono">{s.id}</td>
+                  <td className="mono">{s.model ?? '—'}</td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td className="num">
+                    {s.usage ? `${count(s.usage.inputTokens)} → ${count(s.usage.outputTokens)}` : '—'}
+                  </td>
+                  <td className="num">{usd(s.costUsd ?? null)}</td>
+                  <td className="num">{ms(s.latencyMs ?? null)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {r.steps.map((s) => (
-                  <tr key={s.id}>
-                    <td className="mono">{s.id}</td>
-                    <td className="mono">{s.model ?? '—'}</td>
-                    <td>
-                      <StatusBadge status={s.status} />
-                    </td>
-                    <td className="num">
-                      {s.usage ? `${count(s.usage.inputTokens)} → ${count(s.usage.outputTokens)}` : '—'}
-                    </td>
-                    <td className="num">{usd(s.costUsd ?? null)}</td>
-                    <td className="num">{ms(s.latencyMs ?? null)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
+              ))}
+            </Table>
+          </Section>
           {r.steps.some((s) => s.output !== undefined && s.output !== null) && (
-            <section className="card" aria-labelledby="outputs-h">
-              <h2 id="outputs-h">Step outputs</h2>
+            <Section id="outputs-h" title="Step outputs">
               {r.steps
                 .filter((s) => s.output !== undefined && s.output !== null)
                 .map((s) => (
@@ -139,14 +108,13 @@ export function RunView() {
                     </pre>
                   </details>
                 ))}
-            </section>
+            </Section>
           )}
           {r.purged && (
             <p className="muted">This run's inputs and outputs were purged after the retention period.</p>
           )}
           {r.status === 'waiting_review' && (
-            <section className="card review-box" aria-labelledby="review-h">
-              <h2 id="review-h">Waiting for your review</h2>
+            <Section id="review-h" title="Waiting for your review" className="card review-box">
               <p>
                 Step <strong className="mono">{r.waitingReview?.stepId}</strong> needs a decision
                 {r.waitingReview?.role ? ` from a ${r.waitingReview.role} or higher` : ''}.
@@ -154,16 +122,7 @@ export function RunView() {
               {r.waitingReview?.message && <p>{r.waitingReview.message}</p>}
               {can(me.principal, 'reviews:decide') ? (
                 <form className="stack" onSubmit={(e) => void decide('approve', e)}>
-                  <Field label="Comment (optional)">
-                    {(id) => (
-                      <textarea
-                        id={id}
-                        rows={2}
-                        value={comment}
-                        onChange={(e) => setComment(e.target.value)}
-                      />
-                    )}
-                  </Field>
+                  <TextAreaField label="Comment (optional)" rows={2} value={comment} onChange={setComment} />
                   <ErrorNotice error={error} />
                   <div className="row end">
                     <button
@@ -182,15 +141,14 @@ export function RunView() {
               ) : (
                 <p className="muted">Your role cannot decide reviews.</p>
               )}
-            </section>
+            </Section>
           )}
           {r.output !== undefined && r.output !== null && (
-            <section className="card" aria-labelledby="out-h">
-              <h2 id="out-h">{r.status === 'succeeded' ? 'Output' : 'Output so far'}</h2>
+            <Section id="out-h" title={r.status === 'succeeded' ? 'Output' : 'Output so far'}>
               <pre className="output">
                 {typeof r.output === 'string' ? r.output : JSON.stringify(r.output, null, 2)}
               </pre>
-            </section>
+            </Section>
           )}
           {r.error !== undefined && r.error !== null && (
             <ErrorNotice error={new Error(typeof r.error === 'string' ? r.error : JSON.stringify(r.error))} />

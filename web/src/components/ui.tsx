@@ -1,6 +1,7 @@
-/** Small shared pieces: notices, empty states, spinner, fields, badges, page header. */
+/** Small shared pieces: notices, empty states, spinner, fields, badges, page header, card sections. */
 import { type ReactNode, useId } from 'react'
 import { ApiError } from '../api/client.js'
+import type { AsyncState } from '../lib/use-async.js'
 
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
@@ -67,6 +68,45 @@ export function Empty({
   )
 }
 
+/** A list's states: a spinner while it first loads, `ifEmpty` when empty (a string reads as muted text), else the list. */
+export function Listing({
+  loading,
+  empty,
+  ifEmpty,
+  children,
+}: {
+  loading?: boolean
+  empty: boolean
+  ifEmpty: ReactNode
+  children: ReactNode
+}) {
+  if (loading) return <Spinner />
+  if (empty) return typeof ifEmpty === 'string' ? <p className="muted">{ifEmpty}</p> : ifEmpty
+  return children
+}
+
+/** A page's main list: its load error with a retry, a spinner on the first load, `ifEmpty` once it loaded empty. */
+export function PageList({
+  state,
+  empty,
+  ifEmpty,
+  children,
+}: {
+  state: AsyncState<unknown>
+  empty: boolean
+  ifEmpty: ReactNode
+  children: ReactNode
+}) {
+  return (
+    <>
+      <ErrorNotice error={state.error} onRetry={state.reload} />
+      <Listing loading={state.loading && !state.data} empty={empty && !state.error} ifEmpty={ifEmpty}>
+        {children}
+      </Listing>
+    </>
+  )
+}
+
 export function Spinner({ label = 'Loading' }: { label?: string }) {
   return (
     <div className="spinner-wrap" role="status">
@@ -93,6 +133,27 @@ export function PageHeader({
       </div>
       {actions && <div className="page-actions">{actions}</div>}
     </header>
+  )
+}
+
+/** A card with its heading, named by it for assistive tech (a landmark region). */
+export function Section({
+  id,
+  title,
+  className = 'card',
+  children,
+}: {
+  /** The heading's id. */
+  id: string
+  title: ReactNode
+  className?: string
+  children: ReactNode
+}) {
+  return (
+    <section className={className} aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
   )
 }
 

@@ -14,8 +14,11 @@ import {
   yamlErrors,
 } from '../lib/recipe.js'
 import { can } from '../lib/roles.js'
+import { useAction } from '../lib/use-action.js'
 import { useAsync } from '../lib/use-async.js'
-import { ErrorNotice, Field, Notice, PageHeader, Spinner, StatusBadge } from './ui.js'
+import { SubmitRow } from './form-fields.js'
+import { num, Table } from './table.js'
+import { ErrorNotice, Field, Listing, Notice, PageHeader, Section, Spinner, StatusBadge } from './ui.js'
 import { YamlEditor } from './yaml-editor.js'
 
 export function WorkflowDetail() {
@@ -77,8 +80,7 @@ export function WorkflowDetail() {
       />
       <ErrorNotice error={wf.error} onRetry={wf.reload} />
       <div className={id ? 'split' : undefined}>
-        <section className="card stack" aria-labelledby="recipe-h">
-          <h2 id="recipe-h">Recipe</h2>
+        <Section id="recipe-h" title="Recipe" className="card stack">
           <Field
             label="Recipe YAML"
             hint="Saving creates a new version; runs keep the version they started with."
@@ -110,63 +112,42 @@ export function WorkflowDetail() {
           {serverErr && !serverErr.line && <ErrorNotice error={serverErr.error} />}
           {saved && <Notice kind="success">{saved}</Notice>}
           {mayEdit && (
-            <div className="row end">
-              <button
-                type="button"
-                className="btn btn-primary"
-                disabled={busy || syntax.length > 0}
-                onClick={() => void save()}
-              >
-                {busy ? 'Saving…' : 'Save'}
-              </button>
-            </div>
+            <SubmitRow
+              label="Save"
+              busy={busy}
+              busyLabel="Saving…"
+              disabled={syntax.length > 0}
+              onClick={() => void save()}
+            />
           )}
-        </section>
+        </Section>
         {id && (
           <div className="stack">
             {can(me.principal, 'workflows:run') && (
               <RunForm workflowId={id} fields={fields} onStarted={runs.reload} />
             )}
-            <section className="card" aria-labelledby="runs-h">
-              <h2 id="runs-h">Run history</h2>
+            <Section id="runs-h" title="Run history">
               <ErrorNotice error={runs.error} onRetry={runs.reload} />
-              {(runs.data?.data ?? []).length === 0 ? (
-                <p className="muted">No runs yet.</p>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Run</th>
-                      <th scope="col">Status</th>
-                      <th scope="col" className="num">
-                        Cost
-                      </th>
-                      <th scope="col" className="num">
-                        Time
-                      </th>
-                      <th scope="col">Started</th>
+              <Listing empty={(runs.data?.data ?? []).length === 0} ifEmpty="No runs yet.">
+                <Table columns={['Run', 'Status', num('Cost'), num('Time'), 'Started']}>
+                  {(runs.data?.data ?? []).map((r) => (
+                    <tr key={r.id}>
+                      <td>
+                        <Link className="mono" to={`/workflows/runs/${r.id}`}>
+                          {r.id.slice(-10)}
+                        </Link>
+                      </td>
+                      <td>
+                        <StatusBadge status={r.status} />
+                      </td>
+                      <td className="num">{usd(r.costUsd ?? sum(r.steps?.map((s) => s.costUsd)))}</td>
+                      <td className="num">{ms(sum(r.steps?.map((s) => s.latencyMs)))}</td>
+                      <td>{dateTime(r.createdAt ?? null)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {(runs.data?.data ?? []).map((r) => (
-                      <tr key={r.id}>
-                        <td>
-                          <Link className="mono" to={`/workflows/runs/${r.id}`}>
-                            {r.id.slice(-10)}
-                          </Link>
-                        </td>
-                        <td>
-                          <StatusBadge status={r.status} />
-                        </td>
-                        <td className="num">{usd(r.costUsd ?? sum(r.steps?.map((s) => s.costUsd)))}</td>
-                        <td className="num">{ms(sum(r.steps?.map((s) => s.latencyMs)))}</td>
-                        <td>{dateTime(r.createdAt ?? null)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </section>
+                  ))}
+                </Table>
+              </Listing>
+            </Section>
           </div>
         )}
       </div>
@@ -191,25 +172,18 @@ function RunForm({
   const navigate = useNavigate()
   const [values, setValues] = useState<Record<string, string>>({})
   const [errors, setErrors] = useState<Record<string, string>>({})
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const action = useAction()
 
   async function submit(e: FormEvent) {
     e.preventDefault()
     const { inputs, errors: errs } = coerceInputs(fields, values)
     setErrors(errs)
     if (Object.keys(errs).length) return
-    setBusy(true)
-    setError(undefined)
-    try {
+    await action.run(async () => {
       const r = await post<{ id: string }>(`/api/v1/workflows/${workflowId}/runs`, { inputs })
       onStarted()
       navigate(`/workflows/runs/${r.id}`)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (
@@ -269,12 +243,8 @@ function RunForm({
           }
         </Field>
       ))}
-      <ErrorNotice error={error} />
-      <div className="row end">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Starting…' : 'Start run'}
-        </button>
-      </div>
+      <ErrorNotice error={action.error} />
+      <SubmitRow label="Start run" busy={action.busy} busyLabel="Starting…" />
     </form>
   )
 }

@@ -2,15 +2,16 @@
 import { type FormEvent, Fragment, useState } from 'react'
 import { get, qs, request } from '../api/client.js'
 import type { AuditRecord } from '../api/types.js'
+import { InputField } from '../components/form-fields.js'
+import { num, Table } from '../components/table.js'
 import {
   Badge,
   Empty,
   ErrorNotice,
   errorText,
-  Field,
+  Listing,
   Notice,
   PageHeader,
-  Spinner,
   StatusBadge,
 } from '../components/ui.js'
 import { download, toCsv } from '../lib/csv.js'
@@ -104,8 +105,7 @@ export function AuditPage() {
     setFilters(draft)
   }
 
-  const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
-    setDraft({ ...draft, [k]: e.target.value })
+  const set = (k: keyof Filters) => (v: string) => setDraft({ ...draft, [k]: v })
   return (
     <div className="page page-wide">
       <PageHeader
@@ -156,27 +156,17 @@ export function AuditPage() {
       )}
       {verifyErr ? <Notice>{errorText(verifyErr)}</Notice> : null}
       <form className="card row wrap align-end toolbar" onSubmit={apply} aria-label="Filters">
-        <Field label="Action">
-          {(id) => (
-            <input
-              id={id}
-              placeholder="e.g. credential.created"
-              value={draft.action}
-              onChange={set('action')}
-            />
-          )}
-        </Field>
-        <Field label="Actor">{(id) => <input id={id} value={draft.actor} onChange={set('actor')} />}</Field>
-        <Field label="Model">{(id) => <input id={id} value={draft.model} onChange={set('model')} />}</Field>
-        <Field label="Credential ID">
-          {(id) => <input id={id} value={draft.credentialId} onChange={set('credentialId')} />}
-        </Field>
-        <Field label="From">
-          {(id) => <input id={id} type="datetime-local" value={draft.from} onChange={set('from')} />}
-        </Field>
-        <Field label="To">
-          {(id) => <input id={id} type="datetime-local" value={draft.to} onChange={set('to')} />}
-        </Field>
+        <InputField
+          label="Action"
+          placeholder="e.g. credential.created"
+          value={draft.action}
+          onChange={set('action')}
+        />
+        <InputField label="Actor" value={draft.actor} onChange={set('actor')} />
+        <InputField label="Model" value={draft.model} onChange={set('model')} />
+        <InputField label="Credential ID" value={draft.credentialId} onChange={set('credentialId')} />
+        <InputField label="From" type="datetime-local" value={draft.from} onChange={set('from')} />
+        <InputField label="To" type="datetime-local" value={draft.to} onChange={set('to')} />
         <button type="submit" className="btn btn-primary">
           Apply
         </button>
@@ -192,75 +182,58 @@ export function AuditPage() {
         </button>
       </form>
       <ErrorNotice error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? (
-        <Spinner />
-      ) : rows.length === 0 ? (
-        <Empty title="No records">Nothing matches these filters yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-dense">
-            <thead>
+      <Listing
+        loading={list.loading && !list.data}
+        empty={rows.length === 0}
+        ifEmpty={<Empty title="No records">Nothing matches these filters yet.</Empty>}
+      >
+        <Table
+          columns={['#', 'Time', 'Actor', 'Action', 'Model', 'Status', 'Shape', num('Cost'), num('Latency')]}
+          dense
+          wrap
+        >
+          {rows.map((r) => (
+            <Fragment key={r.id}>
               <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Model</th>
-                <th scope="col">Status</th>
-                <th scope="col">Shape</th>
-                <th scope="col" className="num">
-                  Cost
-                </th>
-                <th scope="col" className="num">
-                  Latency
-                </th>
+                <td className="mono">
+                  <button
+                    type="button"
+                    className="btn-link mono"
+                    aria-expanded={open === r.id}
+                    aria-label={`Details of record ${r.seq ?? r.id}`}
+                    onClick={() => setOpen(open === r.id ? null : r.id)}
+                  >
+                    {r.seq ?? '•'}
+                  </button>
+                </td>
+                <td className="nowrap" title={dateTime(r.ts)}>
+                  {shortDateTime(r.ts)}
+                </td>
+                <td className="mono truncate" title={r.actor}>
+                  {r.actor}
+                </td>
+                <td>
+                  <Badge>{r.action}</Badge>
+                </td>
+                <td className="mono">{r.model ?? ''}</td>
+                <td>{r.status != null && <StatusBadge status={r.status} />}</td>
+                <td className="small truncate" title={shape(r.inputShape)}>
+                  {shape(r.inputShape)}
+                </td>
+                <td className="num">{r.costUsd != null ? usd(r.costUsd) : ''}</td>
+                <td className="num">{r.latencyMs != null ? ms(r.latencyMs) : ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <Fragment key={r.id}>
-                  <tr>
-                    <td className="mono">
-                      <button
-                        type="button"
-                        className="btn-link mono"
-                        aria-expanded={open === r.id}
-                        aria-label={`Details of record ${r.seq ?? r.id}`}
-                        onClick={() => setOpen(open === r.id ? null : r.id)}
-                      >
-                        {r.seq ?? '•'}
-                      </button>
-                    </td>
-                    <td className="nowrap" title={dateTime(r.ts)}>
-                      {shortDateTime(r.ts)}
-                    </td>
-                    <td className="mono truncate" title={r.actor}>
-                      {r.actor}
-                    </td>
-                    <td>
-                      <Badge>{r.action}</Badge>
-                    </td>
-                    <td className="mono">{r.model ?? ''}</td>
-                    <td>{r.status != null && <StatusBadge status={r.status} />}</td>
-                    <td className="small truncate" title={shape(r.inputShape)}>
-                      {shape(r.inputShape)}
-                    </td>
-                    <td className="num">{r.costUsd != null ? usd(r.costUsd) : ''}</td>
-                    <td className="num">{r.latencyMs != null ? ms(r.latencyMs) : ''}</td>
-                  </tr>
-                  {open === r.id && (
-                    <tr className="detail-row">
-                      <td colSpan={9}>
-                        <pre className="output">{JSON.stringify(r, null, 2)}</pre>
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              {open === r.id && (
+                <tr className="detail-row">
+                  <td colSpan={9}>
+                    <pre className="output">{JSON.stringify(r, null, 2)}</pre>
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </Table>
+      </Listing>
       {cursor && (
         <div className="row center">
           <button type="button" className="btn" onClick={() => void loadMore()}>

@@ -11,7 +11,8 @@ import type { Credential, Page, UsageRow } from '../api/types.js'
 import { Dialog } from '../components/dialog.js'
 import { GrantsPanel } from '../components/grants-panel.js'
 import { KeyForm } from '../components/key-form.js'
-import { Badge, Empty, ErrorNotice, errorText, Notice, PageHeader, Spinner } from '../components/ui.js'
+import { num, RowButton, Table } from '../components/table.js'
+import { Badge, Empty, errorText, Notice, PageHeader, PageList } from '../components/ui.js'
 import { count, relative, usd } from '../lib/format.js'
 import { can } from '../lib/roles.js'
 import { useAsync } from '../lib/use-async.js'
@@ -94,114 +95,79 @@ export function KeysPage() {
           {flash.text}
         </Notice>
       )}
-      <ErrorNotice error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? (
-        <Spinner />
-      ) : creds.length === 0 && !list.error ? (
-        <Empty
-          title="No keys yet"
-          action={
-            mayCreate && (
-              <button type="button" className="btn btn-primary" onClick={() => setAction({ kind: 'add' })}>
-                Add your first key
-              </button>
-            )
-          }
+      <PageList
+        state={list}
+        empty={creds.length === 0}
+        ifEmpty={
+          <Empty
+            title="No keys yet"
+            action={
+              mayCreate && (
+                <button type="button" className="btn btn-primary" onClick={() => setAction({ kind: 'add' })}>
+                  Add your first key
+                </button>
+              )
+            }
+          >
+            Add a provider key (OpenAI, Anthropic, a sovereign host or a local server) to start chatting.
+          </Empty>
+        }
+      >
+        <Table
+          columns={[
+            'Name',
+            'Provider',
+            'Region',
+            'Scope',
+            'Key',
+            'Version',
+            num('Calls (month)'),
+            num('Spend (month)'),
+          ]}
+          actions
+          wrap
         >
-          Add a provider key (OpenAI, Anthropic, a sovereign host or a local server) to start chatting.
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Region</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Key</th>
-                <th scope="col">Version</th>
-                <th scope="col" className="num">
-                  Calls (month)
-                </th>
-                <th scope="col" className="num">
-                  Spend (month)
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {creds.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <strong>{c.name}</strong>
-                  </td>
-                  <td>
-                    {KINDS[c.provider]?.label ?? c.provider}{' '}
-                    {c.category && <Badge tone={c.category}>{c.category}</Badge>}
-                  </td>
-                  <td>{c.region ?? '—'}</td>
-                  <td>{c.scope ?? '—'}</td>
-                  <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
-                    {c.last4 ? `••••${c.last4}` : '—'}
-                    {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
-                  </td>
-                  <td>v{c.version ?? 1}</td>
-                  <td
-                    className="num"
-                    title={c.lastUsedAt ? `last used ${relative(c.lastUsedAt)}` : undefined}
-                  >
-                    {spend.data ? count(spend.data.get(c.id)?.requests ?? 0) : '—'}
-                  </td>
-                  <td className="num">
-                    {usd(c.spendThisMonthUsd ?? spend.data?.get(c.id)?.costUsd ?? (spend.data ? 0 : null))}
-                  </td>
-                  <td className="actions">
-                    {(c.canManage ?? mayManage) && (
-                      <button
-                        type="button"
-                        className="btn btn-sm"
-                        disabled={busyId === c.id}
-                        onClick={() => void test(c)}
-                      >
-                        Test
-                      </button>
-                    )}
-                    {(c.canManage ?? mayManage) && (
-                      <>
-                        <button
-                          type="button"
-                          className="btn btn-sm"
-                          onClick={() => setAction({ kind: 'rotate', cred: c })}
-                        >
-                          Rotate
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-sm"
-                          onClick={() => setAction({ kind: 'grants', cred: c })}
-                        >
-                          Access
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-sm btn-danger"
-                          disabled={busyId === c.id}
-                          onClick={() => void revoke(c)}
-                        >
-                          Revoke
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+          {creds.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <strong>{c.name}</strong>
+              </td>
+              <td>
+                {KINDS[c.provider]?.label ?? c.provider}{' '}
+                {c.category && <Badge tone={c.category}>{c.category}</Badge>}
+              </td>
+              <td>{c.region ?? '—'}</td>
+              <td>{c.scope ?? '—'}</td>
+              <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
+                {c.last4 ? `••••${c.last4}` : '—'}
+                {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
+              </td>
+              <td>v{c.version ?? 1}</td>
+              <td className="num" title={c.lastUsedAt ? `last used ${relative(c.lastUsedAt)}` : undefined}>
+                {spend.data ? count(spend.data.get(c.id)?.requests ?? 0) : '—'}
+              </td>
+              <td className="num">
+                {usd(c.spendThisMonthUsd ?? spend.data?.get(c.id)?.costUsd ?? (spend.data ? 0 : null))}
+              </td>
+              <td className="actions">
+                {(c.canManage ?? mayManage) && (
+                  <>
+                    <RowButton label="Test" disabled={busyId === c.id} onClick={() => void test(c)} />
+                    <RowButton label="Rotate" onClick={() => setAction({ kind: 'rotate', cred: c })} />
+                    <RowButton label="Access" onClick={() => setAction({ kind: 'grants', cred: c })} />
+                    <RowButton
+                      label="Revoke"
+                      danger
+                      disabled={busyId === c.id}
+                      onClick={() => void revoke(c)}
+                    />
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      </PageList>
       <Dialog open={action?.kind === 'add'} title="Add a provider key" onClose={() => setAction(null)} wide>
         <KeyForm
           mayManage={mayManage}

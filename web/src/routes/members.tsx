@@ -1,23 +1,28 @@
 /** Members and roles, invites (link shown once), workspaces, access tokens (shown once). */
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { del, get, patch, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Page, Role, Workspace } from '../api/types.js'
+import { InlineForm, InputField, SelectField } from '../components/form-fields.js'
+import { DangerCell, Table } from '../components/table.js'
 import { TokensSection } from '../components/tokens-section.js'
 import {
   Badge,
   Empty,
   ErrorNotice,
-  Field,
+  Listing,
   PageHeader,
+  Section,
   ShownOnce,
-  Spinner,
   StatusBadge,
 } from '../components/ui.js'
 import { WorkspaceRoles } from '../components/workspace-roles.js'
 import { dateTime } from '../lib/format.js'
 import { can } from '../lib/roles.js'
+import { useAction } from '../lib/use-action.js'
 import { type AsyncState, useAsync } from '../lib/use-async.js'
+import { useForm } from '../lib/use-form.js'
+import { useList } from '../lib/use-list.js'
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'auditor']
 
@@ -53,20 +58,17 @@ export function MembersPage() {
 
 function MembersSection({ workspaces }: { workspaces: Workspace[] }) {
   const me = useMe()
-  const list = useAsync((signal) => get<Page<MemberRow>>('/api/v1/members', { signal }), [])
-  const [email, setEmail] = useState('')
-  const [role, setRole] = useState<Role>('member')
+  const list = useList<MemberRow>('/api/v1/members')
+  const [form, set, reset] = useForm({ email: '', role: 'member' as Role })
   const [invite, setInvite] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>()
   const manage = can(me.principal, 'members:manage')
+  const act = list.change
 
-  async function sendInvite(e: FormEvent) {
-    e.preventDefault()
-    setError(undefined)
-    try {
+  const sendInvite = () =>
+    act(async () => {
       const r = await post<{ inviteUrl: string; inviteToken?: string }>('/api/v1/members', {
-        email: email.trim(),
-        role,
+        email: form.email.trim(),
+        role: form.role,
       })
       // The server builds the link from LATCHKEY_URL; when that names no usable port (port 0:
       // an ephemeral listener), the address this page was opened at is the better guess.
@@ -76,28 +78,12 @@ function MembersSection({ workspaces }: { workspaces: Workspace[] }) {
           ? `${location.origin}/invite#token=${encodeURIComponent(r.inviteToken)}`
           : r.inviteUrl,
       )
-      setEmail('')
-      list.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+      reset('email')
+    })
 
-  async function act(fn: () => Promise<unknown>) {
-    setError(undefined)
-    try {
-      await fn()
-      list.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
-
-  const rows = list.data?.data ?? []
   return (
-    <section className="card" aria-labelledby="members-h">
-      <h2 id="members-h">Members</h2>
-      <ErrorNotice error={list.error ?? error} />
+    <Section id="members-h" title="Members">
+      <ErrorNotice error={list.error} />
       {invite && (
         <ShownOnce
           label="Invite link (send it to the new member; valid 7 days)"
@@ -105,105 +91,80 @@ function MembersSection({ workspaces }: { workspaces: Workspace[] }) {
           onDone={() => setInvite(null)}
         />
       )}
-      {list.loading && !list.data ? (
-        <Spinner />
-      ) : rows.length === 0 ? (
-        <Empty title="No members yet">Invite teammates by email; they get a link to set a password.</Empty>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Workspaces</th>
-              <th scope="col">Status</th>
-              <th scope="col">Joined</th>
+      <Listing
+        loading={list.loading && !list.data}
+        empty={list.rows.length === 0}
+        ifEmpty={
+          <Empty title="No members yet">Invite teammates by email; they get a link to set a password.</Empty>
+        }
+      >
+        <Table columns={['Email', 'Role', 'Workspaces', 'Status', 'Joined']} actions={manage}>
+          {list.rows.map((m) => (
+            <tr key={m.userId}>
+              <td>
+                {m.email}
+                {m.name && <div className="muted small">{m.name}</div>}
+              </td>
+              <td>
+                {manage ? (
+                  <select
+                    aria-label={`Role of ${m.email}`}
+                    value={m.role}
+                    onChange={(e) =>
+                      void act(() => patch(`/api/v1/members/${m.userId}`, { role: e.target.value }))
+                    }
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                ) : (
+                  <Badge>{m.role}</Badge>
+                )}
+              </td>
+              <td>
+                <WorkspaceRoles
+                  userId={m.userId}
+                  email={m.email}
+                  memberships={m.workspaces}
+                  workspaces={workspaces}
+                  manage={manage}
+                  onChanged={list.reload}
+                />
+              </td>
+              <td>
+                <StatusBadge status={m.status} />
+              </td>
+              <td>{dateTime(m.joinedAt)}</td>
               {manage && (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <DangerCell
+                  label="Remove"
+                  confirm={`Remove ${m.email} from the organisation?`}
+                  onClick={() => void act(() => del(`/api/v1/members/${m.userId}`))}
+                />
               )}
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((m) => (
-              <tr key={m.userId}>
-                <td>
-                  {m.email}
-                  {m.name && <div className="muted small">{m.name}</div>}
-                </td>
-                <td>
-                  {manage ? (
-                    <select
-                      aria-label={`Role of ${m.email}`}
-                      value={m.role}
-                      onChange={(e) =>
-                        void act(() => patch(`/api/v1/members/${m.userId}`, { role: e.target.value }))
-                      }
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </select>
-                  ) : (
-                    <Badge>{m.role}</Badge>
-                  )}
-                </td>
-                <td>
-                  <WorkspaceRoles
-                    userId={m.userId}
-                    email={m.email}
-                    memberships={m.workspaces}
-                    workspaces={workspaces}
-                    manage={manage}
-                    onChanged={list.reload}
-                  />
-                </td>
-                <td>
-                  <StatusBadge status={m.status} />
-                </td>
-                <td>{dateTime(m.joinedAt)}</td>
-                {manage && (
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="btn btn-sm btn-danger"
-                      onClick={() => {
-                        if (confirm(`Remove ${m.email} from the organisation?`))
-                          void act(() => del(`/api/v1/members/${m.userId}`))
-                      }}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          ))}
+        </Table>
+      </Listing>
       {manage && (
-        <form className="row wrap align-end" onSubmit={sendInvite} aria-label="Invite a member">
-          <Field label="Invite by email">
-            {(id) => (
-              <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Role">
-            {(id) => (
-              <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>
-                {ROLES.filter((r) => r !== 'owner' || me.principal.role === 'owner').map((r) => (
-                  <option key={r}>{r}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <button type="submit" className="btn btn-primary">
-            Create invite
-          </button>
-        </form>
+        <InlineForm label="Invite a member" submit="Create invite" onSubmit={sendInvite}>
+          <InputField
+            label="Invite by email"
+            type="email"
+            required
+            value={form.email}
+            onChange={set('email')}
+          />
+          <SelectField
+            label="Role"
+            value={form.role}
+            onChange={set('role')}
+            options={ROLES.filter((r) => r !== 'owner' || me.principal.role === 'owner')}
+          />
+        </InlineForm>
       )}
-    </section>
+    </Section>
   )
 }
 
@@ -212,25 +173,19 @@ type WorkspaceList = AsyncState<Page<Workspace & { createdAt?: string }>>
 function WorkspacesSection({ list }: { list: WorkspaceList }) {
   const me = useMe()
   const [name, setName] = useState('')
-  const [error, setError] = useState<unknown>()
+  const action = useAction()
   const manage = can(me.principal, 'workspaces:manage')
 
-  async function create(e: FormEvent) {
-    e.preventDefault()
-    setError(undefined)
-    try {
+  const create = () =>
+    action.run(async () => {
       await post('/api/v1/workspaces', { name: name.trim() })
       setName('')
       list.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+    })
 
   return (
-    <section className="card" aria-labelledby="ws-h">
-      <h2 id="ws-h">Workspaces</h2>
-      <ErrorNotice error={list.error ?? error} />
+    <Section id="ws-h" title="Workspaces">
+      <ErrorNotice error={list.error ?? action.error} />
       <ul className="chips">
         {(list.data?.data ?? []).map((w) => (
           <li key={w.id} className="chip">
@@ -239,15 +194,10 @@ function WorkspacesSection({ list }: { list: WorkspaceList }) {
         ))}
       </ul>
       {manage && (
-        <form className="row wrap align-end" onSubmit={create} aria-label="Create a workspace">
-          <Field label="New workspace">
-            {(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-          <button type="submit" className="btn">
-            Create
-          </button>
-        </form>
+        <InlineForm label="Create a workspace" submit="Create" primary={false} onSubmit={create}>
+          <InputField label="New workspace" required value={name} onChange={setName} />
+        </InlineForm>
       )}
-    </section>
+    </Section>
   )
 }

@@ -3,9 +3,11 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { get, patch } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import { BudgetsSection } from '../components/budgets-section.js'
+import { InputField, SelectField, SubmitRow, TextAreaField } from '../components/form-fields.js'
 import { PricesSection } from '../components/prices-section.js'
-import { ErrorNotice, Field, Notice, PageHeader, Spinner } from '../components/ui.js'
+import { ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui.js'
 import { can } from '../lib/roles.js'
+import { useAction } from '../lib/use-action.js'
 import { useAsync } from '../lib/use-async.js'
 
 interface OrgSettings {
@@ -44,7 +46,7 @@ function OrgSettingsSection() {
   const [draft, setDraft] = useState<OrgSettings | null>(null)
   const [cors, setCors] = useState('')
   const [saved, setSaved] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const action = useAction()
   const owner = can(me.principal, 'settings:manage')
 
   useEffect(() => {
@@ -57,9 +59,8 @@ function OrgSettingsSection() {
   async function save(e: FormEvent) {
     e.preventDefault()
     if (!draft) return
-    setError(undefined)
     setSaved(false)
-    try {
+    await action.run(async () => {
       const body: Record<string, unknown> = {
         egress: draft.egress,
         storeContent: draft.storeContent,
@@ -68,9 +69,7 @@ function OrgSettingsSection() {
       if (draft.retentionDays) body.retentionDays = draft.retentionDays
       s.setData(await patch<OrgSettings>('/api/v1/settings', body))
       setSaved(true)
-    } catch (err) {
-      setError(err)
-    }
+    })
   }
 
   if (!draft) return s.error ? <ErrorNotice error={s.error} onRetry={s.reload} /> : <Spinner />
@@ -79,25 +78,13 @@ function OrgSettingsSection() {
       <h2 id="org-h">Organisation policy</h2>
       {!owner && <p className="muted">Only owners change these.</p>}
       <fieldset disabled={!owner} className="stack">
-        <Field
+        <SelectField
           label="Outbound network (egress)"
           hint={`${EGRESS_HELP[draft.egress]} The server's own limit is "${draft.ceiling.egress}": settings can only tighten it.`}
-        >
-          {(id, d) => (
-            <select
-              id={id}
-              aria-describedby={d}
-              value={draft.egress}
-              onChange={(e) => setDraft({ ...draft, egress: e.target.value as OrgSettings['egress'] })}
-            >
-              {draft.ceiling.egressChoices.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          value={draft.egress}
+          onChange={(egress) => setDraft({ ...draft, egress })}
+          options={draft.ceiling.egressChoices}
+        />
         <div className="check">
           <input
             id="store-content"
@@ -113,46 +100,27 @@ function OrgSettingsSection() {
             {!draft.ceiling.storeContentAllowed && ' The server forbids it (LATCHKEY_STORE_CONTENT is off).'}
           </div>
         </div>
-        <Field label="Retention (days)" hint="How long usage and stored content are kept.">
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              type="number"
-              min={1}
-              max={3650}
-              value={draft.retentionDays ?? ''}
-              onChange={(e) =>
-                setDraft({ ...draft, retentionDays: e.target.value ? Number(e.target.value) : null })
-              }
-            />
-          )}
-        </Field>
-        <Field
+        <InputField
+          label="Retention (days)"
+          hint="How long usage and stored content are kept."
+          type="number"
+          min={1}
+          max={3650}
+          value={String(draft.retentionDays ?? '')}
+          onChange={(v) => setDraft({ ...draft, retentionDays: v ? Number(v) : null })}
+        />
+        <TextAreaField
           label="Browser origins allowed to call the API (CORS)"
           hint="One origin per line, e.g. https://app.example.com"
-        >
-          {(id, d) => (
-            <textarea
-              id={id}
-              aria-describedby={d}
-              rows={3}
-              className="mono"
-              value={cors}
-              onChange={(e) => setCors(e.target.value)}
-            />
-          )}
-        </Field>
+          rows={3}
+          className="mono"
+          value={cors}
+          onChange={setCors}
+        />
       </fieldset>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={action.error} />
       {saved && <Notice kind="success">Settings saved.</Notice>}
-      {owner && (
-        <div className="row end">
-          <button type="submit" className="btn btn-primary">
-            Save settings
-          </button>
-        </div>
-      )}
+      {owner && <SubmitRow label="Save settings" />}
     </form>
   )
 }

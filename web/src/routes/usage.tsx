@@ -2,8 +2,10 @@
 import { useMemo, useState } from 'react'
 import { get, qs } from '../api/client.js'
 import { useMe } from '../api/session.js'
-import type { Page, UsageRow } from '../api/types.js'
-import { Empty, ErrorNotice, Field, PageHeader, Spinner } from '../components/ui.js'
+import type { Budget, Page, UsageRow } from '../api/types.js'
+import { SelectField } from '../components/form-fields.js'
+import { num, Table } from '../components/table.js'
+import { Empty, ErrorNotice, Listing, PageHeader, Section } from '../components/ui.js'
 import { UsageChart } from '../components/usage-chart.js'
 import { download, toCsv } from '../lib/csv.js'
 import { count, usd } from '../lib/format.js'
@@ -15,17 +17,6 @@ import { useAsync } from '../lib/use-async.js'
 type GroupBy = 'model' | 'credential' | 'user' | 'workflow' | 'workspace' | 'provider'
 const RANGES = { '24h': 1, '7d': 7, '30d': 30, '90d': 90 } as const
 type Range = keyof typeof RANGES
-
-interface BudgetView {
-  id: string
-  name?: string
-  scope?: string
-  scopeId?: string | null
-  period?: string
-  limitUsd?: number
-  spentUsd?: number
-  [k: string]: unknown
-}
 
 export function UsagePage() {
   const me = useMe()
@@ -44,7 +35,7 @@ export function UsagePage() {
     [groupBy, from, now, bucket],
   )
   const labels = useAsync((signal) => keyLabels(groupBy, signal), [groupBy])
-  const budgets = useAsync((signal) => get<Page<BudgetView>>('/api/v1/budgets', { signal }), [])
+  const budgets = useAsync((signal) => get<Page<Budget>>('/api/v1/budgets', { signal }), [])
 
   const rows = usage.data?.data ?? []
   const buckets = usage.data?.series
@@ -85,39 +76,19 @@ export function UsagePage() {
         }
       />
       <div className="row wrap align-end toolbar">
-        <Field label="Group by">
-          {(id) => (
-            <select id={id} value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)}>
-              {groups.map((g) => (
-                <option key={g} value={g}>
-                  {g}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Period">
-          {(id) => (
-            <select id={id} value={range} onChange={(e) => setRange(e.target.value as Range)}>
-              {Object.keys(RANGES).map((r) => (
-                <option key={r} value={r}>
-                  Last {r}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Show">
-          {(id) => (
-            <select id={id} value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
-              {(Object.keys(METRIC_LABEL) as Metric[]).map((m) => (
-                <option key={m} value={m}>
-                  {METRIC_LABEL[m]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label="Group by" value={groupBy} onChange={setGroupBy} options={groups} />
+        <SelectField
+          label="Period"
+          value={range}
+          onChange={setRange}
+          options={Object.keys(RANGES).map((r) => ({ value: r, label: `Last ${r}` }))}
+        />
+        <SelectField
+          label="Show"
+          value={metric}
+          onChange={setMetric}
+          options={(Object.keys(METRIC_LABEL) as Metric[]).map((m) => ({ value: m, label: METRIC_LABEL[m] }))}
+        />
       </div>
       <div className="kpis">
         <Kpi label="Spend" value={usd(t.costUsd)} />
@@ -132,73 +103,56 @@ export function UsagePage() {
         </p>
       )}
       <ErrorNotice error={usage.error} onRetry={usage.reload} />
-      <section className="card" aria-labelledby="chart-h">
-        <h2 id="chart-h">
-          {METRIC_LABEL[metric]} by {groupBy}
-        </h2>
-        {usage.loading && !usage.data ? (
-          <Spinner />
-        ) : rows.length === 0 ? (
-          <Empty title="No usage in this period">
-            Calls through the gateway, chat, compare and workflows show up here.
-          </Empty>
-        ) : series ? (
-          <UsageChart
-            series={series}
-            label={`${METRIC_LABEL[metric]} by ${groupBy} over time`}
-            format={fmt}
-          />
-        ) : (
-          <Bars
-            rows={keyed.map((r) => ({ ...r, key: labelFor(labels.data, r.key) }))}
-            metric={metric}
-            format={fmt}
-          />
-        )}
-      </section>
+      <Section id="chart-h" title={`${METRIC_LABEL[metric]} by ${groupBy}`}>
+        <Listing
+          loading={usage.loading && !usage.data}
+          empty={rows.length === 0}
+          ifEmpty={
+            <Empty title="No usage in this period">
+              Calls through the gateway, chat, compare and workflows show up here.
+            </Empty>
+          }
+        >
+          {series ? (
+            <UsageChart
+              series={series}
+              label={`${METRIC_LABEL[metric]} by ${groupBy} over time`}
+              format={fmt}
+            />
+          ) : (
+            <Bars
+              rows={keyed.map((r) => ({ ...r, key: labelFor(labels.data, r.key) }))}
+              metric={metric}
+              format={fmt}
+            />
+          )}
+        </Listing>
+      </Section>
       {keyed.length > 0 && (
-        <section className="card" aria-labelledby="table-h">
-          <h2 id="table-h">Totals by {groupBy}</h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{groupBy}</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Input tokens
-                </th>
-                <th scope="col" className="num">
-                  Output tokens
-                </th>
-                <th scope="col" className="num">
-                  Spend
-                </th>
+        <Section id="table-h" title={`Totals by ${groupBy}`}>
+          <Table
+            columns={[groupBy, num('Requests'), num('Input tokens'), num('Output tokens'), num('Spend')]}
+          >
+            {keyed.map((r) => (
+              <tr key={r.key}>
+                <td className="mono" title={r.key}>
+                  {labelFor(labels.data, r.key)}
+                </td>
+                <td className="num">{count(r.requests)}</td>
+                <td className="num">{count(r.inputTokens)}</td>
+                <td className="num">{count(r.outputTokens)}</td>
+                <td className="num">{usd(r.costUsd)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {keyed.map((r) => (
-                <tr key={r.key}>
-                  <td className="mono" title={r.key}>
-                    {labelFor(labels.data, r.key)}
-                  </td>
-                  <td className="num">{count(r.requests)}</td>
-                  <td className="num">{count(r.inputTokens)}</td>
-                  <td className="num">{count(r.outputTokens)}</td>
-                  <td className="num">{usd(r.costUsd)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+            ))}
+          </Table>
+        </Section>
       )}
-      <section className="card" aria-labelledby="budgets-h">
-        <h2 id="budgets-h">Budgets</h2>
+      <Section id="budgets-h" title="Budgets">
         <ErrorNotice error={budgets.error} />
-        {(budgets.data?.data ?? []).length === 0 ? (
-          <p className="muted">No budgets set. Admins add them under Settings.</p>
-        ) : (
+        <Listing
+          empty={(budgets.data?.data ?? []).length === 0}
+          ifEmpty="No budgets set. Admins add them under Settings."
+        >
           <ul className="budgets">
             {(budgets.data?.data ?? []).map((b) => {
               const spent = Number(b.spentUsd ?? 0)
@@ -232,8 +186,8 @@ export function UsagePage() {
               )
             })}
           </ul>
-        )}
-      </section>
+        </Listing>
+      </Section>
     </div>
   )
 }

@@ -4,7 +4,8 @@ import { get } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Page, Review, WorkflowSummary } from '../api/types.js'
 import { RunView } from '../components/run-view.js'
-import { Badge, Empty, ErrorNotice, PageHeader, Spinner } from '../components/ui.js'
+import { Table } from '../components/table.js'
+import { Badge, Empty, ErrorNotice, Listing, PageHeader, PageList, Section } from '../components/ui.js'
 import { WorkflowDetail } from '../components/workflow-detail.js'
 import { relative } from '../lib/format.js'
 import { can } from '../lib/roles.js'
@@ -42,14 +43,16 @@ function WorkflowList() {
           )
         }
       />
-      <section aria-labelledby="reviews-h" className="card">
-        <h2 id="reviews-h">Review queue {queue.length > 0 && <Badge tone="warn">{queue.length}</Badge>}</h2>
+      <Section
+        id="reviews-h"
+        title={<>Review queue {queue.length > 0 && <Badge tone="warn">{queue.length}</Badge>}</>}
+      >
         <ErrorNotice error={reviews.error} onRetry={reviews.reload} />
-        {reviews.loading && !reviews.data ? (
-          <Spinner />
-        ) : queue.length === 0 ? (
-          <p className="muted">Nothing waiting for review.</p>
-        ) : (
+        <Listing
+          loading={reviews.loading && !reviews.data}
+          empty={queue.length === 0}
+          ifEmpty="Nothing waiting for review."
+        >
           <ul className="review-list">
             {queue.map((r) => (
               <li key={`${r.runId}:${r.stepId ?? ''}`}>
@@ -66,52 +69,41 @@ function WorkflowList() {
               </li>
             ))}
           </ul>
-        )}
-      </section>
-      <ErrorNotice error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? (
-        <Spinner />
-      ) : rows.length === 0 && !list.error ? (
-        <Empty
-          title="No workflows yet"
-          action={
-            mayEdit && (
-              <Link className="btn btn-primary" to="/workflows/new">
-                Write your first recipe
-              </Link>
-            )
-          }
-        >
-          A workflow chains model calls, HTTP tools and review gates into a repeatable recipe.
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Version</th>
-                <th scope="col">Description</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((w) => (
-                <tr key={w.id}>
-                  <td>
-                    <Link to={`/workflows/${w.id}`}>
-                      <strong>{w.name}</strong>
-                    </Link>
-                  </td>
-                  <td>v{w.version}</td>
-                  <td className="muted">{w.description ?? ''}</td>
-                  <td>{relative(w.updatedAt ?? w.createdAt ?? null)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+        </Listing>
+      </Section>
+      <PageList
+        state={list}
+        empty={rows.length === 0}
+        ifEmpty={
+          <Empty
+            title="No workflows yet"
+            action={
+              mayEdit && (
+                <Link className="btn btn-primary" to="/workflows/new">
+                  Write your first recipe
+                </Link>
+              )
+            }
+          >
+            A workflow chains model calls, HTTP tools and review gates into a repeatable recipe.
+          </Empty>
+        }
+      >
+        <Table columns={['Name', 'Version', 'Description', 'Updated']} wrap>
+          {rows.map((w) => (
+            <tr key={w.id}>
+              <td>
+                <Link to={`/workflows/${w.id}`}>
+                  <strong>{w.name}</strong>
+                </Link>
+              </td>
+              <td>v{w.version}</td>
+              <td className="muted">{w.description ?? ''}</td>
+              <td>{relative(w.updatedAt ?? w.createdAt ?? null)}</td>
+            </tr>
+          ))}
+        </Table>
+      </PageList>
     </div>
   )
 }
