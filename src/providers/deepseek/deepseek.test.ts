@@ -31,6 +31,21 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectRateLimit,
+  expectStreamEnd,
+  expectTextAnswer,
+  expectUntouched,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEvents,
+  toolRoundTripRequest,
+  toolUseStart,
+  weatherTurn,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventNames,
   fixtureErrorMapper,
@@ -40,65 +55,41 @@ import {
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
 import type { ChatCompletion, ChatCompletionRequest, ChatUsage } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { deepseekQuirks } from './deepseek-quirks.js'
 
 const KEY = 'sk-0123456789abcdef0123456789abwxyz'
 
-const call = (id: string, city: string) => ({
-  id,
-  type: 'function' as const,
-  function: { name: 'get_weather', arguments: `{"location": "${city}"}` },
-})
-
-const canonical: ChatCompletionRequest = {
-  model: 'deepseek-v4-flash',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris, then Rome?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call get_weather for Paris first.',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [call('call_00_lCIkdHRa7AKmCG3TlxXz1061', 'Paris')],
-    },
-    { role: 'tool', tool_call_id: 'call_00_lCIkdHRa7AKmCG3TlxXz1061', content: '{"temp":18}' },
+const canonical = toolRoundTripRequest(
+  'deepseek-v4-flash',
+  {
+    ask: { content: 'Weather in Paris, then Rome?' },
+    id: 'call_00_lCIkdHRa7AKmCG3TlxXz1061',
+    reasoning: 'Call get_weather for Paris first.',
+    spaced: true,
     // A turn whose thinking the client dropped: DeepSeek 400s unless reasoning_content is present.
-    { role: 'assistant', content: null, tool_calls: [call('call_01_Rome', 'Rome')] },
-    { role: 'tool', tool_call_id: 'call_01_Rome', content: '{"temp":21}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  response_format: {
-    type: 'json_schema',
-    json_schema: { name: 'answer', schema: { type: 'object', properties: { summary: { type: 'string' } } } },
+    after: weatherTurn({ id: 'call_01_Rome', city: 'Rome', temp: 21, spaced: true }),
+    described: false,
   },
-  reasoning_effort: 'high',
-  thinking_budget: 8192,
-  top_k: 40,
-  temperature: 0.3,
-  max_tokens: 1024,
-}
+  {
+    response_format: answerFormat('summary'),
+    reasoning_effort: 'high',
+    thinking_budget: 8192,
+    top_k: 40,
+    temperature: 0.3,
+    max_tokens: 1024,
+  },
+)
 
 const replay = (fixture: string) => replayStream(deepseekQuirks, fixture, 'ds/deepseek-v4-flash')
-const answer = (fixture: string) =>
-  deepseekQuirks.normalizeResponse!(loadJson<ChatCompletion>('deepseek', fixture))
-const wire = (req: ChatCompletionRequest, ctx = new TranslateContext('lenient', 'deepseek')) =>
-  toOpenAIWire(req, ctx, deepseekQuirks)
+const answer = (fixture: string) => loadAnswer(deepseekQuirks, fixture)
+const wire = (req: ChatCompletionRequest) => mapRequest(deepseekQuirks, req).out
 
 describe('deepseek request mapping', () => {
   it('thinking on, reasoning replayed ("" where dropped), JSON mode with the schema, top_k dropped', () => {
-    const ctx = new TranslateContext('lenient', 'deepseek')
-    const { tools, ...out } = wire(canonical, ctx)
+    const {
+      out: { tools, ...out },
+      warnings,
+    } = mapRequest(deepseekQuirks, canonical)
     expect(tools).toEqual(canonical.tools)
     expect(out).toMatchInlineSnapshot(`
       {
@@ -168,7 +159,7 @@ describe('deepseek request mapping', () => {
         },
       }
     `)
-    expect(ctx.warnings).toMatchInlineSnapshot(`
+    expect(warnings).toMatchInlineSnapshot(`
       [
         "top_k: not supported by deepseek; dropped",
         "response_format json_schema sent as json_object with the schema in a system message",
@@ -197,19 +188,18 @@ describe('deepseek request mapping', () => {
     })
   })
   it('a plain request goes untouched', () => {
-    const body = { model: 'deepseek-chat', messages: [{ role: 'user' as const, content: 'hi' }] }
-    expect(wire(body)).toEqual(body)
+    expectUntouched(deepseekQuirks, 'deepseek-chat')
   })
 })
 
 describe('deepseek answers → canonical → Anthropic', () => {
   it('text: cache hits split into cache_read_input_tokens', () => {
     const res = answer('deepseek-text')
-    expect(res.choices[0]).toMatchObject({
-      finish_reason: 'stop',
-      message: { role: 'assistant', content: 'Hello! How can I help you today?' },
+    expectTextAnswer(res, 'Hello! How can I help you today?', {
+      inputTokens: 1046,
+      outputTokens: 10,
+      cachedReadTokens: 1024,
     })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 1046, outputTokens: 10, cachedReadTokens: 1024 })
     expect(convertToAnthropicMessage(res, 'ds/deepseek-chat')).toMatchObject({
       content: [{ type: 'text', text: 'Hello! How can I help you today?' }],
       stop_reason: 'end_turn',
@@ -264,51 +254,34 @@ describe('deepseek answers → canonical → Anthropic', () => {
 
 describe('deepseek streams → Anthropic events', () => {
   it('text: deltas, end_turn, usage from the finishing chunk', () => {
-    const { chunks, events } = replay('deepseek-text')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events).text).toBe('Hello! How can I help you today?')
-    expect(events.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 13, output_tokens: 10 },
-    })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({ inputTokens: 13, outputTokens: 10 })
+    const stream = replay('deepseek-text')
+    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
+    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 13, output_tokens: 10 },
+      { inputTokens: 13, outputTokens: 10 },
+    )
   })
   it('V4 thinking + tool call: thinking block, tool_use with assembled arguments, cache usage', () => {
-    const { chunks, events } = replay('deepseek-tool-call')
-    const names = eventNames(events)
+    const stream = replay('deepseek-tool-call')
+    const names = eventNames(stream.events)
     expect(names.filter((n) => n.startsWith('content_block_start'))).toEqual([
       'content_block_start:thinking',
       'content_block_start:tool_use',
     ])
-    const toolStart = events[names.indexOf('content_block_start:tool_use')]!
-    expect(toolStart.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'call_00_IhCAliIHtM9gKpgfqbBV9873',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json } = assemble(events)
+    const toolStart = stream.events[names.indexOf('content_block_start:tool_use')]!
+    expect(toolStart.data.content_block).toEqual(toolUseStart('call_00_IhCAliIHtM9gKpgfqbBV9873'))
+    const { thinking, json } = assemble(stream.events)
     expect(thinking).toBe('The user asks about the weather in Paris. I should use the get_weather tool.')
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
-    expect(events.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 118, cache_read_input_tokens: 256, output_tokens: 61 },
-    })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({
-      inputTokens: 374,
-      outputTokens: 61,
-      cachedReadTokens: 256,
-      reasoningTokens: 17,
-    })
+    expectStreamEnd(
+      stream,
+      'tool_use',
+      { input_tokens: 118, cache_read_input_tokens: 256, output_tokens: 61 },
+      { inputTokens: 374, outputTokens: 61, cachedReadTokens: 256, reasoningTokens: 17 },
+    )
   })
 })
 
@@ -317,15 +290,12 @@ describe('deepseek streams → Anthropic events', () => {
 describe('deepseek error bodies → caller status', () => {
   const map = fixtureErrorMapper('deepseek', { credential: 'ds-main', secrets: [KEY] })
   it('429 is a rate limit; retry-after only when a header gives one', () => {
-    expect(map('deepseek-error-rate-limit', 429)).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      headers: {},
-      message: expect.stringContaining('exceeds your concurrency limit of 39'),
-    })
-    expect(map('deepseek-error-rate-limit', 429, { 'retry-after': '2' }).headers).toEqual({
-      'retry-after': '2',
-    })
+    expectRateLimit(
+      map,
+      'deepseek-error-rate-limit',
+      { message: expect.stringContaining('exceeds your concurrency limit of 39') },
+      '2',
+    )
   })
   it('400s keep DeepSeek’s reason; the context-length one is recognised as such', () => {
     expect(map('deepseek-error-context-length', 400)).toMatchObject({
@@ -342,31 +312,34 @@ describe('deepseek error bodies → caller status', () => {
       'This response_format type is unavailable now',
     )
   })
-  it('422 invalid parameters → 400 invalid_request_error with the reason', () => {
-    expect(map('deepseek-error-invalid-parameters', 422)).toMatchObject({
-      status: 400,
-      type: 'invalid_request_error',
-      retryable: false,
-      message: expect.stringContaining('messages[1]: invalid type: sequence, expected a string'),
-    })
-  })
-  it('402 insufficient balance → a non-retryable 402 billing_error naming the reason (the gateway fails over)', () => {
-    // The caller cannot fix it by retrying; another credential or provider can serve the call.
-    expect(map('deepseek-error-insufficient-balance', 402)).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: '422 invalid parameters → 400 invalid_request_error with the reason',
+      fixture: 'deepseek-error-invalid-parameters',
+      status: 422,
+      expected: {
+        status: 400,
+        type: 'invalid_request_error',
+        retryable: false,
+        message: expect.stringContaining('messages[1]: invalid type: sequence, expected a string'),
+      },
+    },
+    {
+      title:
+        '402 insufficient balance → a non-retryable 402 billing_error naming the reason (the gateway fails over)',
+      // The caller cannot fix it by retrying; another credential or provider can serve the call.
+      fixture: 'deepseek-error-insufficient-balance',
       status: 402,
-      type: 'billing_error',
-      code: 'upstream_payment_required',
-      retryable: false,
-      message: "deepseek credential 'ds-main' is out of credit: Insufficient Balance",
-    })
-  })
+      expected: {
+        status: 402,
+        type: 'billing_error',
+        code: 'upstream_payment_required',
+        retryable: false,
+        message: "deepseek credential 'ds-main' is out of credit: Insufficient Balance",
+      },
+    },
+  ])
   it('401 names the credential, never the key (nor DeepSeek’s masked echo of it)', () => {
-    const e = map('deepseek-error-unauthorized', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "deepseek rejected credential 'ds-main' (check or rotate the key)",
-    })
-    expect(JSON.stringify({ ...e, message: e.message })).not.toMatch(/wxyz|sk-0123/)
+    expectCredentialRefused(map('deepseek-error-unauthorized', 401), 'deepseek', 'ds-main', /wxyz|sk-0123/)
   })
 })

@@ -29,6 +29,18 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  expectCredentialRefused,
+  expectStreamEnd,
+  expectTextAnswer,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEventKinds,
+  STREAM_WITH_USAGE,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventKinds,
   fixtureErrorMapper,
@@ -38,65 +50,44 @@ import {
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { groqQuirks } from './groq-quirks.js'
 
 const KEY = 'gsk_groqfake0123456789abcdefghij'
 
-const canonical: ChatCompletionRequest = {
-  model: 'llama-3.3-70b-versatile',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?', name: 'alice' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call the tool.',
-      reasoning_signature: 'sig',
-      tool_calls: [
-        {
-          id: 'toolu_01A09q90qw90lq917835lq9',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'required',
-  stream: true,
-  stream_options: { include_usage: true },
-  max_tokens: 200,
-  temperature: 0,
-  seed: 7,
-  top_k: 40,
-  thinking_budget: 4000,
-  reasoning_effort: 'medium',
-  user: 'u-1',
-  logprobs: true,
-  top_logprobs: 2,
-  logit_bias: { '50256': -100 },
-  n: 2,
-}
+const canonical = toolRoundTripRequest(
+  'llama-3.3-70b-versatile',
+  {
+    ask: { name: 'alice' },
+    id: 'toolu_01A09q90qw90lq917835lq9',
+    reasoning: 'Call the tool.',
+    signature: 'sig',
+  },
+  {
+    tool_choice: 'required',
+    ...STREAM_WITH_USAGE,
+    max_tokens: 200,
+    temperature: 0,
+    seed: 7,
+    top_k: 40,
+    thinking_budget: 4000,
+    reasoning_effort: 'medium',
+    user: 'u-1',
+    logprobs: true,
+    top_logprobs: 2,
+    logit_bias: { '50256': -100 },
+    n: 2,
+  },
+)
 
 const replay = (fixture: string) => replayStream(groqQuirks, fixture, 'groq/llama-3.3-70b-versatile')
-const answer = (fixture: string) => groqQuirks.normalizeResponse!(loadJson<ChatCompletion>('groq', fixture))
+const answer = (fixture: string) => loadAnswer(groqQuirks, fixture)
 
 describe('groq request mapping', () => {
   it('drops what Groq answers 400 to, never sends reasoning back, keeps the rest', () => {
-    const ctx = new TranslateContext('lenient', 'groq')
-    const { tools, ...out } = toOpenAIWire(canonical, ctx, groqQuirks)
+    const {
+      out: { tools, ...out },
+      warnings,
+    } = mapRequest(groqQuirks, canonical)
     expect(tools).toEqual(canonical.tools)
     // temperature 0 goes as sent: Groq turns it into 1e-8 itself.
     expect(out).toMatchInlineSnapshot(`
@@ -143,7 +134,7 @@ describe('groq request mapping', () => {
         "user": "u-1",
       }
     `)
-    expect(ctx.warnings).toMatchInlineSnapshot(`
+    expect(warnings).toMatchInlineSnapshot(`
       [
         "top_k: not supported by groq; dropped",
         "logprobs: rejected by Groq; dropped",
@@ -156,10 +147,10 @@ describe('groq request mapping', () => {
   })
   it('strict mode refuses each parameter Groq would answer 400 to, naming it', () => {
     const strict = (extra: Partial<ChatCompletionRequest>) => () =>
-      toOpenAIWire(
-        { model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }], ...extra },
-        new TranslateContext('strict', 'groq'),
+      mapRequest(
         groqQuirks,
+        { model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }], ...extra },
+        'strict',
       )
     expect(strict({ logprobs: true })).toThrow(
       expect.objectContaining({ status: 400, param: 'logprobs', code: 'unsupported_parameter' }),
@@ -176,11 +167,7 @@ describe('groq request mapping', () => {
 describe('groq answers → canonical → Anthropic', () => {
   it('plain text: content, finish, Groq timing fields ignored by metering', () => {
     const res = answer('groq-text')
-    expect(res.choices[0]).toMatchObject({
-      finish_reason: 'stop',
-      message: { role: 'assistant', content: 'Hello! How can I help you today?' },
-    })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 45, outputTokens: 10 })
+    expectTextAnswer(res, 'Hello! How can I help you today?', { inputTokens: 45, outputTokens: 10 })
     expect(convertToAnthropicMessage(res, 'groq/llama-3.3-70b-versatile')).toMatchInlineSnapshot(`
       {
         "content": [
@@ -240,62 +227,26 @@ describe('groq answers → canonical → Anthropic', () => {
 
 describe('groq streams → Anthropic events', () => {
   it('text: deltas, end_turn, usage from the finishing chunk (x_groq copy ignored)', () => {
-    const { chunks, events } = replay('groq-text')
-    expect(eventKinds(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events).text).toBe('Hello! How can I help you today?')
-    expect(events.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 45, output_tokens: 10 },
-    })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({ inputTokens: 45, outputTokens: 10 })
+    const stream = replay('groq-text')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['text', 3]))
+    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 45, output_tokens: 10 },
+      { inputTokens: 45, outputTokens: 10 },
+    )
   })
   it('a whole tool call in one delta: one tool_use block, arguments intact', () => {
-    const { events } = replay('groq-tool-call')
-    expect(eventKinds(events)).toEqual([
-      'message_start',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[1]!.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'tk85n1k4m',
-      name: 'get_weather',
-      input: {},
-    })
-    expect(JSON.parse(assemble(events).json)).toEqual({ location: 'Paris' })
-    expect(events.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 210, output_tokens: 15 },
-    })
+    const stream = replay('groq-tool-call')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['tool_use', 1]))
+    expect(stream.events[1]!.data.content_block).toEqual(toolUseStart('tk85n1k4m'))
+    expect(JSON.parse(assemble(stream.events).json)).toEqual({ location: 'Paris' })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 210, output_tokens: 15 })
   })
   it('Qwen3 `delta.reasoning`: a thinking block, then text', () => {
     const { chunks, events } = replay('groq-qwen3-reasoning')
-    expect(eventKinds(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
+    expect(eventKinds(events)).toEqual(messageEventKinds(['thinking', 3], ['text', 2]))
     expect(assemble(events)).toMatchObject({
       thinking: 'Spell it out: S-T-R-A-W-B-E-R-R-Y. Three.',
       text: 'There are 3 Rs.',
@@ -308,15 +259,6 @@ describe('groq streams → Anthropic events', () => {
 // the gateway's httpFailure instead, which groq-e2e.test.ts covers.
 describe('groq error bodies → caller status', () => {
   const map = fixtureErrorMapper('groq', { credential: 'groq-prod', secrets: [KEY] })
-  it('429 (type "tokens") is a rate limit; Groq’s retry-after is passed on', () => {
-    expect(map('groq-error-rate-limit', 429, { 'retry-after': '578' })).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      retryable: true,
-      headers: { 'retry-after': '578' },
-      message: expect.stringContaining('on tokens per day (TPD): Limit 100000'),
-    })
-  })
   it('400s keep Groq’s reason: context length, logprobs, reasoning_content', () => {
     // Groq's context message ("Please reduce the length of the messages or completion.") matches
     // none of the mapper's context-length patterns and `code: context_length_exceeded` is not
@@ -333,32 +275,47 @@ describe('groq error bodies → caller status', () => {
     )
   })
   it('401 names the credential, never the key', () => {
-    const e = map('groq-error-invalid-api-key', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "groq rejected credential 'groq-prod' (check or rotate the key)",
-    })
-    expect(JSON.stringify({ ...e, message: e.message })).not.toContain(KEY)
+    expectCredentialRefused(map('groq-error-invalid-api-key', 401), 'groq', 'groq-prod', KEY)
   })
-  it('413 "Request too large" (over the per-minute token budget) is a 400 that is not retried', () => {
-    // Expected: a client error, not retryable, Groq's reason kept. The mapper's 413 rule labels it
-    // context_length_exceeded although Groq means the TPM budget (the reason says so).
-    expect(map('groq-error-request-too-large', 413)).toMatchObject({
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'context_length_exceeded',
-      retryable: false,
-      message: expect.stringContaining('on tokens per minute (TPM): Limit 6000, Requested 12328'),
-    })
-  })
-  it('498 flex capacity → a retryable 503 overloaded_error (Groq: retry with backoff)', () => {
-    expect(map('groq-error-flex-capacity', 498)).toMatchObject({
-      status: 503,
-      type: 'overloaded_error',
-      code: 'upstream_overloaded',
-      retryable: true,
-      message: expect.stringContaining('Flex tier capacity exceeded'),
-    })
-  })
+  itMapsErrors(map, [
+    {
+      title: '429 (type "tokens") is a rate limit; Groq’s retry-after is passed on',
+      fixture: 'groq-error-rate-limit',
+      status: 429,
+      headers: { 'retry-after': '578' },
+      expected: {
+        status: 429,
+        type: 'rate_limit_error',
+        retryable: true,
+        headers: { 'retry-after': '578' },
+        message: expect.stringContaining('on tokens per day (TPD): Limit 100000'),
+      },
+    },
+    {
+      title: '413 "Request too large" (over the per-minute token budget) is a 400 that is not retried',
+      // Expected: a client error, not retryable, Groq's reason kept. The mapper's 413 rule labels it
+      // context_length_exceeded although Groq means the TPM budget (the reason says so).
+      fixture: 'groq-error-request-too-large',
+      status: 413,
+      expected: {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'context_length_exceeded',
+        retryable: false,
+        message: expect.stringContaining('on tokens per minute (TPM): Limit 6000, Requested 12328'),
+      },
+    },
+    {
+      title: '498 flex capacity → a retryable 503 overloaded_error (Groq: retry with backoff)',
+      fixture: 'groq-error-flex-capacity',
+      status: 498,
+      expected: {
+        status: 503,
+        type: 'overloaded_error',
+        code: 'upstream_overloaded',
+        retryable: true,
+        message: expect.stringContaining('Flex tier capacity exceeded'),
+      },
+    },
+  ])
 })

@@ -25,6 +25,17 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectStreamEnd,
+  expectTextAnswer,
+  loadAnswer,
+  mapRequest,
+  messageEvents,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventNames,
   fixtureErrorMapper,
@@ -33,62 +44,30 @@ import {
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
+import type { ChatCompletion } from '../translate/openai-chat.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { lmstudioQuirks } from './lmstudio-quirks.js'
 
-const canonical: ChatCompletionRequest = {
-  model: 'openai/gpt-oss-20b',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Use get_weather.',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [
-        {
-          id: '814890118',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: '814890118', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'required',
-  response_format: {
-    type: 'json_schema',
-    json_schema: {
-      name: 'answer',
-      schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] },
-      strict: true,
-    },
+const canonical = toolRoundTripRequest(
+  'openai/gpt-oss-20b',
+  { id: '814890118', reasoning: 'Use get_weather.' },
+  {
+    tool_choice: 'required',
+    response_format: answerFormat('summary', { required: true, strict: true }),
+    reasoning_effort: 'low',
+    thinking_budget: 1024,
+    top_k: 40,
+    max_tokens: 512,
   },
-  reasoning_effort: 'low',
-  thinking_budget: 1024,
-  top_k: 40,
-  max_tokens: 512,
-}
+)
 
 const replay = (fixture: string) => replayStream(lmstudioQuirks, fixture, 'lms/openai/gpt-oss-20b')
+const answer = (fixture: string) => loadAnswer(lmstudioQuirks, fixture)
 
 describe('lmstudio request mapping', () => {
   it('keeps top_k (a documented LM Studio field) and json_schema; strips extensions and reasoning', () => {
-    const ctx = new TranslateContext('lenient', 'lmstudio')
-    const out = toOpenAIWire(canonical, ctx, lmstudioQuirks)
+    const { out, warnings } = mapRequest(lmstudioQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 512,
@@ -165,7 +144,7 @@ describe('lmstudio request mapping', () => {
         "top_k": 40,
       }
     `)
-    expect(ctx.warnings).toEqual([])
+    expect(warnings).toEqual([])
   })
   it('json_object (answered 400 by LM Studio) becomes a json_schema of any object', () => {
     const out = toOpenAIWire(
@@ -182,12 +161,8 @@ describe('lmstudio request mapping', () => {
 
 describe('lmstudio responses → canonical → Anthropic', () => {
   it('text: content, stop, usage; stats and system_fingerprint ignored', () => {
-    const res = lmstudioQuirks.normalizeResponse!(loadJson<ChatCompletion>('lmstudio', 'lmstudio-text'))
-    expect(res.choices[0]).toMatchObject({
-      message: { role: 'assistant', content: 'Hello! How can I assist you today?' },
-      finish_reason: 'stop',
-    })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 24, outputTokens: 10 })
+    const res = answer('lmstudio-text')
+    expectTextAnswer(res, 'Hello! How can I assist you today?', { inputTokens: 24, outputTokens: 10 })
     expect(convertToAnthropicMessage(res, 'lms/qwen2.5-7b-instruct')).toMatchObject({
       id: 'msg_chatcmpl-t8tsxqx7kwi9ekj70xwwl',
       content: [{ type: 'text', text: 'Hello! How can I assist you today?' }],
@@ -196,7 +171,7 @@ describe('lmstudio responses → canonical → Anthropic', () => {
     })
   })
   it('tool call without a content key: tool_use only, numeric id kept', () => {
-    const res = lmstudioQuirks.normalizeResponse!(loadJson<ChatCompletion>('lmstudio', 'lmstudio-tool-call'))
+    const res = answer('lmstudio-tool-call')
     expect(res.choices[0]!.message).not.toHaveProperty('content')
     expect(res.choices[0]!.finish_reason).toBe('tool_calls')
     expect(usageFromChat(res.usage)).toEqual({ inputTokens: 263, outputTokens: 34 })
@@ -240,51 +215,25 @@ describe('lmstudio responses → canonical → Anthropic', () => {
 
 describe('lmstudio streams → Anthropic events', () => {
   it('text: content deltas, empty finish delta, usage chunk', () => {
-    const { chunks, events } = replay('lmstudio-text')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events).text).toBe('Hello! How can I assist you today?')
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 24, output_tokens: 10 },
-    })
-    expect(usageFromChat(chunks.at(-1)?.usage)).toEqual({ inputTokens: 24, outputTokens: 10 })
+    const stream = replay('lmstudio-text')
+    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
+    expect(assemble(stream.events).text).toBe('Hello! How can I assist you today?')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 24, output_tokens: 10 },
+      { inputTokens: 24, outputTokens: 10 },
+    )
   })
   it('gpt-oss: `reasoning` deltas → thinking block; tool arguments assembled from fragments', () => {
-    const { events } = replay('lmstudio-gpt-oss-tool-call')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      ...Array(5).fill('content_block_delta'), // one per argument fragment; the empty first adds none
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[5]?.data.content_block).toEqual({
-      type: 'tool_use',
-      id: '814890118',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json } = assemble(events)
+    const stream = replay('lmstudio-gpt-oss-tool-call')
+    // Five tool deltas: one per argument fragment; the empty first adds none.
+    expect(eventNames(stream.events)).toEqual(messageEvents(['thinking', 2], ['tool_use', 5]))
+    expect(stream.events[5]?.data.content_block).toEqual(toolUseStart('814890118'))
+    const { thinking, json } = assemble(stream.events)
     expect(thinking).toBe('User asks weather in Paris. Use get_weather.')
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 131, output_tokens: 38 },
-    })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 131, output_tokens: 38 })
   })
 })
 
@@ -316,12 +265,6 @@ describe('lmstudio error bodies → caller status', () => {
     })
   })
   it('API token required (0.4 auth) → 401 naming the credential, never the token', () => {
-    const e = map('lmstudio-error-401-token', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "lmstudio rejected credential 'lms' (check or rotate the key)",
-    })
-    expect(e.message).not.toContain('sk-lm-')
+    expectCredentialRefused(map('lmstudio-error-401-token', 401), 'lmstudio', 'lms', 'sk-lm-')
   })
 })

@@ -31,6 +31,17 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  expectCredentialRefused,
+  expectRateLimit,
+  expectStreamEnd,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEventKinds,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventKinds,
   fixtureErrorMapper,
@@ -47,47 +58,29 @@ import { splitThink, ThinkSplitter } from './minimax-think-splitter.js'
 
 const KEY = 'sk-api-mm0123456789abcdefghijklmnopqrstuv'
 
-const canonical: ChatCompletionRequest = {
-  model: 'MiniMax-M2.7',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: '\nThe user wants the weather in Paris. Call get_weather.\n',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [
-        {
-          id: 'call_function_x7k2p9qe4m1a_1',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location": "Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'call_function_x7k2p9qe4m1a_1', content: '{"temp":18}' },
-    { role: 'assistant', content: 'It is 18°C.', reasoning_content: 'Report it.' },
-    { role: 'user', content: 'And tomorrow?' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'auto',
-  temperature: 0,
-  reasoning_effort: 'medium',
-  thinking_budget: 4096,
-  top_k: 40,
-  max_tokens: 1024,
-}
+const canonical = toolRoundTripRequest(
+  'MiniMax-M2.7',
+  {
+    id: 'call_function_x7k2p9qe4m1a_1',
+    reasoning: '\nThe user wants the weather in Paris. Call get_weather.\n',
+    spaced: true,
+    after: [
+      { role: 'assistant', content: 'It is 18°C.', reasoning_content: 'Report it.' },
+      { role: 'user', content: 'And tomorrow?' },
+    ],
+  },
+  {
+    tool_choice: 'auto',
+    temperature: 0,
+    reasoning_effort: 'medium',
+    thinking_budget: 4096,
+    top_k: 40,
+    max_tokens: 1024,
+  },
+)
 
 const replay = (fixture: string) => replayStream(minimaxQuirks, fixture, 'mm/MiniMax-M2.7')
+const answer = (fixture: string) => loadAnswer(minimaxQuirks, fixture)
 
 describe('MiniMax <think> splitting', () => {
   it('splits a whole answer', () => {
@@ -134,8 +127,7 @@ describe('MiniMax <think> splitting', () => {
 
 describe('minimax request mapping', () => {
   it('max_completion_tokens, temperature into (0, 1], reasoning back inline as <think>, no top_k', () => {
-    const ctx = new TranslateContext('lenient', 'minimax')
-    const out = toOpenAIWire(canonical, ctx, minimaxQuirks)
+    const { out, warnings } = mapRequest(minimaxQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_completion_tokens": 1024,
@@ -209,13 +201,13 @@ describe('minimax request mapping', () => {
     expect(JSON.stringify(out)).not.toMatch(
       /reasoning_content|reasoning_signature|thinking_budget|max_tokens/,
     )
-    expect(ctx.warnings).toEqual([
+    expect(warnings).toEqual([
       'top_k: not supported by minimax; dropped',
       'temperature: MiniMax accepts (0, 1]; 0 sent as 0.01',
     ])
   })
   it('a split answer replayed is the text MiniMax wrote; in-range values and max_completion_tokens stay', () => {
-    const res = minimaxQuirks.normalizeResponse!(loadJson<ChatCompletion>('minimax', 'minimax-text'))
+    const res = answer('minimax-text')
     const body: ChatCompletionRequest = {
       model: 'MiniMax-M2.7',
       messages: [res.choices[0]!.message, { role: 'user', content: 'Thanks' }],
@@ -236,7 +228,7 @@ describe('minimax request mapping', () => {
 
 describe('minimax responses → canonical → Anthropic', () => {
   it('text: <think> split off, usage with reasoning tokens', () => {
-    const res = minimaxQuirks.normalizeResponse!(loadJson<ChatCompletion>('minimax', 'minimax-text'))
+    const res = answer('minimax-text')
     expect(res.choices[0]?.message).toMatchObject({
       content: 'The capital of France is Paris.',
       reasoning_content: '\nThe user asks for the capital of France. Answer in one sentence.\n',
@@ -253,7 +245,7 @@ describe('minimax responses → canonical → Anthropic', () => {
     })
   })
   it('tool call: thinking block, no empty text block, tool_use with MiniMax id', () => {
-    const res = minimaxQuirks.normalizeResponse!(loadJson<ChatCompletion>('minimax', 'minimax-tool-call'))
+    const res = answer('minimax-tool-call')
     expect(res.choices[0]?.message.content).toBe('')
     expect(usageFromChat(res.usage)).toEqual({ inputTokens: 268, outputTokens: 59, reasoningTokens: 21 })
     expect(convertToAnthropicMessage(res, 'mm/MiniMax-M2.7')).toMatchInlineSnapshot(`
@@ -292,102 +284,68 @@ describe('minimax responses → canonical → Anthropic', () => {
 
 describe('minimax streams → Anthropic events', () => {
   it('text whose <think> tags are cut across chunks: thinking block, then text; cached usage', () => {
-    const { chunks, events } = replay('minimax-text')
-    expect(chunks.some((c) => c.choices.some((ch) => ch.delta.content?.includes('<')))).toBe(false)
-    expect(eventKinds(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events)).toEqual({
+    const stream = replay('minimax-text')
+    expect(stream.chunks.some((c) => c.choices.some((ch) => ch.delta.content?.includes('<')))).toBe(false)
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['thinking', 2], ['text', 2]))
+    expect(assemble(stream.events)).toEqual({
       thinking: '\nThe user greets me. Answer briefly.\n',
       text: 'Hello! How can I help?',
       json: '',
     })
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 8, cache_read_input_tokens: 32, output_tokens: 18 },
-    })
-    expect(usageFromChat(chunks.at(-1)?.usage)).toEqual({
-      inputTokens: 40,
-      outputTokens: 18,
-      cachedReadTokens: 32,
-      reasoningTokens: 9,
-    })
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 8, cache_read_input_tokens: 32, output_tokens: 18 },
+      { inputTokens: 40, outputTokens: 18, cachedReadTokens: 32, reasoningTokens: 9 },
+    )
   })
   it('tool call: thinking, then one whole tool_use; the "\\n\\n" after </think> makes no text block', () => {
-    const { events } = replay('minimax-tool-call')
-    expect(eventKinds(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[5]?.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'call_function_m4q8w1zt6b2c_1',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json } = assemble(events)
+    const stream = replay('minimax-tool-call')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['thinking', 2], ['tool_use', 1]))
+    expect(stream.events[5]?.data.content_block).toEqual(toolUseStart('call_function_m4q8w1zt6b2c_1'))
+    const { thinking, json } = assemble(stream.events)
     expect(thinking).toBe('\nThe user wants the weather in Paris. Call get_weather.\n')
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 12, cache_read_input_tokens: 256, output_tokens: 62 },
-    })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 12, cache_read_input_tokens: 256, output_tokens: 62 })
   })
 })
 
 describe('minimax error bodies → caller status', () => {
   const map = fixtureErrorMapper('minimax', { credential: 'mm', secrets: [KEY] })
   it('rate limit → 429, retry-after passed on when MiniMax sends one', () => {
-    expect(map('minimax-error-429-rate-limit', 429, { 'retry-after': '3' })).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      headers: { 'retry-after': '3' },
-      message: 'minimax rate limit: rate limit exceeded(RPM) (1002)',
-    })
-    expect(map('minimax-error-429-rate-limit', 429).headers).toEqual({})
-  })
-  it('context window exceeded (2013) → 400 context_length_exceeded with MiniMax reason', () => {
-    expect(map('minimax-error-400-context-window', 400)).toMatchObject({
-      status: 400,
-      type: 'invalid_request_error',
-      code: 'context_length_exceeded',
-      message: 'minimax: context too long: invalid params, context window exceeds limit (2013)',
-    })
+    expectRateLimit(
+      map,
+      'minimax-error-429-rate-limit',
+      { message: 'minimax rate limit: rate limit exceeded(RPM) (1002)' },
+      '3',
+    )
   })
   it('invalid api key (2049) → 401 naming the credential, never the key', () => {
-    const e = map('minimax-error-401-invalid-key', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "minimax rejected credential 'mm' (check or rotate the key)",
-    })
-    expect(JSON.stringify({ ...e, message: e.message })).not.toContain(KEY)
+    expectCredentialRefused(map('minimax-error-401-invalid-key', 401), 'minimax', 'mm', KEY)
   })
-  it('unknown model: MiniMax answers 400 (not 404), passed on with its reason', () => {
-    expect(map('minimax-error-400-unknown-model', 400)).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: 'context window exceeded (2013) → 400 context_length_exceeded with MiniMax reason',
+      fixture: 'minimax-error-400-context-window',
       status: 400,
-      type: 'invalid_request_error',
-      message: "minimax rejected the request: invalid params, unknown model 'MiniMax-M9' (2013)",
-    })
-  })
+      expected: {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'context_length_exceeded',
+        message: 'minimax: context too long: invalid params, context window exceeds limit (2013)',
+      },
+    },
+    {
+      title: 'unknown model: MiniMax answers 400 (not 404), passed on with its reason',
+      fixture: 'minimax-error-400-unknown-model',
+      status: 400,
+      expected: {
+        status: 400,
+        type: 'invalid_request_error',
+        message: "minimax rejected the request: invalid params, unknown model 'MiniMax-M9' (2013)",
+      },
+    },
+  ])
   it('HTTP 200 with choices: null and a base_resp code → that error, not a crash', () => {
     const body = loadJson<ChatCompletion>('minimax', 'minimax-error-200-token-limit')
     expect(() => minimaxQuirks.normalizeResponse!(body)).toThrow(

@@ -24,6 +24,21 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectRateLimit,
+  expectStreamEnd,
+  expectStreamFailsOn,
+  expectTextAnswer,
+  loadAnswer,
+  mapRequest,
+  messageEventKinds,
+  STREAM_WITH_USAGE,
+  toolRoundTripRequest,
+  weatherTurn,
+  withFinishReason,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventKinds,
   fixtureErrorMapper,
@@ -33,75 +48,37 @@ import {
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
+import type { ChatCompletion, ChatCompletionChunk } from '../translate/openai-chat.js'
 import { mistralQuirks } from './mistral-quirks.js'
 import { mistralToolCallId } from './mistral-tool-call-id.js'
 
-const canonical: ChatCompletionRequest = {
-  model: 'mistral-small-latest',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call the tool.',
-      reasoning_signature: 'sig',
-      tool_calls: [
-        {
-          id: 'toolu_01A09q90qw90lq917835lq9',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '{"temp":18}' },
-    {
-      role: 'assistant',
-      content: null,
-      tool_calls: [
-        {
-          id: 'kX7pQ2mZr',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Lyon"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'kX7pQ2mZr', content: '{"temp":21}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'required',
-  response_format: {
-    type: 'json_schema',
-    json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+const canonical = toolRoundTripRequest(
+  'mistral-small-latest',
+  {
+    id: 'toolu_01A09q90qw90lq917835lq9',
+    reasoning: 'Call the tool.',
+    signature: 'sig',
+    after: weatherTurn({ id: 'kX7pQ2mZr', city: 'Lyon', temp: 21 }),
   },
-  stream: true,
-  stream_options: { include_usage: true },
-  max_tokens: 200,
-  seed: 7,
-  top_k: 40,
-  thinking_budget: 4000,
-  reasoning_effort: 'medium',
-  user: 'u-1',
-}
+  {
+    tool_choice: 'required',
+    response_format: answerFormat('city'),
+    ...STREAM_WITH_USAGE,
+    max_tokens: 200,
+    seed: 7,
+    top_k: 40,
+    thinking_budget: 4000,
+    reasoning_effort: 'medium',
+    user: 'u-1',
+  },
+)
 
 const replay = (fixture: string) => replayStream(mistralQuirks, fixture, 'mi/mistral-small-latest')
+const answer = (fixture: string) => loadAnswer(mistralQuirks, fixture)
 
 describe('mistral request mapping', () => {
   it('random_seed, tool_choice any, no stream_options, foreign tool-call ids mapped, top_k/user dropped', () => {
-    const ctx = new TranslateContext('lenient', 'mistral')
-    const out = toOpenAIWire(canonical, ctx, mistralQuirks)
+    const { out, warnings } = mapRequest(mistralQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 200,
@@ -194,7 +171,7 @@ describe('mistral request mapping', () => {
         ],
       }
     `)
-    expect(ctx.warnings).toMatchInlineSnapshot(`
+    expect(warnings).toMatchInlineSnapshot(`
       [
         "top_k: not supported by mistral; dropped",
         "user: not accepted by Mistral (closed request schema); dropped",
@@ -209,27 +186,15 @@ describe('mistral request mapping', () => {
     expect(mistralToolCallId('kX7pQ2mZr')).toBe('kX7pQ2mZr')
   })
   it('strict mode refuses what Mistral cannot take', () => {
-    expect(() => toOpenAIWire(canonical, new TranslateContext('strict', 'mistral'), mistralQuirks)).toThrow(
-      /top_k/,
-    )
-    expect(() =>
-      toOpenAIWire(
-        { ...canonical, top_k: undefined },
-        new TranslateContext('strict', 'mistral'),
-        mistralQuirks,
-      ),
-    ).toThrow(/'user'/)
+    expect(() => mapRequest(mistralQuirks, canonical, 'strict')).toThrow(/top_k/)
+    expect(() => mapRequest(mistralQuirks, { ...canonical, top_k: undefined }, 'strict')).toThrow(/'user'/)
   })
 })
 
 describe('mistral answers → canonical → Anthropic', () => {
   it('plain text: content, finish, usage with cache details', () => {
-    const res = mistralQuirks.normalizeResponse!(loadJson<ChatCompletion>('mistral', 'mistral-text'))
-    expect(res.choices[0]).toMatchObject({
-      finish_reason: 'stop',
-      message: { role: 'assistant', content: 'Hello, world!' },
-    })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 19, outputTokens: 9 })
+    const res = answer('mistral-text')
+    expectTextAnswer(res, 'Hello, world!', { inputTokens: 19, outputTokens: 9 })
     expect(convertToAnthropicMessage(res, 'mi/mistral-small-latest')).toMatchInlineSnapshot(`
       {
         "content": [
@@ -252,7 +217,7 @@ describe('mistral answers → canonical → Anthropic', () => {
     `)
   })
   it('tool call without `type`: canonical call, tool_use block with the nine-character id', () => {
-    const res = mistralQuirks.normalizeResponse!(loadJson<ChatCompletion>('mistral', 'mistral-tool-call'))
+    const res = answer('mistral-tool-call')
     const msg = res.choices[0]!.message
     expect(res.choices[0]!.finish_reason).toBe('tool_calls')
     expect(msg.content).toBeNull()
@@ -286,8 +251,7 @@ describe('mistral answers → canonical → Anthropic', () => {
   })
   it('model_length is a length stop; finish_reason error is a 502, never a clean end', () => {
     const base = loadJson<ChatCompletion>('mistral', 'mistral-text')
-    const withFinish = (f: string) =>
-      ({ ...base, choices: [{ ...base.choices[0]!, finish_reason: f }] }) as unknown as ChatCompletion
+    const withFinish = (f: string) => withFinishReason(base, f)
     const res = mistralQuirks.normalizeResponse!(withFinish('model_length'))
     expect(res.choices[0]!.finish_reason).toBe('length')
     expect(convertToAnthropicMessage(res, 'm').stop_reason).toBe('max_tokens')
@@ -299,40 +263,20 @@ describe('mistral answers → canonical → Anthropic', () => {
 
 describe('mistral streams → Anthropic events', () => {
   it('text: deltas, end_turn, usage from the finish chunk (cache read kept)', () => {
-    const { chunks, events: evs } = replay('mistral-text')
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(evs).text).toBe('Hello, world!')
-    expect(evs.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 19, cache_read_input_tokens: 2048, output_tokens: 9 },
-    })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({
-      inputTokens: 2067,
-      outputTokens: 9,
-      cachedReadTokens: 2048,
-    })
+    const stream = replay('mistral-text')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['text', 2]))
+    expect(assemble(stream.events).text).toBe('Hello, world!')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 19, cache_read_input_tokens: 2048, output_tokens: 9 },
+      { inputTokens: 2067, outputTokens: 9, cachedReadTokens: 2048 },
+    )
   })
   it('whole tool calls without index get numbered: one tool_use block each, arguments intact', () => {
-    const evs = replay('mistral-tool-call').events
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
+    const stream = replay('mistral-tool-call')
+    const evs = stream.events
+    expect(eventKinds(evs)).toEqual(messageEventKinds(['tool_use', 1], ['tool_use', 1]))
     const starts = evs.filter((e) => e.event === 'content_block_start').map((e) => e.data.content_block)
     expect(starts).toEqual([
       { type: 'tool_use', id: 'kX7pQ2mZr', name: 'get_weather', input: {} },
@@ -342,10 +286,7 @@ describe('mistral streams → Anthropic events', () => {
       .filter((e) => e.event === 'content_block_delta')
       .map((e) => JSON.parse((e.data.delta as { partial_json: string }).partial_json))
     expect(args).toEqual([{ location: 'Paris' }, { location: 'Lyon' }])
-    expect(evs.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { output_tokens: 46 },
-    })
+    expectStreamEnd(stream, 'tool_use', { output_tokens: 46 })
   })
   it('the normaliser gives tool-call deltas the index and type OpenAI clients need', () => {
     const norm = mistralQuirks.createStreamNormalizer!()
@@ -357,28 +298,12 @@ describe('mistral streams → Anthropic events', () => {
   })
   it('Magistral thinking stream: a thinking block, then text', () => {
     const evs = replay('mistral-magistral-thinking').events
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
+    expect(eventKinds(evs)).toEqual(messageEventKinds(['thinking', 2], ['text', 1]))
     expect(assemble(evs).thinking).toBe('The user asks for 2+2. That is 4.')
     expect(assemble(evs).text).toBe('2 + 2 = 4')
   })
   it('finish_reason error mid-stream throws (the relay turns it into an error event)', () => {
-    const norm = mistralQuirks.createStreamNormalizer!()
-    const last = loadChunks<ChatCompletionChunk>('mistral', 'mistral-text').at(-1)!
-    const failed = { ...last, choices: [{ ...last.choices[0]!, finish_reason: 'error' }] } as never
-    expect(() => norm(failed)).toThrow(
-      expect.objectContaining({ status: 502, code: 'upstream_stream_error' }),
-    )
+    expectStreamFailsOn(mistralQuirks, 'mistral-text', 'error')
   })
 })
 
@@ -388,15 +313,12 @@ describe('mistral error bodies → caller status', () => {
     secrets: ['mistral-secret-key-0123456789'],
   })
   it('429 rate limit; retry-after kept only when a header gives one', () => {
-    expect(map('mistral-error-rate-limit', 429)).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      message: 'mistral rate limit: Rate limit exceeded',
-      headers: {},
-    })
-    expect(map('mistral-error-rate-limit', 429, { 'retry-after': '7' }).headers).toEqual({
-      'retry-after': '7',
-    })
+    expectRateLimit(
+      map,
+      'mistral-error-rate-limit',
+      { message: 'mistral rate limit: Rate limit exceeded' },
+      '7',
+    )
   })
   it('400 with the provider reason (tool-call id format; 422 extra_forbidden)', () => {
     expect(map('mistral-error-tool-call-id', 400)).toMatchObject({
@@ -412,12 +334,11 @@ describe('mistral error bodies → caller status', () => {
     })
   })
   it('401 names the credential, never the key', () => {
-    const e = map('mistral-error-unauthorized', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "mistral rejected credential 'mistral-eu' (check or rotate the key)",
-    })
-    expect(JSON.stringify(e)).not.toContain('mistral-secret-key')
+    expectCredentialRefused(
+      map('mistral-error-unauthorized', 401),
+      'mistral',
+      'mistral-eu',
+      'mistral-secret-key',
+    )
   })
 })

@@ -24,85 +24,59 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectRateLimit,
+  expectStreamEnd,
+  expectTextAnswer,
+  expectUntouched,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEvents,
+  toolRoundTripRequest,
+  toolUseStart,
+  weatherTurn,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventNames,
   fixtureErrorMapper,
-  loadJson,
   replayStream,
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { moonshotQuirks } from './moonshot-quirks.js'
 
 const KEY = 'sk-kimi-0123456789abcdefghijklmn'
 
-const canonical: ChatCompletionRequest = {
-  model: 'kimi-k2-thinking',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris, then Rome?' },
-    {
-      role: 'assistant',
-      content: '',
-      reasoning_content: 'Call get_weather for Paris first.',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [
-        {
-          id: 'get_weather:0',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location": "Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'get_weather:0', content: '{"temp":18}' },
-    {
-      // A turn whose thinking the client dropped: Kimi 400s unless reasoning_content is present.
-      role: 'assistant',
-      content: null,
-      tool_calls: [
-        {
-          id: 'get_weather:1',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location": "Rome"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'get_weather:1', content: '{"temp":21}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'auto',
-  response_format: {
-    type: 'json_schema',
-    json_schema: {
-      name: 'answer',
-      schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] },
-      strict: true,
-    },
+const canonical = toolRoundTripRequest(
+  'kimi-k2-thinking',
+  {
+    ask: { content: 'Weather in Paris, then Rome?' },
+    content: '',
+    id: 'get_weather:0',
+    reasoning: 'Call get_weather for Paris first.',
+    spaced: true,
+    // A turn whose thinking the client dropped: Kimi 400s unless reasoning_content is present.
+    after: weatherTurn({ id: 'get_weather:1', city: 'Rome', temp: 21, spaced: true }),
   },
-  reasoning_effort: 'high',
-  thinking_budget: 8192,
-  top_k: 40,
-  max_tokens: 1024,
-}
+  {
+    tool_choice: 'auto',
+    response_format: answerFormat('summary', { required: true, strict: true }),
+    reasoning_effort: 'high',
+    thinking_budget: 8192,
+    top_k: 40,
+    max_tokens: 1024,
+  },
+)
 
 const replay = (fixture: string) => replayStream(moonshotQuirks, fixture, 'kimi/kimi-k2-thinking')
+const answer = (fixture: string) => loadAnswer(moonshotQuirks, fixture)
 
 describe('moonshot request mapping', () => {
   it('replays reasoning_content (empty on a turn without it), strips extensions, drops top_k', () => {
-    const ctx = new TranslateContext('lenient', 'moonshot')
-    const out = toOpenAIWire(canonical, ctx, moonshotQuirks)
+    const { out, warnings } = mapRequest(moonshotQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 1024,
@@ -199,25 +173,22 @@ describe('moonshot request mapping', () => {
         ],
       }
     `)
-    expect(ctx.warnings).toEqual(['top_k: not supported by moonshot; dropped'])
-    expect(() => toOpenAIWire(canonical, new TranslateContext('strict', 'moonshot'), moonshotQuirks)).toThrow(
-      /top_k/,
-    )
+    expect(warnings).toEqual(['top_k: not supported by moonshot; dropped'])
+    expect(() => mapRequest(moonshotQuirks, canonical, 'strict')).toThrow(/top_k/)
   })
   it('leaves a request without tool-call turns untouched', () => {
-    const body = { model: 'kimi-k2-turbo-preview', messages: [{ role: 'user' as const, content: 'hi' }] }
-    expect(toOpenAIWire(body, new TranslateContext(), moonshotQuirks)).toEqual(body)
+    expectUntouched(moonshotQuirks, 'kimi-k2-turbo-preview')
   })
 })
 
 describe('moonshot responses → canonical → Anthropic', () => {
   it('text: top-level cached_tokens becomes cached_tokens in prompt_tokens_details', () => {
-    const res = moonshotQuirks.normalizeResponse!(loadJson<ChatCompletion>('moonshot', 'moonshot-text'))
-    expect(res.choices[0]).toMatchObject({
-      message: { role: 'assistant', content: expect.stringContaining('1+1 equals 2') },
-      finish_reason: 'stop',
+    const res = answer('moonshot-text')
+    expectTextAnswer(res, expect.stringContaining('1+1 equals 2'), {
+      inputTokens: 19,
+      outputTokens: 21,
+      cachedReadTokens: 10,
     })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 19, outputTokens: 21, cachedReadTokens: 10 })
     expect(convertToAnthropicMessage(res, 'kimi/kimi-k2-turbo-preview')).toMatchObject({
       id: 'msg_cmpl-04ea926191a14749b7f2c7a48a68abc6',
       content: [{ type: 'text', text: expect.stringContaining('Li Lei') }],
@@ -226,9 +197,7 @@ describe('moonshot responses → canonical → Anthropic', () => {
     })
   })
   it('thinking tool call: reasoning_content → thinking block, tool id kept, cache hits kept', () => {
-    const res = moonshotQuirks.normalizeResponse!(
-      loadJson<ChatCompletion>('moonshot', 'moonshot-kimi-k2-thinking-tool-call'),
-    )
+    const res = answer('moonshot-kimi-k2-thinking-tool-call')
     const msg = res.choices[0]!.message
     expect(msg.reasoning_content).toMatch(/^The user asks for the weather in Paris/)
     expect(msg.tool_calls).toEqual([
@@ -278,16 +247,7 @@ describe('moonshot streams → Anthropic events', () => {
     const { chunks, events } = replay('moonshot-text')
     expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 19, completion_tokens: 13, total_tokens: 32 })
     expect(chunks.at(-1)?.choices[0]).not.toHaveProperty('usage')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
+    expect(eventNames(events)).toEqual(messageEvents(['text', 3]))
     expect(assemble(events).text).toBe('Hello, Li Lei! 1+1 equals 2.')
     expect(events.at(-2)?.data).toEqual({
       type: 'message_delta',
@@ -296,79 +256,53 @@ describe('moonshot streams → Anthropic events', () => {
     })
   })
   it('thinking + tool call: thinking block, then tool_use with assembled arguments and cache usage', () => {
-    const { chunks, events } = replay('moonshot-kimi-k2-thinking-tool-call')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[6]?.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'get_weather:0',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json } = assemble(events)
+    const stream = replay('moonshot-kimi-k2-thinking-tool-call')
+    expect(eventNames(stream.events)).toEqual(messageEvents(['thinking', 3], ['tool_use', 2]))
+    expect(stream.events[6]?.data.content_block).toEqual(toolUseStart('get_weather:0'))
+    const { thinking, json } = assemble(stream.events)
     expect(thinking).toBe('The user wants the weather in Paris. Call get_weather.')
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 84, cache_read_input_tokens: 128, output_tokens: 52 },
-    })
     // Metering reads the trailing include_usage chunk.
-    expect(usageFromChat(chunks.at(-1)?.usage)).toEqual({
-      inputTokens: 212,
-      outputTokens: 52,
-      cachedReadTokens: 128,
-      reasoningTokens: 30,
-    })
+    expectStreamEnd(
+      stream,
+      'tool_use',
+      { input_tokens: 84, cache_read_input_tokens: 128, output_tokens: 52 },
+      { inputTokens: 212, outputTokens: 52, cachedReadTokens: 128, reasoningTokens: 30 },
+    )
   })
 })
 
 describe('moonshot error bodies → caller status', () => {
   const map = fixtureErrorMapper('moonshot', { credential: 'kimi', secrets: [KEY] })
   it('rate_limit_reached_error → 429, retry-after passed on when Kimi sends one', () => {
-    const withHeader = map('moonshot-error-429-rate-limit', 429, { 'retry-after': '1' })
-    expect(withHeader).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      headers: { 'retry-after': '1' },
-      message: expect.stringContaining('max RPM: 3'),
-    })
-    expect(map('moonshot-error-429-rate-limit', 429).headers).toEqual({})
-  })
-  it('engine_overloaded_error comes as 429 and stays a (retryable) rate limit', () => {
-    expect(map('moonshot-error-429-engine-overloaded', 429)).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      retryable: true,
-    })
+    expectRateLimit(
+      map,
+      'moonshot-error-429-rate-limit',
+      { message: expect.stringContaining('max RPM: 3') },
+      '1',
+    )
   })
   it('invalid_authentication_error → 401 naming the credential, never the key', () => {
-    const e = map('moonshot-error-401', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "moonshot rejected credential 'kimi' (check or rotate the key)",
-    })
-    expect(JSON.stringify({ ...e, message: e.message })).not.toContain(KEY)
+    expectCredentialRefused(map('moonshot-error-401', 401), 'moonshot', 'kimi', KEY)
   })
-  it('resource_not_found_error → 404 with the reason', () => {
-    expect(map('moonshot-error-404-model', 404)).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: 'engine_overloaded_error comes as 429 and stays a (retryable) rate limit',
+      fixture: 'moonshot-error-429-engine-overloaded',
+      status: 429,
+      expected: { status: 429, type: 'rate_limit_error', retryable: true },
+    },
+    {
+      title: 'resource_not_found_error → 404 with the reason',
+      fixture: 'moonshot-error-404-model',
       status: 404,
-      type: 'not_found_error',
-      message: 'moonshot: Not found the model kimi-k9-preview or Permission denied',
-    })
-  })
+      expected: {
+        status: 404,
+        type: 'not_found_error',
+        message: 'moonshot: Not found the model kimi-k9-preview or Permission denied',
+      },
+    },
+  ])
   it('reasoning_content missing, tool_choice required, token limit → 400 with the provider reason', () => {
     expect(map('moonshot-error-400-reasoning-missing', 400)).toMatchObject({
       status: 400,

@@ -21,70 +21,48 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectStreamEnd,
+  expectTextAnswer,
+  expectUntouched,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEvents,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventNames,
   fixtureErrorMapper,
-  loadJson,
   replayStream,
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { upstreamError } from '../translate/upstream-error.js'
 import { ollamaQuirks } from './ollama-quirks.js'
 
-const canonical: ChatCompletionRequest = {
-  model: 'qwen3:8b',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: '',
-      reasoning_content: 'Call get_weather for Paris.',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [
-        {
-          id: 'call_x7k2p9qe',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'call_x7k2p9qe', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'auto',
-  response_format: {
-    type: 'json_schema',
-    json_schema: {
-      name: 'answer',
-      schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] },
-    },
+const canonical = toolRoundTripRequest(
+  'qwen3:8b',
+  { content: '', id: 'call_x7k2p9qe', reasoning: 'Call get_weather for Paris.' },
+  {
+    tool_choice: 'auto',
+    response_format: answerFormat('summary', { required: true }),
+    reasoning_effort: 'medium',
+    thinking_budget: 4096,
+    top_k: 40,
+    max_tokens: 512,
   },
-  reasoning_effort: 'medium',
-  thinking_budget: 4096,
-  top_k: 40,
-  max_tokens: 512,
-}
+)
 
 const replay = (fixture: string) => replayStream(ollamaQuirks, fixture, 'ollama/qwen3:8b')
+const answer = (fixture: string) => loadAnswer(ollamaQuirks, fixture)
 
 describe('ollama request mapping', () => {
   it('replays reasoning as `reasoning`, keeps reasoning_effort, strips extensions, drops top_k', () => {
-    const ctx = new TranslateContext('lenient', 'ollama')
-    const out = toOpenAIWire(canonical, ctx, ollamaQuirks)
+    const { out, warnings } = mapRequest(ollamaQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 512,
@@ -162,22 +140,17 @@ describe('ollama request mapping', () => {
     `)
     expect(JSON.stringify(out)).not.toMatch(/reasoning_content|reasoning_signature|thinking_budget/)
     // Ollama's /v1 request has no top_k (it would be ignored); dropped with a warning.
-    expect(ctx.warnings).toEqual(['top_k: not supported by ollama; dropped'])
+    expect(warnings).toEqual(['top_k: not supported by ollama; dropped'])
   })
   it('leaves a request without reasoning untouched', () => {
-    const body = { model: 'llama3.2', messages: [{ role: 'user' as const, content: 'hi' }] }
-    expect(toOpenAIWire(body, new TranslateContext(), ollamaQuirks)).toEqual(body)
+    expectUntouched(ollamaQuirks, 'llama3.2')
   })
 })
 
 describe('ollama responses → canonical → Anthropic', () => {
   it('text: content, stop, usage without cache details', () => {
-    const res = ollamaQuirks.normalizeResponse!(loadJson<ChatCompletion>('ollama', 'ollama-text'))
-    expect(res.choices[0]).toMatchObject({
-      message: { role: 'assistant', content: 'Hello! How can I help you today?' },
-      finish_reason: 'stop',
-    })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 29, outputTokens: 10 })
+    const res = answer('ollama-text')
+    expectTextAnswer(res, 'Hello! How can I help you today?', { inputTokens: 29, outputTokens: 10 })
     expect(convertToAnthropicMessage(res, 'ollama/llama3.2')).toMatchObject({
       id: 'msg_chatcmpl-271',
       content: [{ type: 'text', text: 'Hello! How can I help you today?' }],
@@ -186,8 +159,7 @@ describe('ollama responses → canonical → Anthropic', () => {
     })
   })
   it('think + tool call: `reasoning` becomes reasoning_content and a thinking block', () => {
-    const raw = loadJson<ChatCompletion>('ollama', 'ollama-qwen3-think-tool-call')
-    const res = ollamaQuirks.normalizeResponse!(raw)
+    const res = answer('ollama-qwen3-think-tool-call')
     const msg = res.choices[0]!.message
     expect(msg).not.toHaveProperty('reasoning')
     expect(msg.reasoning_content).toMatch(/^Okay, the user wants the weather in Paris/)
@@ -232,74 +204,50 @@ describe('ollama responses → canonical → Anthropic', () => {
 
 describe('ollama streams → Anthropic events', () => {
   it('text: every delta carries role and content; usage from the choices:[] chunk', () => {
-    const { chunks, events } = replay('ollama-text')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events).text).toBe('Hello! How can I help you today?')
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 29, output_tokens: 10 },
-    })
-    expect(usageFromChat(chunks.at(-1)?.usage)).toEqual({ inputTokens: 29, outputTokens: 10 })
+    const stream = replay('ollama-text')
+    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
+    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 29, output_tokens: 10 },
+      { inputTokens: 29, outputTokens: 10 },
+    )
   })
   it('think + tool call: reasoning deltas → thinking block, whole tool call in one delta', () => {
-    const { chunks, events } = replay('ollama-qwen3-think-tool-call')
-    expect(chunks.some((c) => c.choices.some((ch) => 'reasoning' in ch.delta))).toBe(false)
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[6]?.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'call_m4q8w1zt',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json, text } = assemble(events)
+    const stream = replay('ollama-qwen3-think-tool-call')
+    expect(stream.chunks.some((c) => c.choices.some((ch) => 'reasoning' in ch.delta))).toBe(false)
+    expect(eventNames(stream.events)).toEqual(messageEvents(['thinking', 3], ['tool_use', 1]))
+    expect(stream.events[6]?.data.content_block).toEqual(toolUseStart('call_m4q8w1zt'))
+    const { thinking, json, text } = assemble(stream.events)
     expect(thinking).toBe("Okay, the user wants the weather in Paris. I'll call get_weather.")
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
     expect(text).toBe('')
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 171, output_tokens: 61 },
-    })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 171, output_tokens: 61 })
   })
 })
 
 describe('ollama error bodies → caller status', () => {
   const map = fixtureErrorMapper('ollama', { credential: 'local-ollama' })
-  it('model not found → 404 with the reason', () => {
-    expect(map('ollama-error-404-model', 404)).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: 'model not found → 404 with the reason',
+      fixture: 'ollama-error-404-model',
       status: 404,
-      type: 'not_found_error',
-      message: "ollama: model 'qwen2.5:7b' not found",
-    })
-  })
-  it('queue full (503 server busy) → 503 overloaded, retryable', () => {
-    expect(map('ollama-error-503-busy', 503)).toMatchObject({
+      expected: { status: 404, type: 'not_found_error', message: "ollama: model 'qwen2.5:7b' not found" },
+    },
+    {
+      title: 'queue full (503 server busy) → 503 overloaded, retryable',
+      fixture: 'ollama-error-503-busy',
       status: 503,
-      type: 'overloaded_error',
-      retryable: true,
-      message: expect.stringContaining('maximum pending requests exceeded'),
-    })
-  })
+      expected: {
+        status: 503,
+        type: 'overloaded_error',
+        retryable: true,
+        message: expect.stringContaining('maximum pending requests exceeded'),
+      },
+    },
+  ])
   it('model without tool support and a bad reasoning value → 400 with the reason', () => {
     expect(map('ollama-error-400-no-tools', 400)).toMatchObject({
       status: 400,
@@ -313,18 +261,14 @@ describe('ollama error bodies → caller status', () => {
   })
   it('a 401 (auth put in front of Ollama by a proxy) names the credential', () => {
     // Ollama itself has no auth; a reverse proxy answering 401 still maps to the credential.
-    expect(
-      upstreamError({
-        provider: 'ollama',
-        credential: 'local-ollama',
-        status: 401,
-        body: 'Unauthorized',
-        headers: new Headers(),
-        secrets: ['proxy-token-123456'],
-      }),
-    ).toMatchObject({
+    const e = upstreamError({
+      provider: 'ollama',
+      credential: 'local-ollama',
       status: 401,
-      message: "ollama rejected credential 'local-ollama' (check or rotate the key)",
+      body: 'Unauthorized',
+      headers: new Headers(),
+      secrets: ['proxy-token-123456'],
     })
+    expectCredentialRefused(e, 'ollama', 'local-ollama', 'proxy-token-123456')
   })
 })

@@ -22,68 +22,52 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectRateLimit,
+  expectStreamEnd,
+  expectTextAnswer,
+  loadAnswer,
+  mapRequest,
+  messageEventKinds,
+  STREAM_WITH_USAGE,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventKinds,
   fixtureErrorMapper,
-  loadJson,
   replayStream,
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { qwenQuirks } from './qwen-quirks.js'
 
-const canonical: ChatCompletionRequest = {
-  model: 'qwen-plus',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call the tool.',
-      reasoning_signature: 'sig',
-      tool_calls: [
-        {
-          id: 'call_1',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'call_1', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: { type: 'function', function: { name: 'get_weather' } },
-  response_format: {
-    type: 'json_schema',
-    json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+const canonical = toolRoundTripRequest(
+  'qwen-plus',
+  { id: 'call_1', reasoning: 'Call the tool.', signature: 'sig', described: false },
+  {
+    tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    response_format: answerFormat('city'),
+    ...STREAM_WITH_USAGE,
+    max_tokens: 200,
+    seed: 7,
+    top_k: 40,
+    thinking_budget: 4000,
+    reasoning_effort: 'high',
   },
-  stream: true,
-  stream_options: { include_usage: true },
-  max_tokens: 200,
-  seed: 7,
-  top_k: 40,
-  thinking_budget: 4000,
-  reasoning_effort: 'high',
-}
+)
 
 const replay = (fixture: string) => replayStream(qwenQuirks, fixture, 'qw/qwen3-max')
+// Qwen has no response normaliser: answers are canonical as they come.
+const answer = (fixture: string) => loadAnswer(qwenQuirks, fixture)
 
 describe('qwen request mapping', () => {
   it('enable_thinking from reasoning_effort, top_k and seed kept, reasoning not replayed', () => {
-    const ctx = new TranslateContext('lenient', 'qwen')
-    const out = toOpenAIWire(canonical, ctx, qwenQuirks)
+    const { out, warnings } = mapRequest(qwenQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "enable_thinking": true,
@@ -166,7 +150,7 @@ describe('qwen request mapping', () => {
         "top_k": 40,
       }
     `)
-    expect(ctx.warnings).toEqual([])
+    expect(warnings).toEqual([])
   })
   it('reasoning_effort none/minimal switches thinking off; no effort leaves the model default', () => {
     const wire = (reasoning_effort?: string) =>
@@ -183,9 +167,8 @@ describe('qwen request mapping', () => {
 
 describe('qwen answers → canonical → Anthropic', () => {
   it('plain text with an implicit cache hit', () => {
-    const res = loadJson<ChatCompletion>('qwen', 'qwen-text')
-    expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello, world!' } })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 3019, outputTokens: 9, cachedReadTokens: 2048 })
+    const res = answer('qwen-text')
+    expectTextAnswer(res, 'Hello, world!', { inputTokens: 3019, outputTokens: 9, cachedReadTokens: 2048 })
     expect(convertToAnthropicMessage(res, 'qw/qwen-plus')).toMatchInlineSnapshot(`
       {
         "content": [
@@ -209,7 +192,7 @@ describe('qwen answers → canonical → Anthropic', () => {
     `)
   })
   it('thinking (qwen-plus, not streamed): reasoning_content → thinking block, reasoning tokens metered', () => {
-    const res = loadJson<ChatCompletion>('qwen', 'qwen-thinking')
+    const res = answer('qwen-thinking')
     expect(res.choices[0]!.message).toMatchObject({
       content: '391',
       reasoning_content: '17 × 23 = 17 × 20 + 17 × 3 = 340 + 51 = 391.',
@@ -221,7 +204,7 @@ describe('qwen answers → canonical → Anthropic', () => {
     ])
   })
   it('tool call: empty content, one tool_use block', () => {
-    const res = loadJson<ChatCompletion>('qwen', 'qwen-tool-call')
+    const res = answer('qwen-tool-call')
     expect(res.choices[0]!.finish_reason).toBe('tool_calls')
     expect(res.choices[0]!.message.tool_calls?.[0]).toMatchObject({
       id: 'call_7d2e9f4a1b6c4e8d9a0f3b5c',
@@ -245,54 +228,23 @@ describe('qwen answers → canonical → Anthropic', () => {
 
 describe('qwen streams → Anthropic events', () => {
   it('thinking stream: thinking block, text block, usage from the trailing choices: [] chunk', () => {
-    const { chunks, events: evs } = replay('qwen-thinking')
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(evs).thinking).toBe('The user says hi; greet back.')
-    expect(assemble(evs).text).toBe('Hello, world!')
-    expect(evs.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 24, output_tokens: 21 },
-    })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({
-      inputTokens: 24,
-      outputTokens: 21,
-      reasoningTokens: 12,
-    })
+    const stream = replay('qwen-thinking')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['thinking', 2], ['text', 2]))
+    expect(assemble(stream.events).thinking).toBe('The user says hi; greet back.')
+    expect(assemble(stream.events).text).toBe('Hello, world!')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 24, output_tokens: 21 },
+      { inputTokens: 24, outputTokens: 21, reasoningTokens: 12 },
+    )
   })
   it('tool-call stream: "id": "" continuations stay in one tool_use block; arguments reassemble', () => {
-    const evs = replay('qwen-tool-call').events
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(evs[1]!.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'call_9b3f1e7a5c2d4b8e0a6c4f2d',
-      name: 'get_weather',
-      input: {},
-    })
-    expect(JSON.parse(assemble(evs).json)).toEqual({ location: 'Paris' })
-    expect(evs.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 295, output_tokens: 22 },
-    })
+    const stream = replay('qwen-tool-call')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['tool_use', 2]))
+    expect(stream.events[1]!.data.content_block).toEqual(toolUseStart('call_9b3f1e7a5c2d4b8e0a6c4f2d'))
+    expect(JSON.parse(assemble(stream.events).json)).toEqual({ location: 'Paris' })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 295, output_tokens: 22 })
   })
 })
 
@@ -302,13 +254,12 @@ describe('qwen error bodies → caller status', () => {
     secrets: ['sk-qwen-secret-0123456789'],
   })
   it('429 limit_requests → rate limit; retry-after only from a header', () => {
-    expect(map('qwen-error-rate-limit', 429)).toMatchObject({
-      status: 429,
-      type: 'rate_limit_error',
-      message: expect.stringContaining('You have exceeded your current request limit'),
-      headers: {},
-    })
-    expect(map('qwen-error-rate-limit', 429, { 'retry-after': '3' }).headers).toEqual({ 'retry-after': '3' })
+    expectRateLimit(
+      map,
+      'qwen-error-rate-limit',
+      { message: expect.stringContaining('You have exceeded your current request limit') },
+      '3',
+    )
   })
   it('400 enable_thinking on a non-streamed call keeps the provider reason', () => {
     expect(map('qwen-error-thinking-non-stream', 400)).toMatchObject({
@@ -321,12 +272,6 @@ describe('qwen error bodies → caller status', () => {
     })
   })
   it('401 invalid_api_key names the credential, never the key', () => {
-    const e = map('qwen-error-invalid-api-key', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "qwen rejected credential 'dashscope-sg' (check or rotate the key)",
-    })
-    expect(JSON.stringify(e)).not.toContain('sk-qwen-secret')
+    expectCredentialRefused(map('qwen-error-invalid-api-key', 401), 'qwen', 'dashscope-sg', 'sk-qwen-secret')
   })
 })

@@ -31,65 +31,52 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  expectCredentialRefused,
+  expectStreamEnd,
+  expectTextAnswer,
+  expectUntouched,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEvents,
+  toolRoundTripRequest,
+  toolUseStart,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventNames,
   fixtureErrorMapper,
-  loadJson,
   replayStream,
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { vllmQuirks } from './vllm-quirks.js'
 
 const KEY = 'vllm-serve-key-0123456789abcdef'
 
-const canonical: ChatCompletionRequest = {
-  model: 'Qwen/Qwen3-8B',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call get_weather for Paris.',
-      reasoning_signature: 'sig-from-anthropic',
-      tool_calls: [
-        {
-          id: 'chatcmpl-tool-4f6b2d8e0a1c4e3f9b7d5a2c8e6f0b1d',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location": "Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'chatcmpl-tool-4f6b2d8e0a1c4e3f9b7d5a2c8e6f0b1d', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        description: 'Current weather for a city',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'auto',
-  reasoning_effort: 'low',
-  thinking_budget: 1024,
-  top_k: 20,
-  temperature: 0.6,
-  max_tokens: 512,
-}
+const canonical = toolRoundTripRequest(
+  'Qwen/Qwen3-8B',
+  {
+    id: 'chatcmpl-tool-4f6b2d8e0a1c4e3f9b7d5a2c8e6f0b1d',
+    reasoning: 'Call get_weather for Paris.',
+    spaced: true,
+  },
+  {
+    tool_choice: 'auto',
+    reasoning_effort: 'low',
+    thinking_budget: 1024,
+    top_k: 20,
+    temperature: 0.6,
+    max_tokens: 512,
+  },
+)
 
 const replay = (fixture: string) => replayStream(vllmQuirks, fixture, 'vllm/Qwen/Qwen3-8B')
+const answer = (fixture: string) => loadAnswer(vllmQuirks, fixture)
 
 describe('vllm request mapping', () => {
   it('keeps top_k and reasoning_effort, replays reasoning as `reasoning`, strips extensions', () => {
-    const ctx = new TranslateContext('strict', 'vllm')
-    const out = toOpenAIWire(canonical, ctx, vllmQuirks)
+    const { out, warnings } = mapRequest(vllmQuirks, canonical, 'strict')
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 512,
@@ -152,25 +139,17 @@ describe('vllm request mapping', () => {
     `)
     expect(JSON.stringify(out)).not.toMatch(/reasoning_content|reasoning_signature|thinking_budget/)
     // Nothing dropped, so even a strict route accepts it.
-    expect(ctx.warnings).toEqual([])
+    expect(warnings).toEqual([])
   })
   it('leaves a request without reasoning untouched', () => {
-    const body = {
-      model: 'meta-llama/Llama-3.1-8B-Instruct',
-      messages: [{ role: 'user' as const, content: 'hi' }],
-    }
-    expect(toOpenAIWire(body, new TranslateContext(), vllmQuirks)).toEqual(body)
+    expectUntouched(vllmQuirks, 'meta-llama/Llama-3.1-8B-Instruct')
   })
 })
 
 describe('vllm responses → canonical → Anthropic', () => {
   it('text: content, stop, usage; the null vLLM extras do not leak into blocks', () => {
-    const res = vllmQuirks.normalizeResponse!(loadJson<ChatCompletion>('vllm', 'vllm-text'))
-    expect(res.choices[0]).toMatchObject({
-      message: { role: 'assistant', content: 'Hello! How can I help you today?' },
-      finish_reason: 'stop',
-    })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 42, outputTokens: 10 })
+    const res = answer('vllm-text')
+    expectTextAnswer(res, 'Hello! How can I help you today?', { inputTokens: 42, outputTokens: 10 })
     expect(convertToAnthropicMessage(res, 'vllm/meta-llama/Llama-3.1-8B-Instruct')).toMatchObject({
       id: 'msg_chatcmpl-3b8f4c2a9d1e4f6a8b7c5d3e2f1a0b9c',
       content: [{ type: 'text', text: 'Hello! How can I help you today?' }],
@@ -179,7 +158,7 @@ describe('vllm responses → canonical → Anthropic', () => {
     })
   })
   it('Qwen3 tool call: `reasoning` → thinking block, tool_use with the vLLM id, cached tokens', () => {
-    const res = vllmQuirks.normalizeResponse!(loadJson<ChatCompletion>('vllm', 'vllm-tool-call'))
+    const res = answer('vllm-tool-call')
     expect(res.choices[0]?.message).not.toHaveProperty('reasoning')
     expect(usageFromChat(res.usage)).toEqual({ inputTokens: 186, outputTokens: 47, cachedReadTokens: 160 })
     expect(convertToAnthropicMessage(res, 'vllm/Qwen/Qwen3-8B')).toMatchInlineSnapshot(`
@@ -217,56 +196,28 @@ describe('vllm responses → canonical → Anthropic', () => {
 
 describe('vllm streams → Anthropic events', () => {
   it('text: the empty role and finish deltas open no block; usage from the choices:[] chunk', () => {
-    const { chunks, events } = replay('vllm-text')
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:text',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(events).text).toBe('Hello! How can I help you today?')
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 42, output_tokens: 10 },
-    })
-    expect(usageFromChat(chunks.at(-1)?.usage)).toEqual({ inputTokens: 42, outputTokens: 10 })
+    const stream = replay('vllm-text')
+    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
+    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
+    expectStreamEnd(
+      stream,
+      'end_turn',
+      { input_tokens: 42, output_tokens: 10 },
+      { inputTokens: 42, outputTokens: 10 },
+    )
   })
   it('Qwen3 tool call: `reasoning` deltas → thinking, then tool_use with fragments assembled', () => {
-    const { chunks, events } = replay('vllm-qwen3-tool-call')
-    expect(chunks.some((c) => c.choices.some((ch) => 'reasoning' in ch.delta))).toBe(false)
-    expect(eventNames(events)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(events[6]?.data.content_block).toEqual({
-      type: 'tool_use',
-      id: 'chatcmpl-tool-8a3c5e7b9d1f4a6c8e2b4d6f0a1c3e5b',
-      name: 'get_weather',
-      input: {},
-    })
-    const { thinking, json, text } = assemble(events)
+    const stream = replay('vllm-qwen3-tool-call')
+    expect(stream.chunks.some((c) => c.choices.some((ch) => 'reasoning' in ch.delta))).toBe(false)
+    expect(eventNames(stream.events)).toEqual(messageEvents(['thinking', 3], ['tool_use', 3]))
+    expect(stream.events[6]?.data.content_block).toEqual(
+      toolUseStart('chatcmpl-tool-8a3c5e7b9d1f4a6c8e2b4d6f0a1c3e5b'),
+    )
+    const { thinking, json, text } = assemble(stream.events)
     expect(thinking).toBe('The user wants the weather in Paris. Call get_weather.')
     expect(JSON.parse(json)).toEqual({ location: 'Paris' })
     expect(text).toBe('')
-    expect(events.at(-2)?.data).toMatchObject({
-      delta: { stop_reason: 'tool_use' },
-      usage: { input_tokens: 186, output_tokens: 52 },
-    })
+    expectStreamEnd(stream, 'tool_use', { input_tokens: 186, output_tokens: 52 })
   })
 })
 
@@ -285,29 +236,32 @@ describe('vllm error bodies → caller status', () => {
       message: expect.stringContaining('you requested 4297 tokens'),
     })
   })
-  it('unknown model → 404 with vLLM reason', () => {
-    expect(map('vllm-error-404-model', 404)).toMatchObject({
-      status: 404,
-      type: 'not_found_error',
-      message: 'vllm: The model `Qwen/Qwen3-32B` does not exist.',
-    })
-  })
   it('--api-key refusal ({"error":"Unauthorized"}) → 401 naming the credential, never the key', () => {
-    const e = map('vllm-error-401', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "vllm rejected credential 'vllm-gpu' (check or rotate the key)",
-    })
-    expect(JSON.stringify({ ...e, message: e.message })).not.toContain(KEY)
+    expectCredentialRefused(map('vllm-error-401', 401), 'vllm', 'vllm-gpu', KEY)
   })
-  it('waiting queue full (503) → 503 overloaded, retryable, retry-after kept when sent', () => {
-    expect(map('vllm-error-503-queue-full', 503, { 'retry-after': '2' })).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: 'unknown model → 404 with vLLM reason',
+      fixture: 'vllm-error-404-model',
+      status: 404,
+      expected: {
+        status: 404,
+        type: 'not_found_error',
+        message: 'vllm: The model `Qwen/Qwen3-32B` does not exist.',
+      },
+    },
+    {
+      title: 'waiting queue full (503) → 503 overloaded, retryable, retry-after kept when sent',
+      fixture: 'vllm-error-503-queue-full',
       status: 503,
-      type: 'overloaded_error',
-      retryable: true,
       headers: { 'retry-after': '2' },
-      message: expect.stringContaining('Scheduler waiting queue is full'),
-    })
-  })
+      expected: {
+        status: 503,
+        type: 'overloaded_error',
+        retryable: true,
+        headers: { 'retry-after': '2' },
+        message: expect.stringContaining('Scheduler waiting queue is full'),
+      },
+    },
+  ])
 })

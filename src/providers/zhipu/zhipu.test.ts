@@ -24,6 +24,20 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  answerFormat,
+  expectCredentialRefused,
+  expectStreamEnd,
+  expectStreamFailsOn,
+  expectTextAnswer,
+  itMapsErrors,
+  loadAnswer,
+  mapRequest,
+  messageEventKinds,
+  STREAM_WITH_USAGE,
+  toolRoundTripRequest,
+  withFinishReason,
+} from '../../../test/providers/compat-unit-helpers.js'
+import {
   assemble,
   eventKinds,
   fixtureErrorMapper,
@@ -34,59 +48,29 @@ import {
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../translate/openai-chat.js'
-import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
-import { TranslateContext } from '../translate/translate-context.js'
 import { zhipuQuirks } from './zhipu-quirks.js'
 
-const canonical: ChatCompletionRequest = {
-  model: 'glm-4.6',
-  messages: [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    {
-      role: 'assistant',
-      content: null,
-      reasoning_content: 'Call the tool.',
-      reasoning_signature: 'sig',
-      tool_calls: [
-        {
-          id: 'call_1',
-          type: 'function',
-          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
-        },
-      ],
-    },
-    { role: 'tool', tool_call_id: 'call_1', content: '{"temp":18}' },
-  ],
-  tools: [
-    {
-      type: 'function',
-      function: {
-        name: 'get_weather',
-        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-      },
-    },
-  ],
-  tool_choice: 'required',
-  response_format: {
-    type: 'json_schema',
-    json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+const canonical = toolRoundTripRequest(
+  'glm-4.6',
+  { id: 'call_1', reasoning: 'Call the tool.', signature: 'sig', described: false },
+  {
+    tool_choice: 'required',
+    response_format: answerFormat('city'),
+    ...STREAM_WITH_USAGE,
+    max_tokens: 200,
+    seed: 7,
+    top_k: 40,
+    thinking_budget: 4000,
+    reasoning_effort: 'medium',
   },
-  stream: true,
-  stream_options: { include_usage: true },
-  max_tokens: 200,
-  seed: 7,
-  top_k: 40,
-  thinking_budget: 4000,
-  reasoning_effort: 'medium',
-}
+)
 
 const replay = (fixture: string) => replayStream(zhipuQuirks, fixture, 'zp/glm-5')
+const answer = (fixture: string) => loadAnswer(zhipuQuirks, fixture)
 
 describe('zhipu request mapping', () => {
   it('thinking from reasoning_effort; tool_choice other than auto dropped; json_schema → json_object', () => {
-    const ctx = new TranslateContext('lenient', 'zhipu')
-    const out = toOpenAIWire(canonical, ctx, zhipuQuirks)
+    const { out, warnings } = mapRequest(zhipuQuirks, canonical)
     expect(out).toMatchInlineSnapshot(`
       {
         "max_tokens": 200,
@@ -152,7 +136,7 @@ describe('zhipu request mapping', () => {
         ],
       }
     `)
-    expect(ctx.warnings).toMatchInlineSnapshot(`
+    expect(warnings).toMatchInlineSnapshot(`
       [
         "top_k: not supported by zhipu; dropped",
         "tool_choice: Zhipu supports tool_choice "auto" only; dropped",
@@ -161,23 +145,20 @@ describe('zhipu request mapping', () => {
     `)
   })
   it('strict mode: tool_choice required is a 400; auto passes; effort none disables thinking', () => {
-    const strict = () => new TranslateContext('strict', 'zhipu')
+    const strict = (req: ChatCompletionRequest) => mapRequest(zhipuQuirks, req, 'strict').out
     const base = { ...canonical, top_k: undefined }
-    expect(() => toOpenAIWire(base, strict(), zhipuQuirks)).toThrow(/tool_choice/)
-    expect(toOpenAIWire({ ...base, tool_choice: 'auto' }, strict(), zhipuQuirks)).toMatchObject({
-      tool_choice: 'auto',
+    expect(() => strict(base)).toThrow(/tool_choice/)
+    expect(strict({ ...base, tool_choice: 'auto' })).toMatchObject({ tool_choice: 'auto' })
+    expect(strict({ ...base, tool_choice: 'auto', reasoning_effort: 'none' })).toMatchObject({
+      thinking: { type: 'disabled' },
     })
-    expect(
-      toOpenAIWire({ ...base, tool_choice: 'auto', reasoning_effort: 'none' }, strict(), zhipuQuirks),
-    ).toMatchObject({ thinking: { type: 'disabled' } })
   })
 })
 
 describe('zhipu answers → canonical → Anthropic', () => {
   it('plain text with cache hits', () => {
-    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-text'))
-    expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello, world!' } })
-    expect(usageFromChat(res.usage)).toEqual({ inputTokens: 81, outputTokens: 9, cachedReadTokens: 64 })
+    const res = answer('zhipu-text')
+    expectTextAnswer(res, 'Hello, world!', { inputTokens: 81, outputTokens: 9, cachedReadTokens: 64 })
     expect(convertToAnthropicMessage(res, 'zp/glm-4.6')).toMatchInlineSnapshot(`
       {
         "content": [
@@ -201,7 +182,7 @@ describe('zhipu answers → canonical → Anthropic', () => {
     `)
   })
   it('thinking: reasoning_content → thinking block; reasoning tokens metered', () => {
-    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-thinking'))
+    const res = answer('zhipu-thinking')
     expect(usageFromChat(res.usage)).toEqual({ inputTokens: 12, outputTokens: 130, reasoningTokens: 121 })
     expect(convertToAnthropicMessage(res, 'zp/glm-5.1').content).toEqual([
       {
@@ -213,7 +194,7 @@ describe('zhipu answers → canonical → Anthropic', () => {
     ])
   })
   it('tool call with text before it: text block then tool_use, cache read split out of input', () => {
-    const res = zhipuQuirks.normalizeResponse!(loadJson<ChatCompletion>('zhipu', 'zhipu-tool-call'))
+    const res = answer('zhipu-tool-call')
     expect(res.choices[0]!.message.tool_calls?.[0]).toMatchObject({
       id: 'call_-8152364790214431077',
       function: { name: 'get_weather', arguments: '{"location": "Paris"}' },
@@ -234,8 +215,7 @@ describe('zhipu answers → canonical → Anthropic', () => {
   })
   it('GLM finish reasons: sensitive → refusal, context window → max_tokens, network_error → 502', () => {
     const base = loadJson<ChatCompletion>('zhipu', 'zhipu-text')
-    const withFinish = (f: string) =>
-      ({ ...base, choices: [{ ...base.choices[0]!, finish_reason: f }] }) as unknown as ChatCompletion
+    const withFinish = (f: string) => withFinishReason(base, f)
     const stop = (f: string) =>
       convertToAnthropicMessage(zhipuQuirks.normalizeResponse!(withFinish(f)), 'zp/glm-4.6').stop_reason
     expect(stop('sensitive')).toBe('refusal')
@@ -249,63 +229,31 @@ describe('zhipu answers → canonical → Anthropic', () => {
 
 describe('zhipu streams → Anthropic events', () => {
   it('thinking stream: thinking block then text; usage from the finish chunk', () => {
-    const evs = replay('zhipu-thinking').events
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:text',
-      'content_block_delta:text_delta',
-      'content_block_delta:text_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(assemble(evs).thinking).toBe('\nThe user greets me; answer briefly.')
-    expect(assemble(evs).text).toBe('Hello, world!')
-    expect(evs.at(-2)!.data).toMatchObject({
-      delta: { stop_reason: 'end_turn' },
-      usage: { input_tokens: 2, cache_read_input_tokens: 7, output_tokens: 9 },
-    })
+    const stream = replay('zhipu-thinking')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['thinking', 3], ['text', 2]))
+    expect(assemble(stream.events).thinking).toBe('\nThe user greets me; answer briefly.')
+    expect(assemble(stream.events).text).toBe('Hello, world!')
+    expectStreamEnd(stream, 'end_turn', { input_tokens: 2, cache_read_input_tokens: 7, output_tokens: 9 })
   })
   it('thinking + whole tool call: thinking block, one tool_use block, tool_use stop', () => {
-    const { chunks, events: evs } = replay('zhipu-thinking-tool-call')
-    expect(eventKinds(evs)).toEqual([
-      'message_start',
-      'content_block_start:thinking',
-      'content_block_delta:thinking_delta',
-      'content_block_delta:thinking_delta',
-      'content_block_stop',
-      'content_block_start:tool_use',
-      'content_block_delta:input_json_delta',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ])
-    expect(evs[5]!.data.content_block).toMatchObject({
+    const stream = replay('zhipu-thinking-tool-call')
+    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['thinking', 2], ['tool_use', 1]))
+    expect(stream.events[5]!.data.content_block).toMatchObject({
       id: 'call_5c8e1a3f7b9d4e2a8c6f0b1d',
       name: 'get_weather',
     })
-    expect(JSON.parse(assemble(evs).json)).toEqual({ location: 'Paris' })
-    expect(evs.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'tool_use' } })
-    expect(usageFromChat(chunks.at(-1)!.usage)).toEqual({
+    expect(JSON.parse(assemble(stream.events).json)).toEqual({ location: 'Paris' })
+    expectStreamEnd(stream, 'tool_use', undefined, {
       inputTokens: 10984,
       outputTokens: 60,
       cachedReadTokens: 10560,
     })
   })
   it('a stream that ends with finish_reason network_error fails instead of ending cleanly', () => {
-    const norm = zhipuQuirks.createStreamNormalizer!()
+    expectStreamFailsOn(zhipuQuirks, 'zhipu-thinking', 'network_error')
     const last = loadChunks<ChatCompletionChunk>('zhipu', 'zhipu-thinking').at(-1)!
-    const failed = { ...last, choices: [{ ...last.choices[0]!, finish_reason: 'network_error' }] } as never
-    expect(() => norm(failed)).toThrow(
-      expect.objectContaining({ status: 502, code: 'upstream_stream_error' }),
-    )
-    const sensitive = { ...last, choices: [{ ...last.choices[0]!, finish_reason: 'sensitive' }] } as never
-    expect(norm(sensitive).choices[0]!.finish_reason).toBe('content_filter')
+    const sensitive = zhipuQuirks.createStreamNormalizer!()(withFinishReason(last, 'sensitive'))
+    expect(sensitive.choices[0]!.finish_reason).toBe('content_filter')
   })
 })
 
@@ -314,28 +262,30 @@ describe('zhipu error bodies → caller status', () => {
     credential: 'glm-cn',
     secrets: ['0123456789abcdef0123456789abcdef.AbCdEfGhIjKlMnOp'],
   })
-  it('429 code 1302 (concurrency) → rate limit, no retry-after (none documented)', () => {
-    expect(map('zhipu-error-rate-limit', 429)).toMatchObject({
+  itMapsErrors(map, [
+    {
+      title: '429 code 1302 (concurrency) → rate limit, no retry-after (none documented)',
+      fixture: 'zhipu-error-rate-limit',
       status: 429,
-      type: 'rate_limit_error',
-      message: expect.stringContaining('并发数过高'),
-      headers: {},
-    })
-  })
-  it('400 code 1214 keeps the provider reason', () => {
-    expect(map('zhipu-error-invalid-request', 400)).toMatchObject({
+      expected: {
+        status: 429,
+        type: 'rate_limit_error',
+        message: expect.stringContaining('并发数过高'),
+        headers: {},
+      },
+    },
+    {
+      title: '400 code 1214 keeps the provider reason',
+      fixture: 'zhipu-error-invalid-request',
       status: 400,
-      type: 'invalid_request_error',
-      message: 'zhipu rejected the request: messages[8].content[0].type type error',
-    })
-  })
+      expected: {
+        status: 400,
+        type: 'invalid_request_error',
+        message: 'zhipu rejected the request: messages[8].content[0].type type error',
+      },
+    },
+  ])
   it('401 code 1002 names the credential, never the key', () => {
-    const e = map('zhipu-error-auth', 401)
-    expect(e).toMatchObject({
-      status: 401,
-      type: 'authentication_error',
-      message: "zhipu rejected credential 'glm-cn' (check or rotate the key)",
-    })
-    expect(JSON.stringify(e)).not.toContain('AbCdEfGhIjKlMnOp')
+    expectCredentialRefused(map('zhipu-error-auth', 401), 'zhipu', 'glm-cn', 'AbCdEfGhIjKlMnOp')
   })
 })
