@@ -6,17 +6,22 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearVertexTokenCache } from '../../src/providers/vertex/vertex-auth.js'
-import { ALL_SECRETS, ANSWER_SCHEMA, type ProviderTestEnv, providerEnv } from './provider-env.js'
-
-const TOOL = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: {
-    type: 'object' as const,
-    properties: { location: { type: 'string' } },
-    required: ['location'],
-  },
-}
+import {
+  expectMessagesErrors,
+  expectNoSecrets,
+  PARIS,
+  streamMessage,
+  toolUseOf,
+  user,
+  withToolResult,
+} from './compat-e2e-helpers.js'
+import {
+  ALL_SECRETS,
+  ANSWER_SCHEMA,
+  ANTHROPIC_WEATHER_TOOL,
+  type ProviderTestEnv,
+  providerEnv,
+} from './provider-env.js'
 
 let env: ProviderTestEnv
 let client: Anthropic
@@ -28,6 +33,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close()
 })
+
+/** POST /v1/messages as a raw client would: the member's key (or `key`), anthropic-version, `headers`. */
+function postMessages(body: unknown, headers: Record<string, string> = {}, key = env.tokens.member) {
+  return fetch(`${env.url}/v1/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  })
+}
 
 const MODELS = [
   'anth/claude-sonnet-4-5',
@@ -46,7 +65,7 @@ describe.each(MODELS)('anthropic SDK → %s', (model) => {
       model,
       max_tokens: 200,
       system: 'Be brief.',
-      messages: [{ role: 'user', content: 'Say hi' }],
+      messages: [user('Say hi')],
     })
     expect(msg.type).toBe('message')
     expect(msg.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello, world!' })])
@@ -57,26 +76,14 @@ describe.each(MODELS)('anthropic SDK → %s', (model) => {
   })
 
   it('tools: tool_use block, then the answer after tool_result', async () => {
-    const first = await client.messages.create({
-      model,
-      max_tokens: 200,
-      tools: [TOOL],
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
-    })
-    expect(first.stop_reason).toBe('tool_use')
-    const use = first.content.find((b) => b.type === 'tool_use')
-    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    const req = { model, max_tokens: 200, tools: [ANTHROPIC_WEATHER_TOOL] }
+    const first = await client.messages.create({ ...req, messages: [PARIS] })
+    const use = toolUseOf(first)
     expect(use.name).toBe('get_weather')
     expect(use.input).toMatchObject({ location: 'Paris' })
     const second = await client.messages.create({
-      model,
-      max_tokens: 200,
-      tools: [TOOL],
-      messages: [
-        { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
-      ],
+      ...req,
+      messages: withToolResult(PARIS, first.content, use.id),
     })
     expect(second.content.find((b) => b.type === 'text')).toMatchObject({ text: 'It is 18C in Paris.' })
   })
@@ -85,7 +92,7 @@ describe.each(MODELS)('anthropic SDK → %s', (model) => {
     const msg = await client.messages.create({
       model,
       max_tokens: 200,
-      messages: [{ role: 'user', content: 'Weather as JSON' }],
+      messages: [user('Weather as JSON')],
       // @ts-expect-error output_config is newer than this SDK's types; the SDK sends it as is.
       output_config: { format: { type: 'json_schema', schema: ANSWER_SCHEMA } },
     })
@@ -95,20 +102,18 @@ describe.each(MODELS)('anthropic SDK → %s', (model) => {
   })
 
   it('streaming text and streaming tool use assemble in the SDK', async () => {
-    const text = await client.messages
-      .stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Say hi' }] })
-      .finalMessage()
+    const text = await streamMessage(
+      { anthropic: client },
+      { model, max_tokens: 100, messages: [user('Say hi')] },
+    )
     expect(text.content.find((b) => b.type === 'text')).toMatchObject({ text: 'Hello, world!' })
     expect(text.stop_reason).toBe('end_turn')
     expect(text.usage.output_tokens).toBe(9)
-    const tool = await client.messages
-      .stream({ model, max_tokens: 100, tools: [TOOL], messages: [{ role: 'user', content: 'Weather?' }] })
-      .finalMessage()
-    expect(tool.stop_reason).toBe('tool_use')
-    expect(tool.content.find((b) => b.type === 'tool_use')).toMatchObject({
-      name: 'get_weather',
-      input: { location: 'Paris' },
-    })
+    const tool = await streamMessage(
+      { anthropic: client },
+      { model, max_tokens: 100, tools: [ANTHROPIC_WEATHER_TOOL], messages: [user('Weather?')] },
+    )
+    expect(toolUseOf(tool)).toMatchObject({ name: 'get_weather', input: { location: 'Paris' } })
     expect(env.events().at(-1)).toMatchObject({ status: 'ok', stream: true, endpoint: 'messages' })
   })
 })
@@ -124,16 +129,7 @@ describe('/v1/messages specifics', () => {
       metadata: { user_id: 'u-1' },
       some_future_field: { keep: true },
     }
-    const res = await fetch(`${env.url}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': env.tokens.member,
-        'anthropic-version': '2023-06-01',
-        'anthropic-beta': 'beta-x',
-      },
-      body: JSON.stringify(body),
-    })
+    const res = await postMessages(body, { 'anthropic-beta': 'beta-x' })
     expect(res.status).toBe(200)
     const json = await res.json()
     expect(json).toMatchObject({
@@ -147,24 +143,16 @@ describe('/v1/messages specifics', () => {
     expect(up.headers['x-api-key']).not.toBe(env.tokens.member)
   })
 
-  it('Claude on Bedrock gets the Anthropic body through InvokeModel (anthropic_version, beta list)', async () => {
-    const body = {
-      model: 'aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
-      max_tokens: 30,
-      messages: [{ role: 'user', content: 'hi' }],
-      future_field: 1,
-    }
-    for (const stream of [false, true]) {
-      const res = await fetch(`${env.url}/v1/messages`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': env.tokens.member,
-          'anthropic-version': '2023-06-01',
-          'anthropic-beta': 'a-1,b-2',
-        },
-        body: JSON.stringify({ ...body, stream }),
-      })
+  it.each([false, true])(
+    'Claude on Bedrock gets the Anthropic body through InvokeModel (anthropic_version, beta list), stream %s',
+    async (stream) => {
+      const body = {
+        model: 'aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        max_tokens: 30,
+        messages: [{ role: 'user', content: 'hi' }],
+        future_field: 1,
+      }
+      const res = await postMessages({ ...body, stream }, { 'anthropic-beta': 'a-1,b-2' })
       expect(res.status).toBe(200)
       const text = await res.text()
       expect(text).toContain(stream ? 'event: message_stop' : '"id":"msg_fake_01"')
@@ -177,37 +165,29 @@ describe('/v1/messages specifics', () => {
         anthropic_version: 'bedrock-2023-05-31',
         anthropic_beta: ['a-1', 'b-2'],
       })
-    }
-  })
+    },
+  )
 
-  it('DeepSeek reasoning_content and MiniMax <think> become thinking blocks (stream and not)', async () => {
-    for (const model of ['ds/deepseek-reasoner', 'mm/minimax-m2']) {
-      const msg = await client.messages.create({
-        model,
-        max_tokens: 100,
-        messages: [{ role: 'user', content: 'Hi' }],
-      })
+  it.each(['ds/deepseek-reasoner', 'mm/minimax-m2'])(
+    'DeepSeek reasoning_content and MiniMax <think> become thinking blocks (stream and not): %s',
+    async (model) => {
+      const req = { model, max_tokens: 100, messages: [user('Hi')] }
+      const msg = await client.messages.create(req)
       expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'text'])
       expect(msg.content[0]).toMatchObject({ thinking: 'Thinking it over.' })
       expect(msg.content[1]).toMatchObject({ text: 'Hello, world!' })
-      const streamed = await client.messages
-        .stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
-        .finalMessage()
+      const streamed = await streamMessage({ anthropic: client }, req)
       expect(streamed.content).toEqual([
         expect.objectContaining({ type: 'thinking', thinking: 'Thinking it over.' }),
         expect.objectContaining({ type: 'text', text: 'Hello, world!' }),
       ])
-    }
-  })
+    },
+  )
 
   it('count_tokens for Anthropic and Vertex Claude credentials; 400 for others', async () => {
-    const messages = [{ role: 'user' as const, content: 'Hello' }]
-    expect(await client.messages.countTokens({ model: 'anth/claude-sonnet-4-5', messages })).toEqual({
-      input_tokens: 42,
-    })
-    expect(await client.messages.countTokens({ model: 'vtx/claude-sonnet-4-5', messages })).toEqual({
-      input_tokens: 42,
-    })
+    const messages = [user('Hello')]
+    for (const model of ['anth/claude-sonnet-4-5', 'vtx/claude-sonnet-4-5'])
+      expect(await client.messages.countTokens({ model, messages })).toEqual({ input_tokens: 42 })
     await expect(
       client.messages.countTokens({ model: 'gem/gemini-2.5-flash', messages }),
     ).rejects.toMatchObject({
@@ -216,52 +196,36 @@ describe('/v1/messages specifics', () => {
   })
 
   it('errors come back in Anthropic shape with the right status, no secrets', async () => {
-    const fail = (model: string) =>
-      client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).then(
-        () => {
-          throw new Error('expected failure')
-        },
-        (e: InstanceType<typeof Anthropic.APIError>) => e,
-      )
-    const over = await fail('anth/claude-overloaded')
-    expect(over.status).toBe(503)
-    expect(over.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } })
-    const limited = await fail('gem/gemini-limited')
-    expect(limited.status).toBe(429)
+    const errors = await expectMessagesErrors({ anthropic: client }, [
+      ['anth/claude-overloaded', 503, 'overloaded_error'],
+      ['gem/gemini-limited', 429, 'rate_limit_error'],
+    ])
+    const limited = errors[1]!
     expect(
       limited.headers?.get?.('retry-after') ??
         (limited.headers as unknown as Record<string, string>)['retry-after'],
     ).toBe('12')
     const bad = await client.messages
-      .create({ model: 'anth/claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] } as never)
+      .create({ model: 'anth/claude-sonnet-4-5', messages: [user('x')] } as never)
       .catch((e: InstanceType<typeof Anthropic.APIError>) => e)
     expect(bad).toMatchObject({
       status: 400,
       error: { type: 'error', error: { type: 'invalid_request_error' } },
     })
-    for (const e of [over, limited])
-      for (const s of ALL_SECRETS) expect(JSON.stringify(e.error)).not.toContain(s)
+    expectNoSecrets(errors, ...ALL_SECRETS)
   })
 
   it('a translated stream that breaks ends with an Anthropic error event', async () => {
     const stream = client.messages.stream({
       model: 'gem/gemini-cut',
       max_tokens: 10,
-      messages: [{ role: 'user', content: 'x' }],
+      messages: [user('x')],
     })
     await expect(stream.finalMessage()).rejects.toThrow()
   })
 
   it('missing or wrong x-api-key → 401 in Anthropic shape', async () => {
-    const res = await fetch(`${env.url}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'lk_wrong',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify({ model: 'anth/x', max_tokens: 5, messages: [] }),
-    })
+    const res = await postMessages({ model: 'anth/x', max_tokens: 5, messages: [] }, {}, 'lk_wrong')
     expect(res.status).toBe(401)
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
   })

@@ -8,20 +8,22 @@
  * alias), no `json_schema` response format, string-only message content (422), 402 for an empty
  * balance and 429 over the concurrency limit.
  */
-import type OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { credential } from '../gateway/gateway-helpers.js'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
   type Body,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectNoSecrets,
+  expectThinkingThenWeather,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
+  replyRecorded,
+  toolUseOf,
   type UpstreamRequest,
+  user,
+  withToolResult,
 } from './compat-e2e-helpers.js'
-import { loadChunks, loadJson } from './fixture-helpers.js'
+import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL } from './provider-env.js'
 
 const KEY = 'sk-deepseeke2e0123456789abcdef0123'
 const WRONG_KEY = 'sk-deepseeke2ewrong98765432100wxyz'
@@ -66,144 +68,83 @@ function answerDeepSeek({ method, path, headers, body }: UpstreamRequest, reply:
   }
   const refused = refusal(body)
   if (refused) return reply.json(...refused)
-  const name = fixtureFor(body)
-  if (body.stream !== true) return reply.json(200, loadJson('deepseek', name))
   // Usage rides on the finishing chunk, `include_usage` or not (as recorded; no `choices: []` chunk).
-  reply.sse(loadChunks('deepseek', name))
+  replyRecorded(reply, 'deepseek', body, fixtureFor(body))
 }
 
-/** One weather tool, in each SDK's shape. */
-const SCHEMA = {
-  type: 'object' as const,
-  properties: { location: { type: 'string' } },
-  required: ['location'],
-}
-const TOOL = { name: 'get_weather', input_schema: SCHEMA }
-const WEATHER = { type: 'function' as const, function: { name: TOOL.name, parameters: SCHEMA } }
-
-let env: CompatE2E
-beforeAll(async () => {
-  env = await compatE2E(answerDeepSeek, {
-    creds: (url) => [
-      credential('ds', `${url}/v1`, { provider: 'deepseek', apiKey: KEY }),
-      credential('dsbad', `${url}/v1`, { provider: 'deepseek', apiKey: WRONG_KEY }),
-    ],
-  })
-})
-afterAll(() => env?.close())
-beforeEach(() => {
-  env.upstream.requests.length = 0
+const env = compatSuite(answerDeepSeek, 'deepseek', {
+  memory: { ds: ['/v1', KEY], dsbad: ['/v1', WRONG_KEY] },
 })
 
-const hi = [{ role: 'user' as const, content: 'Say hi' }]
-const paris = { role: 'user' as const, content: 'Weather in Paris?' }
+const hi = [user('Say hi')]
+const HELLO = 'Hello! How can I help you today?'
 
 describe('openai SDK → deepseek credential (pass-through)', () => {
   it('chat: text, usage with DeepSeek’s cache fields untouched, cache hits metered', async () => {
     const res = await env.openai.chat.completions.create({ model: 'ds/deepseek-chat', messages: hi })
-    expect(res.choices[0]).toMatchObject({
-      finish_reason: 'stop',
-      message: { content: 'Hello! How can I help you today?' },
-    })
+    expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: HELLO } })
     expect(res.usage).toMatchObject({ prompt_tokens: 1046, prompt_cache_hit_tokens: 1024 })
-    expect(env.lastUpstream()).toMatchObject({
-      path: PATH,
-      headers: { authorization: `Bearer ${KEY}` },
-      body: { model: 'deepseek-chat', messages: hi },
-    })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      usage: { inputTokens: 1046, outputTokens: 10, cachedReadTokens: 1024 },
-    })
+    const up = env.expectUpstreamAuth(PATH, KEY)
+    expect(up.body).toMatchObject({ model: 'deepseek-chat', messages: hi })
+    env.expectMetered({ inputTokens: 1046, outputTokens: 10, cachedReadTokens: 1024 })
   })
 
   it('stream: text, usage on the finishing chunk; include_usage asked upstream', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'ds/deepseek-chat',
-      messages: hi,
-      stream: true,
-    })
-    const { text, finish, usage } = await readChatStream(stream)
-    expect({ text, finish }).toEqual({ text: 'Hello! How can I help you today?', finish: 'stop' })
+    const { text, finish, usage } = await env.streamChat({ model: 'ds/deepseek-chat', messages: hi })
+    expect({ text, finish }).toEqual({ text: HELLO, finish: 'stop' })
     expect(usage).toMatchObject({ prompt_tokens: 13, completion_tokens: 10 })
     expect(env.lastUpstream().body).toMatchObject({ stream_options: { include_usage: true } })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { outputTokens: 10 } })
+    env.expectMetered({ outputTokens: 10 }, { stream: true })
   })
 
   it('tool round trip: the SDK keeps reasoning_content on the message, so appending it replays it', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [paris]
-    const first = await env.openai.chat.completions.create({
-      model: 'ds/deepseek-v4-flash',
-      messages,
-      tools: [WEATHER],
-    })
-    const choice = first.choices[0]!
-    expect(choice.finish_reason).toBe('tool_calls')
-    const call = choice.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(call).toMatchObject({ id: 'call_00_lCIkdHRa7AKmCG3TlxXz1061', function: { name: 'get_weather' } })
-    messages.push(choice.message, { role: 'tool', tool_call_id: call.id, content: '{"temp":18}' })
-    const second = await env.openai.chat.completions.create({ model: 'ds/deepseek-v4-flash', messages })
-    expect(second.choices[0]!.message.content).toBe('Hello! How can I help you today?')
+    const { choice, messages, second } = await env.chatToolRoundTrip(
+      'ds/deepseek-v4-flash',
+      'call_00_lCIkdHRa7AKmCG3TlxXz1061',
+    )
+    expect(second.choices[0]!.message.content).toBe(HELLO)
     expect(env.lastUpstream().body.messages[1]).toMatchObject({
       role: 'assistant',
       reasoning_content: expect.stringMatching(/^The user asks/),
     })
     // A client that strips the field meets DeepSeek's 400: pass-through adds nothing.
     const { reasoning_content: _r, ...stripped } = choice.message as unknown as Body
-    const err = await rejection(
-      env.openai.chat.completions.create({
-        model: 'ds/deepseek-v4-flash',
-        messages: [paris, stripped as OpenAI.ChatCompletionMessageParam, messages[2]!],
-      }),
-    )
+    const err = await env.failChat('ds/deepseek-v4-flash', { messages: [PARIS, stripped, messages[2]!] })
     expect(err.status).toBe(400)
     expect(err.message).toContain('must be passed back to the API')
   })
 
   it('streamed tool call: arguments assembled; usage and cache hits metered from the last chunk', async () => {
-    const final = await env.openai.chat.completions
-      .stream({ model: 'ds/deepseek-v4-flash', messages: [paris], tools: [WEATHER] })
-      .finalChatCompletion()
-    const call = final.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(call.id).toBe('call_00_IhCAliIHtM9gKpgfqbBV9873')
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      stream: true,
-      usage: { inputTokens: 374, outputTokens: 61, cachedReadTokens: 256, reasoningTokens: 17 },
-    })
+    await env.expectStreamedWeatherCall('ds/deepseek-v4-flash', 'call_00_IhCAliIHtM9gKpgfqbBV9873')
+    env.expectMetered(
+      { inputTokens: 374, outputTokens: 61, cachedReadTokens: 256, reasoningTokens: 17 },
+      { stream: true },
+    )
   })
 
   it('errors: 402, 422, json_schema 400 and 429 with DeepSeek’s reason; 401 never shows the key', async () => {
-    const fail = (model: string, extra: Body = {}) =>
-      rejection(env.openai.chat.completions.create({ model, messages: hi, ...extra }))
-    const broke = await fail('ds/deepseek-broke')
-    // Out of credit: a 402 billing_error (with a fallback target the gateway would move on).
-    expect(broke.status).toBe(402)
-    expect(broke.error).toMatchObject({ type: 'billing_error', code: 'upstream_payment_required' })
-    expect(broke.message).toContain('Insufficient Balance')
-    const parts = await fail('ds/deepseek-chat', {
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
-    })
-    expect(parts.status).toBe(422)
-    expect(parts.message).toContain('messages[0]: invalid type: sequence, expected a string')
-    // Quirks do not run on pass-through: a JSON-schema request meets DeepSeek's own 400.
-    const schema = await fail('ds/deepseek-chat', {
-      response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } },
-    })
-    expect(schema.status).toBe(400)
-    expect(schema.message).toContain('This response_format type is unavailable now')
-    const limited = await fail('ds/deepseek-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.message).toContain('exceeds your concurrency limit')
-    const denied = await fail('dsbad/deepseek-chat')
-    expect(denied.status).toBe(401)
-    expect(denied.message).toContain('deepseek (credential dsbad): Authentication Fails')
+    const errors = await env.expectChatErrors([
+      // Out of credit: a 402 billing_error (with a fallback target the gateway would move on).
+      ['ds/deepseek-broke', 402, 'Insufficient Balance'],
+      [
+        'ds/deepseek-chat',
+        422,
+        'messages[0]: invalid type: sequence, expected a string',
+        { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] },
+      ],
+      // Quirks do not run on pass-through: a JSON-schema request meets DeepSeek's own 400.
+      [
+        'ds/deepseek-chat',
+        400,
+        'This response_format type is unavailable now',
+        { response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } } },
+      ],
+      ['ds/deepseek-limited', 429, 'exceeds your concurrency limit'],
+      ['dsbad/deepseek-chat', 401, 'deepseek (credential dsbad): Authentication Fails'],
+    ])
+    expect(errors[0]!.error).toMatchObject({ type: 'billing_error', code: 'upstream_payment_required' })
     // DeepSeek echoes the key's last four characters ("****wxyz"); the full key never appears.
-    for (const e of [broke, parts, schema, limited, denied]) {
-      expect(JSON.stringify(e.error)).not.toContain(WRONG_KEY)
-      expect(JSON.stringify(e.error)).not.toContain(KEY)
-    }
+    expectNoSecrets(errors, WRONG_KEY, KEY)
   })
 })
 
@@ -215,58 +156,43 @@ describe('anthropic SDK → deepseek credential (translated, quirks applied)', (
       system: 'Be brief.',
       messages: hi,
     })
-    expect(msg.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(msg.content).toEqual([{ type: 'text', text: HELLO }])
     expect(msg.usage).toMatchObject({ input_tokens: 22, cache_read_input_tokens: 1024, output_tokens: 10 })
     expect(env.lastUpstream().body).toEqual({
       model: 'deepseek-chat',
       max_tokens: 100,
       messages: [{ role: 'system', content: 'Be brief.' }, ...hi],
     })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      endpoint: 'messages',
-      usage: { inputTokens: 1046, cachedReadTokens: 1024 },
-    })
+    env.expectMetered({ inputTokens: 1046, cachedReadTokens: 1024 }, { endpoint: 'messages' })
   })
 
   it('thinking + tool_use, then the tool_result turn replays reasoning_content ("" when dropped)', async () => {
+    const req = { model: 'ds/deepseek-v4-flash', max_tokens: 1024, tools: [ANTHROPIC_WEATHER_TOOL] }
     const first = await env.anthropic.messages.create({
-      model: 'ds/deepseek-v4-flash',
-      max_tokens: 1024,
+      ...req,
       thinking: { type: 'enabled', budget_tokens: 4096 },
-      tools: [TOOL],
-      messages: [paris],
+      messages: [PARIS],
     })
     expect(env.lastUpstream().body).toMatchObject({
       thinking: { type: 'enabled' },
       reasoning_effort: 'medium',
     })
-    expect(first.stop_reason).toBe('tool_use')
     expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use'])
-    const use = first.content[1]
-    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    const use = toolUseOf(first)
     expect(use).toMatchObject({ id: 'call_00_lCIkdHRa7AKmCG3TlxXz1061', input: { location: 'Paris' } })
-    const result = {
-      role: 'user' as const,
-      content: [{ type: 'tool_result' as const, tool_use_id: use.id, content: '18C' }],
-    }
     const second = await env.anthropic.messages.create({
-      model: 'ds/deepseek-v4-flash',
-      max_tokens: 1024,
-      tools: [TOOL],
-      messages: [paris, { role: 'assistant', content: first.content }, result],
+      ...req,
+      messages: withToolResult(PARIS, first.content, use.id),
     })
-    expect(second.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(second.content).toEqual([{ type: 'text', text: HELLO }])
     expect(env.lastUpstream().body.messages[1]).toMatchObject({
       role: 'assistant',
       reasoning_content: expect.stringMatching(/^The user asks about the weather/),
     })
     // A client that drops thinking blocks: DeepSeek would answer 400 without the empty field.
     const third = await env.anthropic.messages.create({
-      model: 'ds/deepseek-v4-flash',
-      max_tokens: 1024,
-      tools: [TOOL],
-      messages: [paris, { role: 'assistant', content: [use] }, result],
+      ...req,
+      messages: withToolResult(PARIS, [use], use.id),
     })
     expect(third.stop_reason).toBe('end_turn')
     expect(env.lastUpstream().body.messages[1]).toMatchObject({ role: 'assistant', reasoning_content: '' })
@@ -294,46 +220,27 @@ describe('anthropic SDK → deepseek credential (translated, quirks applied)', (
   })
 
   it('streams: thinking then tool_use with cache usage; thinking then text', async () => {
-    const tool = await env.anthropic.messages
-      .stream({ model: 'ds/deepseek-v4-flash', max_tokens: 1024, tools: [TOOL], messages: [paris] })
-      .finalMessage()
-    expect(tool.content).toEqual([
-      expect.objectContaining({
-        type: 'thinking',
-        thinking: 'The user asks about the weather in Paris. I should use the get_weather tool.',
-      }),
-      {
-        type: 'tool_use',
-        id: 'call_00_IhCAliIHtM9gKpgfqbBV9873',
-        name: 'get_weather',
-        input: { location: 'Paris' },
-      },
-    ])
+    const tool = await env.streamMessagesWeather('ds/deepseek-v4-flash')
+    expectThinkingThenWeather(
+      tool,
+      'The user asks about the weather in Paris. I should use the get_weather tool.',
+      'call_00_IhCAliIHtM9gKpgfqbBV9873',
+    )
     expect(tool.usage).toMatchObject({ input_tokens: 118, cache_read_input_tokens: 256, output_tokens: 61 })
-    const text = await env.anthropic.messages
-      .stream({ model: 'ds/deepseek-reasoner', max_tokens: 100, messages: hi })
-      .finalMessage()
+    const text = await env.streamMessage({ model: 'ds/deepseek-reasoner', max_tokens: 100, messages: hi })
     expect(text.content).toEqual([
       expect.objectContaining({ type: 'thinking', thinking: 'Thinking.' }),
       expect.objectContaining({ type: 'text', text: 'Hi!' }),
     ])
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { reasoningTokens: 5 } })
+    env.expectMetered({ reasoningTokens: 5 }, { stream: true })
   })
 
   it('errors in Anthropic shape: 429 rate_limit_error, 402 billing_error and 401 without the key', async () => {
-    const fail = (model: string) =>
-      rejection<AnthropicAPIError>(
-        env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      )
-    const limited = await fail('ds/deepseek-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
-    const broke = await fail('ds/deepseek-broke')
-    expect(broke.status).toBe(402)
-    expect(broke.error).toMatchObject({ error: { type: 'billing_error' } })
-    const denied = await fail('dsbad/deepseek-chat')
-    expect(denied.status).toBe(401)
-    expect(denied.error).toMatchObject({ error: { type: 'authentication_error' } })
-    expect(JSON.stringify(denied.error)).not.toContain(WRONG_KEY)
+    const [, , denied] = await env.expectMessagesErrors([
+      ['ds/deepseek-limited', 429, 'rate_limit_error'],
+      ['ds/deepseek-broke', 402, 'billing_error'],
+      ['dsbad/deepseek-chat', 401, 'authentication_error'],
+    ])
+    expectNoSecrets([denied!], WRONG_KEY)
   })
 })

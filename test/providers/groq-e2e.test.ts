@@ -7,20 +7,22 @@
  * `reasoning_content` on assistant messages; 429 with `retry-after`, 413 over the per-minute
  * token budget, 498 when the flex tier is at capacity.
  */
-import type OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { credential } from '../gateway/gateway-helpers.js'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
   type Body,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectNoSecrets,
+  expectWeatherCall,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
+  replyRecorded,
+  toolUseOf,
   type UpstreamRequest,
+  user,
+  withToolResult,
 } from './compat-e2e-helpers.js'
-import { loadChunks, loadJson } from './fixture-helpers.js'
+import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL, WEATHER_TOOL } from './provider-env.js'
 
 const KEY = 'gsk_groqe2e0123456789abcdefghijkl'
 const WRONG_KEY = 'gsk_groqe2ewrong9876543210zyxwvu'
@@ -68,68 +70,30 @@ function answerGroq({ method, path, headers, body }: UpstreamRequest, reply: Rep
     return reply.json(429, fixture('groq-error-rate-limit'), { 'retry-after': '578' })
   if (body.model === 'groq-huge') return reply.json(413, fixture('groq-error-request-too-large'))
   if (body.service_tier === 'flex') return reply.json(498, fixture('groq-error-flex-capacity'))
-  const name = fixtureFor(body)
-  if (body.stream !== true) return reply.json(200, loadJson('groq', name))
-  reply.sse(loadChunks('groq', name))
+  replyRecorded(reply, 'groq', body, fixtureFor(body))
 }
 
-/** One weather tool, in each SDK's shape. */
-const SCHEMA = {
-  type: 'object' as const,
-  properties: { location: { type: 'string' } },
-  required: ['location'],
-}
-const TOOL = { name: 'get_weather', description: 'Current weather for a city', input_schema: SCHEMA }
-const WEATHER = {
-  type: 'function' as const,
-  function: { name: TOOL.name, description: TOOL.description, parameters: SCHEMA },
-}
-
-let env: CompatE2E
-beforeAll(async () => {
-  env = await compatE2E(answerGroq, {
-    creds: (url) => [
-      credential('groq', `${url}/openai/v1`, { provider: 'groq', apiKey: KEY }),
-      credential('groqbad', `${url}/openai/v1`, { provider: 'groq', apiKey: WRONG_KEY }),
-    ],
-  })
-})
-afterAll(() => env?.close())
-beforeEach(() => {
-  env.upstream.requests.length = 0
+const env = compatSuite(answerGroq, 'groq', {
+  memory: { groq: ['/openai/v1', KEY], groqbad: ['/openai/v1', WRONG_KEY] },
 })
 
-const hi = [{ role: 'user' as const, content: 'Say hi' }]
+const hi = [user('Say hi')]
+const HELLO = 'Hello! How can I help you today?'
+const LLAMA = 'groq/llama-3.3-70b-versatile'
 
 describe('openai SDK → groq credential (pass-through)', () => {
   it('chat: text, finish, usage; Groq’s own fields reach the client untouched; key upstream', async () => {
-    const res = await env.openai.chat.completions.create({
-      model: 'groq/llama-3.3-70b-versatile',
-      messages: hi,
-    })
-    expect(res.choices[0]).toMatchObject({
-      finish_reason: 'stop',
-      message: { content: 'Hello! How can I help you today?' },
-    })
+    const res = await env.openai.chat.completions.create({ model: LLAMA, messages: hi })
+    expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: HELLO } })
     expect(res.usage).toMatchObject({ prompt_tokens: 45, completion_tokens: 10, queue_time: 0.041876985 })
     expect((res as unknown as Body).x_groq).toEqual({ id: 'req_01kh52m3qqem4sw141xf026ehx', seed: 167346302 })
-    expect(env.lastUpstream()).toMatchObject({
-      path: PATH,
-      headers: { authorization: `Bearer ${KEY}` },
-      body: { model: 'llama-3.3-70b-versatile', messages: hi },
-    })
-    expect(JSON.stringify(env.lastUpstream().headers)).not.toContain(env.tokens.member)
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 45, outputTokens: 10 } })
+    const up = env.expectUpstreamAuth(PATH, KEY)
+    expect(up.body).toMatchObject({ model: 'llama-3.3-70b-versatile', messages: hi })
+    env.expectMetered({ inputTokens: 45, outputTokens: 10 })
   })
 
   it('chat: quirks do not run here, so `logprobs` meets Groq’s own 400, reason passed back', async () => {
-    const err = await rejection(
-      env.openai.chat.completions.create({
-        model: 'groq/llama-3.3-70b-versatile',
-        messages: hi,
-        logprobs: true,
-      }),
-    )
+    const err = await env.failChat(LLAMA, { messages: hi, logprobs: true })
     expect(err.status).toBe(400)
     expect(err.message).toContain("'logprobs' : not supported")
     expect(env.lastUpstream().body).toMatchObject({ logprobs: true })
@@ -137,14 +101,11 @@ describe('openai SDK → groq credential (pass-through)', () => {
 
   it('chat: tool call with Groq’s id and no content key', async () => {
     const res = await env.openai.chat.completions.create({
-      model: 'groq/llama-3.3-70b-versatile',
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      tools: [WEATHER],
+      model: LLAMA,
+      messages: [PARIS],
+      tools: [WEATHER_TOOL],
     })
-    expect(res.choices[0]!.finish_reason).toBe('tool_calls')
-    const call = res.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(call).toMatchObject({ id: 'ax9fskhev', type: 'function', function: { name: 'get_weather' } })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+    expect(expectWeatherCall(res.choices[0], 'ax9fskhev')).toMatchObject({ type: 'function' })
   })
 
   it('chat: Qwen3 reasoning reaches OpenAI clients in Groq’s `reasoning` field', async () => {
@@ -154,57 +115,36 @@ describe('openai SDK → groq credential (pass-through)', () => {
   })
 
   it('stream: text, usage from the finishing chunk; include_usage asked upstream for metering', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'groq/llama-3.3-70b-versatile',
-      messages: hi,
-      stream: true,
-    })
-    const { text, finish, usage } = await readChatStream(stream)
-    expect({ text, finish }).toEqual({ text: 'Hello! How can I help you today?', finish: 'stop' })
+    const { text, finish, usage } = await env.streamChat({ model: LLAMA, messages: hi })
+    expect({ text, finish }).toEqual({ text: HELLO, finish: 'stop' })
     expect(usage).toMatchObject({ prompt_tokens: 45, completion_tokens: 10 })
     expect(env.lastUpstream().body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      stream: true,
-      usage: { inputTokens: 45, outputTokens: 10 },
-    })
+    env.expectMetered({ inputTokens: 45, outputTokens: 10 }, { stream: true })
   })
 
   it('stream: the SDK stream helper assembles the whole-call delta', async () => {
-    const final = await env.openai.chat.completions
-      .stream({
-        model: 'groq/llama-3.3-70b-versatile',
-        messages: [{ role: 'user', content: 'Weather in Paris?' }],
-        tools: [WEATHER],
-      })
-      .finalChatCompletion()
-    expect(final.choices[0]!.finish_reason).toBe('tool_calls')
-    const call = final.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(call).toMatchObject({ id: 'tk85n1k4m', function: { name: 'get_weather' } })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+    await env.expectStreamedWeatherCall(LLAMA, 'tk85n1k4m')
     expect(env.lastEvent().usage).toMatchObject({ inputTokens: 210, outputTokens: 15 })
   })
 
   it('errors: 429 keeps retry-after, 413 keeps Groq’s status, 498 is a retried 503, 401 names the credential', async () => {
-    const fail = (model: string, extra: Body = {}) =>
-      rejection(env.openai.chat.completions.create({ model, messages: hi, ...extra }))
-    const limited = await fail('groq/groq-limited')
+    const limited = await env.failChat('groq/groq-limited', { messages: hi })
     expect(limited.status).toBe(429)
     expect(limited.headers?.get('retry-after')).toBe('578')
     expect(limited.message).toContain('tokens per day (TPD)')
     // A retry-after beyond the gateway's longest wait is not waited for: one attempt only.
     expect(env.upstream.requests).toHaveLength(1)
-    const huge = await fail('groq/groq-huge')
+    const huge = await env.failChat('groq/groq-huge', { messages: hi })
     expect(huge.status).toBe(413)
     expect(huge.message).toContain('Request too large')
     // Groq's flex tier at capacity: an overload, retried, then answered 503 overloaded_error.
     env.upstream.requests.length = 0
-    const flex = await fail('groq/llama-3.3-70b-versatile', { service_tier: 'flex' })
+    const flex = await env.failChat(LLAMA, { messages: hi, service_tier: 'flex' })
     expect(flex.status).toBe(503)
     expect(flex.error).toMatchObject({ type: 'overloaded_error', code: 'upstream_unavailable' })
     expect(env.upstream.requests.length).toBeGreaterThan(1)
     expect(flex.message).toContain('Flex tier capacity exceeded')
-    const denied = await fail('groqbad/llama-3.3-70b-versatile')
+    const denied = await env.failChat('groqbad/llama-3.3-70b-versatile', { messages: hi })
     expect(denied.status).toBe(401)
     expect(denied.message).toContain('groq (credential groqbad)')
     for (const e of [limited, huge, flex, denied]) expect(JSON.stringify(e.error)).not.toMatch(/gsk_groqe2e/)
@@ -214,12 +154,12 @@ describe('openai SDK → groq credential (pass-through)', () => {
 describe('anthropic SDK → groq credential (translated, quirks applied)', () => {
   it('text: content, end_turn, usage; the upstream body is plain OpenAI wire', async () => {
     const msg = await env.anthropic.messages.create({
-      model: 'groq/llama-3.3-70b-versatile',
+      model: LLAMA,
       max_tokens: 100,
       system: 'Be brief.',
       messages: hi,
     })
-    expect(msg.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(msg.content).toEqual([{ type: 'text', text: HELLO }])
     expect(msg.stop_reason).toBe('end_turn')
     expect(msg.usage).toMatchObject({ input_tokens: 45, output_tokens: 10 })
     expect(env.lastUpstream().body).toEqual({
@@ -227,25 +167,21 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
       max_tokens: 100,
       messages: [{ role: 'system', content: 'Be brief.' }, ...hi],
     })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', endpoint: 'messages', usage: { outputTokens: 10 } })
+    env.expectMetered({ outputTokens: 10 }, { endpoint: 'messages' })
   })
 
   it('tools: tool_use, then the tool_result turn without the thinking Groq would refuse', async () => {
-    const ask = { role: 'user' as const, content: 'Weather in Paris?' }
+    const req = { model: LLAMA, max_tokens: 100, tools: [ANTHROPIC_WEATHER_TOOL] }
     const { data: first, response } = await env.anthropic.messages
       .create({
-        model: 'groq/llama-3.3-70b-versatile',
-        max_tokens: 100,
+        ...req,
         top_k: 5,
         thinking: { type: 'enabled', budget_tokens: 1024 },
-        tools: [TOOL],
         tool_choice: { type: 'any' },
-        messages: [ask],
+        messages: [PARIS],
       })
       .withResponse()
-    expect(first.stop_reason).toBe('tool_use')
-    const use = first.content.find((b) => b.type === 'tool_use')
-    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    const use = toolUseOf(first)
     expect(use).toMatchObject({ id: 'ax9fskhev', name: 'get_weather', input: { location: 'Paris' } })
     // top_k is not a Groq parameter: dropped and reported; the budget becomes reasoning_effort.
     expect(response.headers.get('x-latchkey-warning')).toContain('top_k')
@@ -253,20 +189,12 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
     expect(env.lastUpstream().body).not.toHaveProperty('top_k')
     expect(env.lastUpstream().body).not.toHaveProperty('thinking_budget')
 
+    const thought = { type: 'thinking' as const, thinking: 'Call the tool.', signature: 'sig' }
     const second = await env.anthropic.messages.create({
-      model: 'groq/llama-3.3-70b-versatile',
-      max_tokens: 100,
-      tools: [TOOL],
-      messages: [
-        ask,
-        {
-          role: 'assistant',
-          content: [{ type: 'thinking', thinking: 'Call the tool.', signature: 'sig' }, ...first.content],
-        },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
-      ],
+      ...req,
+      messages: withToolResult(PARIS, [thought, ...first.content], use.id),
     })
-    expect(second.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    expect(second.content).toEqual([{ type: 'text', text: HELLO }])
     const [assistant, tool] = env.lastUpstream().body.messages.slice(-2)
     expect(assistant).toEqual({
       role: 'assistant',
@@ -287,51 +215,36 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
     const msg = await env.anthropic.messages.create(req)
     expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'text'])
     expect(msg.content[0]).toMatchObject({ thinking: expect.stringMatching(/^Spell it out/) })
-    const streamed = await env.anthropic.messages.stream(req).finalMessage()
+    const streamed = await env.streamMessage(req)
     expect(streamed.content).toEqual([
       expect.objectContaining({ type: 'thinking', thinking: 'Spell it out: S-T-R-A-W-B-E-R-R-Y. Three.' }),
       expect.objectContaining({ type: 'text', text: 'There are 3 Rs.' }),
     ])
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { reasoningTokens: 16 } })
+    env.expectMetered({ reasoningTokens: 16 }, { stream: true })
   })
 
   it('streams: text with usage; a whole tool call becomes one tool_use block', async () => {
-    const text = await env.anthropic.messages
-      .stream({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: hi })
-      .finalMessage()
-    expect(text.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?' }])
+    const text = await env.streamMessage({ model: LLAMA, max_tokens: 100, messages: hi })
+    expect(text.content).toEqual([{ type: 'text', text: HELLO }])
     expect(text.usage).toMatchObject({ input_tokens: 45, output_tokens: 10 })
     expect(env.lastUpstream().body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
-    const tool = await env.anthropic.messages
-      .stream({
-        model: 'groq/llama-3.3-70b-versatile',
-        max_tokens: 100,
-        tools: [TOOL],
-        messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      })
-      .finalMessage()
+    const tool = await env.streamMessagesWeather(LLAMA, { max_tokens: 100 })
     expect(tool.stop_reason).toBe('tool_use')
     expect(tool.content).toEqual([
       { type: 'tool_use', id: 'tk85n1k4m', name: 'get_weather', input: { location: 'Paris' } },
     ])
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { inputTokens: 210 } })
+    env.expectMetered({ inputTokens: 210 }, { stream: true })
   })
 
   it('errors in Anthropic shape: 429 with retry-after; 401 typed authentication_error, without the key', async () => {
-    const fail = (model: string) =>
-      rejection<AnthropicAPIError>(
-        env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      )
-    const limited = await fail('groq/groq-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
-    expect(limited.headers?.get('retry-after')).toBe('578')
-    const denied = await fail('groqbad/llama-3.3-70b-versatile')
-    expect(denied.status).toBe(401)
     // Groq types its 401 `invalid_request_error`; the status decides, so clients branching on
     // `error.type` see the auth failure.
-    expect(denied.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
-    expect(denied.message).toContain('groq (credential groqbad): Invalid API Key')
-    expect(JSON.stringify(denied.error)).not.toContain(WRONG_KEY)
+    const [limited, denied] = await env.expectMessagesErrors([
+      ['groq/groq-limited', 429, 'rate_limit_error'],
+      ['groqbad/llama-3.3-70b-versatile', 401, 'authentication_error'],
+    ])
+    expect(limited!.headers?.get('retry-after')).toBe('578')
+    expect(denied!.message).toContain('groq (credential groqbad): Invalid API Key')
+    expectNoSecrets([denied!], WRONG_KEY)
   })
 })

@@ -7,19 +7,20 @@
  * `@anthropic-ai/sdk` (translated with the minimax quirks: `<think>` ⇄ thinking blocks,
  * `max_completion_tokens`, temperature into range, base_resp errors) call it.
  */
-import type OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectNoSecrets,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
   streamChunks,
+  toolUseOf,
   type UpstreamRequest,
+  user,
+  withToolResult,
 } from './compat-e2e-helpers.js'
 import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL } from './provider-env.js'
 
 const KEY = 'sk-api-mm-e2e-0123456789abcdefghij'
 const WRONG_KEY = 'sk-api-mm-e2e-wrong-9876543210zyxw'
@@ -51,51 +52,19 @@ function answerMiniMax({ method, path, headers, body }: UpstreamRequest, reply: 
   reply.json(200, fixture(toolTurn ? 'minimax-tool-call' : 'minimax-text'))
 }
 
-const TOOL = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-}
-const ANTHROPIC_TOOL = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: {
-    type: 'object' as const,
-    properties: { location: { type: 'string' } },
-    required: ['location'],
-  },
-}
+const env = compatSuite(answerMiniMax, 'minimax', { api: { mm: ['/v1', KEY], 'mm-bad': ['/v1', WRONG_KEY] } })
 
-let env: CompatE2E
-
-beforeAll(async () => {
-  env = await compatE2E(answerMiniMax)
-  for (const [name, apiKey] of [
-    ['mm', KEY],
-    ['mm-bad', WRONG_KEY],
-  ] as const) {
-    const res = await env.postCredential({
-      name,
-      provider: 'minimax',
-      apiKey,
-      baseUrl: `${env.upstream.url}/v1`,
-      scope: 'org',
-    })
-    expect(res.statusCode, res.body).toBe(201)
-    expect(res.json()).toMatchObject({ provider: 'minimax', category: 'sovereign' })
-    expect(res.body).not.toContain(apiKey)
-  }
+describe('minimax e2e: credentials', () => {
+  it('the credential API takes MiniMax credentials; no key comes back', () => {
+    env.expectStoredCredentials({ provider: 'minimax', category: 'sovereign' })
+  })
 })
-afterAll(() => env?.close())
 
 describe('minimax e2e: openai SDK (pass-through)', () => {
   it('text: MiniMax content as written (<think> inline), usage; the key upstream, never the token', async () => {
     const res = await env.openai.chat.completions.create({
       model: 'mm/MiniMax-M2.7',
-      messages: [{ role: 'user', content: 'Capital of France?' }],
+      messages: [user('Capital of France?')],
       max_tokens: 100,
     })
     expect(res.choices[0]?.message.content).toMatch(
@@ -105,60 +74,36 @@ describe('minimax e2e: openai SDK (pass-through)', () => {
     expect(res.usage).toMatchObject({ prompt_tokens: 46, completion_tokens: 25, total_tokens: 71 })
     // MiniMax's own fields reach OpenAI clients untouched.
     expect((res as unknown as Record<string, unknown>).base_resp).toEqual({ status_code: 0, status_msg: '' })
-    const up = env.lastUpstream()
-    expect(up.path).toBe('/v1/chat/completions')
-    expect(up.headers.authorization).toBe(`Bearer ${KEY}`)
-    expect(JSON.stringify(up.headers)).not.toContain(env.tokens.member)
+    const up = env.expectUpstreamAuth('/v1/chat/completions', KEY)
     // Pass-through: no quirks, max_tokens stays as the client sent it.
     expect(up.body).toEqual({
       model: 'MiniMax-M2.7',
-      messages: [{ role: 'user', content: 'Capital of France?' }],
+      messages: [user('Capital of France?')],
       max_tokens: 100,
     })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      usage: { inputTokens: 46, outputTokens: 25, reasoningTokens: 16 },
-    })
+    env.expectMetered({ inputTokens: 46, outputTokens: 25, reasoningTokens: 16 })
   })
 
   it('stream: the tags arrive cut as MiniMax sent them; usage from the choices:[] chunk', async () => {
-    const stream = await env.openai.chat.completions.create({
+    const { text, finish, usage, chunks } = await env.streamChat({
       model: 'mm/MiniMax-M2.7',
-      messages: [{ role: 'user', content: 'Hi' }],
-      stream: true,
+      messages: [user('Hi')],
       stream_options: { include_usage: true },
     })
-    const { text, finish, usage, chunks } = await readChatStream(stream)
     expect(chunks[0]?.choices[0]?.delta.content).toBe('<th')
     expect(text).toBe('<think>\nThe user greets me. Answer briefly.\n</think>\n\nHello! How can I help?')
     expect(finish).toBe('stop')
     expect(usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 18 })
     expect(env.lastUpstream().body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      stream: true,
-      usage: { inputTokens: 40, outputTokens: 18, cachedReadTokens: 32, reasoningTokens: 9 },
-    })
+    env.expectMetered(
+      { inputTokens: 40, outputTokens: 18, cachedReadTokens: 32, reasoningTokens: 9 },
+      { stream: true },
+    )
   })
 
   it('tool call round trip: MiniMax ids; the appended message sends <think> back as MiniMax asks', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
-    const first = await env.openai.chat.completions.create({
-      model: 'mm/MiniMax-M2.7',
-      messages,
-      tools: [TOOL],
-    })
-    const choice = first.choices[0]!
-    expect(choice.finish_reason).toBe('tool_calls')
-    const call = choice.message.tool_calls?.[0]
-    if (call?.type !== 'function') throw new Error('no call')
-    expect(call.id).toBe('call_function_x7k2p9qe4m1a_1')
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
-    messages.push(choice.message, { role: 'tool', tool_call_id: call.id, content: '{"temp":18}' })
-    const second = await env.openai.chat.completions.create({
-      model: 'mm/MiniMax-M2.7',
-      messages,
-      tools: [TOOL],
+    const { second } = await env.chatToolRoundTrip('mm/MiniMax-M2.7', 'call_function_x7k2p9qe4m1a_1', {
+      toolsAgain: true,
     })
     expect(second.choices[0]?.message.content).toContain('Paris')
     expect(env.lastUpstream().body.messages[1]).toMatchObject({
@@ -169,48 +114,22 @@ describe('minimax e2e: openai SDK (pass-through)', () => {
   })
 
   it('streamed tool call: one whole delta, assembled by the SDK; usage metered', async () => {
-    const final = await env.openai.chat.completions
-      .stream({ model: 'mm/MiniMax-M2.7', messages: [{ role: 'user', content: 'Weather?' }], tools: [TOOL] })
-      .finalChatCompletion()
-    const call = final.choices[0]?.message.tool_calls?.[0]
-    if (call?.type !== 'function') throw new Error('no call')
-    expect(call).toMatchObject({ id: 'call_function_m4q8w1zt6b2c_1', function: { name: 'get_weather' } })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
-    expect(final.choices[0]?.finish_reason).toBe('tool_calls')
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      usage: { inputTokens: 268, outputTokens: 62, cachedReadTokens: 256 },
-    })
+    await env.expectStreamedWeatherCall('mm/MiniMax-M2.7', 'call_function_m4q8w1zt6b2c_1', [user('Weather?')])
+    env.expectMetered({ inputTokens: 268, outputTokens: 62, cachedReadTokens: 256 })
   })
 
   it('errors: 429 keeps retry-after, unknown model 400, 401 naming the credential and never the key', async () => {
-    const fail = (model: string) =>
-      rejection(env.openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }))
-    const limited = await fail('mm/minimax-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.headers?.get('retry-after')).toBe('1')
-    expect(limited.message).toContain('rate limit exceeded(RPM) (1002)')
-    const unknown = await fail('mm/MiniMax-M9')
-    expect([unknown.status, unknown.message]).toEqual([
-      400,
-      expect.stringContaining("unknown model 'MiniMax-M9'"),
+    const errors = await env.expectChatErrors([
+      ['mm/minimax-limited', 429, 'rate limit exceeded(RPM) (1002)'],
+      ['mm/MiniMax-M9', 400, "unknown model 'MiniMax-M9'"],
+      ['mm-bad/MiniMax-M2.7', 401, 'minimax (credential mm-bad): invalid api key (2049)'],
     ])
-    const bad = await fail('mm-bad/MiniMax-M2.7')
-    expect(bad.status).toBe(401)
-    expect(bad.message).toContain('minimax (credential mm-bad): invalid api key (2049)')
-    for (const e of [limited, unknown, bad]) {
-      expect(JSON.stringify(e.error)).not.toContain(WRONG_KEY)
-      expect(JSON.stringify(e.error)).not.toContain(KEY)
-    }
+    expect(errors[0]!.headers?.get('retry-after')).toBe('1')
+    expectNoSecrets(errors, WRONG_KEY, KEY)
   })
 
   it('a failure MiniMax answers with HTTP 200 (choices null, base_resp) is the error it is, never a 200', async () => {
-    const huge = await rejection(
-      env.openai.chat.completions.create({
-        model: 'mm/minimax-huge',
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    )
+    const huge = await env.failChat('mm/minimax-huge')
     expect(huge.status).toBe(400)
     expect(huge.message).toContain('token limit (base_resp 1039)')
     expect(env.lastEvent()).toMatchObject({ status: 'error', httpStatus: 400 })
@@ -224,7 +143,7 @@ describe('minimax e2e: anthropic SDK (translated)', () => {
         model: 'mm/MiniMax-M2.7',
         max_tokens: 100,
         temperature: 0,
-        messages: [{ role: 'user', content: 'Capital of France?' }],
+        messages: [user('Capital of France?')],
       })
       .withResponse()
     expect(msg.content).toEqual([
@@ -240,27 +159,14 @@ describe('minimax e2e: anthropic SDK (translated)', () => {
   })
 
   it('thinking + tool_use, then the tool_result turn sends the thinking back inline as <think>', async () => {
-    const ask = { role: 'user' as const, content: 'Weather in Paris?' }
-    const first = await env.anthropic.messages.create({
-      model: 'mm/MiniMax-M2.7',
-      max_tokens: 1024,
-      tools: [ANTHROPIC_TOOL],
-      messages: [ask],
-    })
-    expect(first.stop_reason).toBe('tool_use')
+    const req = { model: 'mm/MiniMax-M2.7', max_tokens: 1024, tools: [ANTHROPIC_WEATHER_TOOL] }
+    const first = await env.anthropic.messages.create({ ...req, messages: [PARIS] })
     expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use'])
-    const use = first.content[1]
-    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    const use = toolUseOf(first)
     expect(use).toMatchObject({ id: 'call_function_x7k2p9qe4m1a_1', input: { location: 'Paris' } })
     const second = await env.anthropic.messages.create({
-      model: 'mm/MiniMax-M2.7',
-      max_tokens: 1024,
-      tools: [ANTHROPIC_TOOL],
-      messages: [
-        ask,
-        { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
-      ],
+      ...req,
+      messages: withToolResult(PARIS, first.content, use.id),
     })
     expect(second.stop_reason).toBe('end_turn')
     const replayed = env.lastUpstream().body.messages[1]
@@ -279,51 +185,35 @@ describe('minimax e2e: anthropic SDK (translated)', () => {
   })
 
   it('streams: tags cut across chunks still give thinking then text; tool_use whole; cache usage', async () => {
-    const text = await env.anthropic.messages
-      .stream({ model: 'mm/MiniMax-M2.7', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
-      .finalMessage()
+    const text = await env.streamMessage({
+      model: 'mm/MiniMax-M2.7',
+      max_tokens: 100,
+      messages: [user('Hi')],
+    })
     expect(text.content).toEqual([
       expect.objectContaining({ type: 'thinking', thinking: '\nThe user greets me. Answer briefly.\n' }),
       expect.objectContaining({ type: 'text', text: 'Hello! How can I help?' }),
     ])
     expect(text.usage).toMatchObject({ input_tokens: 8, cache_read_input_tokens: 32, output_tokens: 18 })
-    const tool = await env.anthropic.messages
-      .stream({
-        model: 'mm/MiniMax-M2.7',
-        max_tokens: 1024,
-        tools: [ANTHROPIC_TOOL],
-        messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      })
-      .finalMessage()
+    const tool = await env.streamMessagesWeather('mm/MiniMax-M2.7')
     expect(tool.content.map((b) => b.type)).toEqual(['thinking', 'tool_use'])
-    expect(tool.content[1]).toMatchObject({
+    expect(toolUseOf(tool)).toMatchObject({
       id: 'call_function_m4q8w1zt6b2c_1',
       input: { location: 'Paris' },
     })
-    expect(tool.stop_reason).toBe('tool_use')
     expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, endpoint: 'messages' })
   })
 
   it('errors in Anthropic shape: 429, 401 without the key, and a 200 base_resp error as its status', async () => {
-    const fail = (model: string) =>
-      rejection<AnthropicAPIError>(
-        env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      )
-    const limited = await fail('mm/minimax-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
-    const bad = await fail('mm-bad/MiniMax-M2.7')
-    expect(bad.status).toBe(401)
-    expect(bad.error).toMatchObject({ error: { type: 'authentication_error' } })
-    expect(JSON.stringify(bad.error)).not.toContain(WRONG_KEY)
     // `choices: null` + base_resp 1039 on HTTP 200: a 400 with MiniMax's reason, not a 500.
-    const huge = await fail('mm/minimax-huge')
-    expect(huge.status).toBe(400)
-    expect(huge.error).toMatchObject({
-      error: {
-        type: 'invalid_request_error',
-        message: expect.stringContaining('token limit (base_resp 1039)'),
-      },
+    const [, bad, huge] = await env.expectMessagesErrors([
+      ['mm/minimax-limited', 429, 'rate_limit_error'],
+      ['mm-bad/MiniMax-M2.7', 401, 'authentication_error'],
+      ['mm/minimax-huge', 400, 'invalid_request_error'],
+    ])
+    expectNoSecrets([bad!], WRONG_KEY)
+    expect(huge!.error).toMatchObject({
+      error: { message: expect.stringContaining('token limit (base_resp 1039)') },
     })
   })
 })

@@ -6,19 +6,22 @@
  * tool-call ids (→ 400), so the quirks are checked by the upstream's own rules.
  */
 import type OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { credential } from '../gateway/gateway-helpers.js'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
   type Body,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectNoSecrets,
+  expectWeatherCall,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
+  replyRecorded,
+  toolUseOf,
   type UpstreamRequest,
+  user,
+  withToolResult,
 } from './compat-e2e-helpers.js'
-import { loadChunks, loadJson } from './fixture-helpers.js'
+import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL, WEATHER_TOOL } from './provider-env.js'
 
 const KEY = 'mistral-fake-key-0123456789abcdef'
 
@@ -48,120 +51,64 @@ function answerMistral({ method, path, headers, body }: UpstreamRequest, reply: 
   }
   if (body.model === 'mistral-limited')
     return reply.json(429, loadJson('mistral', 'mistral-error-rate-limit'), { 'retry-after': '1' })
-  const name = fixtureFor(body)
-  if (body.stream !== true) return reply.json(200, loadJson('mistral', name))
-  reply.sse(loadChunks('mistral', name))
+  replyRecorded(reply, 'mistral', body, fixtureFor(body))
 }
 
-const WEATHER = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-}
-const TOOL = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: {
-    type: 'object' as const,
-    properties: { location: { type: 'string' } },
-    required: ['location'],
-  },
-}
+const env = compatSuite(answerMistral, 'mistral', {
+  memory: { mi: ['/v1', KEY], mibad: ['/v1', 'mistral-wrong-key-9876543210'] },
+})
 
-let env: CompatE2E
-beforeAll(async () => {
-  env = await compatE2E(answerMistral, {
-    creds: (url) => [
-      credential('mi', `${url}/v1`, { provider: 'mistral', apiKey: KEY }),
-      credential('mibad', `${url}/v1`, { provider: 'mistral', apiKey: 'mistral-wrong-key-9876543210' }),
-    ],
-  })
-})
-afterAll(() => env?.close())
-beforeEach(() => {
-  env.upstream.requests.length = 0
-})
+const hi = [user('Say hi')]
+const SMALL = 'mi/mistral-small-latest'
+const TWO_CITIES = [user('Weather in Paris and Lyon?')]
 
 describe('openai SDK → mistral credential (pass-through)', () => {
   it('chat: text, finish, usage; upstream gets the model and the credential key', async () => {
-    const res = await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      max_tokens: 50,
-    })
+    const res = await env.openai.chat.completions.create({ model: SMALL, messages: hi, max_tokens: 50 })
     expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello, world!' } })
     expect(res.usage).toMatchObject({ prompt_tokens: 19, completion_tokens: 9, total_tokens: 28 })
-    expect(env.lastUpstream()).toMatchObject({
-      path: '/v1/chat/completions',
-      headers: { authorization: `Bearer ${KEY}` },
-      body: { model: 'mistral-small-latest', max_tokens: 50 },
-    })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 19, outputTokens: 9 } })
+    const up = env.expectUpstreamAuth('/v1/chat/completions', KEY)
+    expect(up.body).toMatchObject({ model: 'mistral-small-latest', max_tokens: 50 })
+    env.expectMetered({ inputTokens: 19, outputTokens: 9 })
   })
 
   it('chat: the body goes upstream as sent, so `seed` is not renamed to random_seed here', async () => {
     // The quirks (random_seed, tool_choice "any", …) run only on translated calls (/v1/messages);
     // /v1/chat/completions to an OpenAI-wire kind is a pass-through. Real Mistral's closed schema
     // may refuse `seed` (unconfirmed); this fake accepts it.
-    await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      seed: 7,
-    })
+    await env.openai.chat.completions.create({ model: SMALL, messages: hi, seed: 7 })
     expect(env.lastUpstream().body).toMatchObject({ seed: 7 })
     expect(env.lastUpstream().body).not.toHaveProperty('random_seed')
   })
 
   it('chat: tool call with Mistral’s nine-character id', async () => {
     const res = await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      tools: [WEATHER],
+      model: SMALL,
+      messages: [PARIS],
+      tools: [WEATHER_TOOL],
     })
-    expect(res.choices[0]!.finish_reason).toBe('tool_calls')
-    const call = res.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(call).toMatchObject({ id: 'kX7pQ2mZr', function: { name: 'get_weather' } })
+    const call = expectWeatherCall(res.choices[0], 'kX7pQ2mZr')
     // Pass-through: Mistral sends no `type` on tool calls and the gateway does not add one.
     expect(call).not.toHaveProperty('type')
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
   })
 
   it('stream: text deltas, finish, usage on the finish chunk; no stream_options added for Mistral', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      stream: true,
-    })
-    const { text, finish, usage } = await readChatStream(stream)
+    const { text, finish, usage } = await env.streamChat({ model: SMALL, messages: hi })
     expect({ text, finish }).toEqual({ text: 'Hello, world!', finish: 'stop' })
     expect(usage).toMatchObject({ prompt_tokens: 2067, completion_tokens: 9 })
     expect(env.lastUpstream().body).not.toHaveProperty('stream_options')
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      stream: true,
-      usage: { inputTokens: 2067, outputTokens: 9, cachedReadTokens: 2048 },
-    })
+    env.expectMetered({ inputTokens: 2067, outputTokens: 9, cachedReadTokens: 2048 }, { stream: true })
   })
 
   it('stream: whole tool calls get the index and type OpenAI clients assemble them by', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Weather in Paris and Lyon?' }],
-      tools: [WEATHER],
-      stream: true,
+    const { chunks, finish } = await env.streamChat({
+      model: SMALL,
+      messages: TWO_CITIES,
+      tools: [WEATHER_TOOL],
     })
-    const calls: { id?: string; name?: string; args?: string; index?: number }[] = []
-    let finish: string | null = null
-    for await (const chunk of stream) {
-      for (const t of chunk.choices[0]?.delta.tool_calls ?? [])
-        calls.push({ id: t.id, name: t.function?.name, args: t.function?.arguments, index: t.index })
-      finish = chunk.choices[0]?.finish_reason ?? finish
-    }
+    const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
     expect(finish).toBe('tool_calls')
-    expect(calls.map((c) => [c.id, c.name, JSON.parse(c.args!), c.index])).toEqual([
+    expect(calls.map((t) => [t.id, t.function?.name, JSON.parse(t.function!.arguments!), t.index])).toEqual([
       ['kX7pQ2mZr', 'get_weather', { location: 'Paris' }, 0],
       ['Rb4nW8tLq', 'get_weather', { location: 'Lyon' }, 1],
     ])
@@ -171,14 +118,11 @@ describe('openai SDK → mistral credential (pass-through)', () => {
     // ChatCompletionStream assembles tool calls by `index`, which Mistral does not send: the
     // pass-through numbers them (openai-compatible-adapter.ts STREAM_REPAIRS).
     const final = await env.openai.chat.completions
-      .stream({
-        model: 'mi/mistral-small-latest',
-        messages: [{ role: 'user', content: 'Weather in Paris and Lyon?' }],
-        tools: [WEATHER],
-      })
+      .stream({ model: SMALL, messages: TWO_CITIES, tools: [WEATHER_TOOL] })
       .finalChatCompletion()
     expect(final.choices[0]!.finish_reason).toBe('tool_calls')
-    expect(final.choices[0]!.message.tool_calls?.map((t) => [t.id, t.function.name])).toEqual([
+    const calls = final.choices[0]!.message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[]
+    expect(calls.map((t) => [t.id, t.function.name])).toEqual([
       ['kX7pQ2mZr', 'get_weather'],
       ['Rb4nW8tLq', 'get_weather'],
     ])
@@ -187,38 +131,32 @@ describe('openai SDK → mistral credential (pass-through)', () => {
   it('stream with stream_options: dropped for Mistral (it refuses the field), usage still comes', async () => {
     // Many OpenAI clients send include_usage by default; Mistral answers 422 to the field and
     // reports usage on its finish chunk anyway.
-    const stream = await env.openai.chat.completions.create({
-      model: 'mi/mistral-small-latest',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      stream: true,
+    const { usage } = await env.streamChat({
+      model: SMALL,
+      messages: hi,
       stream_options: { include_usage: true },
     })
-    let usage: unknown
-    for await (const chunk of stream) usage = chunk.usage ?? usage
     expect(usage).toMatchObject({ prompt_tokens: expect.any(Number) })
     expect(env.lastUpstream().body).not.toHaveProperty('stream_options')
   })
 
   it('errors: 429 keeps retry-after; a refused key → 401 naming the credential, not the key', async () => {
-    const fail = (model: string) =>
-      rejection(env.openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }))
-    const limited = await fail('mi/mistral-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.headers?.get('retry-after')).toBe('1')
-    const denied = await fail('mibad/mistral-small-latest')
-    expect(denied.status).toBe(401)
-    expect(denied.message).toContain('mibad')
-    expect(JSON.stringify(denied.error)).not.toContain('mistral-wrong-key')
+    const [limited, denied] = await env.expectChatErrors([
+      ['mi/mistral-limited', 429],
+      ['mibad/mistral-small-latest', 401, 'mibad'],
+    ])
+    expect(limited!.headers?.get('retry-after')).toBe('1')
+    expectNoSecrets([denied!], 'mistral-wrong-key')
   })
 })
 
 describe('anthropic SDK → mistral credential (translated, quirks applied)', () => {
   it('text: content, end_turn, usage; no stream_options or unknown fields upstream', async () => {
     const msg = await env.anthropic.messages.create({
-      model: 'mi/mistral-small-latest',
+      model: SMALL,
       max_tokens: 100,
       system: 'Be brief.',
-      messages: [{ role: 'user', content: 'Say hi' }],
+      messages: hi,
     })
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello, world!' }])
     expect(msg.stop_reason).toBe('end_turn')
@@ -226,64 +164,40 @@ describe('anthropic SDK → mistral credential (translated, quirks applied)', ()
     expect(env.lastUpstream().body).toEqual({
       model: 'mistral-small-latest',
       max_tokens: 100,
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'Say hi' },
-      ],
+      messages: [{ role: 'system', content: 'Be brief.' }, ...hi],
     })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', endpoint: 'messages', usage: { outputTokens: 9 } })
+    env.expectMetered({ outputTokens: 9 }, { endpoint: 'messages' })
   })
 
   it('tools: tool_choice any goes up as "any"; tool_use then the answer after tool_result', async () => {
+    const req = { model: SMALL, max_tokens: 100, tools: [ANTHROPIC_WEATHER_TOOL] }
     const first = await env.anthropic.messages.create({
-      model: 'mi/mistral-small-latest',
-      max_tokens: 100,
-      tools: [TOOL],
+      ...req,
       tool_choice: { type: 'any' },
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      messages: [PARIS],
     })
     expect(env.lastUpstream().body.tool_choice).toBe('any')
-    expect(first.stop_reason).toBe('tool_use')
-    const use = first.content.find((b) => b.type === 'tool_use')
-    if (use?.type !== 'tool_use') throw new Error('no tool_use')
+    const use = toolUseOf(first)
     expect(use).toMatchObject({ id: 'kX7pQ2mZr', name: 'get_weather', input: { location: 'Paris' } })
     const second = await env.anthropic.messages.create({
-      model: 'mi/mistral-small-latest',
-      max_tokens: 100,
-      tools: [TOOL],
-      messages: [
-        { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
-      ],
+      ...req,
+      messages: withToolResult(PARIS, first.content, use.id),
     })
     expect(second.content).toEqual([{ type: 'text', text: 'Hello, world!' }])
     expect(env.lastUpstream().body.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'kX7pQ2mZr' })
   })
 
   it('a history with another provider’s tool ids is accepted (ids mapped to nine characters)', async () => {
+    const id = 'toolu_01A09q90qw90lq917835lq9'
     const msg = await env.anthropic.messages.create({
-      model: 'mi/mistral-small-latest',
+      model: SMALL,
       max_tokens: 100,
-      tools: [TOOL],
-      messages: [
-        { role: 'user', content: 'Weather in Paris?' },
-        {
-          role: 'assistant',
-          content: [
-            {
-              type: 'tool_use',
-              id: 'toolu_01A09q90qw90lq917835lq9',
-              name: 'get_weather',
-              input: { location: 'Paris' },
-            },
-          ],
-        },
-        {
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: '18C' }],
-        },
-      ],
+      tools: [ANTHROPIC_WEATHER_TOOL],
+      messages: withToolResult(
+        PARIS,
+        [{ type: 'tool_use', id, name: 'get_weather', input: { location: 'Paris' } }],
+        id,
+      ),
     })
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello, world!' }])
     const [assistant, tool] = env.lastUpstream().body.messages.slice(-2)
@@ -292,29 +206,16 @@ describe('anthropic SDK → mistral credential (translated, quirks applied)', ()
   })
 
   it('stream: text, usage with cache read, no stream_options upstream', async () => {
-    const msg = await env.anthropic.messages
-      .stream({
-        model: 'mi/mistral-small-latest',
-        max_tokens: 100,
-        messages: [{ role: 'user', content: 'Say hi' }],
-      })
-      .finalMessage()
+    const msg = await env.streamMessage({ model: SMALL, max_tokens: 100, messages: hi })
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello, world!' }])
     expect(msg.usage).toMatchObject({ input_tokens: 19, cache_read_input_tokens: 2048, output_tokens: 9 })
     expect(env.lastUpstream().body).toMatchObject({ stream: true })
     expect(env.lastUpstream().body).not.toHaveProperty('stream_options')
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { inputTokens: 2067 } })
+    env.expectMetered({ inputTokens: 2067 }, { stream: true })
   })
 
   it('stream: two whole tool calls become two tool_use blocks', async () => {
-    const msg = await env.anthropic.messages
-      .stream({
-        model: 'mi/mistral-small-latest',
-        max_tokens: 100,
-        tools: [TOOL],
-        messages: [{ role: 'user', content: 'Weather in Paris and Lyon?' }],
-      })
-      .finalMessage()
+    const msg = await env.streamMessagesWeather(SMALL, { max_tokens: 100, messages: TWO_CITIES })
     expect(msg.stop_reason).toBe('tool_use')
     expect(msg.content).toEqual([
       { type: 'tool_use', id: 'kX7pQ2mZr', name: 'get_weather', input: { location: 'Paris' } },
@@ -323,29 +224,17 @@ describe('anthropic SDK → mistral credential (translated, quirks applied)', ()
   })
 
   it('Magistral thinking chunks become thinking blocks (stream and not)', async () => {
-    const req = {
-      model: 'mi/magistral-medium-2507',
-      max_tokens: 100,
-      messages: [{ role: 'user' as const, content: '2+2?' }],
-    }
+    const req = { model: 'mi/magistral-medium-2507', max_tokens: 100, messages: [user('2+2?')] }
     const want = [
       expect.objectContaining({ type: 'thinking', thinking: 'The user asks for 2+2. That is 4.' }),
       expect.objectContaining({ type: 'text', text: '2 + 2 = 4' }),
     ]
     expect((await env.anthropic.messages.create(req)).content).toEqual(want)
-    expect((await env.anthropic.messages.stream(req).finalMessage()).content).toEqual(want)
+    expect((await env.streamMessage(req)).content).toEqual(want)
   })
 
   it('429 comes back in Anthropic shape with retry-after', async () => {
-    const err = await rejection<AnthropicAPIError>(
-      env.anthropic.messages.create({
-        model: 'mi/mistral-limited',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    )
-    expect(err?.status).toBe(429)
-    expect(err?.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    const [err] = await env.expectMessagesErrors([['mi/mistral-limited', 429, 'rate_limit_error']])
     expect(err?.headers?.get?.('retry-after')).toBe('1')
   })
 })

@@ -6,19 +6,19 @@
  * The official `openai` SDK (pass-through) and `@anthropic-ai/sdk` (translated with the ollama
  * quirks: `reasoning` ⇄ reasoning_content) call it.
  */
-import type OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectThinkingThenWeather,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
   streamChunks,
   type UpstreamRequest,
+  user,
+  withToolResult,
 } from './compat-e2e-helpers.js'
 import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL, WEATHER_TOOL } from './provider-env.js'
 
 const fixture = (name: string) => loadJson('ollama', name)
 const EFFORTS = ['high', 'medium', 'low', 'none']
@@ -49,52 +49,17 @@ function answerOllama({ method, path, body }: UpstreamRequest, reply: Reply) {
   reply.json(200, fixture(toolTurn ? 'ollama-qwen3-think-tool-call' : 'ollama-text'))
 }
 
-const TOOL = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-}
-const ANTHROPIC_TOOL = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: {
-    type: 'object' as const,
-    properties: { location: { type: 'string' } },
-    required: ['location'],
-  },
-}
+const HELLO = 'Hello! How can I help you today?'
 
-let env: CompatE2E
-let created: { statusCode: number; body: string; json(): unknown }
-
-beforeAll(async () => {
-  env = await compatE2E(answerOllama)
-  created = await env.postCredential({
-    name: 'ollama',
-    provider: 'ollama',
-    baseUrl: `${env.upstream.url}/v1/`,
-    scope: 'org',
-  })
-})
-afterAll(() => env?.close())
+const env = compatSuite(answerOllama, 'ollama', { api: { ollama: ['/v1/'] } })
 
 describe('ollama e2e: credential', () => {
   it('the credential API takes an Ollama credential without a key; the base URL is required', async () => {
     const noUrl = await env.postCredential({ name: 'ollama-nourl', provider: 'ollama', scope: 'org' })
     expect(noUrl.statusCode).toBe(400)
     expect(noUrl.json()).toMatchObject({ error: { code: 'missing_base_url' } })
-    expect(created.statusCode, created.body).toBe(201)
-    expect(created.json()).toMatchObject({
-      provider: 'ollama',
-      category: 'local',
-      baseUrl: `${env.upstream.url}/v1`,
-      last4: null,
-    })
-    // Loopback is reachable because the default egress mode is `open` (LATCHKEY_EGRESS unset).
-    expect(env.config.egress).toBe('open')
+    // The trailing slash is dropped from the base URL.
+    env.expectStoredCredentials({ provider: 'ollama', category: 'local' })
   })
 })
 
@@ -102,71 +67,41 @@ describe('ollama e2e: openai SDK (pass-through)', () => {
   it('text: content, finish, usage; no Authorization upstream and no Latchkey token', async () => {
     const res = await env.openai.chat.completions.create({
       model: 'ollama/llama3.2',
-      messages: [{ role: 'user', content: 'Hello' }],
+      messages: [user('Hello')],
     })
     expect(res.id).toBe('chatcmpl-271')
     expect(res.system_fingerprint).toBe('fp_ollama')
-    expect(res.choices[0]).toMatchObject({
-      message: { content: 'Hello! How can I help you today?' },
-      finish_reason: 'stop',
-    })
+    expect(res.choices[0]).toMatchObject({ message: { content: HELLO }, finish_reason: 'stop' })
     expect(res.usage).toEqual({ prompt_tokens: 29, completion_tokens: 10, total_tokens: 39 })
-    const up = env.lastUpstream()
-    expect(up.path).toBe('/v1/chat/completions')
-    expect(up.headers).not.toHaveProperty('authorization')
-    expect(JSON.stringify(up.headers)).not.toContain(env.tokens.member)
-    expect(up.body).toEqual({ model: 'llama3.2', messages: [{ role: 'user', content: 'Hello' }] })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 29, outputTokens: 10 } })
+    const up = env.expectUpstreamAuth('/v1/chat/completions')
+    expect(up.body).toEqual({ model: 'llama3.2', messages: [user('Hello')] })
+    env.expectMetered({ inputTokens: 29, outputTokens: 10 })
   })
 
   it('stream: deltas, finish, usage from the choices:[] chunk', async () => {
-    const stream = await env.openai.chat.completions.create({
+    const { text, finish, usage } = await env.streamChat({
       model: 'ollama/llama3.2',
-      messages: [{ role: 'user', content: 'Hello' }],
-      stream: true,
+      messages: [user('Hello')],
       stream_options: { include_usage: true },
     })
-    const { text, finish, usage } = await readChatStream(stream)
-    expect(text).toBe('Hello! How can I help you today?')
-    expect(finish).toBe('stop')
+    expect({ text, finish }).toEqual({ text: HELLO, finish: 'stop' })
     expect(usage).toMatchObject({ prompt_tokens: 29, completion_tokens: 10 })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, usage: { outputTokens: 10 } })
+    env.expectMetered({ outputTokens: 10 }, { stream: true })
   })
 
   it('stream without include_usage: the gateway still meters, the client gets no usage chunk', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'ollama/llama3.2',
-      messages: [{ role: 'user', content: 'Hello' }],
-      stream: true,
-    })
-    const chunks: OpenAI.ChatCompletionChunk[] = []
-    for await (const c of stream) chunks.push(c)
+    const { chunks } = await env.streamChat({ model: 'ollama/llama3.2', messages: [user('Hello')] })
     expect(chunks.every((c) => c.choices.length > 0 && !c.usage)).toBe(true)
     expect(env.lastUpstream().body.stream_options).toEqual({ include_usage: true })
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 29, outputTokens: 10 } })
+    env.expectMetered({ inputTokens: 29, outputTokens: 10 })
   })
 
   it('tool call: Ollama ids, raw `reasoning` passed to OpenAI clients, round trip', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
-    const first = await env.openai.chat.completions.create({
-      model: 'ollama/qwen3:8b',
-      messages,
-      tools: [TOOL],
+    const { choice, second } = await env.chatToolRoundTrip('ollama/qwen3:8b', 'call_x7k2p9qe', {
+      toolsAgain: true,
     })
-    const choice = first.choices[0]!
-    expect(choice.finish_reason).toBe('tool_calls')
-    const call = choice.message.tool_calls?.[0]
-    if (call?.type !== 'function') throw new Error('no call')
-    expect(call.id).toBe('call_x7k2p9qe')
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
     expect((choice.message as unknown as Record<string, string>).reasoning).toMatch(/^Okay, the user/)
-    messages.push(choice.message, { role: 'tool', tool_call_id: call.id, content: '{"temp":18}' })
-    const second = await env.openai.chat.completions.create({
-      model: 'ollama/qwen3:8b',
-      messages,
-      tools: [TOOL],
-    })
-    expect(second.choices[0]?.message.content).toBe('Hello! How can I help you today?')
+    expect(second.choices[0]?.message.content).toBe(HELLO)
     expect(env.lastUpstream().body.messages.at(-1)).toEqual({
       role: 'tool',
       tool_call_id: 'call_x7k2p9qe',
@@ -175,38 +110,15 @@ describe('ollama e2e: openai SDK (pass-through)', () => {
   })
 
   it('streamed tool call arrives whole in one delta and assembles in the SDK', async () => {
-    const final = await env.openai.chat.completions
-      .stream({ model: 'ollama/qwen3:8b', messages: [{ role: 'user', content: 'Weather?' }], tools: [TOOL] })
-      .finalChatCompletion()
-    const call = final.choices[0]?.message.tool_calls?.[0]
-    if (call?.type !== 'function') throw new Error('no call')
-    expect(call).toMatchObject({ id: 'call_m4q8w1zt', function: { name: 'get_weather' } })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
-    expect(final.choices[0]?.finish_reason).toBe('tool_calls')
-    expect(env.lastEvent()).toMatchObject({ status: 'ok', usage: { inputTokens: 171, outputTokens: 61 } })
+    await env.expectStreamedWeatherCall('ollama/qwen3:8b', 'call_m4q8w1zt', [user('Weather?')])
+    env.expectMetered({ inputTokens: 171, outputTokens: 61 })
   })
 
   it('errors: unpulled model 404, busy queue 503, tools on a model without tools 400', async () => {
-    const fail = (model: string, tools?: OpenAI.ChatCompletionTool[]) =>
-      rejection(
-        env.openai.chat.completions.create({
-          model,
-          messages: [{ role: 'user', content: 'x' }],
-          ...(tools ? { tools } : {}),
-        }),
-      )
-    const missing = await fail('ollama/qwen2.5:7b')
-    expect([missing.status, missing.message]).toEqual([
-      404,
-      expect.stringContaining("model 'qwen2.5:7b' not found"),
-    ])
-    const busy = await fail('ollama/busy')
-    expect(busy.status).toBe(503)
-    expect(busy.message).toContain('ollama (credential ollama)')
-    const noTools = await fail('ollama/gemma3:4b', [TOOL])
-    expect([noTools.status, noTools.message]).toEqual([
-      400,
-      expect.stringContaining('does not support tools'),
+    await env.expectChatErrors([
+      ['ollama/qwen2.5:7b', 404, "model 'qwen2.5:7b' not found"],
+      ['ollama/busy', 503, 'ollama (credential ollama)'],
+      ['ollama/gemma3:4b', 400, 'does not support tools', { tools: [WEATHER_TOOL] }],
     ])
   })
 })
@@ -216,23 +128,20 @@ describe('ollama e2e: anthropic SDK (translated)', () => {
     const msg = await env.anthropic.messages.create({
       model: 'ollama/llama3.2',
       max_tokens: 100,
-      messages: [{ role: 'user', content: 'Hello' }],
+      messages: [user('Hello')],
     })
-    expect(msg.content).toEqual([
-      expect.objectContaining({ type: 'text', text: 'Hello! How can I help you today?' }),
-    ])
+    expect(msg.content).toEqual([expect.objectContaining({ type: 'text', text: HELLO })])
     expect(msg.stop_reason).toBe('end_turn')
     expect(msg.usage).toMatchObject({ input_tokens: 29, output_tokens: 10 })
     expect(env.lastUpstream().headers).not.toHaveProperty('authorization')
   })
 
   it('thinking from `reasoning`, tool_use, and the replayed thinking goes back as `reasoning`', async () => {
+    const req = { model: 'ollama/qwen3:8b', max_tokens: 1024, tools: [ANTHROPIC_WEATHER_TOOL] }
     const first = await env.anthropic.messages.create({
-      model: 'ollama/qwen3:8b',
-      max_tokens: 1024,
+      ...req,
       thinking: { type: 'enabled', budget_tokens: 2048 },
-      tools: [ANTHROPIC_TOOL],
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      messages: [PARIS],
     })
     expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use'])
     expect(first.content[0]).toMatchObject({ thinking: expect.stringMatching(/^Okay, the user wants/) })
@@ -241,17 +150,9 @@ describe('ollama e2e: anthropic SDK (translated)', () => {
     // Anthropic's thinking budget became an effort Ollama accepts.
     expect(env.lastUpstream().body).toMatchObject({ reasoning_effort: 'medium' })
     expect(env.lastUpstream().body).not.toHaveProperty('thinking_budget')
-    const use = first.content[1]!
-    if (use.type !== 'tool_use') throw new Error('no tool_use')
     const second = await env.anthropic.messages.create({
-      model: 'ollama/qwen3:8b',
-      max_tokens: 1024,
-      tools: [ANTHROPIC_TOOL],
-      messages: [
-        { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] },
-      ],
+      ...req,
+      messages: withToolResult(PARIS, first.content, 'call_x7k2p9qe'),
     })
     expect(second.stop_reason).toBe('end_turn')
     const replayed = env.lastUpstream().body.messages[1]
@@ -264,41 +165,27 @@ describe('ollama e2e: anthropic SDK (translated)', () => {
   })
 
   it('streams: thinking deltas then a whole tool_use; text with usage', async () => {
-    const tool = await env.anthropic.messages
-      .stream({
-        model: 'ollama/qwen3:8b',
-        max_tokens: 1024,
-        tools: [ANTHROPIC_TOOL],
-        messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      })
-      .finalMessage()
-    expect(tool.content).toEqual([
-      expect.objectContaining({
-        type: 'thinking',
-        thinking: "Okay, the user wants the weather in Paris. I'll call get_weather.",
-      }),
-      expect.objectContaining({ type: 'tool_use', id: 'call_m4q8w1zt', input: { location: 'Paris' } }),
-    ])
-    expect(tool.stop_reason).toBe('tool_use')
+    const tool = await env.streamMessagesWeather('ollama/qwen3:8b')
+    expectThinkingThenWeather(
+      tool,
+      "Okay, the user wants the weather in Paris. I'll call get_weather.",
+      'call_m4q8w1zt',
+    )
     expect(tool.usage).toMatchObject({ input_tokens: 171, output_tokens: 61 })
-    const text = await env.anthropic.messages
-      .stream({ model: 'ollama/llama3.2', max_tokens: 100, messages: [{ role: 'user', content: 'Hello' }] })
-      .finalMessage()
-    expect(text.content).toEqual([expect.objectContaining({ text: 'Hello! How can I help you today?' })])
+    const text = await env.streamMessage({
+      model: 'ollama/llama3.2',
+      max_tokens: 100,
+      messages: [user('Hello')],
+    })
+    expect(text.content).toEqual([expect.objectContaining({ text: HELLO })])
     expect(text.usage).toMatchObject({ output_tokens: 10 })
     expect(env.lastEvent()).toMatchObject({ status: 'ok', stream: true, endpoint: 'messages' })
   })
 
   it('errors in Anthropic shape: 404 not_found_error, 503 overloaded_error', async () => {
-    const fail = (model: string) =>
-      rejection<AnthropicAPIError>(
-        env.anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      )
-    const missing = await fail('ollama/qwen2.5:7b')
-    expect(missing.status).toBe(404)
-    expect(missing.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
-    const busy = await fail('ollama/busy')
-    expect(busy.status).toBe(503)
-    expect(busy.error).toMatchObject({ error: { type: 'overloaded_error' } })
+    await env.expectMessagesErrors([
+      ['ollama/qwen2.5:7b', 404, 'not_found_error'],
+      ['ollama/busy', 503, 'overloaded_error'],
+    ])
   })
 })

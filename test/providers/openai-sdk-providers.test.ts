@@ -5,6 +5,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearVertexTokenCache } from '../../src/providers/vertex/vertex-auth.js'
+import { expectNoSecrets, failChat, PARIS, streamChat, toolReply, user } from './compat-e2e-helpers.js'
 import {
   ALL_SECRETS,
   ANSWER_SCHEMA,
@@ -54,7 +55,7 @@ describe.each(MODELS)('openai SDK → %s', (model) => {
   })
 
   it('tools: a tool call, then the answer after the tool result', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
+    const messages: OpenAI.ChatCompletionMessageParam[] = [PARIS]
     const first = await client.chat.completions.create({
       model,
       messages,
@@ -69,7 +70,7 @@ describe.each(MODELS)('openai SDK → %s', (model) => {
     expect(call.function.name).toBe('get_weather')
     expect(JSON.parse(call.function.arguments)).toMatchObject({ location: 'Paris' })
     expect(call.id).toBeTruthy()
-    messages.push(choice.message, { role: 'tool', tool_call_id: call.id, content: '{"temp":18}' })
+    messages.push(choice.message, toolReply(call.id))
     const second = await client.chat.completions.create({ model, messages, tools: [WEATHER_TOOL] })
     expect(second.choices[0]?.message.content).toBe('It is 18C in Paris.')
     expect(second.choices[0]?.finish_reason).toBe('stop')
@@ -90,20 +91,10 @@ describe.each(MODELS)('openai SDK → %s', (model) => {
   })
 
   it('streaming text with include_usage: deltas, finish, usage chunk', async () => {
-    const stream = await client.chat.completions.create({
-      model,
-      messages: [{ role: 'user', content: 'Say hi' }],
-      stream: true,
-      stream_options: { include_usage: true },
-    })
-    let text = ''
-    let finish: string | null = null
-    let usage: OpenAI.CompletionUsage | undefined
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? ''
-      finish = chunk.choices[0]?.finish_reason ?? finish
-      if (chunk.usage) usage = chunk.usage
-    }
+    const { text, finish, usage } = await streamChat(
+      { openai: client },
+      { model, messages: [user('Say hi')], stream_options: { include_usage: true } },
+    )
     expect(text).toBe('Hello, world!')
     expect(finish).toBe('stop')
     expect(usage?.completion_tokens).toBe(9)
@@ -167,13 +158,7 @@ describe('provider specifics through the openai SDK', () => {
     expect(a.data[0]?.embedding).toEqual([0.5, 0.25])
   })
   it('upstream errors map to the caller protocol: 429 + retry-after, overloaded → 503, context → 400, bad key → 401', async () => {
-    const err = async (model: string) =>
-      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).then(
-        () => {
-          throw new Error('expected failure')
-        },
-        (e: InstanceType<typeof OpenAI.APIError>) => e,
-      )
+    const err = (model: string) => failChat({ openai: client }, model)
     const limited = await err('gem/gemini-limited')
     expect(limited.status).toBe(429)
     expect(limited.headers?.get('retry-after')).toBe('12')
@@ -183,8 +168,7 @@ describe('provider specifics through the openai SDK', () => {
     expect([long.status, long.message]).toEqual([400, expect.stringContaining('prompt is too long')])
     const garbage = await err('anth/claude-garbage')
     expect(garbage.status).toBe(502)
-    for (const e of [limited, over, long, garbage])
-      for (const s of ALL_SECRETS) expect(JSON.stringify(e.error)).not.toContain(s)
+    expectNoSecrets([limited, over, long, garbage], ...ALL_SECRETS)
   })
   it('a stream cut mid-way or failing after the 200 ends with an error, never a clean finish', async () => {
     for (const model of [

@@ -75,6 +75,13 @@ export const WEATHER_TOOL = {
   },
 }
 
+/** WEATHER_TOOL in the shape of the Anthropic Messages API. */
+export const ANTHROPIC_WEATHER_TOOL = {
+  name: WEATHER_TOOL.function.name,
+  description: WEATHER_TOOL.function.description,
+  input_schema: { ...WEATHER_TOOL.function.parameters, type: 'object' as const },
+}
+
 export const ANSWER_SCHEMA = {
   type: 'object',
   properties: { city: { type: 'string' }, temperature: { type: 'integer' }, sunny: { type: 'boolean' } },

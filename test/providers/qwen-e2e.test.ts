@@ -5,20 +5,20 @@
  * (src/providers/qwen/__fixtures__). The fake answers `enable_thinking: true` with the thinking
  * fixtures, and refuses it on non-streamed calls to open-source `qwen3-*` models as DashScope does.
  */
-import type OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { credential } from '../gateway/gateway-helpers.js'
+import { describe, expect, it } from 'vitest'
 import {
-  type AnthropicAPIError,
   type Body,
-  type CompatE2E,
-  compatE2E,
+  compatSuite,
+  expectNoSecrets,
+  expectWeatherCall,
+  PARIS,
   type Reply,
-  readChatStream,
-  rejection,
+  replyRecorded,
   type UpstreamRequest,
+  user,
 } from './compat-e2e-helpers.js'
-import { loadChunks, loadJson } from './fixture-helpers.js'
+import { loadJson } from './fixture-helpers.js'
+import { ANTHROPIC_WEATHER_TOOL, WEATHER_TOOL } from './provider-env.js'
 
 const KEY = 'sk-qwenfake0123456789abcdef'
 const PATH = '/compatible-mode/v1/chat/completions'
@@ -37,68 +37,29 @@ function answerQwen({ method, path, headers, body }: UpstreamRequest, reply: Rep
   if (body.model === 'qwen-limited') return reply.json(429, loadJson('qwen', 'qwen-error-rate-limit'))
   if (body.enable_thinking === true && body.stream !== true && /^qwen3-\d/.test(body.model))
     return reply.json(400, loadJson('qwen', 'qwen-error-thinking-non-stream'))
-  const name = fixtureFor(body)
-  if (body.stream !== true) return reply.json(200, loadJson('qwen', name))
   // qwen-text.json has no recorded stream twin: the plain stream is qwen-text.chunks.txt.
-  reply.sse(loadChunks('qwen', name))
+  replyRecorded(reply, 'qwen', body, fixtureFor(body))
 }
 
-const WEATHER = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-}
-const TOOL = {
-  name: 'get_weather',
-  input_schema: {
-    type: 'object' as const,
-    properties: { location: { type: 'string' } },
-    required: ['location'],
-  },
-}
+const env = compatSuite(answerQwen, 'qwen', {
+  memory: { qw: ['/compatible-mode/v1', KEY], qwbad: ['/compatible-mode/v1', 'sk-qwenwrong9876543210'] },
+})
 
-let env: CompatE2E
-beforeAll(async () => {
-  env = await compatE2E(answerQwen, {
-    creds: (url) => [
-      credential('qw', `${url}/compatible-mode/v1`, { provider: 'qwen', apiKey: KEY }),
-      credential('qwbad', `${url}/compatible-mode/v1`, {
-        provider: 'qwen',
-        apiKey: 'sk-qwenwrong9876543210',
-      }),
-    ],
-  })
-})
-afterAll(() => env?.close())
-beforeEach(() => {
-  env.upstream.requests.length = 0
-})
+const hi = [user('Say hi')]
 
 describe('openai SDK → qwen credential (pass-through)', () => {
   it('chat: text, usage with cached tokens, metered', async () => {
-    const res = await env.openai.chat.completions.create({
-      model: 'qw/qwen-plus',
-      messages: [{ role: 'user', content: 'Say hi' }],
-    })
+    const res = await env.openai.chat.completions.create({ model: 'qw/qwen-plus', messages: hi })
     expect(res.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello, world!' } })
     expect(res.usage).toMatchObject({ prompt_tokens: 3019, prompt_tokens_details: { cached_tokens: 2048 } })
-    expect(env.lastUpstream()).toMatchObject({
-      path: PATH,
-      headers: { authorization: `Bearer ${KEY}` },
-      body: { model: 'qwen-plus' },
-    })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      usage: { inputTokens: 3019, outputTokens: 9, cachedReadTokens: 2048 },
-    })
+    expect(env.expectUpstreamAuth(PATH, KEY).body).toMatchObject({ model: 'qwen-plus' })
+    env.expectMetered({ inputTokens: 3019, outputTokens: 9, cachedReadTokens: 2048 })
   })
 
   it('chat: enable_thinking passes through; reasoning_content comes back as DashScope sends it', async () => {
     const res = await env.openai.chat.completions.create({
       model: 'qw/qwen-plus',
-      messages: [{ role: 'user', content: '17 × 23?' }],
+      messages: [user('17 × 23?')],
       // DashScope's own extension field; the OpenAI SDK sends unknown body fields as they are.
       ...({ enable_thinking: true } as object),
     })
@@ -113,68 +74,40 @@ describe('openai SDK → qwen credential (pass-through)', () => {
   it('chat: tool call', async () => {
     const res = await env.openai.chat.completions.create({
       model: 'qw/qwen3-max',
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      tools: [WEATHER],
+      messages: [PARIS],
+      tools: [WEATHER_TOOL],
     })
-    const call = res.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(res.choices[0]!.finish_reason).toBe('tool_calls')
-    expect(call).toMatchObject({ id: 'call_7d2e9f4a1b6c4e8d9a0f3b5c', type: 'function' })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+    const call = expectWeatherCall(res.choices[0], 'call_7d2e9f4a1b6c4e8d9a0f3b5c')
+    expect(call).toMatchObject({ type: 'function' })
   })
 
   it('stream with include_usage: deltas, finish, the trailing usage chunk', async () => {
-    const stream = await env.openai.chat.completions.create({
+    const { text, finish, usage } = await env.streamChat({
       model: 'qw/qwen-plus',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      stream: true,
+      messages: hi,
       stream_options: { include_usage: true },
     })
-    const { text, finish, usage } = await readChatStream(stream)
     expect({ text, finish }).toEqual({ text: 'Hello, world!', finish: 'stop' })
     expect(usage).toMatchObject({ prompt_tokens: 22, completion_tokens: 9 })
   })
 
   it('stream without include_usage: the gateway asks for usage to meter, the client does not see it', async () => {
-    const stream = await env.openai.chat.completions.create({
-      model: 'qw/qwen-plus',
-      messages: [{ role: 'user', content: 'Say hi' }],
-      stream: true,
-    })
-    let sawUsage = false
-    for await (const chunk of stream) if (chunk.usage) sawUsage = true
-    expect(sawUsage).toBe(false)
+    const { chunks } = await env.streamChat({ model: 'qw/qwen-plus', messages: hi })
+    expect(chunks.some((c) => c.usage)).toBe(false)
     expect(env.lastUpstream().body.stream_options).toEqual({ include_usage: true })
-    expect(env.lastEvent()).toMatchObject({
-      status: 'ok',
-      stream: true,
-      usage: { inputTokens: 22, outputTokens: 9 },
-    })
+    env.expectMetered({ inputTokens: 22, outputTokens: 9 }, { stream: true })
   })
 
   it('stream: tool call assembled by the SDK helper (continuations carry "id": "")', async () => {
-    const final = await env.openai.chat.completions
-      .stream({
-        model: 'qw/qwen3-max',
-        messages: [{ role: 'user', content: 'Weather in Paris?' }],
-        tools: [WEATHER],
-      })
-      .finalChatCompletion()
-    const call = final.choices[0]!.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall
-    expect(final.choices[0]!.finish_reason).toBe('tool_calls')
-    expect(call).toMatchObject({ id: 'call_9b3f1e7a5c2d4b8e0a6c4f2d', function: { name: 'get_weather' } })
-    expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' })
+    await env.expectStreamedWeatherCall('qw/qwen3-max', 'call_9b3f1e7a5c2d4b8e0a6c4f2d')
   })
 
   it('errors: 429 limit_requests; a refused key → 401 naming the credential', async () => {
-    const fail = (model: string) =>
-      rejection(env.openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }))
-    const limited = await fail('qw/qwen-limited')
-    expect(limited.status).toBe(429)
-    expect(limited.message).toContain('exceeded your current request limit')
-    const denied = await fail('qwbad/qwen-plus')
-    expect(denied.status).toBe(401)
-    expect(denied.message).toContain('qwbad')
-    expect(JSON.stringify(denied.error)).not.toContain('sk-qwenwrong')
+    const [, denied] = await env.expectChatErrors([
+      ['qw/qwen-limited', 429, 'exceeded your current request limit'],
+      ['qwbad/qwen-plus', 401, 'qwbad'],
+    ])
+    expectNoSecrets([denied!], 'sk-qwenwrong')
   })
 })
 
@@ -184,27 +117,20 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
       model: 'qw/qwen-plus',
       max_tokens: 100,
       top_k: 20,
-      messages: [{ role: 'user', content: 'Say hi' }],
+      messages: hi,
     })
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello, world!' }])
     expect(msg.usage).toMatchObject({ input_tokens: 971, cache_read_input_tokens: 2048, output_tokens: 9 })
-    expect(env.lastUpstream().body).toEqual({
-      model: 'qwen-plus',
-      max_tokens: 100,
-      top_k: 20,
-      messages: [{ role: 'user', content: 'Say hi' }],
-    })
+    expect(env.lastUpstream().body).toEqual({ model: 'qwen-plus', max_tokens: 100, top_k: 20, messages: hi })
   })
 
   it('thinking (streamed): enable_thinking upstream, thinking block then text', async () => {
-    const msg = await env.anthropic.messages
-      .stream({
-        model: 'qw/qwen3-max',
-        max_tokens: 4096,
-        thinking: { type: 'enabled', budget_tokens: 2048 },
-        messages: [{ role: 'user', content: 'Hi' }],
-      })
-      .finalMessage()
+    const msg = await env.streamMessage({
+      model: 'qw/qwen3-max',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [user('Hi')],
+    })
     // Anthropic's budget goes through as DashScope's own `thinking_budget`.
     expect(env.lastUpstream().body).toMatchObject({
       stream: true,
@@ -224,13 +150,11 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
     const req = {
       max_tokens: 4096,
       thinking: { type: 'enabled' as const, budget_tokens: 2048 },
-      messages: [{ role: 'user' as const, content: '17 × 23?' }],
+      messages: [user('17 × 23?')],
     }
     const ok = await env.anthropic.messages.create({ ...req, model: 'qw/qwen-plus' })
     expect(ok.content.map((b) => b.type)).toEqual(['thinking', 'text'])
-    const err = await rejection<AnthropicAPIError>(
-      env.anthropic.messages.create({ ...req, model: 'qw/qwen3-32b' }),
-    )
+    const err = await env.failMessages('qw/qwen3-32b', req)
     expect(err?.status).toBe(400)
     expect(err?.error).toMatchObject({
       type: 'error',
@@ -245,9 +169,9 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
     const first = await env.anthropic.messages.create({
       model: 'qw/qwen3-max',
       max_tokens: 100,
-      tools: [TOOL],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'tool', name: 'get_weather' },
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      messages: [PARIS],
     })
     expect(env.lastUpstream().body.tool_choice).toEqual({
       type: 'function',
@@ -261,14 +185,10 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
         input: { location: 'Paris' },
       },
     ])
-    const streamed = await env.anthropic.messages
-      .stream({
-        model: 'qw/qwen3-max',
-        max_tokens: 100,
-        tools: [TOOL],
-        messages: [{ role: 'user', content: 'Weather?' }],
-      })
-      .finalMessage()
+    const streamed = await env.streamMessagesWeather('qw/qwen3-max', {
+      max_tokens: 100,
+      messages: [user('Weather?')],
+    })
     expect(streamed.stop_reason).toBe('tool_use')
     expect(streamed.content).toEqual([
       {
@@ -282,14 +202,6 @@ describe('anthropic SDK → qwen credential (translated, quirks applied)', () =>
   })
 
   it('429 in Anthropic shape', async () => {
-    const err = await rejection<AnthropicAPIError>(
-      env.anthropic.messages.create({
-        model: 'qw/qwen-limited',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    )
-    expect(err?.status).toBe(429)
-    expect(err?.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    await env.expectMessagesErrors([['qw/qwen-limited', 429, 'rate_limit_error']])
   })
 })
