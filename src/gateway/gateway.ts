@@ -67,6 +67,8 @@ export interface CallInput {
   runId?: string | null
   stepId?: string | null
   workflowId?: string | null
+  /** `body` is the canonical Chat request translated from another wire (provider-adapter.ts). */
+  canonical?: boolean
 }
 
 export interface JsonResult {
@@ -335,6 +337,7 @@ export class Gateway {
       const res = await target.adapter.send({
         endpoint: input.endpoint,
         ...(mode ? { mode } : {}),
+        ...(input.canonical ? { canonical: true } : {}),
         body: { ...input.body, model: target.upstreamModel },
         stream,
         wantUsage: true,

@@ -41,6 +41,12 @@ export interface UpstreamRequest {
   requestId: string
   /** Route translation mode: strict (400 on parameters the target cannot honour) or lenient. */
   mode?: 'strict' | 'lenient'
+  /**
+   * Chat `body` is Latchkey's canonical request (translated from another wire, e.g. by
+   * POST /v1/messages), not a caller's OpenAI body: an OpenAI-wire adapter maps it for the
+   * target kind (extension fields, the kind's request quirks) and normalises the answer back.
+   */
+  canonical?: boolean
 }
 
 export interface UpstreamResponse {

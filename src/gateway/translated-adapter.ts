@@ -10,17 +10,8 @@ import type { Dispatcher } from 'undici'
 import type { FetchLike, ProviderCall, ProviderAdapter as TranslationAdapter } from '../providers/adapter.js'
 import type { ChatCompletionRequest } from '../providers/translate/openai-chat.js'
 import { requestFetch } from '../providers/translate/request-fetch.js'
+import { warningHeaders } from '../providers/translate/translate-context.js'
 import type { ProviderAdapter, StreamEvent, UpstreamRequest, UpstreamResponse } from './provider-adapter.js'
-
-function warningHeaders(warnings: string[]): Record<string, string> {
-  if (warnings.length === 0) return {}
-  return {
-    'x-latchkey-warning': warnings
-      .map((w) => w.replace(/[\r\n]/g, ' '))
-      .join('; ')
-      .slice(0, 2000),
-  }
-}
 
 function jsonResponse(status: number, headers: Record<string, string>, body: unknown): UpstreamResponse {
   const text = JSON.stringify(body)

@@ -3,7 +3,9 @@
  * the body goes upstream as the client sent it (only `model` swapped and, for streamed chat,
  * `stream_options.include_usage` set for metering); auth is the credential's key, never the
  * caller's `lk_` token. Responses are handed back untouched, except where a kind's answer
- * would break OpenAI clients (STREAM_REPAIRS, NO_STREAM_OPTIONS below).
+ * would break OpenAI clients (STREAM_REPAIRS, NO_STREAM_OPTIONS below). Canonical requests
+ * translated from another wire are mapped per kind and their answers normalised
+ * (canonical-chat.ts).
  * @see https://platform.openai.com/docs/api-reference/chat/create
  * @module
  */
@@ -19,6 +21,7 @@ import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
 import { minimaxBodyFailure } from '../minimax/minimax-base-resp.js'
 import { indexToolCalls } from '../mistral/mistral-quirks.js'
 import type { ChatCompletionChunk } from '../translate/openai-chat.js'
+import { canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
 import { decodeSse } from './openai-compatible-sse.js'
 
 const PATHS: Record<Endpoint, string> = {
@@ -50,26 +53,6 @@ const STREAM_REPAIRS: Record<string, () => (chunk: ChatCompletionChunk) => ChatC
  */
 const FAILURE_IN_BODY: Record<string, (json: unknown) => { status: number; message: string } | undefined> = {
   minimax: minimaxBodyFailure,
-}
-
-async function* repaired(
-  events: AsyncIterable<StreamEvent>,
-  repair: (chunk: ChatCompletionChunk) => ChatCompletionChunk,
-): AsyncGenerator<StreamEvent> {
-  for await (const ev of events) {
-    if (!ev.data.includes('"tool_calls"')) {
-      yield ev
-      continue
-    }
-    let chunk: ChatCompletionChunk
-    try {
-      chunk = JSON.parse(ev.data) as ChatCompletionChunk
-    } catch {
-      yield ev // the relay reports a malformed event itself
-      continue
-    }
-    yield { ...ev, data: JSON.stringify(repair(chunk)) }
-  }
 }
 
 /** Kinds whose upstream serves the Responses API through this adapter. */
@@ -158,17 +141,14 @@ export const openAICompatibleAdapter: ProviderAdapter = {
   },
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
-    let body = req.body
-    if (req.stream && NO_STREAM_OPTIONS.has(req.credential.provider) && body.stream_options !== undefined) {
+    const kind = req.credential.provider
+    const canonical = req.canonical && req.endpoint === 'chat' ? canonicalChatBody(req) : undefined
+    let body = canonical?.body ?? req.body
+    if (req.stream && NO_STREAM_OPTIONS.has(kind) && body.stream_options !== undefined) {
       const { stream_options: _dropped, ...rest } = body
       body = rest
     }
-    if (
-      req.stream &&
-      req.endpoint === 'chat' &&
-      req.wantUsage &&
-      !NO_STREAM_OPTIONS.has(req.credential.provider)
-    ) {
+    if (req.stream && req.endpoint === 'chat' && req.wantUsage && !NO_STREAM_OPTIONS.has(kind)) {
       const so = body.stream_options
       body = {
         ...body,
@@ -190,19 +170,29 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       },
       body: JSON.stringify(body),
     })
-    const inBody = req.stream || res.statusCode !== 200 ? undefined : FAILURE_IN_BODY[req.credential.provider]
-    if (inBody) {
+    const headers = { ...passBackHeaders(res.headers), ...canonical?.headers }
+    const answered = !req.stream && res.statusCode === 200
+    const inBody = answered ? FAILURE_IN_BODY[kind] : undefined
+    if (inBody || (answered && canonical?.quirks?.normalizeResponse)) {
       const text = await readCapped(res.body, MAX_UPSTREAM_BODY)
-      let failure: { status: number; message: string } | undefined
+      let json: unknown
       try {
-        failure = inBody(JSON.parse(text))
+        json = JSON.parse(text)
       } catch {
         // Not JSON: the gateway reports the malformed body itself.
       }
+      const failure = json === undefined ? undefined : inBody?.(json)
+      const parsed = json === undefined || failure ? undefined : normalizedAnswer(json, canonical?.quirks)
       return {
         status: failure?.status ?? 200,
-        headers: passBackHeaders(res.headers),
-        text: async () => (failure ? JSON.stringify({ error: { message: failure.message } }) : text),
+        headers,
+        text: async () =>
+          failure
+            ? JSON.stringify({ error: { message: failure.message } })
+            : parsed === undefined
+              ? text
+              : JSON.stringify(parsed),
+        ...(parsed === undefined ? {} : { parsed }),
         events: () => {
           throw new Error('not a stream')
         },
@@ -211,12 +201,17 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     }
     return {
       status: res.statusCode,
-      headers: passBackHeaders(res.headers),
+      headers,
       text: () => readCapped(res.body, MAX_UPSTREAM_BODY),
       events: (): AsyncIterator<StreamEvent> => {
         const events = decodeSse(res.body)
-        const repair = req.endpoint === 'chat' ? STREAM_REPAIRS[req.credential.provider] : undefined
-        return (repair ? repaired(events, repair()) : events)[Symbol.asyncIterator]()
+        const normalize = canonical?.quirks?.createStreamNormalizer?.()
+        if (normalize) return rewrittenEvents(events, normalize)[Symbol.asyncIterator]()
+        const repair = req.endpoint === 'chat' ? STREAM_REPAIRS[kind] : undefined
+        const repaired = repair
+          ? rewrittenEvents(events, repair(), (d) => d.includes('"tool_calls"'))
+          : events
+        return repaired[Symbol.asyncIterator]()
       },
       discard: () => {
         res.body.destroy()

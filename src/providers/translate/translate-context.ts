@@ -45,3 +45,14 @@ export class TranslateContext {
     return this.warnings.map((w) => `299 latchkey "${w.replace(/["\\]/g, "'")}"`).join(', ')
   }
 }
+
+/** The `x-latchkey-warning` header both gateway endpoints carry (text, `; `-separated, one line, bounded). */
+export function warningHeaders(warnings: readonly string[]): Record<string, string> {
+  if (warnings.length === 0) return {}
+  return {
+    'x-latchkey-warning': warnings
+      .map((w) => w.replace(/[\r\n]/g, ' '))
+      .join('; ')
+      .slice(0, 2000),
+  }
+}

@@ -26,7 +26,6 @@ export interface AnthropicRelayOptions {
   messageId: string
   baseHeaders: Record<string, string | number | string[] | undefined>
   t0: number
-  normalize?: (c: ChatCompletionChunk) => ChatCompletionChunk
 }
 
 export async function relayAnthropicStream(
@@ -76,8 +75,7 @@ export async function relayAnthropicStream(
     }
     // Native streams: chunks without a raw event (the trailing usage chunk) are metering only.
     if (native) return ''
-    let chunk = json as unknown as ChatCompletionChunk
-    if (o.normalize) chunk = o.normalize(chunk)
+    const chunk = json as unknown as ChatCompletionChunk
     if (chunk.choices?.some((c) => c.finish_reason)) finished = true
     return writer
       .push(chunk)

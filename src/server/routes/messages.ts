@@ -22,11 +22,12 @@ import {
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
 import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
 import { checkRequestCapabilities } from '../../providers/capabilities.js'
-import { kindInfo } from '../../providers/kinds.js'
-import { quirksFor } from '../../providers/registry.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
-import { type OpenAICompatQuirks, toOpenAIWire } from '../../providers/translate/openai-compat-quirks.js'
-import { TranslateContext, type TranslateMode } from '../../providers/translate/translate-context.js'
+import {
+  TranslateContext,
+  type TranslateMode,
+  warningHeaders,
+} from '../../providers/translate/translate-context.js'
 import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
 import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
@@ -39,8 +40,6 @@ import { relayAnthropicStream } from './messages-relay.js'
 const FORWARD = ['anthropic-version', 'anthropic-beta'] as const
 
 interface TargetInfo {
-  /** Provider kinds the model may reach (one for `<credential>/<model>`, several for a route). */
-  kinds: string[]
   /** The one target takes the Anthropic body untouched. */
   native: boolean
   /** The single target of a `<credential>/<model>` name. */
@@ -53,7 +52,6 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
   const slash = model.indexOf('/')
   const route = slash > 0 ? undefined : rt.gateway.routes.get(p.orgId, model)
   const models = slash > 0 ? [model] : route ? [...route.targets, ...route.fallbacks].map((t) => t.model) : []
-  const kinds: string[] = []
   let native = false
   let direct: TargetInfo['direct']
   for (const m of models) {
@@ -61,7 +59,6 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
     if (i <= 0) continue
     const cred = await rt.credentials.find(p, m.slice(0, i)).catch(() => null)
     if (!cred) continue
-    kinds.push(cred.provider)
     const upstream = m.slice(i + 1)
     if (slash > 0) direct = { kind: cred.provider, model: upstream }
     if (
@@ -73,22 +70,20 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
       native = true
     }
   }
-  return { kinds, native, mode: route?.mode ?? 'lenient', ...(direct ? { direct } : {}) }
+  return { native, mode: route?.mode ?? 'lenient', ...(direct ? { direct } : {}) }
 }
 
-/** The body the gateway forwards: canonical for translated kinds, plain OpenAI wire otherwise. */
+/**
+ * The body the gateway forwards: the caller's own for Anthropic-native targets, else the
+ * canonical request, which each attempt maps for its own kind (OpenAI-wire kinds: extension
+ * fields and request quirks, canonical-chat.ts; the rest: their translation adapter).
+ */
 function gatewayBody(
   canonical: ChatCompletionRequest,
   raw: Record<string, unknown>,
   t: TargetInfo,
-  ctx: TranslateContext,
-): { body: ChatCompletionRequest; quirks?: OpenAICompatQuirks } {
-  if (t.native) return { body: { ...canonical, [NATIVE_REQUEST]: raw } }
-  const openaiWire = t.kinds.length === 0 || t.kinds.some((k) => kindInfo(k)?.wire === 'openai')
-  if (!openaiWire) return { body: canonical }
-  // OpenAI-wire upstreams reject unknown fields: strip the canonical extensions.
-  const quirks = t.kinds.length === 1 ? quirksFor(t.kinds[0]!) : undefined
-  return { body: toOpenAIWire(canonical, ctx, quirks), quirks }
+): ChatCompletionRequest {
+  return t.native ? { ...canonical, [NATIVE_REQUEST]: raw } : canonical
 }
 
 /** POST /v1/messages as an exchange (server/gateway-exchange.ts): Fastify route and fast path. */
@@ -110,7 +105,7 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
     const ctx = new TranslateContext(target.mode, 'the target provider')
     const canonical = convertFromAnthropicRequest(inbound, ctx)
     if (target.direct) checkRequestCapabilities(canonical, target.direct.kind, target.direct.model)
-    const { body, quirks } = gatewayBody(canonical, x.body as Record<string, unknown>, target, ctx)
+    const body = gatewayBody(canonical, x.body as Record<string, unknown>, target)
 
     const r = await rt.gateway.gateway.call({
       endpoint: 'chat',
@@ -121,20 +116,20 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       signal: x.gone,
       forwardHeaders: pickHeaders(x.headers, FORWARD),
       meterEndpoint: 'messages',
+      canonical: true,
     })
+    // Same header as the Chat endpoint (request-translation warnings first, then the target's),
+    // and every one of them also as an RFC 7234 `warning`.
+    const targetWarnings = r.headers['x-latchkey-warning']
+    if (targetWarnings) ctx.warnings.push(...targetWarnings.split('; '))
+    Object.assign(r.headers, warningHeaders(ctx.warnings))
     const warning = ctx.warningHeader()
-    // Same header as the Chat endpoint (request-translation warnings first, then the target's).
-    const merged = [ctx.warnings.join('; '), r.headers['x-latchkey-warning'] ?? ''].filter(Boolean).join('; ')
-    if (merged) r.headers['x-latchkey-warning'] = merged.replace(/[\r\n]/g, ' ').slice(0, 2000)
     if (warning) r.headers.warning = warning
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
       const native = json[NATIVE_MESSAGE]
       let out: unknown = native
-      if (!native) {
-        const normalized = quirks?.normalizeResponse ? quirks.normalizeResponse(json) : json
-        out = convertToAnthropicMessage(normalized, inbound.model)
-      }
+      if (!native) out = convertToAnthropicMessage(json, inbound.model)
       return { status: 200, headers: r.headers, body: JSON.stringify(out) }
     }
     await relayAnthropicStream(r, x.res, {
@@ -142,7 +137,6 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       messageId: `msg_${x.requestId.replace(/[^A-Za-z0-9]/g, '')}`,
       baseHeaders: x.takeOver(),
       t0: x.t0,
-      ...(quirks?.createStreamNormalizer ? { normalize: quirks.createStreamNormalizer() } : {}),
     })
     return null
   }
