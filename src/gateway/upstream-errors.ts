@@ -218,7 +218,10 @@ export function clientClosed(): AppError {
 
 /** An AppError a translation adapter already mapped: 429/5xx retry, 402 fails over, other statuses stop. */
 export function mappedFailure(err: AppError): AttemptFailure {
-  if (err.status === 402) return { error: err, next: 'next', unhealthy: false }
+  // Out of credit, or content this model cannot take (images to a text-only model): another
+  // target may serve it, and the target itself is healthy.
+  if (err.status === 402 || err.code === 'unsupported_content')
+    return { error: err, next: 'next', unhealthy: false }
   if (err.status === 429) {
     const ra = err.headers['retry-after']
     const ms = ra && /^\d+(\.\d+)?$/.test(ra) ? Math.ceil(Number(ra) * 1000) : undefined

@@ -62,33 +62,40 @@ export function has(kind: string, model: string, cap: keyof Omit<Capabilities, '
   return typeof c === 'boolean' ? c : c.test(model)
 }
 
-/** 400 naming the model and capability when a request needs what the model lacks. */
-export function checkRequestCapabilities(req: ChatCompletionRequest, kind: string, model: string): void {
-  const images = req.messages.some(
-    (m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'),
+/** Whether any message carries an image part (any shape of body: callers' bodies are not validated). */
+function hasImages(messages: unknown): boolean {
+  return (
+    Array.isArray(messages) &&
+    messages.some(
+      (m) =>
+        Array.isArray(m?.content) &&
+        (m.content as unknown[]).some((p) => (p as { type?: unknown } | null)?.type === 'image_url'),
+    )
   )
-  if (images && !has(kind, model, 'vision')) {
-    throw new AppError(
-      400,
-      'invalid_request_error',
-      `${kind} model ${model} does not accept images (capability: vision)`,
-      {
-        code: 'unsupported_content',
-        param: 'messages',
-        retryable: false,
-      },
-    )
+}
+
+function unsupported(kind: string, model: string, what: string, cap: string, param: string): AppError {
+  return new AppError(400, 'invalid_request_error', `${kind} model ${model} ${what} (capability: ${cap})`, {
+    code: 'unsupported_content',
+    param,
+    retryable: false,
+  })
+}
+
+/**
+ * 400 naming the model and capability when a Chat request needs what the model lacks. Takes
+ * any body (also a caller's unvalidated OpenAI body); kinds that have a capability for every
+ * model skip the scan.
+ */
+export function checkRequestCapabilities(
+  req: Pick<ChatCompletionRequest, 'messages' | 'tools'> | Record<string, unknown>,
+  kind: string,
+  model: string,
+): void {
+  if (!has(kind, model, 'vision') && hasImages(req.messages)) {
+    throw unsupported(kind, model, 'does not accept images', 'vision', 'messages')
   }
-  if (req.tools?.length && !has(kind, model, 'tools')) {
-    throw new AppError(
-      400,
-      'invalid_request_error',
-      `${kind} model ${model} does not support tools (capability: tools)`,
-      {
-        code: 'unsupported_content',
-        param: 'tools',
-        retryable: false,
-      },
-    )
+  if (!has(kind, model, 'tools') && Array.isArray(req.tools) && req.tools.length > 0) {
+    throw unsupported(kind, model, 'does not support tools', 'tools', 'tools')
   }
 }

@@ -54,6 +54,47 @@ describe('capabilities', () => {
     const sent = env.fakes.requests.filter((r) => r.path.includes('claude-3-haiku')).at(-1)!
     expect(sent.body?.messages[0].content[1]).toEqual({ image: { format: 'png', source: { bytes: PNG } } })
   })
+  it('images to DeepSeek via the openai SDK → 400 before anything is sent; a route moves on to a vision target', async () => {
+    const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: env.tokens.member, maxRetries: 0 })
+    const content: OpenAI.ChatCompletionContentPart[] = [
+      { type: 'text', text: 'what is this' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+    ]
+    const before = env.fakes.requests.length
+    const err = await client.chat.completions
+      .create({ model: 'ds/deepseek-chat', messages: [{ role: 'user', content }] })
+      .catch((e: InstanceType<typeof OpenAI.APIError>) => e)
+    expect(err).toMatchObject({
+      status: 400,
+      code: 'unsupported_content',
+      param: 'messages',
+      message: expect.stringMatching(
+        /deepseek model deepseek-chat does not accept images \(capability: vision\)/,
+      ),
+    })
+    expect(env.fakes.requests.length).toBe(before)
+    const route = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('owner'),
+      payload: {
+        alias: 'eyes',
+        targets: [{ model: 'ds/deepseek-chat' }],
+        fallbacks: [{ model: 'gem/gemini-2.5-flash' }],
+      },
+    })
+    expect(route.statusCode, route.body).toBe(201)
+    const { data, response } = await client.chat.completions
+      .create({ model: 'eyes', messages: [{ role: 'user', content }] })
+      .withResponse()
+    expect(response.headers.get('x-latchkey-credential')).toBe('gem')
+    expect(data.choices[0]?.message.content).toBe('Hello, world!')
+    // A text-only request through the same route stays on DeepSeek.
+    const text = await client.chat.completions
+      .create({ model: 'eyes', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse()
+    expect(text.response.headers.get('x-latchkey-credential')).toBe('ds')
+  })
   it('remote image URLs are fetched through the egress guard and inlined for Gemini and Bedrock', async () => {
     const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: env.tokens.member, maxRetries: 0 })
     const content: OpenAI.ChatCompletionContentPart[] = [

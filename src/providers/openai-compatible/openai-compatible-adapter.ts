@@ -18,6 +18,7 @@ import type {
   UpstreamResponse,
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { checkRequestCapabilities } from '../capabilities.js'
 import { minimaxBodyFailure } from '../minimax/minimax-base-resp.js'
 import { indexToolCalls } from '../mistral/mistral-quirks.js'
 import type { ChatCompletionChunk } from '../translate/openai-chat.js'
@@ -142,6 +143,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const kind = req.credential.provider
+    // Refused before anything is sent (and a route moves on to its next target).
+    if (req.endpoint === 'chat') checkRequestCapabilities(req.body, kind, String(req.body.model))
     const canonical = req.canonical && req.endpoint === 'chat' ? canonicalChatBody(req) : undefined
     let body = canonical?.body ?? req.body
     if (req.stream && NO_STREAM_OPTIONS.has(kind) && body.stream_options !== undefined) {

@@ -21,7 +21,6 @@ import {
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
 import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
-import { checkRequestCapabilities } from '../../providers/capabilities.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
 import {
   TranslateContext,
@@ -42,8 +41,6 @@ const FORWARD = ['anthropic-version', 'anthropic-beta'] as const
 interface TargetInfo {
   /** The one target takes the Anthropic body untouched. */
   native: boolean
-  /** The single target of a `<credential>/<model>` name. */
-  direct?: { kind: string; model: string }
   /** The route's translation mode (strict: 400 on parameters a target cannot honour). */
   mode: TranslateMode
 }
@@ -52,25 +49,16 @@ async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<Tar
   const slash = model.indexOf('/')
   const route = slash > 0 ? undefined : rt.gateway.routes.get(p.orgId, model)
   const models = slash > 0 ? [model] : route ? [...route.targets, ...route.fallbacks].map((t) => t.model) : []
-  let native = false
-  let direct: TargetInfo['direct']
-  for (const m of models) {
-    const i = m.indexOf('/')
-    if (i <= 0) continue
-    const cred = await rt.credentials.find(p, m.slice(0, i)).catch(() => null)
-    if (!cred) continue
-    const upstream = m.slice(i + 1)
-    if (slash > 0) direct = { kind: cred.provider, model: upstream }
-    if (
-      models.length === 1 &&
-      (cred.provider === 'anthropic' ||
-        (cred.provider === 'vertex' && isVertexClaude(upstream)) ||
-        (cred.provider === 'bedrock' && isBedrockAnthropic(upstream)))
-    ) {
-      native = true
-    }
-  }
-  return { native, mode: route?.mode ?? 'lenient', ...(direct ? { direct } : {}) }
+  // Only a single target can take the caller's Anthropic body untouched.
+  const only = models.length === 1 ? models[0]! : ''
+  const i = only.indexOf('/')
+  const cred = i > 0 ? await rt.credentials.find(p, only.slice(0, i)).catch(() => null) : null
+  const upstream = only.slice(i + 1)
+  const native =
+    cred?.provider === 'anthropic' ||
+    (cred?.provider === 'vertex' && isVertexClaude(upstream)) ||
+    (cred?.provider === 'bedrock' && isBedrockAnthropic(upstream))
+  return { native, mode: route?.mode ?? 'lenient' }
 }
 
 /**
@@ -104,7 +92,6 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
     const target = await targetInfo(rt, p, inbound.model)
     const ctx = new TranslateContext(target.mode, 'the target provider')
     const canonical = convertFromAnthropicRequest(inbound, ctx)
-    if (target.direct) checkRequestCapabilities(canonical, target.direct.kind, target.direct.model)
     const body = gatewayBody(canonical, x.body as Record<string, unknown>, target)
 
     const r = await rt.gateway.gateway.call({
