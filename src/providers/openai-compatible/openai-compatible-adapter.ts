@@ -185,16 +185,19 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         // Not JSON: the gateway reports the malformed body itself.
       }
       const failure = json === undefined ? undefined : inBody?.(json)
-      const parsed = json === undefined || failure ? undefined : normalizedAnswer(json, canonical?.quirks)
+      // Only a canonical call's answer is rewritten; a caller's own keeps its bytes.
+      const normalized =
+        json === undefined || failure || !canonical ? undefined : normalizedAnswer(json, canonical.quirks)
+      const parsed = normalized ?? (failure ? undefined : json)
       return {
         status: failure?.status ?? 200,
         headers,
         text: async () =>
           failure
             ? JSON.stringify({ error: { message: failure.message } })
-            : parsed === undefined
+            : normalized === undefined
               ? text
-              : JSON.stringify(parsed),
+              : JSON.stringify(normalized),
         ...(parsed === undefined ? {} : { parsed }),
         events: () => {
           throw new Error('not a stream')
