@@ -7,29 +7,13 @@
  * @module
  */
 import { AppError } from '../errors/app-error.js'
+import { COMPAT_KINDS } from './compat-kinds.js'
+import { ALL_CAPABILITIES, type Capabilities } from './kind-definition.js'
 import type { ChatCompletionRequest } from './translate/openai-chat.js'
 
-export type Capability = boolean | RegExp
+export type { Capabilities, Capability } from './kind-definition.js'
 
-export interface Capabilities {
-  tools: Capability
-  vision: Capability
-  /** Native JSON-schema structured output (otherwise json_object or the forced-tool technique). */
-  jsonSchema: Capability
-  embeddings: Capability
-  reasoning: Capability
-  /** How models are listed: the provider's list endpoint, or only the credential's allow-list. */
-  listModels: 'endpoint' | 'allow-list'
-}
-
-const ALL: Capabilities = {
-  tools: true,
-  vision: true,
-  jsonSchema: true,
-  embeddings: true,
-  reasoning: true,
-  listModels: 'endpoint',
-}
+const ALL = ALL_CAPABILITIES
 
 export const CAPABILITIES: Record<string, Capabilities> = {
   openai: ALL,
@@ -43,16 +27,7 @@ export const CAPABILITIES: Record<string, Capabilities> = {
     vision: /anthropic\.|amazon\.nova-(pro|lite|premier)|llama3-2-(11|90)b|llama4|pixtral/,
     listModels: 'allow-list',
   },
-  mistral: { ...ALL, vision: /pixtral|mistral-(medium|small)-(2|latest)|magistral/ },
-  groq: { ...ALL, vision: /llama-4|vision/, embeddings: false },
-  deepseek: { ...ALL, vision: false, embeddings: false, jsonSchema: false },
-  qwen: { ...ALL, vision: /vl|omni|qvq/ },
-  zhipu: { ...ALL, vision: /v(-|$|\.)|4v|4\.\dv/, jsonSchema: false },
-  moonshot: { ...ALL, vision: /vision|kimi-latest|k2\.5|thinking-vision/, embeddings: false },
-  minimax: { ...ALL, vision: false, embeddings: false },
-  ollama: ALL,
-  lmstudio: ALL,
-  vllm: ALL,
+  ...Object.fromEntries(COMPAT_KINDS.map((k) => [k.info.kind, k.capabilities])),
   'openai-compatible': ALL,
 }
 

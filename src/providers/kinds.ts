@@ -2,49 +2,15 @@
  * The provider kinds Latchkey knows (DESIGN.md), with what the vault and the gateway need to
  * know before any provider code runs: category, wire format, default base URL, regions,
  * how the secret is given. Provider folders (src/providers/<kind>/) add the request/response
- * mapping; this table stays the single list of kinds.
+ * mapping; this table stays the single list of kinds. The OpenAI-compatible kinds with a
+ * folder of their own bring their entry with them (compat-kinds.ts).
  * @see ../../../shared/PROVIDERS.md
  * @module
  */
+import { COMPAT_KINDS } from './compat-kinds.js'
+import { type KindInfo, openaiCompatible } from './kind-definition.js'
 
-export type Category = 'frontier' | 'sovereign' | 'local'
-
-/** The wire format a kind speaks upstream. */
-export type Wire = 'openai' | 'azure-openai' | 'anthropic' | 'gemini' | 'vertex' | 'bedrock' | 'none'
-
-/** How the secret material is given: a single API key, structured fields, or nothing. */
-export type SecretStyle = 'apiKey' | 'apiKeyOptional' | 'secret'
-
-export interface KindInfo {
-  kind: string
-  label: string
-  category: Category
-  wire: Wire
-  /** Default base URL (DESIGN.md convention: includes /v1 for OpenAI-compatible kinds). */
-  defaultBaseUrl: string | null
-  /** Region name → base URL, where the provider has regional endpoints. */
-  regions?: Record<string, string>
-  secret: SecretStyle
-  /** Base URL must be given (self-hosted kinds whose address we cannot guess well). */
-  baseUrlRequired: boolean
-}
-
-const openaiCompatible = (
-  kind: string,
-  label: string,
-  category: Category,
-  defaultBaseUrl: string | null,
-  extra: Partial<KindInfo> = {},
-): KindInfo => ({
-  kind,
-  label,
-  category,
-  wire: 'openai',
-  defaultBaseUrl,
-  secret: 'apiKey',
-  baseUrlRequired: false,
-  ...extra,
-})
+export type { Category, KindInfo, SecretStyle, Wire } from './kind-definition.js'
 
 export const KINDS: Record<string, KindInfo> = {
   openai: openaiCompatible('openai', 'OpenAI', 'frontier', 'https://api.openai.com/v1'),
@@ -119,44 +85,7 @@ export const KINDS: Record<string, KindInfo> = {
     secret: 'secret',
     baseUrlRequired: false,
   },
-  mistral: openaiCompatible('mistral', 'Mistral', 'sovereign', 'https://api.mistral.ai/v1'),
-  groq: openaiCompatible('groq', 'Groq', 'frontier', 'https://api.groq.com/openai/v1'),
-  deepseek: openaiCompatible('deepseek', 'DeepSeek', 'sovereign', 'https://api.deepseek.com/v1'),
-  qwen: openaiCompatible(
-    'qwen',
-    'Qwen (DashScope)',
-    'sovereign',
-    'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
-    {
-      regions: {
-        singapore: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
-        beijing: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
-        virginia: 'https://dashscope-us.aliyuncs.com/compatible-mode/v1',
-        'hong-kong': 'https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1',
-      },
-    },
-  ),
-  zhipu: openaiCompatible('zhipu', 'Zhipu GLM', 'sovereign', 'https://open.bigmodel.cn/api/paas/v4', {
-    regions: { china: 'https://open.bigmodel.cn/api/paas/v4', international: 'https://api.z.ai/api/paas/v4' },
-  }),
-  moonshot: openaiCompatible('moonshot', 'Moonshot Kimi', 'sovereign', 'https://api.moonshot.ai/v1', {
-    regions: { international: 'https://api.moonshot.ai/v1', china: 'https://api.moonshot.cn/v1' },
-  }),
-  minimax: openaiCompatible('minimax', 'MiniMax', 'sovereign', 'https://api.minimax.io/v1', {
-    regions: { international: 'https://api.minimax.io/v1', china: 'https://api.minimaxi.com/v1' },
-  }),
-  ollama: openaiCompatible('ollama', 'Ollama', 'local', 'http://127.0.0.1:11434/v1', {
-    secret: 'apiKeyOptional',
-    baseUrlRequired: true,
-  }),
-  lmstudio: openaiCompatible('lmstudio', 'LM Studio', 'local', 'http://127.0.0.1:1234/v1', {
-    secret: 'apiKeyOptional',
-    baseUrlRequired: true,
-  }),
-  vllm: openaiCompatible('vllm', 'vLLM', 'local', 'http://127.0.0.1:8000/v1', {
-    secret: 'apiKeyOptional',
-    baseUrlRequired: true,
-  }),
+  ...Object.fromEntries(COMPAT_KINDS.map((c) => [c.info.kind, c.info])),
   'openai-compatible': openaiCompatible('openai-compatible', 'OpenAI-compatible server', 'local', null, {
     secret: 'apiKeyOptional',
     baseUrlRequired: true,

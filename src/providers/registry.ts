@@ -1,6 +1,6 @@
 /**
- * The provider registry: one line per translation adapter (keyed by wire) and one line per
- * OpenAI-compatible kind's quirks. `registerProviderAdapters` bridges the translation adapters
+ * The provider registry: one line per translation adapter (keyed by wire); the
+ * OpenAI-compatible kinds' quirks come from their folders (compat-kinds.ts). `registerProviderAdapters` bridges the translation adapters
  * onto the gateway's seam; `quirksFor` is what OpenAI-wire calls consult per kind.
  * @module
  */
@@ -11,20 +11,11 @@ import type { ProviderAdapter } from './adapter.js'
 import { anthropicAdapter } from './anthropic/anthropic-provider.js'
 import { azureOpenAIAdapter } from './azure-openai/azure-openai-provider.js'
 import { bedrockAdapter } from './bedrock/bedrock-provider.js'
-import { deepseekQuirks } from './deepseek/deepseek-quirks.js'
+import { COMPAT_KINDS } from './compat-kinds.js'
 import { geminiAdapter } from './gemini/gemini-provider.js'
-import { groqQuirks } from './groq/groq-quirks.js'
 import { kindInfo } from './kinds.js'
-import { lmstudioQuirks } from './lmstudio/lmstudio-quirks.js'
-import { minimaxQuirks } from './minimax/minimax-quirks.js'
-import { mistralQuirks } from './mistral/mistral-quirks.js'
-import { moonshotQuirks } from './moonshot/moonshot-quirks.js'
-import { ollamaQuirks } from './ollama/ollama-quirks.js'
-import { qwenQuirks } from './qwen/qwen-quirks.js'
 import type { OpenAICompatQuirks } from './translate/openai-compat-quirks.js'
 import { vertexAdapter } from './vertex/vertex-provider.js'
-import { vllmQuirks } from './vllm/vllm-quirks.js'
-import { zhipuQuirks } from './zhipu/zhipu-quirks.js'
 
 /** Translation adapters by wire (kinds.ts `wire`). */
 export const TRANSLATION_ADAPTERS: Record<string, ProviderAdapter> = {
@@ -35,19 +26,10 @@ export const TRANSLATION_ADAPTERS: Record<string, ProviderAdapter> = {
   'azure-openai': azureOpenAIAdapter,
 }
 
-/** Quirks of OpenAI-compatible kinds (kinds without an entry need none). */
-export const QUIRKS: Record<string, OpenAICompatQuirks> = {
-  mistral: mistralQuirks,
-  groq: groqQuirks,
-  deepseek: deepseekQuirks,
-  qwen: qwenQuirks,
-  zhipu: zhipuQuirks,
-  moonshot: moonshotQuirks,
-  minimax: minimaxQuirks,
-  ollama: ollamaQuirks,
-  lmstudio: lmstudioQuirks,
-  vllm: vllmQuirks,
-}
+/** Quirks of OpenAI-compatible kinds, from their folders (compat-kinds.ts; kinds without need none). */
+export const QUIRKS: Record<string, OpenAICompatQuirks> = Object.fromEntries(
+  COMPAT_KINDS.flatMap((k) => (k.quirks ? [[k.info.kind, k.quirks]] : [])),
+)
 
 export function translationAdapterFor(kind: string): ProviderAdapter | undefined {
   const wire = kindInfo(kind)?.wire
