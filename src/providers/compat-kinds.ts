@@ -7,7 +7,7 @@
 
 import { deepseekKind } from './deepseek/deepseek-kind.js'
 import { groqKind } from './groq/groq-kind.js'
-import type { CompatKind } from './kind-definition.js'
+import type { CompatKind, PassThroughRepairs } from './kind-definition.js'
 import { lmstudioKind } from './lmstudio/lmstudio-kind.js'
 import { minimaxKind } from './minimax/minimax-kind.js'
 import { mistralKind } from './mistral/mistral-kind.js'
@@ -29,3 +29,12 @@ export const COMPAT_KINDS: readonly CompatKind[] = [
   lmstudioKind,
   vllmKind,
 ]
+
+const REPAIRS: Record<string, PassThroughRepairs> = Object.fromEntries(
+  COMPAT_KINDS.flatMap((k) => (k.passThrough ? [[k.info.kind, k.passThrough]] : [])),
+)
+
+/** The pass-through repairs of a kind (kind-definition.ts), if it has any. */
+export function passThroughRepairs(kind: string): PassThroughRepairs | undefined {
+  return Object.hasOwn(REPAIRS, kind) ? REPAIRS[kind] : undefined
+}

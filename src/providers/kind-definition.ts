@@ -4,6 +4,7 @@
  * its quirks. Kept free of imports with side effects so every kind folder can use it.
  * @module
  */
+import type { ChatCompletionChunk } from './translate/openai-chat.js'
 import type { OpenAICompatQuirks } from './translate/openai-compat-quirks.js'
 
 export type Category = 'frontier' | 'sovereign' | 'local'
@@ -75,4 +76,28 @@ export interface CompatKind {
   capabilities: Capabilities
   /** Request/answer mapping when the kind differs from OpenAI's wire (absent: none needed). */
   quirks?: OpenAICompatQuirks
+  /**
+   * The few repairs a caller's own OpenAI body and answer get on the pass-through, where the
+   * kind's wire would otherwise break OpenAI clients (DESIGN.md: same wire is untouched).
+   */
+  passThrough?: PassThroughRepairs
+}
+
+export interface PassThroughRepairs {
+  /**
+   * The kind rejects `stream_options` (Mistral: 422, a closed request schema) and reports
+   * stream usage on its own: a caller's `stream_options` is dropped, none is added.
+   */
+  noStreamOptions?: boolean
+  /**
+   * Per-stream rewrite of the chunks that carry tool calls (Mistral's have no `index`); the
+   * other chunks keep their bytes.
+   */
+  toolCallChunks?: () => (chunk: ChatCompletionChunk) => ChatCompletionChunk
+  /**
+   * A failure answered as HTTP 200 with the error in the body (MiniMax: `choices: null` and a
+   * non-zero `base_resp`): its real status and message, so it is retried, failed over and
+   * metered as the error it is, never as a 200.
+   */
+  failureInBody?: (json: unknown) => { status: number; message: string } | undefined
 }

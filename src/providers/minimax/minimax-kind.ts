@@ -1,5 +1,6 @@
-/** The minimax kind: registry entry, capabilities and quirks (one line in ../compat-kinds.ts). */
+/** The minimax kind: registry entry, capabilities, quirks and pass-through repairs (one line in ../compat-kinds.ts). */
 import { ALL_CAPABILITIES, type CompatKind, openaiCompatible } from '../kind-definition.js'
+import { minimaxBodyFailure } from './minimax-base-resp.js'
 import { minimaxQuirks } from './minimax-quirks.js'
 
 export const minimaxKind: CompatKind = {
@@ -8,4 +9,5 @@ export const minimaxKind: CompatKind = {
   }),
   capabilities: { ...ALL_CAPABILITIES, vision: false, embeddings: false },
   quirks: minimaxQuirks,
+  passThrough: { failureInBody: minimaxBodyFailure },
 }

@@ -3,7 +3,7 @@
  * the body goes upstream as the client sent it (only `model` swapped and, for streamed chat,
  * `stream_options.include_usage` set for metering); auth is the credential's key, never the
  * caller's `lk_` token. Responses are handed back untouched, except where a kind's answer
- * would break OpenAI clients (STREAM_REPAIRS, NO_STREAM_OPTIONS below). Canonical requests
+ * would break OpenAI clients (the kind's `passThrough` repairs, kind-definition.ts). Canonical requests
  * translated from another wire are mapped per kind and their answers normalised
  * (canonical-chat.ts).
  * @see https://platform.openai.com/docs/api-reference/chat/create
@@ -19,9 +19,7 @@ import type {
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
 import { checkRequestCapabilities } from '../capabilities.js'
-import { minimaxBodyFailure } from '../minimax/minimax-base-resp.js'
-import { indexToolCalls } from '../mistral/mistral-quirks.js'
-import type { ChatCompletionChunk } from '../translate/openai-chat.js'
+import { passThroughRepairs } from '../compat-kinds.js'
 import { canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
 import { decodeSse } from './openai-compatible-sse.js'
 
@@ -29,31 +27,6 @@ const PATHS: Record<Endpoint, string> = {
   chat: '/chat/completions',
   embeddings: '/embeddings',
   responses: '/responses',
-}
-
-/**
- * Kinds that reject `stream_options` (Mistral: 422, its request schema is closed) and report
- * usage on their own: a caller's `stream_options` (many OpenAI clients send `include_usage`
- * by default) is dropped rather than turned into an error; usage still arrives.
- */
-const NO_STREAM_OPTIONS = new Set(['mistral'])
-
-/**
- * Streams whose chunks OpenAI clients cannot assemble as they come (Mistral's tool calls have
- * no `index`); only chunks that carry tool calls are rewritten, the rest pass byte for byte.
- */
-const STREAM_REPAIRS: Record<string, () => (chunk: ChatCompletionChunk) => ChatCompletionChunk> = {
-  mistral: indexToolCalls,
-}
-
-/**
- * Kinds that answer some failures with HTTP 200 and the error in the body (MiniMax:
- * `choices: null` and a non-zero `base_resp`). Their non-streamed answers are read before the
- * gateway sees the status, so such a failure is reported — retried, failed over, metered — as
- * the error it is, never as a 200.
- */
-const FAILURE_IN_BODY: Record<string, (json: unknown) => { status: number; message: string } | undefined> = {
-  minimax: minimaxBodyFailure,
 }
 
 /** Kinds whose upstream serves the Responses API through this adapter. */
@@ -146,12 +119,13 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     // Refused before anything is sent (and a route moves on to its next target).
     if (req.endpoint === 'chat') checkRequestCapabilities(req.body, kind, String(req.body.model))
     const canonical = req.canonical && req.endpoint === 'chat' ? canonicalChatBody(req) : undefined
+    const repairs = passThroughRepairs(kind)
     let body = canonical?.body ?? req.body
-    if (req.stream && NO_STREAM_OPTIONS.has(kind) && body.stream_options !== undefined) {
+    if (req.stream && repairs?.noStreamOptions && body.stream_options !== undefined) {
       const { stream_options: _dropped, ...rest } = body
       body = rest
     }
-    if (req.stream && req.endpoint === 'chat' && req.wantUsage && !NO_STREAM_OPTIONS.has(kind)) {
+    if (req.stream && req.endpoint === 'chat' && req.wantUsage && !repairs?.noStreamOptions) {
       const so = body.stream_options
       body = {
         ...body,
@@ -175,7 +149,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     })
     const headers = { ...passBackHeaders(res.headers), ...canonical?.headers }
     const answered = !req.stream && res.statusCode === 200
-    const inBody = answered ? FAILURE_IN_BODY[kind] : undefined
+    const inBody = answered ? repairs?.failureInBody : undefined
     if (inBody || (answered && canonical?.quirks?.normalizeResponse)) {
       const text = await readCapped(res.body, MAX_UPSTREAM_BODY)
       let json: unknown
@@ -213,7 +187,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         const events = decodeSse(res.body)
         const normalize = canonical?.quirks?.createStreamNormalizer?.()
         if (normalize) return rewrittenEvents(events, normalize)[Symbol.asyncIterator]()
-        const repair = req.endpoint === 'chat' ? STREAM_REPAIRS[kind] : undefined
+        const repair = req.endpoint === 'chat' ? repairs?.toolCallChunks : undefined
         const repaired = repair
           ? rewrittenEvents(events, repair(), (d) => d.includes('"tool_calls"'))
           : events
