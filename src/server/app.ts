@@ -97,6 +97,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       'x-latchkey-model',
       'retry-after',
       'x-latchkey-warning',
+      'warning',
     ],
     maxAge: 600,
   })

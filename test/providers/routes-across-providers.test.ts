@@ -88,6 +88,7 @@ describe('strict and lenient routes', () => {
       .withResponse()
     expect(data.choices[0]?.message.content).toBe('Hello, world!')
     expect(response.headers.get('x-latchkey-warning')).toMatch(/seed/)
+    expect(response.headers.get('warning')).toMatch(/^299 latchkey "seed: .*dropped"$/)
   })
   it('lenient on /v1/messages: an untranslatable block is dropped and named in the warning headers', async () => {
     const res = await fetch(`${env.url}/v1/messages`, {

@@ -38,21 +38,30 @@ export class TranslateContext {
   note(message: string): void {
     this.warnings.push(message)
   }
+}
 
-  /** `warning` header value (RFC 7234 style: code 299, agent, quoted text). */
-  warningHeader(): string | undefined {
-    if (this.warnings.length === 0) return undefined
-    return this.warnings.map((w) => `299 latchkey "${w.replace(/["\\]/g, "'")}"`).join(', ')
+/**
+ * The warning headers both gateway endpoints carry: `x-latchkey-warning` (text, `; `-separated,
+ * one line) and the RFC 7234 `warning` (`299 latchkey "…"` each), both bounded.
+ */
+export function warningHeaders(warnings: readonly string[]): Record<string, string> {
+  if (warnings.length === 0) return {}
+  const lines = warnings.map((w) => w.replace(/[\r\n]/g, ' '))
+  return {
+    'x-latchkey-warning': lines.join('; ').slice(0, 2000),
+    warning: rfcWarnings(lines),
   }
 }
 
-/** The `x-latchkey-warning` header both gateway endpoints carry (text, `; `-separated, one line, bounded). */
-export function warningHeaders(warnings: readonly string[]): Record<string, string> {
-  if (warnings.length === 0) return {}
-  return {
-    'x-latchkey-warning': warnings
-      .map((w) => w.replace(/[\r\n]/g, ' '))
-      .join('; ')
-      .slice(0, 2000),
+/** `299 latchkey "…"` entries, whole ones only, up to ~2000 characters. */
+function rfcWarnings(lines: string[]): string {
+  const out: string[] = []
+  let size = 0
+  for (const w of lines) {
+    const entry = `299 latchkey "${w.replace(/["\\]/g, "'").slice(0, 500)}"`
+    if (out.length > 0 && size + entry.length > 2000) break
+    out.push(entry)
+    size += entry.length + 2
   }
+  return out.join(', ')
 }

@@ -105,13 +105,10 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       meterEndpoint: 'messages',
       canonical: true,
     })
-    // Same header as the Chat endpoint (request-translation warnings first, then the target's),
-    // and every one of them also as an RFC 7234 `warning`.
+    // Request-translation warnings first, then the target's, in both warning headers.
     const targetWarnings = r.headers['x-latchkey-warning']
     if (targetWarnings) ctx.warnings.push(...targetWarnings.split('; '))
     Object.assign(r.headers, warningHeaders(ctx.warnings))
-    const warning = ctx.warningHeader()
-    if (warning) r.headers.warning = warning
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
       const native = json[NATIVE_MESSAGE]
