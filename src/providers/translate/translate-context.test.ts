@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TranslateContext, warningHeaders } from './translate-context.js'
+import { prependWarnings, TranslateContext, warningHeaders } from './translate-context.js'
 
 describe('translation warnings', () => {
   it('lenient drops with a warning, strict refuses with a 400 naming the parameter', () => {
@@ -20,5 +20,20 @@ describe('translation warnings', () => {
     expect(many.warning!.length).toBeLessThanOrEqual(2000)
     expect(many.warning).toMatch(/"$/)
     for (const entry of many.warning!.split(', ')) expect(entry).toMatch(/^299 latchkey "\d+: x+"$/)
+  })
+  it("the caller-side translation's warnings go first, the target's entries stay whole", () => {
+    const headers: Record<string, string> = {
+      ...warningHeaders(['top_k: not supported by minimax; dropped']),
+    }
+    prependWarnings(['thinking block dropped'], headers)
+    expect(headers['x-latchkey-warning']).toBe(
+      'thinking block dropped; top_k: not supported by minimax; dropped',
+    )
+    expect(headers.warning).toBe(
+      '299 latchkey "thinking block dropped", 299 latchkey "top_k: not supported by minimax; dropped"',
+    )
+    const none: Record<string, string> = {}
+    prependWarnings([], none)
+    expect(none).toEqual({})
   })
 })

@@ -53,6 +53,26 @@ export function warningHeaders(warnings: readonly string[]): Record<string, stri
   }
 }
 
+/**
+ * Puts `warnings` (the caller-side translation's) before the warning headers a target already
+ * set, in both headers. The headers are merged as text: a warning's own `; ` would make
+ * splitting them back apart ambiguous.
+ */
+export function prependWarnings(warnings: readonly string[], headers: Record<string, string>): void {
+  const own = warningHeaders(warnings)
+  for (const [name, sep] of [
+    ['x-latchkey-warning', '; '],
+    ['warning', ', '],
+  ] as const) {
+    const theirs = headers[name]
+    const mine = own[name]
+    if (!mine) continue
+    const both = theirs ? `${mine}${sep}${theirs}` : mine
+    // The target's part is dropped whole rather than cut mid-entry.
+    headers[name] = both.length <= 2000 || name === 'x-latchkey-warning' ? both.slice(0, 2000) : mine
+  }
+}
+
 /** `299 latchkey "…"` entries, whole ones only, up to ~2000 characters. */
 function rfcWarnings(lines: string[]): string {
   const out: string[] = []

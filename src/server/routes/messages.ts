@@ -23,9 +23,9 @@ import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-
 import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
 import {
+  prependWarnings,
   TranslateContext,
   type TranslateMode,
-  warningHeaders,
 } from '../../providers/translate/translate-context.js'
 import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
@@ -106,9 +106,7 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       canonical: true,
     })
     // Request-translation warnings first, then the target's, in both warning headers.
-    const targetWarnings = r.headers['x-latchkey-warning']
-    if (targetWarnings) ctx.warnings.push(...targetWarnings.split('; '))
-    Object.assign(r.headers, warningHeaders(ctx.warnings))
+    prependWarnings(ctx.warnings, r.headers)
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
       const native = json[NATIVE_MESSAGE]
