@@ -72,9 +72,13 @@ describe('/v1/messages through a route of several OpenAI-wire kinds', () => {
       })
       .withResponse()
     expect(response.headers.get('x-latchkey-credential')).toBe('mm')
-    // MiniMax takes no top_k: dropped (lenient route) and said so in both warning headers.
+    // MiniMax takes no top_k (dropped, lenient route) and no temperature 0 (moved into range):
+    // both said in both warning headers.
     expect(response.headers.get('x-latchkey-warning')).toContain('top_k: not supported by minimax; dropped')
-    expect(response.headers.get('warning')).toBe('299 latchkey "top_k: not supported by minimax; dropped"')
+    expect(response.headers.get('warning')).toBe(
+      '299 latchkey "top_k: not supported by minimax; dropped", ' +
+        '299 latchkey "temperature: MiniMax accepts (0, 1]; 0 sent as 0.01"',
+    )
     const ds = bodiesAt('/deepseek/').at(-1)!
     const mm = bodiesAt('/minimax/').at(-1)!
     // DeepSeek takes max_tokens and temperature 0 as they are.
