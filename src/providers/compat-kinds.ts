@@ -1,7 +1,8 @@
 /**
  * The OpenAI-compatible kinds that have a folder of their own, one line each: adding such a
- * provider is its folder (`<kind>-kind.ts`: registry entry, capabilities, quirks; fixtures and
- * tests) plus its line here. kinds.ts, capabilities.ts and registry.ts read this list.
+ * provider is its folder (`<kind>-kind.ts`: registry entry, capabilities, quirks, pass-through
+ * repairs; fixtures and tests) plus its line here. kinds.ts, capabilities.ts, registry.ts and
+ * the OpenAI-wire adapter read this list.
  * @module
  */
 

@@ -1,7 +1,8 @@
 /**
  * What defines a provider kind: its registry entry (category, wire, base URL, regions, secret
  * style) and its capabilities, plus — for an OpenAI-compatible kind with a folder of its own —
- * its quirks. Kept free of imports with side effects so every kind folder can use it.
+ * its quirks and pass-through repairs. Type-only imports, so every kind folder (and kinds.ts,
+ * which lists them) can use it without an import cycle.
  * @module
  */
 import type { ChatCompletionChunk } from './translate/openai-chat.js'
