@@ -5,6 +5,7 @@
  * different paths and records what each received. Also: a caller's own OpenAI body to the same
  * MiniMax credential still passes through untouched (DESIGN.md: same wire).
  */
+import type Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { credential } from '../gateway/gateway-helpers.js'
 import {
@@ -53,6 +54,13 @@ beforeAll(async () => {
     },
   })
   expect(res.statusCode, res.body).toBe(201)
+  const strict = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/routes',
+    headers: env.auth('owner'),
+    payload: { alias: 'thinker-strict', targets: [{ model: 'mm/MiniMax-M2.7' }], mode: 'strict' },
+  })
+  expect(strict.statusCode, strict.body).toBe(201)
 })
 afterAll(() => env?.close())
 
@@ -121,5 +129,23 @@ describe('/v1/messages through a route of several OpenAI-wire kinds', () => {
       messages: [{ role: 'user', content: 'Capital of France?' }],
     })
     expect(res.choices[0]?.message.content).toContain('<think>')
+  })
+
+  it('a strict route refuses what the kind cannot honour with a 400 naming it; nothing is sent', async () => {
+    env.upstream.requests.length = 0
+    const err = await env.anthropic.messages
+      .create({
+        model: 'thinker-strict',
+        max_tokens: 300,
+        top_k: 5,
+        messages: [{ role: 'user', content: 'Capital of France?' }],
+      })
+      .catch((e: InstanceType<typeof Anthropic.APIError>) => e)
+    expect(err).toMatchObject({ status: 400 })
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining("parameter 'top_k'") },
+    })
+    expect(env.upstream.requests).toHaveLength(0)
   })
 })
