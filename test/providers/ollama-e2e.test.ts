@@ -4,7 +4,9 @@
  * the recorded-shape fixtures of src/providers/ollama/__fixtures__ and validates what Ollama
  * validates here (`reasoning_effort` ∈ high|medium|low|none; tools only for tool-capable models).
  * The official `openai` SDK (pass-through) and `@anthropic-ai/sdk` (translated with the ollama
- * quirks: `reasoning` ⇄ reasoning_content) call it.
+ * quirks: `reasoning` ⇄ reasoning_content) call it. /v1/embeddings answers float arrays even when
+ * base64 is asked for, as Ollama does (ollama/ollama#6934; ollama-embeddings.json: the shape of
+ * Ollama's OpenAI-compatible EmbeddingList, values from its docs' example).
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -24,6 +26,8 @@ const fixture = (name: string) => loadJson('ollama', name)
 const EFFORTS = ['high', 'medium', 'low', 'none']
 
 function answerOllama({ method, path, body }: UpstreamRequest, reply: Reply) {
+  // Ollama ignores encoding_format: float arrays whatever was asked (ollama/ollama#6934).
+  if (method === 'POST' && path === '/v1/embeddings') return reply.json(200, fixture('ollama-embeddings'))
   if (method !== 'POST' || path !== '/v1/chat/completions') return reply.json(404, '404 page not found')
   const model = String(body.model)
   if (model === 'qwen2.5:7b') return reply.json(404, fixture('ollama-error-404-model'))
@@ -60,6 +64,30 @@ describe('ollama e2e: credential', () => {
     expect(noUrl.json()).toMatchObject({ error: { code: 'missing_base_url' } })
     // The trailing slash is dropped from the base URL.
     env.expectStoredCredentials({ provider: 'ollama', category: 'local' })
+  })
+})
+
+describe('ollama e2e: embeddings', () => {
+  const floats = (fixture('ollama-embeddings') as { data: { embedding: number[] }[] }).data.map(
+    (d) => d.embedding,
+  )
+  it('the openai SDK (which asks for base64 and decodes it) gets full-width vectors, not a quarter', async () => {
+    const res = await env.openai.embeddings.create({ model: 'ollama/all-minilm', input: ['hello', 'world'] })
+    expect(env.lastUpstream().body).toMatchObject({ model: 'all-minilm', encoding_format: 'base64' })
+    expect(res.data.map((d) => d.embedding.length)).toEqual([8, 8])
+    for (const [i, d] of res.data.entries()) {
+      for (const [j, v] of d.embedding.entries()) expect(v).toBeCloseTo(floats[i]![j]!, 6)
+    }
+    expect(res.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 })
+    expect(env.lastEvent()).toMatchObject({ endpoint: 'embeddings', status: 'ok' })
+  })
+  it('asked for floats, the answer passes through as sent', async () => {
+    const res = await env.openai.embeddings.create({
+      model: 'ollama/all-minilm',
+      input: 'hello',
+      encoding_format: 'float',
+    })
+    expect(res.data.map((d) => d.embedding)).toEqual(floats)
   })
 })
 

@@ -87,8 +87,6 @@ export const geminiAdapter: ProviderAdapter = {
   async embeddings(req, call): Promise<EmbeddingsResult> {
     const texts = embeddingTexts(req)
     const ctx = new TranslateContext(call.mode, 'gemini')
-    if (req.encoding_format === 'base64')
-      ctx.note('encoding_format base64 not supported by gemini; floats returned')
     const model = call.model.startsWith('models/') ? call.model : `models/${call.model}`
     const body = {
       requests: texts.map((text) => ({

@@ -9,7 +9,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat/create
  * @module
  */
-import { request } from 'undici'
+import { type Dispatcher, request } from 'undici'
 import type {
   Endpoint,
   ProviderAdapter,
@@ -20,7 +20,8 @@ import type {
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { passThroughRepairs } from '../compat-kinds.js'
-import { canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
+import { type CanonicalChat, canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
+import { base64Embeddings } from './embeddings-format.js'
 import { decodeSse } from './openai-compatible-sse.js'
 
 const PATHS: Record<Endpoint, string> = {
@@ -107,6 +108,63 @@ function authHeaders(cred: CredentialMaterial): Record<string, string> {
   return cred.apiKey ? { authorization: `Bearer ${cred.apiKey}` } : {}
 }
 
+/** A rewrite of a 200 JSON answer: its new status and body, or undefined to keep it as sent. */
+type AnswerRewrite = (json: unknown) => { status: number; body: unknown } | undefined
+
+/**
+ * What a 200 answer needs before the gateway reads it, if anything: a kind's failure-in-body
+ * read as the error it is, a canonical call's answer normalised (a caller's own keeps its
+ * bytes), float embeddings encoded as the base64 the caller asked for (embeddings-format.ts).
+ */
+function answerRewrite(
+  req: UpstreamRequest,
+  body: Record<string, unknown>,
+  canonical: CanonicalChat | undefined,
+): AnswerRewrite | undefined {
+  if (req.endpoint === 'embeddings') {
+    if (body.encoding_format !== 'base64') return undefined
+    return (json) => {
+      const encoded = base64Embeddings(json)
+      return encoded === undefined ? undefined : { status: 200, body: encoded }
+    }
+  }
+  const inBody = passThroughRepairs(req.credential.provider)?.failureInBody
+  const normalize = canonical?.quirks?.normalizeResponse ? canonical.quirks : undefined
+  if (!inBody && !normalize) return undefined
+  return (json) => {
+    const failure = inBody?.(json)
+    if (failure) return { status: failure.status, body: { error: { message: failure.message } } }
+    return normalize ? { status: 200, body: normalizedAnswer(json, normalize) } : undefined
+  }
+}
+
+/** Reads a 200 answer and applies `rewrite`; a body that is not JSON is left to the gateway. */
+async function rewrittenAnswer(
+  res: Dispatcher.ResponseData,
+  headers: Record<string, string>,
+  rewrite: AnswerRewrite,
+): Promise<UpstreamResponse> {
+  const text = await readCapped(res.body, MAX_UPSTREAM_BODY)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // Not JSON: the gateway reports the malformed body itself.
+  }
+  const out = json === undefined ? undefined : rewrite(json)
+  const parsed = out ? (out.status === 200 ? out.body : undefined) : json
+  return {
+    status: out?.status ?? 200,
+    headers,
+    text: async () => (out ? JSON.stringify(out.body) : text),
+    ...(parsed === undefined ? {} : { parsed }),
+    events: () => {
+      throw new Error('not a stream')
+    },
+    discard: () => {},
+  }
+}
+
 export const openAICompatibleAdapter: ProviderAdapter = {
   wire: 'openai',
 
@@ -148,37 +206,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       body: JSON.stringify(body),
     })
     const headers = { ...passBackHeaders(res.headers), ...canonical?.headers }
-    const answered = !req.stream && res.statusCode === 200
-    const inBody = answered ? repairs?.failureInBody : undefined
-    if (inBody || (answered && canonical?.quirks?.normalizeResponse)) {
-      const text = await readCapped(res.body, MAX_UPSTREAM_BODY)
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        // Not JSON: the gateway reports the malformed body itself.
-      }
-      const failure = json === undefined ? undefined : inBody?.(json)
-      // Only a canonical call's answer is rewritten; a caller's own keeps its bytes.
-      const normalized =
-        json === undefined || failure || !canonical ? undefined : normalizedAnswer(json, canonical.quirks)
-      const parsed = normalized ?? (failure ? undefined : json)
-      return {
-        status: failure?.status ?? 200,
-        headers,
-        text: async () =>
-          failure
-            ? JSON.stringify({ error: { message: failure.message } })
-            : normalized === undefined
-              ? text
-              : JSON.stringify(normalized),
-        ...(parsed === undefined ? {} : { parsed }),
-        events: () => {
-          throw new Error('not a stream')
-        },
-        discard: () => {},
-      }
-    }
+    const rewrite = !req.stream && res.statusCode === 200 ? answerRewrite(req, body, canonical) : undefined
+    if (rewrite) return rewrittenAnswer(res, headers, rewrite)
     return {
       status: res.statusCode,
       headers,
