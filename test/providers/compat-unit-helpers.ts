@@ -19,7 +19,7 @@ import type {
 } from '../../src/providers/translate/openai-chat.js'
 import { type OpenAICompatQuirks, toOpenAIWire } from '../../src/providers/translate/openai-compat-quirks.js'
 import { TranslateContext, type TranslateMode } from '../../src/providers/translate/translate-context.js'
-import { type fixtureErrorMapper, loadChunks, loadJson } from './fixture-helpers.js'
+import { assemble, eventNames, type fixtureErrorMapper, loadChunks, loadJson } from './fixture-helpers.js'
 
 // --- requests ---------------------------------------------------------------------------------
 
@@ -207,6 +207,25 @@ export function expectStreamEnd(
 ): void {
   expect(events.at(-2)?.data).toMatchObject({ delta: { stop_reason }, ...(usage ? { usage } : {}) })
   if (metered) expect(usageFromChat(chunks.at(-1)?.usage)).toEqual(metered)
+}
+
+/**
+ * A plain text answer streamed: one text block of three deltas assembling to `text`, ending
+ * `end_turn` with `[input, output]` tokens, shown to the caller and metered alike.
+ */
+export function expectTextStream(
+  stream: { chunks: ChatCompletionChunk[]; events: AnthropicEvent[] },
+  text: string,
+  [input, output]: [number, number],
+): void {
+  expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
+  expect(assemble(stream.events).text).toBe(text)
+  expectStreamEnd(
+    stream,
+    'end_turn',
+    { input_tokens: input, output_tokens: output },
+    { inputTokens: input, outputTokens: output },
+  )
 }
 
 /** The last chunk of the kind's stream `fixture` ending with `reason` makes its normaliser fail with a 502. */

@@ -36,11 +36,11 @@ import {
   expectRateLimit,
   expectStreamEnd,
   expectTextAnswer,
+  expectTextStream,
   expectUntouched,
   itMapsErrors,
   loadAnswer,
   mapRequest,
-  messageEvents,
   toolRoundTripRequest,
   toolUseStart,
   weatherTurn,
@@ -255,14 +255,7 @@ describe('deepseek answers → canonical → Anthropic', () => {
 describe('deepseek streams → Anthropic events', () => {
   it('text: deltas, end_turn, usage from the finishing chunk', () => {
     const stream = replay('deepseek-text')
-    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
-    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
-    expectStreamEnd(
-      stream,
-      'end_turn',
-      { input_tokens: 13, output_tokens: 10 },
-      { inputTokens: 13, outputTokens: 10 },
-    )
+    expectTextStream(stream, 'Hello! How can I help you today?', [13, 10])
   })
   it('V4 thinking + tool call: thinking block, tool_use with assembled arguments, cache usage', () => {
     const stream = replay('deepseek-tool-call')

@@ -32,6 +32,7 @@ import {
   expectCredentialRefused,
   expectStreamEnd,
   expectTextAnswer,
+  expectTextStream,
   itMapsErrors,
   loadAnswer,
   mapRequest,
@@ -228,14 +229,7 @@ describe('groq answers → canonical → Anthropic', () => {
 describe('groq streams → Anthropic events', () => {
   it('text: deltas, end_turn, usage from the finishing chunk (x_groq copy ignored)', () => {
     const stream = replay('groq-text')
-    expect(eventKinds(stream.events)).toEqual(messageEventKinds(['text', 3]))
-    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
-    expectStreamEnd(
-      stream,
-      'end_turn',
-      { input_tokens: 45, output_tokens: 10 },
-      { inputTokens: 45, outputTokens: 10 },
-    )
+    expectTextStream(stream, 'Hello! How can I help you today?', [45, 10])
   })
   it('a whole tool call in one delta: one tool_use block, arguments intact', () => {
     const stream = replay('groq-tool-call')

@@ -29,6 +29,7 @@ import {
   expectCredentialRefused,
   expectStreamEnd,
   expectTextAnswer,
+  expectTextStream,
   loadAnswer,
   mapRequest,
   messageEvents,
@@ -216,14 +217,7 @@ describe('lmstudio responses → canonical → Anthropic', () => {
 describe('lmstudio streams → Anthropic events', () => {
   it('text: content deltas, empty finish delta, usage chunk', () => {
     const stream = replay('lmstudio-text')
-    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
-    expect(assemble(stream.events).text).toBe('Hello! How can I assist you today?')
-    expectStreamEnd(
-      stream,
-      'end_turn',
-      { input_tokens: 24, output_tokens: 10 },
-      { inputTokens: 24, outputTokens: 10 },
-    )
+    expectTextStream(stream, 'Hello! How can I assist you today?', [24, 10])
   })
   it('gpt-oss: `reasoning` deltas → thinking block; tool arguments assembled from fragments', () => {
     const stream = replay('lmstudio-gpt-oss-tool-call')

@@ -25,6 +25,7 @@ import {
   expectCredentialRefused,
   expectStreamEnd,
   expectTextAnswer,
+  expectTextStream,
   expectUntouched,
   itMapsErrors,
   loadAnswer,
@@ -205,14 +206,7 @@ describe('ollama responses → canonical → Anthropic', () => {
 describe('ollama streams → Anthropic events', () => {
   it('text: every delta carries role and content; usage from the choices:[] chunk', () => {
     const stream = replay('ollama-text')
-    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
-    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
-    expectStreamEnd(
-      stream,
-      'end_turn',
-      { input_tokens: 29, output_tokens: 10 },
-      { inputTokens: 29, outputTokens: 10 },
-    )
+    expectTextStream(stream, 'Hello! How can I help you today?', [29, 10])
   })
   it('think + tool call: reasoning deltas → thinking block, whole tool call in one delta', () => {
     const stream = replay('ollama-qwen3-think-tool-call')

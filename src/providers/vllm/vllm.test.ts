@@ -34,6 +34,7 @@ import {
   expectCredentialRefused,
   expectStreamEnd,
   expectTextAnswer,
+  expectTextStream,
   expectUntouched,
   itMapsErrors,
   loadAnswer,
@@ -197,14 +198,7 @@ describe('vllm responses → canonical → Anthropic', () => {
 describe('vllm streams → Anthropic events', () => {
   it('text: the empty role and finish deltas open no block; usage from the choices:[] chunk', () => {
     const stream = replay('vllm-text')
-    expect(eventNames(stream.events)).toEqual(messageEvents(['text', 3]))
-    expect(assemble(stream.events).text).toBe('Hello! How can I help you today?')
-    expectStreamEnd(
-      stream,
-      'end_turn',
-      { input_tokens: 42, output_tokens: 10 },
-      { inputTokens: 42, outputTokens: 10 },
-    )
+    expectTextStream(stream, 'Hello! How can I help you today?', [42, 10])
   })
   it('Qwen3 tool call: `reasoning` deltas → thinking, then tool_use with fragments assembled', () => {
     const stream = replay('vllm-qwen3-tool-call')
