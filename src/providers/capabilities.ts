@@ -8,12 +8,10 @@
  */
 import { AppError } from '../errors/app-error.js'
 import { COMPAT_KINDS } from './compat-kinds.js'
-import { ALL_CAPABILITIES, type Capabilities } from './kind-definition.js'
+import { ALL_CAPABILITIES as ALL, type Capabilities } from './kind-definition.js'
 import type { ChatCompletionRequest } from './translate/openai-chat.js'
 
 export type { Capabilities, Capability } from './kind-definition.js'
-
-const ALL = ALL_CAPABILITIES
 
 export const CAPABILITIES: Record<string, Capabilities> = {
   openai: ALL,

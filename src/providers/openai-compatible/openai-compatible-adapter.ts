@@ -3,7 +3,8 @@
  * the body goes upstream as the client sent it (only `model` swapped and, for streamed chat,
  * `stream_options.include_usage` set for metering); auth is the credential's key, never the
  * caller's `lk_` token. Responses are handed back untouched, except where a kind's answer
- * would break OpenAI clients (the kind's `passThrough` repairs, kind-definition.ts). Canonical requests
+ * would break OpenAI clients (the kind's `passThrough` repairs, kind-definition.ts) or ignores
+ * the caller's embeddings `encoding_format` (embeddings-format.ts). Canonical requests
  * translated from another wire are mapped per kind and their answers normalised
  * (canonical-chat.ts).
  * @see https://platform.openai.com/docs/api-reference/chat/create
@@ -20,6 +21,7 @@ import type {
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { passThroughRepairs } from '../compat-kinds.js'
+import type { PassThroughRepairs } from '../kind-definition.js'
 import { type CanonicalChat, canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
 import { base64Embeddings } from './embeddings-format.js'
 import { decodeSse } from './openai-compatible-sse.js'
@@ -120,6 +122,7 @@ function answerRewrite(
   req: UpstreamRequest,
   body: Record<string, unknown>,
   canonical: CanonicalChat | undefined,
+  repairs: PassThroughRepairs | undefined,
 ): AnswerRewrite | undefined {
   if (req.endpoint === 'embeddings') {
     if (body.encoding_format !== 'base64') return undefined
@@ -128,7 +131,7 @@ function answerRewrite(
       return encoded === undefined ? undefined : { status: 200, body: encoded }
     }
   }
-  const inBody = passThroughRepairs(req.credential.provider)?.failureInBody
+  const inBody = repairs?.failureInBody
   const normalize = canonical?.quirks?.normalizeResponse ? canonical.quirks : undefined
   if (!inBody && !normalize) return undefined
   return (json) => {
@@ -206,7 +209,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       body: JSON.stringify(body),
     })
     const headers = { ...passBackHeaders(res.headers), ...canonical?.headers }
-    const rewrite = !req.stream && res.statusCode === 200 ? answerRewrite(req, body, canonical) : undefined
+    const rewrite =
+      !req.stream && res.statusCode === 200 ? answerRewrite(req, body, canonical, repairs) : undefined
     if (rewrite) return rewrittenAnswer(res, headers, rewrite)
     return {
       status: res.statusCode,

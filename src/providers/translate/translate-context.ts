@@ -60,17 +60,15 @@ export function warningHeaders(warnings: readonly string[]): Record<string, stri
  */
 export function prependWarnings(warnings: readonly string[], headers: Record<string, string>): void {
   const own = warningHeaders(warnings)
-  for (const [name, sep] of [
-    ['x-latchkey-warning', '; '],
-    ['warning', ', '],
-  ] as const) {
-    const theirs = headers[name]
-    const mine = own[name]
-    if (!mine) continue
-    const both = theirs ? `${mine}${sep}${theirs}` : mine
-    // The target's part is dropped whole rather than cut mid-entry.
-    headers[name] = both.length <= 2000 || name === 'x-latchkey-warning' ? both.slice(0, 2000) : mine
-  }
+  const text = own['x-latchkey-warning']
+  const rfc = own.warning
+  if (!text || !rfc) return
+  const theirText = headers['x-latchkey-warning']
+  headers['x-latchkey-warning'] = (theirText ? `${text}; ${theirText}` : text).slice(0, 2000)
+  const theirRfc = headers.warning
+  const both = theirRfc ? `${rfc}, ${theirRfc}` : rfc
+  // Whole entries only: past the bound the target's part is dropped rather than cut.
+  headers.warning = both.length <= 2000 ? both : rfc
 }
 
 /** `299 latchkey "…"` entries, whole ones only, up to ~2000 characters. */
