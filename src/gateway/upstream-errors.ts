@@ -216,7 +216,10 @@ export function clientClosed(): AppError {
   })
 }
 
-/** An AppError an adapter already mapped: 429/5xx retry, 402 and unsupported content fail over, other statuses stop. */
+/**
+ * An AppError an adapter already mapped: 429/5xx retry, 402 and unsupported content fail over,
+ * other statuses stop.
+ */
 export function mappedFailure(err: AppError): AttemptFailure {
   // Out of credit, or content this model cannot take (images to a text-only model): another
   // target may serve it, and the target itself is healthy.
