@@ -28,6 +28,20 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 )
 
+/** A duration setting ("500ms", "30s", "24h", "7d") in milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v)
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30m, 24h or 7d' })
+        return z.NEVER
+      }
+      return ms
+    })
+
 const EnvSchema = z.object({
   LATCHKEY_HOME: z.string().min(1).default('./.latchkey'),
   LATCHKEY_HOST: z.string().min(1).default('127.0.0.1'),
@@ -43,17 +57,7 @@ const EnvSchema = z.object({
   LATCHKEY_MASTER_KEY: z.string().min(1).optional(),
   LATCHKEY_MASTER_KEY_FILE: z.string().min(1).optional(),
   LATCHKEY_STORE_CONTENT: bool.default(false),
-  LATCHKEY_RUN_OUTPUT_TTL: z
-    .string()
-    .default('24h')
-    .transform((v, ctx) => {
-      const ms = parseDuration(v)
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30m, 24h or 7d' })
-        return z.NEVER
-      }
-      return ms
-    }),
+  LATCHKEY_RUN_OUTPUT_TTL: duration('24h'),
   LATCHKEY_EGRESS: z.enum(EGRESS_MODES).default('open'),
   LATCHKEY_EGRESS_ALLOW: list.default([]),
   LATCHKEY_URL: z.string().url().optional(),
@@ -66,6 +70,8 @@ const EnvSchema = z.object({
     .min(1024)
     .default(10 * 1024 * 1024),
   LATCHKEY_TRUST_PROXY: bool.default(false),
+  LATCHKEY_DRAIN_DELAY: duration('5s'),
+  LATCHKEY_DRAIN_TIMEOUT: duration('20s'),
 })
 
 /** Validated, typed configuration. Field names are ours; env names live only in this file. */
@@ -87,6 +93,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   bodyLimit: number
   trustProxy: boolean
+  /** On SIGTERM: how long to keep serving with readiness off so the balancer notices. */
+  drainDelayMs: number
+  /** On SIGTERM: how long in-flight calls and streams get to finish before they are cut. */
+  drainTimeoutMs: number
 }
 
 /** Thrown for invalid configuration; the CLI prints its message alone and exits 1. */
@@ -128,5 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LATCHKEY_LOG_LEVEL,
     bodyLimit: e.LATCHKEY_BODY_LIMIT,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    drainDelayMs: e.LATCHKEY_DRAIN_DELAY,
+    drainTimeoutMs: e.LATCHKEY_DRAIN_TIMEOUT,
   }
 }

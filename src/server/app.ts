@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { createFastPath } from './fast-path.js'
 import { parseJsonBody } from './json-body.js'
+import { Lifecycle } from './lifecycle.js'
 import { registerAuth } from './plugins/auth.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { createRequestObserver, registerRequestMetrics } from './plugins/metrics.js'
@@ -25,18 +26,21 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000
 
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const observe = createRequestObserver(rt)
+  const lifecycle = new Lifecycle(rt)
   let closing = false
   const fastPath = createFastPath(rt, {
     exchanges: gatewayExchanges(rt),
     observe,
     bodyLimit: rt.config.bodyLimit,
     closing: () => closing,
+    lifecycle,
   })
   const app = Fastify({
     // API clients' gateway calls bypass Fastify's pipeline (server/fast-path.ts); the rest,
     // and anything the fast path declines, goes through Fastify as usual.
     serverFactory: (fastify) => {
       const server = http.createServer((req, res) => {
+        lifecycle.track(req, res)
         if (!fastPath.take(req, res)) fastify(req, res)
       })
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
@@ -51,9 +55,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     // Fastify's two ("incoming request" + "request completed"): half the logging work on
     // the gateway's hot path, same information.
     logController: new LogController({ disableRequestLogging: true }),
-    // Keep-alive clients are closed once in-flight requests finish on shutdown.
+    // Shutdown drains through server/lifecycle.ts (readiness off, calls finish, connections
+    // close); a request arriving meanwhile is served, never answered with Fastify's own 503.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.setValidatorCompiler(validatorCompiler)
@@ -113,10 +118,12 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   })
 
   app.decorate('fastPath', fastPath)
+  app.decorate('lifecycle', lifecycle)
   registerErrorHandling(app)
   registerAuth(app, rt)
   registerRequestMetrics(app, observe)
-  // From here on new requests get Fastify's 503 (return503OnClosing); the fast path steps aside.
+  // app.close() runs after the drain (server/start.ts): nothing is in flight any more, and
+  // the runtime's services close next; the fast path steps aside for anything left.
   app.addHook('preClose', function stopFastPath(done) {
     closing = true
     done()

@@ -15,9 +15,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AppError, tooLarge } from '../errors/app-error.js'
-import { CancelSignal } from '../gateway/cancel.js'
 import type { Answer, ExchangeHandler } from './gateway-exchange.js'
 import { parseJsonBody } from './json-body.js'
+import type { Lifecycle } from './lifecycle.js'
 import { bearerToken, tokenPrincipal } from './plugins/auth.js'
 import { toAppError } from './plugins/errors.js'
 import type { RequestObserver } from './plugins/metrics.js'
@@ -29,8 +29,10 @@ export interface FastPathOptions {
   exchanges: ReadonlyMap<string, ExchangeHandler>
   observe: RequestObserver
   bodyLimit: number
-  /** True once the server began closing: new requests then get Fastify's 503. */
+  /** True once the app closes (after the drain): anything left goes to Fastify. */
   closing: () => boolean
+  /** Cancel signals the drain can cut (server/lifecycle.ts). */
+  lifecycle: Lifecycle
 }
 
 export interface FastPath {
@@ -98,9 +100,8 @@ async function serve(
   const url = req.url ?? '/'
   // Headers go out in one writeHead (no setHeader first: Node then takes its fast path).
   const base = { 'x-latchkey-request-id': id }
-  const gone = new CancelSignal()
+  const gone = o.lifecycle.cancelSignal(res)
   res.once('close', () => {
-    if (!res.writableFinished) gone.abort(new Error('client closed'))
     o.observe({ id, method: 'POST', url, route }, res.statusCode, performance.now() - t0)
   })
   try {
@@ -141,7 +142,8 @@ function send(
   headers: Record<string, string>,
   body: string,
 ): void {
-  if (res.destroyed) return
+  // Already answered: the drain deadline cut this call (server/lifecycle.ts).
+  if (res.destroyed || res.headersSent) return
   res.writeHead(status, {
     'content-type': 'application/json',
     ...base,

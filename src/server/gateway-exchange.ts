@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { CancelSignal } from '../gateway/cancel.js'
+import type { CancelSignal } from '../gateway/cancel.js'
 import type { Principal } from '../identity/principal.js'
 import { principalOf } from './plugins/auth.js'
 
@@ -35,16 +35,6 @@ export interface Exchange {
 export type Answer = { status: number; headers: Record<string, string>; body: string } | null
 
 export type ExchangeHandler = (x: Exchange) => Promise<Answer>
-
-/** Fires when the client goes away before its response is finished. */
-function clientGoneSignal(res: ServerResponse): CancelSignal {
-  const gone = new CancelSignal()
-  // 'close' fires on a finished response too; only an unfinished one means the client left.
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort(new Error('client closed'))
-  })
-  return gone
-}
 
 /** Headers a handler forwards upstream (allow-list; auth headers never pass). */
 export function pickHeaders(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
@@ -74,7 +64,8 @@ export function fastifyRoute(handler: ExchangeHandler) {
       principal: principalOf(req),
       t0,
       res: reply.raw,
-      gone: clientGoneSignal(reply.raw),
+      // Aborts when the client leaves, or when a shutdown's drain deadline cuts the call.
+      gone: req.server.lifecycle.cancelSignal(reply.raw),
       takeOver: () => {
         reply.hijack()
         return reply.getHeaders()

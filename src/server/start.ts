@@ -13,8 +13,11 @@ export interface RunningServer {
 }
 
 /**
- * Starts the server and installs graceful shutdown: on SIGTERM/SIGINT stop accepting, let
- * in-flight requests finish, flush background writers, close the database.
+ * Starts the server and installs graceful shutdown: on SIGTERM/SIGINT readiness turns off,
+ * the balancer gets time to notice, in-flight calls and streams finish (bounded: what is left
+ * at the deadline is cut in its caller's protocol), background writers flush and the database
+ * closes (server/lifecycle.ts). A second signal exits at once: the journal keeps anything
+ * not yet written.
  */
 export async function startServer(
   config: Config,
@@ -50,6 +53,11 @@ export async function startServer(
     stopping ??= (async () => {
       runtime.logger.info('shutting down: draining requests')
       try {
+        await app.lifecycle.drain(app.server, {
+          drainDelayMs: config.drainDelayMs,
+          drainTimeoutMs: config.drainTimeoutMs,
+          log: (msg, extra) => runtime.logger.info(extra ?? {}, msg),
+        })
         await app.close()
       } finally {
         await runtime.close()
@@ -59,8 +67,13 @@ export async function startServer(
     return stopping
   }
   if (opts.signals !== false) {
+    let signals = 0
     const onSignal = (sig: NodeJS.Signals) => {
       runtime.logger.info({ signal: sig }, 'signal received')
+      if (++signals > 1) {
+        runtime.logger.warn('second signal: exiting without waiting for the drain')
+        process.exit(1)
+      }
       void stop().then(() => {
         process.off('SIGTERM', onSignal)
         process.off('SIGINT', onSignal)

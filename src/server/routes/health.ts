@@ -16,6 +16,18 @@ export async function healthRoutes(app: FastifyInstance, rt: Runtime): Promise<v
     async () => ({ ok: true as const }),
   )
 
+  // Load balancers and Kubernetes: 200 while this instance should get traffic, 503 when the
+  // database or Redis does not answer or the instance drains for a shutdown.
+  app.get(
+    '/readyz',
+    { config: { auth: false }, schema: { hide: true }, logLevel: 'warn' },
+    async (_req, reply) => {
+      const r = await app.lifecycle.readiness()
+      reply.header('cache-control', 'no-store')
+      return reply.status(r.ok ? 200 : 503).send(r.ok ? { ok: true } : { ok: false, reasons: r.reasons })
+    },
+  )
+
   // Prometheus scrapers send a bearer token only; session cookies are not accepted here.
   app.get('/metrics', { config: { auth: false }, schema: { hide: true } }, async (req, reply) => {
     const raw = bearerToken(req)

@@ -54,7 +54,7 @@ const SHORT = 'public, max-age=3600'
 /** Paths that belong to the APIs: never answered with the HTML shell. */
 function isApiPath(url: string): boolean {
   const p = url.split('?')[0] ?? ''
-  return /^\/(api|v1)(\/|$)/.test(p) || p === '/healthz' || p === '/metrics'
+  return /^\/(api|v1)(\/|$)/.test(p) || p === '/healthz' || p === '/readyz' || p === '/metrics'
 }
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Latchkey</title></head>
