@@ -15,7 +15,7 @@ export class AuditCheckpoints {
   constructor(
     private readonly db: DbHandle,
     private readonly logger: Logger,
-    private readonly everyMs = 5 * 60_000,
+    readonly everyMs = 5 * 60_000,
   ) {}
 
   start(): void {

@@ -6,6 +6,7 @@
 import type { AuditTables } from './tables/audit.js'
 import type { GatewayTables } from './tables/gateway.js'
 import type { IdentityTables } from './tables/identity.js'
+import type { OpsTables } from './tables/ops.js'
 import type { UsageTables } from './tables/usage.js'
 import type { VaultTables } from './tables/vault.js'
 import type { WorkflowTables } from './tables/workflows.js'
@@ -16,4 +17,5 @@ export interface Database
     UsageTables,
     AuditTables,
     WorkflowTables,
-    GatewayTables {}
+    GatewayTables,
+    OpsTables {}

@@ -8,6 +8,11 @@
  * calls ended in the window and the failure share reaches `failureRate`, it opens. Open: calls
  * are refused for `openMs`, then one probe at a time is let through (half-open); a successful
  * probe closes it, a failed one opens it again.
+ *
+ * Across instances (REDIS_URL), a `BreakerStore` shares the state: outcomes are counted in a
+ * shared window too, and when any instance's breaker opens (or a probe closes it) the others
+ * follow at once (state/breaker-store.ts). The decision per call stays local and synchronous:
+ * no Redis round trip on the hot path.
  * @module
  */
 
@@ -51,6 +56,8 @@ export class Breaker {
     private readonly opts: BreakerOptions,
     private readonly onChange: (state: BreakerState) => void = () => {},
     private readonly now: () => number = Date.now,
+    /** Each outcome counted in the closed state (shared with other instances). */
+    private readonly onOutcome: (failed: boolean) => void = () => {},
   ) {}
 
   /** Whether a call may go now; a true answer in half-open holds a probe slot until an outcome is recorded. */
@@ -73,6 +80,7 @@ export class Breaker {
       return
     }
     this.#count(this.#ok)
+    if (this.state === 'closed') this.onOutcome(false)
   }
 
   failure(): void {
@@ -83,6 +91,7 @@ export class Breaker {
     }
     if (this.state === 'open') return
     this.#count(this.#fail)
+    this.onOutcome(true)
     const { requests, failures } = this.#totals()
     if (requests >= this.opts.minRequests && failures / requests >= this.opts.failureRate) this.#open()
   }
@@ -90,6 +99,21 @@ export class Breaker {
   /** The call ended without saying anything about upstream health (4xx, client abort). */
   release(): void {
     if (this.state === 'half_open') this.#probes = Math.max(0, this.#probes - 1)
+  }
+
+  /** Opens now because another instance's breaker for the same target opened. */
+  forceOpen(): void {
+    if (this.state === 'open') return
+    this.#probes = 0
+    this.#open()
+  }
+
+  /** Closes because another instance's probe succeeded. */
+  forceClose(): void {
+    if (this.state === 'closed') return
+    this.#probes = 0
+    this.#reset()
+    this.#set('closed')
   }
 
   snapshot(): BreakerSnapshot {
@@ -160,21 +184,72 @@ export class Breaker {
   }
 }
 
+/**
+ * Breaker state shared between instances. `record` and `changed` are fire and forget;
+ * the store calls `listen`'s callback when another instance's breaker opened or closed.
+ */
+export interface BreakerStore {
+  record(credentialId: string, model: string, failed: boolean, opts: BreakerOptions): void
+  changed(credentialId: string, model: string, state: BreakerState, opts: BreakerOptions): void
+  /** Whether the target's breaker is open somewhere (asked once when a breaker is created here). */
+  isOpen(credentialId: string, model: string): Promise<boolean>
+  listen(fn: (credentialId: string, model: string, state: 'open' | 'closed') => void): void
+}
+
 /** Every breaker of the process, keyed by credential id and upstream model. */
 export class Breakers {
   #map = new Map<string, Breaker>()
+  /** Set while a change from another instance is applied: not sent back to the store. */
+  #remote = false
   constructor(
     private opts: BreakerOptions = DEFAULT_BREAKER,
     private readonly onChange: (credentialId: string, model: string, s: BreakerState) => void = () => {},
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly store?: BreakerStore,
+  ) {
+    store?.listen((credentialId, model, state) => {
+      const b = this.get(credentialId, model)
+      this.#remote = true
+      try {
+        if (state === 'open') b.forceOpen()
+        else b.forceClose()
+      } finally {
+        this.#remote = false
+      }
+    })
+  }
 
   get(credentialId: string, model: string): Breaker {
     const key = `${credentialId}\u0000${model}`
     let b = this.#map.get(key)
     if (!b) {
-      b = new Breaker(this.opts, (s) => this.onChange(credentialId, model, s), this.now)
+      const store = this.store
+      b = new Breaker(
+        this.opts,
+        (s) => {
+          this.onChange(credentialId, model, s)
+          if (!this.#remote) store?.changed(credentialId, model, s, this.opts)
+        },
+        this.now,
+        store ? (failed) => store.record(credentialId, model, failed, this.opts) : undefined,
+      )
       this.#map.set(key, b)
+      if (store) {
+        const created = b
+        // Opened elsewhere before this instance first saw the target (or before it started).
+        void store.isOpen(credentialId, model).then(
+          (open) => {
+            if (!open || this.#map.get(key) !== created) return
+            this.#remote = true
+            try {
+              created.forceOpen()
+            } finally {
+              this.#remote = false
+            }
+          },
+          () => {},
+        )
+      }
     }
     return b
   }

@@ -7,6 +7,7 @@ import { EgressService } from '../egress/egress-service.js'
 import { newId } from '../identity/secrets.js'
 import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
 import type { Runtime } from '../server/runtime.js'
+import { sharedBreakerStore } from '../state/breaker-store.js'
 import { Breakers, DEFAULT_BREAKER } from './breaker.js'
 import { Gateway } from './gateway.js'
 import { RateLimiter } from './limits.js'
@@ -33,7 +34,12 @@ export async function setupGateway(rt: Runtime): Promise<void> {
   const routes = new RoutesStore(rt.db, rt.bus)
   await routes.reload()
   const metrics = createGatewayMetrics(rt.metrics)
-  const breakers = new Breakers(DEFAULT_BREAKER, (id, model, s) => metrics.breakerState(id, model, s))
+  const breakers = new Breakers(
+    DEFAULT_BREAKER,
+    (id, model, s) => metrics.breakerState(id, model, s),
+    Date.now,
+    await sharedBreakerStore(rt),
+  )
   const gateway = new Gateway({
     // Seams are read at call time: later setups (vault, usage) replace them on the runtime.
     credentials: () => rt.credentials,

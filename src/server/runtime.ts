@@ -22,9 +22,11 @@ import type {
 } from '../gateway/spec/v1/index.js'
 import { noopBudgetGuard, unknownPrices } from '../gateway/spec/v1/index.js'
 import { AuthService } from '../identity/auth-service.js'
+import { newId } from '../identity/secrets.js'
 import { SettingsService } from '../identity/settings.js'
 import { ChangeBus } from '../state/change-bus.js'
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from '../state/counters.js'
+import { Leader } from '../state/leader.js'
 import { openRedis } from '../state/redis.js'
 import { createLogger } from './logger.js'
 import { type ServiceSlots, setupServices } from './services.js'
@@ -37,11 +39,15 @@ export interface Closer {
 
 export interface Runtime extends ServiceSlots {
   config: Config
+  /** This process among the instances sharing the database (leases, journals, logs). */
+  instanceId: string
   logger: Logger
   db: DbHandle
   bus: ChangeBus
   redis: Redis | undefined
   counters: CounterStore
+  /** Runs periodic background jobs on one instance only (state/leader.ts). */
+  leader: Leader
   auth: AuthService
   /** Org settings (egress, content storage, retention, CORS) from memory. */
   settings: SettingsService
@@ -134,14 +140,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const settings = new SettingsService(config, db, bus)
   await settings.reload()
 
+  const instanceId = newId('inst')
+  // Embedded SQLite belongs to one process: it leads trivially. On PostgreSQL a lease row.
+  const leader = new Leader(db.db, instanceId, { sole: db.dialect === 'sqlite', logger })
+  await leader.start()
+
   const metrics = new Registry()
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: metrics, prefix: 'latchkey_' })
 
   let closed = false
   const runtime = {
     config,
+    instanceId,
     logger,
     db,
+    leader,
     bus,
     redis,
     counters: redis ? new RedisCounterStore(redis) : new MemoryCounterStore(),
@@ -160,6 +173,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     async close() {
       if (closed) return
       closed = true
+      // No periodic job starts during shutdown; the lease is handed back at the end.
+      await leader.stopJobs()
       for (const c of [...closers].reverse()) {
         try {
           await c.close()
@@ -168,6 +183,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         }
       }
       await auth.stop()
+      await leader.release()
       bus.stop()
       redis?.disconnect()
       redisSub?.disconnect()

@@ -36,8 +36,9 @@ const SETUP: Setup[] = [
   setupGateway,
   // Workflows last: they read the other areas' seams (invoke, credentials, audit) at call time.
   setupWorkflows,
-  // After every area registered its wrapped-key stores with the vault.
-  resumeVaultRotation,
+  // After every area registered its wrapped-key stores with the vault. The leader resumes an
+  // interrupted master-key re-wrap (checked again every minute: the leader may change).
+  (rt) => rt.leader.every('master-key-rewrap', 60_000, () => resumeVaultRotation(rt)),
 ]
 
 export async function setupServices(rt: Runtime): Promise<void> {

@@ -35,10 +35,16 @@ export const usageOptions: { writer?: CallWriterOptions } = {}
 export async function setupUsage(rt: Runtime): Promise<void> {
   rt.audit = new ChainAuditWriter()
   const checkpoints = new AuditCheckpoints(rt.db, rt.logger)
-  checkpoints.start()
+  // One instance logs checkpoints (the leader): several logging the same heads add nothing.
+  rt.leader.every('audit-checkpoint', checkpoints.everyMs, () => checkpoints.tick())
   // Closers run in reverse order: registered first, the last checkpoint is logged after the
   // writer's final flush.
-  rt.onClose({ name: 'audit-checkpoint', close: () => checkpoints.stop() })
+  rt.onClose({
+    name: 'audit-checkpoint',
+    close: async () => {
+      if (rt.leader.isLeader) await checkpoints.tick()
+    },
+  })
 
   const prices = new OverridePriceBook()
   await prices.reload(rt.db.db)
@@ -92,10 +98,10 @@ export async function setupUsage(rt: Runtime): Promise<void> {
     (orgId) => rt.settings.get(orgId),
     rt.logger,
   )
-  content.start()
+  // Purging is the leader's job: one DELETE per hour for the whole cluster.
+  rt.leader.every('content-purge', 3_600_000, () => content.purge())
   // A master-key rotation re-wraps stored content too before it retires the old key.
   vault?.keyring.registerStore(callContentKeyStore(rt.db.db))
-  rt.onClose({ name: 'content-purge', close: async () => content.stop() })
 
   rt.usage = { writer: w, prices, budgets, checkpoints, content }
 }

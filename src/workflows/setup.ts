@@ -44,7 +44,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     storeContent: (orgId) => rt.settings.get(orgId).storeContent,
     outputTtlMs: rt.config.runOutputTtlMs,
     leaseMs: workflowTuning.leaseMs,
-    instanceId: newId('inst'),
+    instanceId: rt.instanceId ?? newId('inst'),
     metrics: createWorkflowMetrics(rt.metrics),
     maxActive: workflowTuning.maxActive,
   })
@@ -76,15 +76,17 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
       }
     })()
   }
-  const timer = setInterval(sweep, workflowTuning.sweepMs)
-  timer.unref()
-  // Resume right away: runs handed back by a graceful stop have no lease and continue now.
-  setImmediate(sweep)
+  // The sweep (orphaned runs, expired content) is the leader's job; it runs at once when an
+  // instance becomes leader, so runs handed back by a graceful stop continue right away.
+  // Runs queued on a busy instance are still pulled by that instance when a slot frees.
+  rt.leader.every('workflow-sweep', workflowTuning.sweepMs, async () => {
+    sweep()
+    await inFlight
+  })
   rt.onClose({
     name: 'workflows',
     async close() {
       closing = true
-      clearInterval(timer)
       await inFlight
       await engine.close()
     },

@@ -82,6 +82,11 @@ export async function startGatedUpstream(): Promise<GatedUpstream> {
       res.end('data: [DONE]\n\n')
     })
   })
+  const release = () => {
+    const w = waiters
+    waiters = []
+    for (const f of w) f()
+  }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
   return {
@@ -93,11 +98,7 @@ export async function startGatedUpstream(): Promise<GatedUpstream> {
       return aborted
     },
     calls,
-    release() {
-      const w = waiters
-      waiters = []
-      for (const f of w) f()
-    },
+    release,
     async waitPending(n) {
       for (let i = 0; i < 600 && pending < n; i++) {
         await new Promise<void>((resolve) => {
@@ -113,7 +114,7 @@ export async function startGatedUpstream(): Promise<GatedUpstream> {
       if (pending < n) throw new Error(`only ${pending} of ${n} requests reached the upstream`)
     },
     async close() {
-      this.release()
+      release()
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     },
