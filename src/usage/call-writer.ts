@@ -21,6 +21,7 @@ import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
 import { newId } from '../identity/secrets.js'
 import { callAuditRecord, usageRow } from './call-records.js'
 import { Journal, type JournalItem, journalLine, type Segment } from './journal.js'
+import type { SharedJournal } from './shared-journal.js'
 import { SqliteWriterThread } from './sqlite-writer-thread.js'
 
 export interface CallWriterOptions {
@@ -39,6 +40,13 @@ export interface CallWriterOptions {
   sqliteFastPath?: boolean
   /** Observer for each emitted event (metrics, traces). Must not throw. */
   observe?: (e: CallEvent) => void
+  /**
+   * A copy of the journal every instance can reach (usage/shared-journal.ts): a call is
+   * answered only once it is stored there too, and survivors adopt a dead writer's entries.
+   */
+  shared?: SharedJournal
+  /** How often to look for dead writers' shared entries. */
+  adoptEveryMs?: number
 }
 
 /** Placeholder segment of an event not yet journaled (replaced in #journalNow). */
@@ -62,6 +70,10 @@ export class CallWriter implements CallEventSink {
   #closeTimeout: number
   #observe: ((e: CallEvent) => void) | undefined
   #useFastPath: boolean
+  #shared: SharedJournal | undefined
+  #adoptEvery: number
+  #sharedTimer: NodeJS.Timeout | undefined
+  #sharedWrites = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | undefined
   #adoptTimer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
@@ -88,6 +100,8 @@ export class CallWriter implements CallEventSink {
     this.#closeTimeout = opts.closeTimeoutMs ?? 15_000
     this.#observe = opts.observe
     this.#useFastPath = opts.sqliteFastPath ?? true
+    this.#shared = opts.shared
+    this.#adoptEvery = opts.adoptEveryMs ?? 5_000
     this.journal = new Journal(journalRoot, newId('wr'), {
       segmentBytes: opts.segmentBytes,
       onWarn: (msg, extra) => logger.warn(extra ?? {}, msg),
@@ -105,6 +119,43 @@ export class CallWriter implements CallEventSink {
       }
     }, 60_000)
     this.#adoptTimer.unref()
+    if (this.#shared) {
+      const shared = this.#shared
+      void shared.start().then(() => this.#adoptShared())
+      this.#sharedTimer = setInterval(() => void this.#adoptShared(), this.#adoptEvery)
+      this.#sharedTimer.unref()
+    }
+  }
+
+  #adopting = false
+
+  /** Takes over the shared entries of writers that died; they are written like our own. */
+  async #adoptShared(): Promise<void> {
+    if (!this.#shared || this.#adopting || this.#closing) return
+    this.#adopting = true
+    try {
+      const entries = await this.#shared.adopt()
+      let n = 0
+      for (const { id, line } of entries) {
+        let event: CallEvent
+        try {
+          event = (JSON.parse(line) as { e: CallEvent }).e
+        } catch {
+          continue
+        }
+        // May already be in the database (the dead writer committed it just before dying).
+        this.#unjournaled.push({ id, event, seg: UNWRITTEN, check: true, line })
+        n++
+      }
+      if (n > 0) {
+        this.#log.warn({ events: n }, 'adopted the shared journal of a stopped instance')
+        this.#turn()
+      }
+    } catch (err) {
+      this.#log.warn({ err: errText(err) }, 'shared journal adoption failed')
+    } finally {
+      this.#adopting = false
+    }
   }
 
   /** Never throws and never touches the database. */
@@ -114,19 +165,23 @@ export class CallWriter implements CallEventSink {
     }
     const id = eventId()
     this.#unjournaled.push({ id, event, seg: UNWRITTEN, check: false, line: journalLine(id, event) })
-    if (!this.#journalTurn) {
-      let resolve!: () => void
-      const promise = new Promise<void>((r) => {
-        resolve = r
-      })
-      this.#journalTurn = { promise, resolve }
-      setImmediate(this.#journalNow)
-    }
+    this.#turn()
     try {
       this.#observe?.(event)
     } catch {
       // Metrics must never break metering.
     }
+  }
+
+  /** Schedules the journal write at the end of this event-loop turn (once per turn). */
+  #turn(): void {
+    if (this.#journalTurn) return
+    let resolve!: () => void
+    const promise = new Promise<void>((r) => {
+      resolve = r
+    })
+    this.#journalTurn = { promise, resolve }
+    setImmediate(this.#journalNow)
   }
 
   /**
@@ -173,6 +228,17 @@ export class CallWriter implements CallEventSink {
         }
       }
       if (!this.#closing) this.#schedule(this.#queue.length >= this.#batch ? 0 : this.#delay)
+      if (this.#shared) {
+        // Answered only once every instance could reach the event (or storing it failed).
+        const write: Promise<void> = this.#shared
+          .append(items.map((i) => ({ id: i.id, line: i.line! })))
+          .finally(() => {
+            this.#sharedWrites.delete(write)
+            turn?.resolve()
+          })
+        this.#sharedWrites.add(write)
+        return
+      }
     }
     turn?.resolve()
   }
@@ -217,10 +283,13 @@ export class CallWriter implements CallEventSink {
     this.#closing = true
     if (this.#timer) clearTimeout(this.#timer)
     if (this.#adoptTimer) clearInterval(this.#adoptTimer)
+    if (this.#sharedTimer) clearInterval(this.#sharedTimer)
     const ok = await this.flush(this.#closeTimeout)
     this.#journalNow()
+    await Promise.all([...this.#sharedWrites])
     if (!ok)
       this.#log.warn({ pending: this.depth }, 'database unavailable at shutdown: events stay in the journal')
+    await this.#shared?.close(ok && this.depth === 0)
     this.journal.close()
     await this.#fast?.close()
   }
@@ -276,6 +345,7 @@ export class CallWriter implements CallEventSink {
       // In place (a pointer move in native code), not a fresh copy of the rest per batch.
       this.#queue.splice(0, batch.length)
       this.journal.commit(batch.filter((i) => i.seg.path !== ''))
+      this.#shared?.remove(batch.map((i) => i.id))
       this.#written += batch.length
       if (this.#failures > 0) this.#log.info({ after: this.#failures }, 'usage writer recovered')
       this.#failures = 0

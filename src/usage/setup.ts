@@ -19,6 +19,7 @@ import { CallWriter, type CallWriterOptions } from './call-writer.js'
 import { callContentKeyStore } from './content-key-store.js'
 import { ContentStore } from './content-store.js'
 import { OverridePriceBook } from './price-book.js'
+import { RedisSharedJournal } from './shared-journal.js'
 
 export interface UsageService {
   writer: CallWriter
@@ -59,7 +60,21 @@ export async function setupUsage(rt: Runtime): Promise<void> {
     journalBytes: writer?.journal.bytes ?? 0,
     errors: writer?.errors ?? 0,
   }))
+  // With Redis, the journal has a copy every instance reaches: a dead instance's unwritten
+  // calls are adopted by a survivor even when its disk is gone (ephemeral containers).
+  let warnedAt = 0
+  const shared = rt.redis
+    ? new RedisSharedJournal(rt.redis, rt.instanceId, {
+        // Redis trouble is reported once a minute, not once per call.
+        onError: (msg, reason) => {
+          if (Date.now() - warnedAt < 60_000) return
+          warnedAt = Date.now()
+          rt.logger.warn({ reason }, msg)
+        },
+      })
+    : undefined
   writer = new CallWriter(rt.db, rt.logger, path.join(rt.config.home, 'journal'), {
+    shared,
     ...usageOptions.writer,
     observe: (e) => {
       observeCall(e)
