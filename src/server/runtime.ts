@@ -26,6 +26,7 @@ import { newId } from '../identity/secrets.js'
 import { SettingsService } from '../identity/settings.js'
 import { ChangeBus } from '../state/change-bus.js'
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from '../state/counters.js'
+import { deploymentId } from '../state/deployment.js'
 import { Leader } from '../state/leader.js'
 import { openRedis } from '../state/redis.js'
 import { createLogger } from './logger.js'
@@ -41,6 +42,8 @@ export interface Runtime extends ServiceSlots {
   config: Config
   /** This process among the instances sharing the database (leases, journals, logs). */
   instanceId: string
+  /** The installation (one per database); namespaces the keys instances share in Redis. */
+  deploymentId: string
   logger: Logger
   db: DbHandle
   bus: ChangeBus
@@ -141,6 +144,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   await settings.reload()
 
   const instanceId = newId('inst')
+  const deployment = await deploymentId(db.db)
   // Embedded SQLite belongs to one process: it leads trivially. On PostgreSQL a lease row.
   const leader = new Leader(db.db, instanceId, { sole: db.dialect === 'sqlite', logger })
   await leader.start()
@@ -152,6 +156,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const runtime = {
     config,
     instanceId,
+    deploymentId: deployment,
     logger,
     db,
     leader,

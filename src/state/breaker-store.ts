@@ -20,8 +20,6 @@ import type { BreakerOptions, BreakerState, BreakerStore } from '../gateway/brea
 import type { Runtime } from '../server/runtime.js'
 import { openRedis } from './redis.js'
 
-const CHANNEL = 'latchkey:breakers'
-const PREFIX = 'latchkey:br:'
 const BUCKETS = 10
 const FLUSH_MS = 100
 
@@ -67,6 +65,8 @@ interface Pending {
 type Listener = (credentialId: string, model: string, state: 'open' | 'closed') => void
 
 export class RedisBreakerStore implements BreakerStore {
+  readonly #channel: string
+  readonly #prefix: string
   #pending = new Map<string, Pending>()
   #timer: NodeJS.Timeout | undefined
   #listeners: Listener[] = []
@@ -78,10 +78,14 @@ export class RedisBreakerStore implements BreakerStore {
     private readonly instanceId: string,
     private readonly now: () => number = Date.now,
     private readonly onError: (reason: string) => void = () => {},
+    /** Namespace of the installation (state/deployment.ts). */
+    deployment = 'default',
   ) {
-    this.#subscribed = sub.subscribe(CHANNEL).catch((err: Error) => onError(err.message))
+    this.#channel = `latchkey:breakers:${deployment}`
+    this.#prefix = `latchkey:br:${deployment}:`
+    this.#subscribed = sub.subscribe(this.#channel).catch((err: Error) => onError(err.message))
     sub.on('message', (channel: string, text: string) => {
-      if (channel !== CHANNEL) return
+      if (channel !== this.#channel) return
       let msg: { from?: string; c?: string; m?: string; s?: string }
       try {
         msg = JSON.parse(text)
@@ -132,8 +136,8 @@ export class RedisBreakerStore implements BreakerStore {
           const opened = await this.redis.eval(
             RECORD_SCRIPT,
             2,
-            windowKey(p.credentialId, p.model),
-            openKey(p.credentialId, p.model),
+            this.#windowKey(p.credentialId, p.model),
+            this.#openKey(p.credentialId, p.model),
             String(p.ok),
             String(p.fail),
             String(bucket),
@@ -142,7 +146,7 @@ export class RedisBreakerStore implements BreakerStore {
             String(o.failureRate),
             String(o.openMs),
             String(o.windowMs),
-            CHANNEL,
+            this.#channel,
             this.#message(p.credentialId, p.model, 'open'),
           )
           // The script told everyone else; this instance follows its own verdict here.
@@ -161,15 +165,15 @@ export class RedisBreakerStore implements BreakerStore {
     const msg = this.#message(credentialId, model, state)
     const tx =
       state === 'open'
-        ? this.redis.multi().set(openKey(credentialId, model), '1', 'PX', opts.openMs)
-        : this.redis.multi().del(openKey(credentialId, model), windowKey(credentialId, model))
-    tx.publish(CHANNEL, msg)
+        ? this.redis.multi().set(this.#openKey(credentialId, model), '1', 'PX', opts.openMs)
+        : this.redis.multi().del(this.#openKey(credentialId, model), this.#windowKey(credentialId, model))
+    tx.publish(this.#channel, msg)
       .exec()
       .catch((err: Error) => this.onError(err.message))
   }
 
   async isOpen(credentialId: string, model: string): Promise<boolean> {
-    return (await this.redis.exists(openKey(credentialId, model))) === 1
+    return (await this.redis.exists(this.#openKey(credentialId, model))) === 1
   }
 
   async close(): Promise<void> {
@@ -178,20 +182,25 @@ export class RedisBreakerStore implements BreakerStore {
     this.sub.disconnect()
   }
 
+  #windowKey(c: string, m: string): string {
+    return `${this.#prefix}w:${c}:${m}`
+  }
+
+  #openKey(c: string, m: string): string {
+    return `${this.#prefix}open:${c}:${m}`
+  }
+
   #message(c: string, m: string, s: 'open' | 'closed'): string {
     return JSON.stringify({ from: this.instanceId, c, m, s })
   }
 }
-
-const windowKey = (c: string, m: string) => `${PREFIX}w:${c}:${m}`
-const openKey = (c: string, m: string) => `${PREFIX}open:${c}:${m}`
 
 /**
  * The runtime's shared store: with REDIS_URL, a Redis store on its own subscriber
  * connection; without, none (breakers are per process, as there is one process).
  */
 export async function sharedBreakerStore(
-  rt: Pick<Runtime, 'redis' | 'config' | 'instanceId' | 'logger' | 'onClose'>,
+  rt: Pick<Runtime, 'redis' | 'config' | 'instanceId' | 'deploymentId' | 'logger' | 'onClose'>,
 ): Promise<RedisBreakerStore | undefined> {
   if (!rt.redis || !rt.config.redisUrl) return undefined
   let warnedAt = 0
@@ -206,6 +215,7 @@ export async function sharedBreakerStore(
       warnedAt = Date.now()
       rt.logger.warn({ reason }, 'shared breaker state unavailable; breakers act per instance')
     },
+    rt.deploymentId,
   )
   await store.ready()
   rt.onClose({ name: 'breaker-store', close: () => store.close() })

@@ -65,6 +65,7 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   let warnedAt = 0
   const shared = rt.redis
     ? new RedisSharedJournal(rt.redis, rt.instanceId, {
+        deployment: rt.deploymentId,
         // Redis trouble is reported once a minute, not once per call.
         onError: (msg, reason) => {
           if (Date.now() - warnedAt < 60_000) return

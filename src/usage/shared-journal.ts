@@ -3,7 +3,7 @@
  * an instance that then dies — `kill -9`, a node lost with its ephemeral disk — is still
  * metered: a surviving instance adopts the dead one's entries and writes them.
  *
- * Each writer keeps a hash `latchkey:jr:<instance>` of the events not yet in the database
+ * Each writer keeps a hash `latchkey:jr:<deployment>:<instance>` of the events not yet in the database
  * (id → journal line; written in the same event-loop turn as the local journal, before the
  * call is answered; deleted once committed), and a heartbeat key renewed every few seconds.
  * Every writer checks now and then for writers whose heartbeat expired and moves their
@@ -31,8 +31,6 @@ export interface SharedJournal {
   close(clean: boolean): Promise<void>
 }
 
-const PREFIX = 'latchkey:jr:'
-const WRITERS = `${PREFIX}writers`
 /** Field/value pairs moved per HSET: Lua's unpack has a stack limit. */
 const MOVE_SCRIPT = `
 local all = redis.call('HGETALL', KEYS[1])
@@ -44,12 +42,16 @@ return all
 `
 
 export interface RedisJournalOptions {
+  /** Namespace of the installation (state/deployment.ts): only its own instances adopt. */
+  deployment?: string
   /** A writer is dead when its heartbeat is older than this. */
   heartbeatTtlMs?: number
   onError?: (msg: string, reason: string) => void
 }
 
 export class RedisSharedJournal implements SharedJournal {
+  readonly #prefix: string
+  readonly #writers: string
   readonly #hash: string
   readonly #alive: string
   readonly #ttl: number
@@ -61,8 +63,10 @@ export class RedisSharedJournal implements SharedJournal {
     private readonly instanceId: string,
     o: RedisJournalOptions = {},
   ) {
-    this.#hash = `${PREFIX}${instanceId}`
-    this.#alive = `${PREFIX}alive:${instanceId}`
+    this.#prefix = `latchkey:jr:${o.deployment ?? 'default'}:`
+    this.#writers = `${this.#prefix}writers`
+    this.#hash = `${this.#prefix}${instanceId}`
+    this.#alive = `${this.#prefix}alive:${instanceId}`
     this.#ttl = o.heartbeatTtlMs ?? 15_000
     this.#warn = o.onError ?? (() => {})
   }
@@ -77,7 +81,7 @@ export class RedisSharedJournal implements SharedJournal {
     await this.redis
       .multi()
       .set(this.#alive, '1', 'PX', this.#ttl)
-      .sadd(WRITERS, this.instanceId)
+      .sadd(this.#writers, this.instanceId)
       .exec()
       .catch((err: Error) => this.#warn('shared journal heartbeat failed', err.message))
   }
@@ -102,12 +106,12 @@ export class RedisSharedJournal implements SharedJournal {
 
   async adopt(): Promise<SharedEntry[]> {
     const out: SharedEntry[] = []
-    const writers = await this.redis.smembers(WRITERS)
+    const writers = await this.redis.smembers(this.#writers)
     for (const w of writers) {
       if (w === this.instanceId) continue
-      if ((await this.redis.exists(`${PREFIX}alive:${w}`)) === 1) continue
-      const moved = (await this.redis.eval(MOVE_SCRIPT, 2, `${PREFIX}${w}`, this.#hash)) as string[]
-      await this.redis.srem(WRITERS, w)
+      if ((await this.redis.exists(`${this.#prefix}alive:${w}`)) === 1) continue
+      const moved = (await this.redis.eval(MOVE_SCRIPT, 2, `${this.#prefix}${w}`, this.#hash)) as string[]
+      await this.redis.srem(this.#writers, w)
       for (let i = 0; i + 1 < moved.length; i += 2) out.push({ id: moved[i]!, line: moved[i + 1]! })
     }
     return out
@@ -122,7 +126,7 @@ export class RedisSharedJournal implements SharedJournal {
     if (this.#timer) clearInterval(this.#timer)
     try {
       if (clean)
-        await this.redis.multi().del(this.#hash).del(this.#alive).srem(WRITERS, this.instanceId).exec()
+        await this.redis.multi().del(this.#hash).del(this.#alive).srem(this.#writers, this.instanceId).exec()
       // Left for a survivor: it adopts the entries as soon as the heartbeat is gone.
       else await this.redis.del(this.#alive)
     } catch (err) {

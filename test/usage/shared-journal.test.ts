@@ -81,7 +81,7 @@ for (const dialect of DIALECTS) {
       expect(new Set(rows.map((r) => r.id)).size).toBe(50)
       expect(await verifyChain(env.rt.db.db, org)).toMatchObject({ ok: true, count: 40 })
       // Adopted entries were committed and forgotten; the dead writer's hash is gone.
-      expect(await redis!.exists(`latchkey:jr:${deadId}`)).toBe(0)
+      expect(await redis!.exists(`latchkey:jr:default:${deadId}`)).toBe(0)
       await survivor.close()
     })
   })

@@ -19,7 +19,14 @@ export interface AuditPrunePointsTable {
   updated_at: number
 }
 
+/** Facts about the installation: `deployment_id` (random, set on first start). */
+export interface OpsMetaTable {
+  key: string
+  value: string
+}
+
 export interface OpsTables {
+  ops_meta: OpsMetaTable
   leases: LeasesTable
   audit_prune_points: AuditPrunePointsTable
 }
