@@ -42,7 +42,7 @@ export async function startServer(
     typeof addr === 'object' && addr
       ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
       : String(addr)
-  runtime.logger.info({ address }, 'latchkey listening')
+  runtime.logger.info({ address, instance: runtime.instanceId }, 'latchkey listening')
 
   let resolveClosed!: () => void
   const closed = new Promise<void>((r) => {

@@ -34,5 +34,12 @@ export function createPostgresDialect(opts: PostgresOptions): {
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor a checked-out one: when PostgreSQL goes away mid-query (failover, a network cut) the
+  // client emits 'error' besides failing the query, and an unhandled 'error' event would kill
+  // the process — taking answered-but-unwritten usage with it. The query's caller sees the
+  // failure; the broken client is discarded when released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   return { dialect: new PostgresDialect({ pool }), pool }
 }
