@@ -151,7 +151,7 @@ export class Cluster {
       REDIS_URL: this.redisDb,
       LATCHKEY_MASTER_KEY: MASTER_KEY,
       LATCHKEY_LOG_LEVEL: 'info',
-      LATCHKEY_DRAIN_DELAY: '1500ms',
+      LATCHKEY_DRAIN_DELAY: '4s',
       LATCHKEY_DRAIN_TIMEOUT: '30s',
       ...extra,
     }
@@ -219,7 +219,7 @@ export class Cluster {
     this.lbPort = await freePort()
     this.lbUrl = `http://127.0.0.1:${this.lbPort}`
     const servers = this.instances
-      .map((i) => `  server ${i.name} 127.0.0.1:${i.port} check inter 250 fall 1 rise 1`)
+      .map((i) => `  server ${i.name} 127.0.0.1:${i.port} check inter 500 fall 3 rise 2`)
       .join('\n')
     const cfg = path.join(this.dir, 'haproxy.cfg')
     fs.writeFileSync(
@@ -230,6 +230,7 @@ export class Cluster {
 defaults
   mode http
   timeout connect 2s
+  timeout check 5s
   timeout client 120s
   timeout server 120s
   timeout http-keep-alive 10s
