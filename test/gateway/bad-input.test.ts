@@ -27,6 +27,13 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
     await env?.close()
   })
 
+  const saveRoute = (method: 'POST' | 'PUT', payload: Record<string, unknown>, alias = '') =>
+    env.app.inject({
+      method,
+      url: `/api/v1/routes${alias ? `/${alias}` : ''}`,
+      headers: env.auth('admin'),
+      payload,
+    })
   const post = (path: string, body: string) =>
     fetch(`${env.url}${path}`, {
       method: 'POST',
@@ -77,16 +84,10 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
   })
 
   it('a route moves past such a target to the next one', async () => {
-    const admin = env.auth('admin')
-    const created = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/routes',
-      headers: admin,
-      payload: {
-        alias: 'pasted',
-        targets: [{ model: 'typo/gpt-4o-mini' }],
-        fallbacks: [{ model: 'oa/gpt-4o-mini' }],
-      },
+    const created = await saveRoute('POST', {
+      alias: 'pasted',
+      targets: [{ model: 'typo/gpt-4o-mini' }],
+      fallbacks: [{ model: 'oa/gpt-4o-mini' }],
     })
     expect(created.statusCode).toBe(201)
     const client = new Anthropic({ baseURL: env.url, apiKey: env.tokens.member, maxRetries: 0 })
@@ -99,16 +100,10 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
   })
 
   it('a route naming a credential that does not exist is refused with a 400 naming it', async () => {
-    const admin = env.auth('admin')
-    const bad = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/routes',
-      headers: admin,
-      payload: {
-        alias: 'typo-route',
-        targets: [{ model: 'oa/gpt-4o-mini' }],
-        fallbacks: [{ model: 'nosuch/gpt-4o' }],
-      },
+    const bad = await saveRoute('POST', {
+      alias: 'typo-route',
+      targets: [{ model: 'oa/gpt-4o-mini' }],
+      fallbacks: [{ model: 'nosuch/gpt-4o' }],
     })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().error).toMatchObject({
@@ -117,19 +112,9 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
       message: expect.stringContaining("credential 'nosuch'"),
     })
     expect(env.rt.gateway.routes.get(env.orgId, 'typo-route')).toBeUndefined()
-    const ok = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/routes',
-      headers: admin,
-      payload: { alias: 'typo-route', targets: [{ model: 'oa/gpt-4o-mini' }] },
-    })
+    const ok = await saveRoute('POST', { alias: 'typo-route', targets: [{ model: 'oa/gpt-4o-mini' }] })
     expect(ok.statusCode).toBe(201)
-    const put = await env.app.inject({
-      method: 'PUT',
-      url: '/api/v1/routes/typo-route',
-      headers: admin,
-      payload: { targets: [{ model: 'ghost/gpt-4o' }] },
-    })
+    const put = await saveRoute('PUT', { targets: [{ model: 'ghost/gpt-4o' }] }, 'typo-route')
     expect(put.statusCode).toBe(400)
     expect(put.json().error.param).toBe('targets.0.model')
     expect(env.rt.gateway.routes.get(env.orgId, 'typo-route')?.targets).toEqual([{ model: 'oa/gpt-4o-mini' }])
