@@ -226,9 +226,14 @@ describe.skipIf(!enabled)('3 instances on PostgreSQL + Redis behind HAProxy', { 
     try {
       replies = await load(2 * LIMIT, 6, (i) => call(s[i % 3]!.url, tok, chat()))
     } finally {
-      expect((await api(s[0]!.url, owner, 'PATCH', '/api/v1/settings', { limits: { tokenRpm: null } })).status).toBe(200)
+      expect(
+        (await api(s[0]!.url, owner, 'PATCH', '/api/v1/settings', { limits: { tokenRpm: null } })).status,
+      ).toBe(200)
     }
-    expect(replies.map((r) => r.status).sort()).toEqual([...Array(LIMIT).fill(200), ...Array(LIMIT).fill(429)])
+    expect(replies.map((r) => r.status).sort()).toEqual([
+      ...Array(LIMIT).fill(200),
+      ...Array(LIMIT).fill(429),
+    ])
     for (const inst of s) {
       await until(`${inst.name} lifted the limit`, async () => {
         const r = await api(inst.url, owner, 'GET', '/api/v1/settings')
