@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerAuditCommands } from './commands/audit.js'
+import { registerBackupCommands } from './commands/backup.js'
 import { registerCheckSwapCommand } from './commands/check-swap.js'
 import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program)
   registerCheckSwapCommand(program)
   registerAuditCommands(program)
+  registerBackupCommands(program)
   return program
 }
 
