@@ -57,37 +57,19 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
   }
 
   /**
-   * A recipe version written straight into the database, skipping the save-time checks: what
-   * a recipe saved before these rules existed looks like. The call-time checks must hold alone.
+   * A recipe whose stored YAML was replaced in the database after a harmless save, skipping the
+   * save-time checks: what a recipe saved before these rules existed looks like. The call-time
+   * checks must hold alone.
    */
   async function storedRecipe(yaml: string, name: string): Promise<string> {
-    const db = env.rt.db.db
-    const id = `wf_stored_${Math.random().toString(36).slice(2, 10)}`
-    const now = Date.now()
-    await db
-      .insertInto('workflows')
-      .values({
-        id,
-        org_id: env.orgId,
-        workspace_id: env.workspaceId,
-        name,
-        latest_version: 1,
-        created_by: 'legacy',
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      })
-      .execute()
-    await db
-      .insertInto('workflow_versions')
-      .values({
-        workflow_id: id,
-        version: 1,
-        yaml,
-        yaml_sha256: sha256Hex(yaml),
-        created_by: 'legacy',
-        created_at: now,
-      })
+    const harmless = `name: ${name}\nsteps:\n  - id: call\n    tool: t\ntools:\n  t: { url: "https://example.com/" }\n`
+    const saved = await save(env.auth('admin'), harmless)
+    expect(saved.statusCode, saved.body).toBe(201)
+    const id = saved.json().id as string
+    await env.rt.db.db
+      .updateTable('workflow_versions')
+      .set({ yaml, yaml_sha256: sha256Hex(yaml) })
+      .where('workflow_id', '=', id)
       .execute()
     return id
   }

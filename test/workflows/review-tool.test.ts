@@ -40,6 +40,18 @@ async function startHook(): Promise<Hook> {
   return hook
 }
 
+/** An admin's http-secret sealed for the hook's origin. */
+async function hookSecret(env: WfEnv, hook: Hook, name: string, value: string): Promise<{ id: string }> {
+  const made = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/credentials',
+    headers: env.auth('admin'),
+    payload: { name, provider: 'http-secret', apiKey: value, origins: [new URL(hook.url).origin] },
+  })
+  expect(made.statusCode, made.body).toBe(201)
+  return made.json()
+}
+
 describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
   let env: WfEnv
   let hook: Hook | undefined
@@ -155,18 +167,7 @@ describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
     hook = await startHook()
     env = await createWfEnv(dialect)
     // The tool secret: an http-secret sealed for the hook's origin (an admin's, used by members).
-    const made = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/credentials',
-      headers: env.auth('admin'),
-      payload: {
-        name: 'hook-token',
-        provider: 'http-secret',
-        apiKey: 'Bearer-s3cret-canary',
-        origins: [new URL(hook.url).origin],
-      },
-    })
-    expect(made.statusCode, made.body).toBe(201)
+    await hookSecret(env, hook, 'hook-token', 'Bearer-s3cret-canary')
     env.respond.fn = () => '{"summary":"s","score":4}'
     const recipe = (
       url: string,
@@ -243,17 +244,7 @@ output: "{{ steps.notify.output }}"
   it('a tool secret gone by the time the run calls fails the step without sending', async () => {
     hook = await startHook()
     env = await createWfEnv(dialect)
-    const made = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/credentials',
-      headers: env.auth('admin'),
-      payload: {
-        name: 'gone',
-        provider: 'http-secret',
-        apiKey: 'k-123',
-        origins: [new URL(hook.url).origin],
-      },
-    })
+    const made = await hookSecret(env, hook, 'gone', 'k-123')
     const wf = await env.save(
       `
 name: nosecret
@@ -268,7 +259,7 @@ tools:
     )
     const revoked = await env.app.inject({
       method: 'DELETE',
-      url: `/api/v1/credentials/${made.json().id}`,
+      url: `/api/v1/credentials/${made.id}`,
       headers: env.auth('admin'),
     })
     expect(revoked.statusCode).toBe(204)
