@@ -58,10 +58,17 @@ if [ -z "$base" ]; then
     cp -a "$npm_dir" "$mnt/usr/local/lib/node_modules/npm"
     ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
-    # The registry this machine is configured for, for npm inside the build.
-    registry=$(npm config get registry)
-    printf 'registry=%s\n' "$registry" >"$mnt/usr/local/etc/npmrc" 2>/dev/null ||
-      { mkdir -p "$mnt/usr/local/etc" && printf 'registry=%s\n' "$registry" >"$mnt/usr/local/etc/npmrc"; }
+    # The registry and certificate authorities this machine is configured for (a local
+    # TLS-inspecting proxy, for instance), for npm inside the build.
+    mkdir -p "$mnt/usr/local/etc" "$mnt/etc/ssl/certs"
+    printf 'registry=%s\n' "$(npm config get registry)" >"$mnt/usr/local/etc/npmrc"
+    cafile=$(npm config get cafile)
+    [ "$cafile" = "null" ] || [ "$cafile" = "undefined" ] && cafile=""
+    cafile=${cafile:-${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}}
+    if [ -f "$cafile" ]; then
+      cp "$cafile" "$mnt/etc/ssl/certs/ca-certificates.crt"
+      printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >>"$mnt/usr/local/etc/npmrc"
+    fi
     cp /etc/resolv.conf "$mnt/etc/resolv.conf" 2>/dev/null || true
     "${B[@]}" umount "$c" >/dev/null
     "${B[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$c"
