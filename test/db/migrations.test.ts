@@ -37,7 +37,7 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
     await h.close()
   })
 
-  it('are safe when several instances start at once', async () => {
+  it('are safe when several instances start at once', { timeout: 120_000 }, async () => {
     if (dialect === 'sqlite') {
       // better-sqlite3 waits for locks synchronously, so concurrent starters must be real
       // processes (as they are in production): three `latchkey migrate` at once on one file.
