@@ -104,6 +104,10 @@ export class CredentialCache implements CredentialLookup {
     return null
   }
 
+  async known(orgId: string, name: string): Promise<boolean> {
+    return (await this.#index(orgId)).byName.has(name.toLowerCase())
+  }
+
   async list(p: Principal): Promise<CredentialMaterial[]> {
     const idx = await this.#index(p.orgId)
     const byName = new Map<string, CredentialsTable>()

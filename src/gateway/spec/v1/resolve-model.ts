@@ -57,4 +57,9 @@ export interface CredentialLookup {
   find(principal: Principal, name: string): Promise<CredentialMaterial | null>
   /** Every credential the principal may use (for GET /v1/models). */
   list(principal: Principal): Promise<CredentialMaterial[]>
+  /**
+   * Whether an active credential of this name exists in the org, in any scope (route targets
+   * are checked with it when a route is saved). Optional: without it, `find` decides.
+   */
+  known?(orgId: string, name: string): Promise<boolean>
 }
