@@ -60,7 +60,7 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
     for (const h of handles) await h.close()
   })
 
-  it('0006 marks password-less members pending and disables keys of members who already left', async () => {
+  it('0007 marks password-less members pending and disables keys of members who already left', async () => {
     const mk = await open(dialect)
     const h = mk()
     const { Migrator } = await import('kysely')
@@ -73,7 +73,7 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
       provider: { getMigrations: async () => migrations },
       ...(schema ? { migrationTableSchema: schema } : {}),
     })
-    expect((await before.migrateTo('0005-workflows')).error).toBeUndefined()
+    expect((await before.migrateTo('0006-key-custody')).error).toBeUndefined()
     const db = h.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>
     await db.insertInto('orgs').values({ id: 'o', name: 'O', settings: '{}', created_at: 1 }).execute()
     for (const [id, hash] of [
@@ -119,7 +119,7 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
         })
         .execute()
     }
-    expect((await migrateToLatest(h)).applied).toContain('0006-pending-members-disabled-keys')
+    expect((await migrateToLatest(h)).applied).toContain('0007-pending-members-disabled-keys')
     const members = await db
       .selectFrom('org_memberships')
       .select(['user_id', 'pending_since'])

@@ -4,7 +4,8 @@ import * as m0002 from './0002-vault.js'
 import * as m0003 from './0003-gateway.js'
 import * as m0004 from './0004-usage-audit.js'
 import * as m0005 from './0005-workflows.js'
-import * as m0006 from './0006-pending-members-disabled-keys.js'
+import * as m0006 from './0006-key-custody.js'
+import * as m0007 from './0007-pending-members-disabled-keys.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0003-gateway': m0003,
   '0004-usage-audit': m0004,
   '0005-workflows': m0005,
-  '0006-pending-members-disabled-keys': m0006,
+  '0006-key-custody': m0006,
+  '0007-pending-members-disabled-keys': m0007,
 }

@@ -7,6 +7,11 @@ export interface CredentialMaterial {
   provider: string
   version: number
   baseUrl: string
+  /**
+   * `http-secret` only: the origins the secret may be sent to, as sealed with it (a row whose
+   * origins were changed in the database does not unseal). Absent for provider kinds.
+   */
+  origins?: readonly string[]
   region: string | null
   /** API key for key-based kinds. */
   apiKey?: string
