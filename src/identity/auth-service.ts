@@ -7,7 +7,7 @@
  */
 import type { DbHandle } from '../db/database.js'
 import type { ChangeBus } from '../state/change-bus.js'
-import { minRole } from './authorize.js'
+import { actsInEveryWorkspace, capRoles, type Roles } from './authorize.js'
 import { isRole, type Principal, type Role } from './principal.js'
 import { looksLikeAccessToken, sha256Hex } from './secrets.js'
 
@@ -100,26 +100,34 @@ export class AuthService {
       .executeTakeFirst()
     if (!t || t.revoked_at != null) return null
     if (!isRole(t.role)) return null
-    let workspaceRoles: Record<string, Role> = {}
-    let role: Role = t.role
+    let roles: Roles = { role: t.role, workspaceRoles: {} }
+    let workspaceId = t.workspace_id
     if (t.user_id) {
-      // A user's token never exceeds the user's current rights: a demoted or removed user's
-      // tokens shrink or stop with them.
+      // A user's token never exceeds the user's current rights, and the token's role caps
+      // every role it carries (org and workspace): a demoted or removed user's tokens shrink
+      // or stop with them, and an auditor token of a workspace admin stays an auditor.
       const user = await this.#userRoles(t.user_id, t.org_id)
-      if (!user) return null
-      role = minRole(t.role, user.role)
-      workspaceRoles = user.workspaceRoles
-      if (t.workspace_id) workspaceRoles = pick(workspaceRoles, t.workspace_id)
+      const capped = user && capRoles(t.role, user, t.workspace_id)
+      if (!capped) return null
+      roles = capped
+      // Bound to a workspace its user no longer belongs to: the token acts in none.
+      if (workspaceId && !(workspaceId in user.workspaceRoles) && !actsInEveryWorkspace(user.role)) {
+        workspaceId = null
+      }
+      workspaceId ??= await this.#defaultWorkspace(t.org_id, user)
+    } else {
+      // Tokens without a user come from the local bootstrap (`latchkey admin token`).
+      workspaceId ??= await this.#firstWorkspace(t.org_id)
     }
     return {
       kind: 'token',
       id: t.id,
       name: t.name,
       orgId: t.org_id,
-      workspaceId: t.workspace_id ?? (await this.#firstWorkspace(t.org_id)),
+      workspaceId,
       userId: t.user_id,
-      role,
-      workspaceRoles,
+      role: roles.role,
+      workspaceRoles: roles.workspaceRoles,
       tokenId: t.id,
       scopes: JSON.parse(t.scopes) as string[],
       sessionId: null,
@@ -153,13 +161,12 @@ export class AuthService {
     if (!u || u.disabled_at != null) return null
     const user = await this.#userRoles(s.user_id, s.org_id)
     if (!user) return null
-    const wsIds = Object.keys(user.workspaceRoles)
     return {
       kind: 'user',
       id: s.user_id,
       name: u.email,
       orgId: s.org_id,
-      workspaceId: wsIds[0] ?? (await this.#firstWorkspace(s.org_id)),
+      workspaceId: await this.#defaultWorkspace(s.org_id, user),
       userId: s.user_id,
       role: user.role,
       workspaceRoles: user.workspaceRoles,
@@ -170,10 +177,7 @@ export class AuthService {
     }
   }
 
-  async #userRoles(
-    userId: string,
-    orgId: string,
-  ): Promise<{ role: Role; workspaceRoles: Record<string, Role> } | null> {
+  async #userRoles(userId: string, orgId: string): Promise<Roles | null> {
     const db = this.handle.db
     const m = await db
       .selectFrom('org_memberships')
@@ -194,6 +198,17 @@ export class AuthService {
     const workspaceRoles: Record<string, Role> = {}
     for (const w of ws) if (isRole(w.role)) workspaceRoles[w.workspace_id] = w.role
     return { role: m.role, workspaceRoles }
+  }
+
+  /**
+   * The workspace a user acts in by default: their first one. Only org owners and admins
+   * fall back to the org's first workspace; a member in no workspace acts in none (being
+   * removed from one's last workspace must not land one in another).
+   */
+  async #defaultWorkspace(orgId: string, user: Roles): Promise<string | null> {
+    const first = Object.keys(user.workspaceRoles)[0]
+    if (first) return first
+    return actsInEveryWorkspace(user.role) ? this.#firstWorkspace(orgId) : null
   }
 
   async #firstWorkspace(orgId: string): Promise<string | null> {
@@ -227,8 +242,4 @@ export class AuthService {
 
 function minExpiry(a: number | null, b: number): number {
   return a == null ? b : Math.min(a, b)
-}
-
-function pick(roles: Record<string, Role>, id: string): Record<string, Role> {
-  return roles[id] ? { [id]: roles[id] } : {}
 }

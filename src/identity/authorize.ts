@@ -64,10 +64,50 @@ export function maxRole(a: Role, b: Role | undefined): Role {
   return RANK[b] > RANK[a] ? b : a
 }
 
-/** The weaker of two roles; auditor combined with anything stays auditor (read-only). */
-export function minRole(a: Role, b: Role): Role {
-  if (a === 'auditor' || b === 'auditor') return 'auditor'
+/**
+ * The strongest role that both `a` and `b` allow, or null when they share none. Roles form a
+ * lattice, not a line: owner > admin > member, and auditor sits below admin *beside* member —
+ * it reads org-wide records (audit, members, usage) that a member may not, and acts on
+ * nothing. So member ∧ auditor is no role at all: a member cannot mint an auditor token.
+ */
+export function meetRole(a: Role, b: Role): Role | null {
+  if (a === b) return a
+  if (a === 'auditor' || b === 'auditor') return a === 'member' || b === 'member' ? null : 'auditor'
   return RANK[a] <= RANK[b] ? a : b
+}
+
+/** Whether `role` grants nothing beyond `ceiling`. */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  return meetRole(role, ceiling) === role
+}
+
+/** An org role plus workspace roles: what a user holds, or what a token carries. */
+export interface Roles {
+  role: Role
+  workspaceRoles: Record<string, Role>
+}
+
+/**
+ * The roles a token carries: every role of its user — org and workspace — capped by the
+ * token's own role, and only the bound workspace's role when the token is bound to one.
+ * Null when the token's role and the user's org role share none (the token stops working).
+ * The one place a token's rights are derived; everything downstream reads the result.
+ */
+export function capRoles(tokenRole: Role, user: Roles, boundWorkspaceId: string | null): Roles | null {
+  const role = meetRole(tokenRole, user.role)
+  if (!role) return null
+  const workspaceRoles: Record<string, Role> = {}
+  for (const [ws, r] of Object.entries(user.workspaceRoles)) {
+    if (boundWorkspaceId && ws !== boundWorkspaceId) continue
+    const capped = meetRole(tokenRole, r)
+    if (capped) workspaceRoles[ws] = capped
+  }
+  return { role, workspaceRoles }
+}
+
+/** Org owners and admins act in every workspace of their org, member of it or not. */
+export function actsInEveryWorkspace(orgRole: Role): boolean {
+  return orgRole === 'owner' || orgRole === 'admin'
 }
 
 /** Workspaces a principal belongs to: its workspace roles plus its default (token) workspace. */
@@ -81,10 +121,26 @@ export function roleAtLeast(role: Role, min: Role): boolean {
   return RANK[role] >= RANK[min]
 }
 
-/** The role that counts for a resource: the org role, raised by a workspace role if higher. */
+/**
+ * The role that counts for a resource: the org role, raised by a workspace role if higher.
+ * A token's roles are already capped by the token's role (`capRoles`, applied when the
+ * principal is built), so this never lifts a token above its own role.
+ */
 export function effectiveRole(p: Principal, workspaceId?: string | null): Role {
   if (!workspaceId) return p.role
   return maxRole(p.role, p.workspaceRoles[workspaceId])
+}
+
+/**
+ * The principal's role inside one workspace, or null when it does not belong there: members
+ * act only in workspaces they were added to (or their token is bound to); org owners and
+ * admins act in all of them. For workspace-scoped resources that outsiders must not reach.
+ */
+export function roleInWorkspace(p: Principal, workspaceId: string): Role | null {
+  if (actsInEveryWorkspace(p.role) || memberWorkspaceIds(p).includes(workspaceId)) {
+    return effectiveRole(p, workspaceId)
+  }
+  return null
 }
 
 /** Token scopes restrict actions by area (`gateway`, `workflows`, …); `me:read` is always allowed. */

@@ -38,7 +38,7 @@ function duration(): Check {
 
 /** `hostname` without `(?=.{1,253}\.?$)`: the length limit as a length check. */
 function hostname(): Check {
-  const label = String.raw`[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?`
+  const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
   const re = re2(String.raw`^${label}(?:\.${label})*\.?$`, 'i')
   return (s) => s.length >= 1 && s.length <= (s.endsWith('.') ? 254 : 253) && re(s)
 }

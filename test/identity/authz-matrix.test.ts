@@ -66,8 +66,15 @@ describe.each(DIALECTS)('authorisation matrix and tenant isolation (%s)', (diale
     },
     {
       name: 'POST /tokens',
-      req: () => ({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'n', role: 'auditor' } }),
+      req: () => ({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'n' } }),
       allowed: ['owner', 'admin', 'member', 'auditor'],
+      ok: 201,
+    },
+    {
+      // An auditor token reads the org's audit log and members: a member may not mint one.
+      name: 'POST /tokens (role auditor)',
+      req: () => ({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'n', role: 'auditor' } }),
+      allowed: ['owner', 'admin', 'auditor'],
       ok: 201,
     },
     {

@@ -8,8 +8,15 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, forbidden, notFound } from '../../errors/app-error.js'
-import { authorize, can, roleAtLeast } from '../../identity/authorize.js'
-import { ROLES } from '../../identity/principal.js'
+import {
+  authorize,
+  can,
+  capRoles,
+  effectiveRole,
+  roleInWorkspace,
+  roleWithin,
+} from '../../identity/authorize.js'
+import { type Principal, ROLES, type Role } from '../../identity/principal.js'
 import { insertToken, toTokenView } from '../../identity/tokens-repo.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
@@ -38,6 +45,23 @@ const CreateBody = z.strictObject({
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 
+/**
+ * A new token may carry no more than its creator holds where it will act: its role within
+ * the creator's role in the bound workspace (a workspace admin may mint a workspace-admin
+ * token), bound only to a workspace the creator belongs to, and — capped exactly as it will
+ * be when used (`capRoles`) — still a role at all (a member cannot mint an auditor token,
+ * which would read the org's audit log).
+ */
+function checkTokenRole(p: Principal, role: Role, workspaceId: string | null): void {
+  if (workspaceId && !roleInWorkspace(p, workspaceId)) {
+    throw forbidden(`you are not a member of workspace ${workspaceId}`)
+  }
+  const ceiling = effectiveRole(p, workspaceId)
+  if (!roleWithin(role, ceiling) || !capRoles(role, p, workspaceId)) {
+    throw forbidden(`a ${ceiling} cannot create a token with role ${role}`)
+  }
+}
+
 export async function tokenRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const db = rt.db.db
 
@@ -51,9 +75,7 @@ export async function tokenRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
       const role = body.role ?? (p.role === 'auditor' ? 'auditor' : 'member')
       const workspaceId = body.workspaceId ?? p.workspaceId
       authorize(p, 'tokens:create', { orgId: p.orgId, workspaceId })
-      if (!roleAtLeast(p.role, role) || (p.role === 'auditor' && role !== 'auditor')) {
-        throw forbidden(`a ${p.role} cannot create a token with role ${role}`)
-      }
+      checkTokenRole(p, role, workspaceId)
       if (workspaceId) {
         const ws = await db
           .selectFrom('workspaces')

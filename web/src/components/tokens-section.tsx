@@ -4,13 +4,13 @@ import { del, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { AccessToken, Role } from '../api/types.js'
 import { dateTime, relative } from '../lib/format.js'
+import { tokenRolesFor } from '../lib/roles.js'
 import { useForm } from '../lib/use-form.js'
 import { useList } from '../lib/use-list.js'
 import { CheckList, InlineForm, InputField, SelectField } from './form-fields.js'
 import { DangerCell, Table } from './table.js'
 import { Badge, ErrorNotice, Listing, Section, ShownOnce } from './ui.js'
 
-const ROLES: Role[] = ['owner', 'admin', 'member', 'auditor']
 /** Areas a token can be limited to (server: src/server/routes/tokens.ts). */
 const SCOPES = [
   'gateway',
@@ -36,10 +36,7 @@ export function TokensSection() {
     scopes: [] as string[],
   })
   const [shown, setShown] = useState<string | null>(null)
-  const rank: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
-  const allowed = ROLES.filter((r) =>
-    me.principal.role === 'auditor' ? r === 'auditor' : rank[r] <= rank[me.principal.role],
-  )
+  const allowed = tokenRolesFor(me.principal)
 
   const create = () =>
     tokens.change(async () => {

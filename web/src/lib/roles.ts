@@ -38,3 +38,23 @@ export function can(p: Pick<Principal, 'role'> | null | undefined, action: UiAct
   if (!p) return false
   return (UI_POLICY[action] as readonly Role[]).includes(p.role)
 }
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, auditor: 0 }
+
+/** Mirror of the server's `meetRole`: auditor sits beside member, so the two share no role. */
+function meet(a: Role, b: Role): Role | null {
+  if (a === b) return a
+  if (a === 'auditor' || b === 'auditor') return a === 'member' || b === 'member' ? null : 'auditor'
+  return RANK[a] <= RANK[b] ? a : b
+}
+
+/**
+ * Roles a new token (bound to the principal's default workspace) may have: within the
+ * principal's role there — a workspace admin may mint a workspace-admin token — and sharing a
+ * role with the org role (a member cannot mint an auditor token). Mirrors the server's check.
+ */
+export function tokenRolesFor(p: Pick<Principal, 'role' | 'workspaceId' | 'workspaceRoles'>): Role[] {
+  const ws = p.workspaceId ? p.workspaceRoles?.[p.workspaceId] : undefined
+  const ceiling = ws && RANK[ws] > RANK[p.role] ? ws : p.role
+  return ALL.filter((r) => meet(r, ceiling) === r && meet(r, p.role) !== null)
+}
