@@ -23,9 +23,10 @@ const { fullFormats } = ((formatsModule as unknown as { default?: unknown }).def
 
 type Check = (s: string) => boolean
 
+/** Compiled on first use: every CLI command imports this module, few validate a format. */
 function re2(source: string, flags = ''): Check {
-  const re = linearRegExp(source, flags, false)
-  return (s) => re.test(s)
+  let re: ReturnType<typeof linearRegExp> | undefined
+  return (s) => (re ??= linearRegExp(source, flags, false)).test(s)
 }
 
 /** `duration` without `(?!$)` (not just "P") and `T(?=\d)` (a time part names at least one unit). */

@@ -59,7 +59,7 @@ export async function startChildServer(
     try {
       if ((await fetch(`${url}/healthz`)).ok) break
     } catch {}
-    if (i > 400) throw new Error('server did not become healthy')
+    if (i > 2400) throw new Error('server did not become healthy')
     await new Promise((r) => setTimeout(r, 50))
   }
   return {

@@ -61,7 +61,8 @@ describe.each(DIALECTS)('recipe schemas cannot freeze the server (%s)', (dialect
       owner,
     )
     expect(c.status, JSON.stringify(c.json)).toBe(201)
-  }, 60_000)
+    // Starting a server process and the CLI can take a while on a loaded machine.
+  }, 180_000)
   afterAll(async () => {
     await srv?.close()
     await upstream?.close()
