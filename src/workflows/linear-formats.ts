@@ -26,7 +26,10 @@ type Check = (s: string) => boolean
 /** Compiled on first use: every CLI command imports this module, few validate a format. */
 function re2(source: string, flags = ''): Check {
   let re: ReturnType<typeof linearRegExp> | undefined
-  return (s) => (re ??= linearRegExp(source, flags, false)).test(s)
+  return (s) => {
+    re ??= linearRegExp(source, flags, false)
+    return re.test(s)
+  }
 }
 
 /** `duration` without `(?!$)` (not just "P") and `T(?=\d)` (a time part names at least one unit). */
