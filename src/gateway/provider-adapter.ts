@@ -9,6 +9,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici'
+import type { UpstreamModel } from '../providers/model-modes.js'
 import type { CallSignal } from './cancel.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
 
@@ -78,7 +79,11 @@ export interface ProviderAdapter {
    */
   send(req: UpstreamRequest): Promise<UpstreamResponse>
   /** Upstream model ids for GET /v1/models discovery (optional). */
-  listModels?(credential: CredentialMaterial, dispatcher: Dispatcher, signal: AbortSignal): Promise<string[]>
+  listModels?(
+    credential: CredentialMaterial,
+    dispatcher: Dispatcher,
+    signal: AbortSignal,
+  ): Promise<UpstreamModel[]>
 }
 
 const ADAPTERS = new Map<string, ProviderAdapter>()

@@ -6,10 +6,11 @@
  */
 import { z } from 'zod'
 import type { DbHandle } from '../db/database.js'
-import { conflict, notFound } from '../errors/app-error.js'
+import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
+import type { Principal } from '../identity/principal.js'
 import { newId } from '../identity/secrets.js'
 import type { ChangeBus } from '../state/change-bus.js'
-import type { RouteSpec } from './spec/v1/index.js'
+import type { CredentialLookup, RouteSpec } from './spec/v1/index.js'
 
 const MODEL = z
   .string()
@@ -54,6 +55,38 @@ export interface StoredRoute extends RouteSpec {
   retry: { attempts: number; backoffMs?: number; maxRetryAfterMs?: number }
   createdAt: number
   updatedAt: number
+}
+
+/**
+ * 400 naming the first target or fallback whose credential does not exist in the org (a
+ * typo would otherwise be saved and skipped at every call). A credential the author may not
+ * use still counts: it exists, and the route serves those who may.
+ */
+export async function checkRouteCredentials(
+  lookup: CredentialLookup,
+  p: Principal,
+  input: Pick<RouteInput, 'targets' | 'fallbacks'>,
+): Promise<void> {
+  const models = [...input.targets, ...(input.fallbacks ?? [])].map((t) => t.model)
+  for (const [i, model] of models.entries()) {
+    const name = model.slice(0, model.indexOf('/'))
+    const exists = lookup.known
+      ? await lookup.known(p.orgId, name)
+      : await lookup.find(p, name).then(
+          (c) => c !== null,
+          (err: unknown) => AppError.is(err) && err.status === 403,
+        )
+    if (!exists) {
+      const where = i < input.targets.length ? `targets.${i}` : `fallbacks.${i - input.targets.length}`
+      throw badRequest(
+        `${where}.model ${JSON.stringify(model)} names credential '${name}', which does not exist`,
+        {
+          code: 'credential_not_found',
+          param: `${where}.model`,
+        },
+      )
+    }
+  }
 }
 
 function toSpec(input: RouteInput): Omit<StoredRoute, 'id' | 'createdAt' | 'updatedAt' | 'alias'> {

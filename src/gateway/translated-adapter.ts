@@ -12,6 +12,7 @@ import type { ChatCompletionRequest } from '../providers/translate/openai-chat.j
 import { requestFetch } from '../providers/translate/request-fetch.js'
 import { warningHeaders } from '../providers/translate/translate-context.js'
 import type { ProviderAdapter, StreamEvent, UpstreamRequest, UpstreamResponse } from './provider-adapter.js'
+import type { CredentialMaterial } from './spec/v1/index.js'
 
 function jsonResponse(status: number, headers: Record<string, string>, body: unknown): UpstreamResponse {
   const text = JSON.stringify(body)
@@ -50,6 +51,13 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
     supports(endpoint) {
       return endpoint === 'chat' || (endpoint === 'embeddings' && typeof t.embeddings === 'function')
     },
+    // Model discovery passes through too (Anthropic's and Gemini's list endpoints).
+    ...(t.listModels
+      ? {
+          listModels: (credential: CredentialMaterial, dispatcher: Dispatcher, signal: AbortSignal) =>
+            t.listModels!({ credential, model: '', fetch: fetchFor(dispatcher), signal }),
+        }
+      : {}),
     async send(req: UpstreamRequest): Promise<UpstreamResponse> {
       // undici's request() behind a fetch-shaped seam: several times cheaper per call than its
       // WHATWG fetch, and it never follows redirects (the egress guard requires that).

@@ -188,6 +188,8 @@ export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptF
       unhealthy: false,
     }
   }
+  const local = localFailure(cred, err)
+  if (local) return local
   const code = e?.code ?? e?.cause?.code ?? 'unknown'
   return {
     error: new AppError(502, 'api_error', `could not reach ${label(cred)} (${code})`, {
@@ -195,6 +197,62 @@ export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptF
     }),
     next: 'retry',
     unhealthy: true,
+  }
+}
+
+/** Codes of errors raised while building a request, before anything was sent. */
+const LOCAL_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_URL',
+])
+
+/**
+ * Whether `err` was raised on our side before anything was sent: `header` for a value that
+ * cannot go in an HTTP header, `bug` for a programming error; undefined for network failures
+ * (those carry a system or undici code, or a cause that does).
+ */
+export function localErrorKind(err: unknown): 'header' | 'bug' | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : ''
+  if (LOCAL_CODES.has(code) || (err instanceof TypeError && /ByteString|header/i.test(err.message)))
+    return 'header'
+  if (code) return undefined
+  if (
+    err instanceof RangeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    err instanceof TypeError
+  )
+    return 'bug'
+  return undefined
+}
+
+/**
+ * A failure of our own making rather than the upstream's: a header value that cannot be sent
+ * (a key pasted with a `…` in it), or a bug (a RangeError from a value too deep to serialise).
+ * Never reported as "could not reach" the provider and never held against its breaker; the
+ * next target may still serve the call. Undefined for real network failures.
+ */
+export function localFailure(cred: CredentialMaterial, err: unknown): AttemptFailure | undefined {
+  const kind = localErrorKind(err)
+  if (!kind) return undefined
+  const header = kind === 'header'
+  const message = header
+    ? `Latchkey could not build the request to ${label(cred)}: a header value cannot be sent (check the credential's key and custom headers for characters outside Latin-1, such as '…', or line breaks)`
+    : `Latchkey failed while preparing the request to ${label(cred)} (internal error)`
+  return {
+    error: new AppError(500, 'api_error', message, {
+      code: header ? 'request_not_sendable' : 'internal_error',
+      retryable: false,
+      cause: err,
+    }),
+    next: 'next',
+    unhealthy: false,
   }
 }
 

@@ -13,6 +13,7 @@
 import type { CallSignal } from '../gateway/cancel.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import type { Wire } from './kinds.js'
+import type { UpstreamModel } from './model-modes.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './translate/openai-chat.js'
 import type { TranslateMode } from './translate/translate-context.js'
 
@@ -101,5 +102,5 @@ export interface ProviderAdapter {
   embeddings?(req: EmbeddingsRequest, call: ProviderCall): Promise<EmbeddingsResult>
   anthropic?: AnthropicNative
   /** Upstream model ids from the provider's list endpoint (kinds without one: absent). */
-  listModels?(call: ProviderCall): Promise<string[]>
+  listModels?(call: ProviderCall): Promise<UpstreamModel[]>
 }

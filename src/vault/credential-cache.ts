@@ -14,6 +14,7 @@ import { forbidden } from '../errors/app-error.js'
 import type { CredentialLookup, CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import type { Principal } from '../identity/principal.js'
 import type { ChangeBus } from '../state/change-bus.js'
+import { originsOf } from './credential-input.js'
 import { activeCredentials, grantsOf, groupGrants, refOf } from './credentials-repo.js'
 import { canUse, type Grant } from './rights.js'
 import type { SecretPayload } from './secret-material.js'
@@ -104,6 +105,10 @@ export class CredentialCache implements CredentialLookup {
     return null
   }
 
+  async known(orgId: string, name: string): Promise<boolean> {
+    return (await this.#index(orgId)).byName.has(name.toLowerCase())
+  }
+
   async list(p: Principal): Promise<CredentialMaterial[]> {
     const idx = await this.#index(p.orgId)
     const byName = new Map<string, CredentialsTable>()
@@ -162,7 +167,7 @@ export class CredentialCache implements CredentialLookup {
   }
 
   #materialOf(r: CredentialsTable): Promise<CredentialMaterial> {
-    const key = `${r.id}:${r.version}:${r.base_url}`
+    const key = `${r.id}:${r.version}:${r.base_url}:${r.origins ?? ''}`
     const hit = this.#material.get(key)
     if (hit) {
       // Refresh LRU position.
@@ -188,6 +193,7 @@ function toMaterial(r: CredentialsTable, payload: SecretPayload): CredentialMate
     version: Number(r.version),
     baseUrl: r.base_url,
     region: r.region,
+    ...(r.provider === 'http-secret' ? { origins: Object.freeze(originsOf(r)) } : {}),
     ...(payload.apiKey !== undefined ? { apiKey: payload.apiKey } : {}),
     ...(payload.secret !== undefined ? { secret: payload.secret } : {}),
     models: JSON.parse(r.models) as string[],

@@ -88,3 +88,51 @@ export function resolveEndpoint(
   if (!v.ok) throw badRequest(`baseUrl ${v.reason}`, { param: 'baseUrl', code: 'invalid_base_url' })
   return { baseUrl: v.url, region }
 }
+
+const MAX_ORIGINS = 20
+
+/**
+ * The origins an `http-secret` may be sent to: each `http(s)://host[:port]` (a trailing slash
+ * is fine; no path, credentials, query or fragment), judged by the egress rules like a base
+ * URL, normalised as the URL standard's origin (lower-case host, default port dropped,
+ * punycode) so the check at call time compares like with like. At least one, at most 20.
+ */
+export function checkOrigins(
+  raw: readonly string[] | undefined,
+  config: Pick<Config, 'egress' | 'egressAllow'>,
+): string[] {
+  if (!raw || raw.length === 0) {
+    throw badRequest(
+      'origins: an http-secret needs the origins it may be sent to, e.g. ["https://hooks.example.com"]',
+      {
+        param: 'origins',
+        code: 'missing_origins',
+      },
+    )
+  }
+  if (raw.length > MAX_ORIGINS) throw badRequest(`origins: at most ${MAX_ORIGINS}`, { param: 'origins' })
+  const out = new Set<string>()
+  for (const entry of raw) {
+    const v = checkBaseUrl(entry, { mode: config.egress, allow: config.egressAllow })
+    if (!v.ok) throw badRequest(`origins: ${entry} ${v.reason}`, { param: 'origins', code: 'invalid_origin' })
+    const u = new URL(v.url)
+    if (u.pathname !== '/' && u.pathname !== '') {
+      throw badRequest(`origins: ${entry} must be an origin (scheme://host[:port]) without a path`, {
+        param: 'origins',
+        code: 'invalid_origin',
+      })
+    }
+    out.add(u.origin)
+  }
+  return [...out].sort()
+}
+
+/** The origins stored on a row (`[]` for provider kinds). Throws on unreadable JSON. */
+export function originsOf(row: { origins: string | null }): string[] {
+  if (row.origins === null) return []
+  const list = JSON.parse(row.origins) as unknown
+  if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) {
+    throw new Error('credentials.origins is not a JSON array of strings')
+  }
+  return list
+}

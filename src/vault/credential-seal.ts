@@ -1,13 +1,24 @@
 /**
  * Envelope encryption of one credential version: a fresh random data key seals the secret
- * (AES-256-GCM, associated data = org, credential, version, provider, base URL — so a row
- * moved to another credential, version or destination fails to open), and the active master
- * key wraps the data key (associated data = org, credential, version).
+ * (AES-256-GCM), and the active master key wraps the data key (associated data = org,
+ * credential, version).
+ *
+ * The secret's associated data names where the secret may go, so a row moved to another
+ * credential or version, or pointed at another destination in the database, fails to open:
+ * - v1 (rows sealed before issue 15): org, credential, version, provider, base URL;
+ * - v2 (every new seal): the same plus the origins an `http-secret` may be sent to, as a
+ *   sorted JSON array (`[]` for provider kinds, whose destination is the base URL).
+ * Rows record their layout (`credential_secrets.aad_version`); the vault re-seals v1 rows as
+ * v2 in the background (seal-upgrade.ts). A v2 blob never opens as v1 or the reverse: the
+ * layouts start with different labels.
  * @module
  */
 import { aad, newDataKey, open, seal } from './crypto.js'
 import type { Keyring } from './keyring.js'
 import type { SecretPayload } from './secret-material.js'
+
+/** The layout every new seal uses. */
+export const AAD_VERSION = 2
 
 export interface SealContext {
   orgId: string
@@ -15,20 +26,27 @@ export interface SealContext {
   version: number
   provider: string
   baseUrl: string
+  /** `http-secret` destinations (normalised origins); empty for provider kinds. */
+  origins: readonly string[]
 }
 
 export interface SealedSecret {
   keyId: string
   wrappedKey: string
   ciphertext: string
+  /** Associated-data layout of `ciphertext` (AAD_VERSION for new seals). */
+  aadVersion: number
 }
 
 export function dataKeyContext(c: { orgId: string; credentialId: string; version: number }): Buffer {
   return aad('latchkey dek v1', c.orgId, c.credentialId, c.version)
 }
 
-function secretContext(c: SealContext): Buffer {
-  return aad('latchkey credential v1', c.orgId, c.credentialId, c.version, c.provider, c.baseUrl)
+function secretContext(c: SealContext, aadVersion: number): Buffer {
+  const base = [c.orgId, c.credentialId, c.version, c.provider, c.baseUrl] as const
+  if (aadVersion === 1) return aad('latchkey credential v1', ...base)
+  if (aadVersion === 2) return aad('latchkey credential v2', ...base, JSON.stringify([...c.origins].sort()))
+  throw new Error(`unknown associated-data layout ${aadVersion}`)
 }
 
 export async function sealPayload(
@@ -40,9 +58,9 @@ export async function sealPayload(
   const dek = newDataKey()
   const plain = Buffer.from(JSON.stringify(payload), 'utf8')
   try {
-    const ciphertext = seal(dek, plain, secretContext(ctx)).toString('base64')
+    const ciphertext = seal(dek, plain, secretContext(ctx, AAD_VERSION)).toString('base64')
     const wrapped = await key.wrap(dek, dataKeyContext(ctx))
-    return { keyId: key.id, wrappedKey: wrapped.toString('base64'), ciphertext }
+    return { keyId: key.id, wrappedKey: wrapped.toString('base64'), ciphertext, aadVersion: AAD_VERSION }
   } finally {
     dek.fill(0)
     plain.fill(0)
@@ -58,7 +76,7 @@ export async function unsealPayload(
   const key = await keyring.keyFor(sealed.keyId)
   const dek = await key.unwrap(Buffer.from(sealed.wrappedKey, 'base64'), dataKeyContext(ctx))
   try {
-    const plain = open(dek, Buffer.from(sealed.ciphertext, 'base64'), secretContext(ctx))
+    const plain = open(dek, Buffer.from(sealed.ciphertext, 'base64'), secretContext(ctx, sealed.aadVersion))
     try {
       return JSON.parse(plain.toString('utf8')) as SecretPayload
     } finally {

@@ -17,7 +17,14 @@ import { authorize } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId } from '../identity/secrets.js'
 import type { ChangeBus } from '../state/change-bus.js'
-import { checkKind, checkModels, checkName, resolveEndpoint } from './credential-input.js'
+import {
+  checkKind,
+  checkModels,
+  checkName,
+  checkOrigins,
+  originsOf,
+  resolveEndpoint,
+} from './credential-input.js'
 import { type SealContext, type SealedSecret, sealPayload, unsealPayload } from './credential-seal.js'
 import {
   activeCredential,
@@ -49,6 +56,8 @@ export interface CreateInput {
   secret?: Record<string, unknown>
   baseUrl?: string
   region?: string
+  /** `http-secret` only (and required there): the origins the secret may be sent to. */
+  origins?: string[]
   scope?: Scope
   workspaceId?: string
   models?: string[]
@@ -108,12 +117,20 @@ export class CredentialService {
     const info = checkKind(input.provider)
     const name = checkName(input.name)
     const { baseUrl, region } = resolveEndpoint(info, input, this.d.config)
+    const origins = this.#origins(info.kind, input)
     const payload = normalizeSecret(info, input)
     const models = checkModels(input.models)
     const fingerprint = this.d.keyring.fingerprint(info.kind, canonicalSecret(payload))
     const id = newId('cred')
     const now = Date.now()
-    const ctx: SealContext = { orgId: p.orgId, credentialId: id, version: 1, provider: info.kind, baseUrl }
+    const ctx: SealContext = {
+      orgId: p.orgId,
+      credentialId: id,
+      version: 1,
+      provider: info.kind,
+      baseUrl,
+      origins,
+    }
     const row: CredentialsTable = {
       id,
       org_id: p.orgId,
@@ -124,6 +141,8 @@ export class CredentialService {
       name_key: nameKey(p.orgId, scope, workspaceId, ownerUserId, name),
       provider: info.kind,
       base_url: baseUrl,
+      origins: info.kind === 'http-secret' ? JSON.stringify(origins) : null,
+      private_ok: 1,
       region,
       models: JSON.stringify(models),
       version: 1,
@@ -141,7 +160,13 @@ export class CredentialService {
     await this.#write(async (trx) => {
       await trx.insertInto('credentials').values(row).execute()
       await this.#insertSecret(trx, ctx, payload, now)
-      await this.#audit(trx, p, 'credential.created', id, { name, provider: info.kind, scope, fingerprint })
+      await this.#audit(trx, p, 'credential.created', id, {
+        name,
+        provider: info.kind,
+        scope,
+        fingerprint,
+        ...(info.kind === 'http-secret' ? { origins } : {}),
+      })
     })
     return toView(row, p, [])
   }
@@ -327,16 +352,22 @@ export class CredentialService {
     const version = Number(row.version)
     const s = await this.#db
       .selectFrom('credential_secrets')
-      .select(['key_id', 'wrapped_key', 'ciphertext'])
+      .select(['key_id', 'wrapped_key', 'ciphertext', 'aad_version'])
       .where('credential_id', '=', row.id)
       .where('version', '=', version)
       .executeTakeFirst()
     if (!s) throw this.#integrity(row, 'sealed secret row is missing')
     try {
-      return await unsealPayload(this.d.keyring, this.#ctx(row, version, row.base_url), {
+      const ctx = this.#ctx(row, version, row.base_url)
+      // Layout 1 bound no origins: origins on such a row were not put there by the vault.
+      if (Number(s.aad_version) === 1 && ctx.origins.length > 0) {
+        throw new IntegrityError('origins were added to a secret sealed without them')
+      }
+      return await unsealPayload(this.d.keyring, ctx, {
         keyId: s.key_id,
         wrappedKey: s.wrapped_key,
         ciphertext: s.ciphertext,
+        aadVersion: Number(s.aad_version),
       })
     } catch (err) {
       if (err instanceof IntegrityError) throw this.#integrity(row, err.message)
@@ -362,8 +393,44 @@ export class CredentialService {
     )
   }
 
-  #ctx(row: CredentialsTable, version: number, baseUrl: string): SealContext {
-    return { orgId: row.org_id, credentialId: row.id, version, provider: row.provider, baseUrl }
+  #ctx(row: CredentialsTable, version: number, baseUrl: string, origins?: string[]): SealContext {
+    let bound = origins
+    if (!bound) {
+      try {
+        bound = originsOf(row)
+      } catch (err) {
+        throw new IntegrityError((err as Error).message)
+      }
+    }
+    return {
+      orgId: row.org_id,
+      credentialId: row.id,
+      version,
+      provider: row.provider,
+      baseUrl,
+      origins: bound,
+    }
+  }
+
+  /** `origins` belong to http-secrets, and every http-secret has them. */
+  #origins(kind: string, input: { origins?: string[]; baseUrl?: string | null }): string[] {
+    if (kind !== 'http-secret') {
+      if (input.origins !== undefined) {
+        throw badRequest(
+          'origins apply only to http-secret credentials (a provider key goes to its baseUrl)',
+          {
+            param: 'origins',
+          },
+        )
+      }
+      return []
+    }
+    if (input.baseUrl) {
+      throw badRequest('an http-secret takes origins (where it may be sent), not baseUrl', {
+        param: 'baseUrl',
+      })
+    }
+    return checkOrigins(input.origins, this.d.config)
   }
 
   #defaultScope(p: Principal): Scope {
@@ -409,6 +476,13 @@ export class CredentialService {
     const grants = await grantsOf(this.#db, { credentialId: id })
     if (!canSee(p, refOf(row), grants)) throw notFound('credential not found')
     return { row, grants }
+  }
+
+  /** Whether the principal holds the manage right on a credential of its org (tool secrets). */
+  async mayManage(p: Principal, id: string): Promise<boolean> {
+    const row = await activeCredential(this.#db, id)
+    if (!row || row.org_id !== p.orgId) return false
+    return canManage(p, refOf(row), await grantsOf(this.#db, { credentialId: id }))
   }
 
   /** The row of a credential the principal may manage (for the key test). */
@@ -465,6 +539,7 @@ export class CredentialService {
         key_id: sealed.keyId,
         wrapped_key: sealed.wrappedKey,
         ciphertext: sealed.ciphertext,
+        aad_version: sealed.aadVersion,
         created_at: now,
       })
       .execute()
@@ -478,6 +553,7 @@ export class CredentialService {
         key_id: sealed.keyId,
         wrapped_key: sealed.wrappedKey,
         ciphertext: sealed.ciphertext,
+        aad_version: sealed.aadVersion,
         created_at: now,
       })
       .where('credential_id', '=', ctx.credentialId)

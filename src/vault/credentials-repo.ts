@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js'
 import type { CredentialsTable } from '../db/tables/vault.js'
 import type { Principal } from '../identity/principal.js'
 import { kindInfo } from '../providers/kinds.js'
+import { originsOf } from './credential-input.js'
 import {
   type CredentialRef,
   canManage,
@@ -27,6 +28,8 @@ export interface CredentialView {
   provider: string
   category: string
   baseUrl: string
+  /** `http-secret` destinations; empty for provider kinds (their destination is baseUrl). */
+  origins: string[]
   region: string | null
   scope: Scope
   workspaceId: string | null
@@ -64,6 +67,7 @@ export function toView(r: CredentialsTable, p: Principal, grants: readonly Grant
     provider: r.provider,
     category: kindInfo(r.provider)?.category ?? 'local',
     baseUrl: r.base_url,
+    origins: shownOrigins(r),
     region: r.region,
     scope: ref.scope,
     workspaceId: r.workspace_id,
@@ -78,6 +82,15 @@ export function toView(r: CredentialsTable, p: Principal, grants: readonly Grant
     rotatedAt: iso(r.rotated_at),
     canUse: canUse(p, ref, grants),
     canManage: canManage(p, ref, grants),
+  }
+}
+
+/** The stored origins for display; a row damaged in the database shows none (it will not unseal). */
+function shownOrigins(r: CredentialsTable): string[] {
+  try {
+    return originsOf(r)
+  } catch {
+    return []
   }
 }
 

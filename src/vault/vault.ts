@@ -18,6 +18,7 @@ import {
   rotationStatus,
 } from './master-key-rotation.js'
 import { rotateMasterKey } from './master-key-service.js'
+import { ToolSecrets } from './tool-secrets.js'
 
 export class Vault {
   #rotation: Promise<unknown> | undefined
@@ -28,6 +29,8 @@ export class Vault {
     readonly keyring: Keyring,
     readonly credentials: CredentialService,
     readonly cache: CredentialCache,
+    /** What `{{ secrets.NAME }}` in a workflow tool may resolve to (tool-secrets.ts). */
+    readonly toolSecrets: ToolSecrets,
     private readonly rotationDeps: RotationDeps,
   ) {}
 
@@ -106,7 +109,13 @@ export async function setupVault(rt: Runtime): Promise<void> {
     unseals.inc()
     return p
   })
-  const vault = new Vault(keyring, credentials, cache, {
+  const toolSecrets = new ToolSecrets({
+    lookup: () => rt.credentials,
+    canManage: (p, id) => credentials.mayManage(p, id),
+    audit,
+    db: rt.db.db,
+  })
+  const vault = new Vault(keyring, credentials, cache, toolSecrets, {
     handle: rt.db,
     keyring,
     audit,

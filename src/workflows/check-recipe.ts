@@ -59,8 +59,7 @@ export function checkRecipe(recipe: Recipe): CheckedRecipe {
     }
     // The destination is fixed when the recipe is saved: a run's inputs may fill the path or
     // query, never pick the host that receives the tool's secrets and data.
-    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(tool.url)?.[0]
-    if (!origin || origin.includes('{{') || !/^https?:\/\//i.test(origin)) {
+    if (!toolOrigin(tool.url)) {
       fail(
         null,
         `tool ${name}: url must start with a literal http(s)://host (templates only in the path or query)`,
@@ -159,4 +158,34 @@ export function modelsOf(
   return recipe.steps
     .filter((s) => s.model !== undefined)
     .map((s) => ({ step: s.id, model: overrides[s.id] ?? s.model! }))
+}
+
+/**
+ * Secrets a recipe's tools send, with the origin each goes to: the literal origin of the tool
+ * URL (fixed at save time; inputs fill only the path or query), normalised like the URL
+ * standard's origin so it compares with the origins sealed with the secret.
+ */
+export function secretsOf(recipe: Recipe): { tool: string; secret: string; origin: string }[] {
+  const out: { tool: string; secret: string; origin: string }[] = []
+  for (const [tool, t] of Object.entries(recipe.tools)) {
+    const origin = toolOrigin(t.url)!
+    const names = new Set(
+      refsIn(t.headers ?? {})
+        .filter((r) => r.root === 'secrets')
+        .map((r) => r.path[0]!),
+    )
+    for (const secret of names) out.push({ tool, secret, origin })
+  }
+  return out
+}
+
+/** The literal http(s) origin a tool URL starts with, normalised; null when it has none. */
+function toolOrigin(url: string): string | null {
+  const literal = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0]
+  if (!literal || literal.includes('{{') || !/^https?:\/\//i.test(literal)) return null
+  try {
+    return new URL(literal).origin
+  } catch {
+    return null
+  }
 }

@@ -12,7 +12,6 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../db/schema.js'
 import type { Invoke } from '../gateway/spec/v1/index.js'
-import type { Principal } from '../identity/principal.js'
 import type { CheckedRecipe } from './check-recipe.js'
 import { type Recipe, reviewOf, type Step, stepKind } from './recipe-types.js'
 import { type RunRow, type RunStatus, RunStore, type StepRow, TERMINAL } from './run-store.js'
@@ -38,7 +37,8 @@ export interface EngineDeps {
   /** Read at call time: the gateway may replace rt.invoke after workflows are set up. */
   invoke: () => Invoke
   toolFetch: ToolFetch
-  secret: (principal: Principal, name: string) => Promise<string | null>
+  /** Tool secrets (the vault's ToolSecrets.resolve); throws when refused. */
+  toolSecret: StepDeps['toolSecret']
   loadRecipe: (workflowId: string, version: number) => Promise<CheckedRecipe>
   /** Content storage for an org (LATCHKEY_STORE_CONTENT and the org's opt-in): keep outputs, no purge. */
   storeContent: (orgId: string) => boolean
@@ -190,7 +190,7 @@ export class WorkflowEngine {
     const stepDeps: StepDeps = {
       invoke: deps.invoke(),
       toolFetch: deps.toolFetch,
-      secret: deps.secret,
+      toolSecret: deps.toolSecret,
       principal: starter.principal,
       run,
       tools: recipe.tools,

@@ -24,6 +24,11 @@ import { type ModelCheck, WorkflowService } from './workflow-service.js'
 export const workflowTuning = { leaseMs: 30_000, sweepMs: 5_000, maxActive: 64 }
 
 export async function setupWorkflows(rt: Runtime): Promise<void> {
+  // Tool secrets live in the vault; a runtime without one (unit tests) has none to give.
+  const secrets = () => {
+    if (!rt.vault) throw badRequest('tool secrets are not available: this runtime has no vault')
+    return rt.vault.toolSecrets
+  }
   // rt.vault is absent only in runtimes built without the vault setup (unit tests).
   const sealer = rt.vault ? vaultContentSealer(rt.vault.keyring) : fallbackSealer(rt)
   // A master-key rotation re-wraps sealed run content too before it retires the old key.
@@ -34,12 +39,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     sealer,
     invoke: () => rt.invoke,
     toolFetch: defaultToolFetch(rt),
-    secret: async (p, name) => {
-      const c = await rt.credentials.find(p, name)
-      if (!c) return null
-      const v = c.apiKey ?? (typeof c.secret?.value === 'string' ? c.secret.value : undefined)
-      return v ?? null
-    },
+    toolSecret: (req) => secrets().resolve(req),
     loadRecipe: (id, version): Promise<CheckedRecipe> => service.recipe(id, version),
     storeContent: (orgId) => rt.settings.get(orgId).storeContent,
     outputTtlMs: rt.config.runOutputTtlMs,
@@ -54,6 +54,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     () => rt.audit,
     sealer,
     modelCheck(rt),
+    (p, name, origin) => secrets().checkReference(p, name, origin),
   )
   rt.workflows = service
 

@@ -6,6 +6,7 @@
  */
 import type { Invoke } from '../gateway/spec/v1/index.js'
 import type { Principal } from '../identity/principal.js'
+import type { ToolSecretRequest } from '../vault/tool-secrets.js'
 import type { Step, Tool } from './recipe-types.js'
 import type { RunRow } from './run-store.js'
 import { stepPrincipal } from './starter.js'
@@ -17,7 +18,8 @@ import { refsIn, renderString, renderText, renderValue, type TemplateScope } fro
 export interface StepDeps {
   invoke: Invoke
   toolFetch: ToolFetch
-  secret: (principal: Principal, name: string) => Promise<string | null>
+  /** Resolves `{{ secrets.NAME }}` for a tool call (the vault's ToolSecrets.resolve); throws when refused. */
+  toolSecret: (req: ToolSecretRequest) => Promise<string>
   principal: Principal
   run: RunRow
   tools: Record<string, Tool>
@@ -37,13 +39,18 @@ export interface StepResult {
 
 const MAX_FOREACH = 1000
 
+/** Secret values resolved for one execution of a step, by `name origin` (one audit per use). */
+type SecretMemo = Map<string, Promise<string>>
+
 export async function executeStep(
   step: Step,
   model: string | null,
   scope: TemplateScope,
   deps: StepDeps,
 ): Promise<StepResult> {
-  if (step.foreach === undefined) return withRetries(step, deps, () => once(step, model, scope, deps, null))
+  const memo: SecretMemo = new Map()
+  if (step.foreach === undefined)
+    return withRetries(step, deps, () => once(step, model, scope, deps, null, memo))
   const items = renderString(step.foreach, scope)
   if (!Array.isArray(items)) throw new StepError('foreach did not resolve to an array', false)
   if (items.length > MAX_FOREACH)
@@ -55,7 +62,7 @@ export async function executeStep(
       const i = next++
       if (deps.signal.aborted) throw new StepError('cancelled', false)
       const itemScope = { ...scope, item: items[i] }
-      results[i] = await withRetries(step, deps, () => once(step, model, itemScope, deps, i))
+      results[i] = await withRetries(step, deps, () => once(step, model, itemScope, deps, i, memo))
     }
   }
   await Promise.all(Array.from({ length: Math.min(step.concurrency ?? 4, items.length) }, worker))
@@ -115,6 +122,7 @@ async function once(
   scope: TemplateScope,
   deps: StepDeps,
   index: number | null,
+  memo: SecretMemo,
 ): Promise<StepResult> {
   if (model !== null) {
     const r = await runModelStep({
@@ -136,20 +144,48 @@ async function once(
   }
   const name = step.tool!
   const tool = deps.tools[name]!
-  // Secrets are looked up only for the tool that names them, as the run's starter.
+  // Secrets never appear in the URL (save-time rule), so it renders without them; its origin
+  // is where the secrets go, checked against each secret's sealed origins before sending.
+  const url = renderText(tool.url, scope)
+  let origin: string
+  try {
+    origin = new URL(url).origin
+  } catch {
+    throw new StepError(`tool ${name}: url is not a valid absolute URL`, false)
+  }
+  // Looked up only for the tool that names them, as the run's starter.
   const secrets: Record<string, string> = {}
-  for (const ref of refsIn([tool.url, tool.headers ?? {}])) {
-    if (ref.root !== 'secrets' || ref.path[0]! in secrets) continue
-    const value = await deps.secret(deps.principal, ref.path[0]!)
-    if (value == null)
-      throw new StepError(`secret ${ref.path[0]} not found or not usable by the run's starter`, false)
-    secrets[ref.path[0]!] = value
+  for (const ref of refsIn(tool.headers ?? {})) {
+    const secret = ref.path[0]!
+    if (ref.root !== 'secrets' || secret in secrets) continue
+    const key = `${secret} ${origin}`
+    let value = memo.get(key)
+    if (!value) {
+      value = deps.toolSecret({
+        principal: deps.principal,
+        name: secret,
+        origin,
+        use: {
+          runId: deps.run.id,
+          workflowId: deps.run.workflow_id,
+          stepId: step.id,
+          workspaceId: deps.run.workspace_id,
+        },
+      })
+      memo.set(key, value)
+    }
+    try {
+      secrets[secret] = await value
+    } catch (err) {
+      // A refusal is final: the same request is refused again. Nothing was sent.
+      throw new StepError((err as Error).message, false)
+    }
   }
   const toolScope = { ...scope, secrets }
   const r = await runToolStep({
     toolName: name,
     tool,
-    url: renderText(tool.url, toolScope),
+    url,
     headers: Object.fromEntries(
       Object.entries(tool.headers ?? {}).map(([k, v]) => [k, renderText(v, toolScope)]),
     ),

@@ -9,11 +9,11 @@ import type { Kysely } from 'kysely'
 import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
-import { badRequest, conflict, notFound } from '../errors/app-error.js'
+import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
 import { authorize, can } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
-import { type CheckedRecipe, checkRecipe, modelsOf } from './check-recipe.js'
+import { type CheckedRecipe, checkRecipe, modelsOf, secretsOf } from './check-recipe.js'
 import type { RunOptions, WorkflowEngine } from './engine.js'
 import { inputsSchema, validateAgainst } from './json-schema.js'
 import { parseRecipe } from './parse-recipe.js'
@@ -26,6 +26,12 @@ import { findByName, getVersion, getWorkflow, listWorkflows } from './workflow-r
 
 /** Checks that a model name resolves for a principal; throws AppError naming the problem. */
 export type ModelCheck = (principal: Principal, model: string) => Promise<void>
+
+/**
+ * Checks that a principal may reference a tool secret sent to an origin (the vault's
+ * ToolSecrets.checkReference: an http-secret, that origin sealed with it, the manage right).
+ */
+export type SecretCheck = (principal: Principal, name: string, origin: string) => Promise<void>
 
 export interface WorkflowSummary {
   id: string
@@ -46,6 +52,7 @@ export class WorkflowService {
     readonly audit: () => AuditWriter,
     private readonly sealer: ContentSealer,
     private readonly checkModel: ModelCheck,
+    private readonly checkSecret: SecretCheck,
   ) {}
 
   /** Parsed + checked recipe of a version (immutable, so cached). */
@@ -68,7 +75,23 @@ export class WorkflowService {
   ): Promise<CheckedRecipe> {
     const checked = checkRecipe(parseRecipe(yaml))
     await this.#checkModels(p, checked, overrides)
+    await this.#checkSecrets(p, checked)
     return checked
+  }
+
+  /** Every `{{ secrets.NAME }}` of a tool, for the origin of the tool's URL, as the saver. */
+  async #checkSecrets(p: Principal, checked: CheckedRecipe): Promise<void> {
+    for (const { tool, secret, origin } of secretsOf(checked.recipe)) {
+      try {
+        await this.checkSecret(p, secret, origin)
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e
+        throw new AppError(e.status, e.type, `tool ${tool}: ${e.message}`, {
+          code: e.code ?? 'invalid_recipe',
+          details: { tool, secret },
+        })
+      }
+    }
   }
 
   async #checkModels(p: Principal, checked: CheckedRecipe, overrides: Record<string, string>): Promise<void> {

@@ -123,6 +123,7 @@ export async function startProviderFakes(): Promise<ProviderFakes> {
               {
                 name: 'models/gemini-2.5-flash',
                 supportedGenerationMethods: ['generateContent', 'countTokens'],
+                inputTokenLimit: 1048576,
               },
               { name: 'models/aqa', supportedGenerationMethods: ['generateAnswer'] },
             ],

@@ -40,6 +40,9 @@ export class StaticCredentials implements CredentialLookup {
   async list() {
     return [...this.creds]
   }
+  async known(_orgId: string, name: string) {
+    return this.creds.some((c) => c.name === name)
+  }
 }
 
 export interface GatewayTestEnv extends TestEnv {

@@ -142,4 +142,28 @@ describe.each(DIALECTS)('vault through the gateway (%s)', (dialect) => {
       rejectAll = false
     }
   })
+
+  it('route targets must name credentials of the org (any scope, usable by the author or not)', async () => {
+    const admin = env.auth('admin')
+    const ws = await createCredential(env, admin, {
+      name: 'team-key',
+      provider: 'openai-compatible',
+      baseUrl: base,
+      apiKey: canaryKey(),
+      scope: 'workspace',
+      workspaceId: env.workspaceId,
+    })
+    expect(ws.status).toBe(201)
+    const route = (alias: string, model: string) =>
+      env.app.inject({
+        method: 'POST',
+        url: '/api/v1/routes',
+        headers: admin,
+        payload: { alias, targets: [{ model }] },
+      })
+    expect((await route('team', 'team-key/m1')).statusCode).toBe(201)
+    const bad = await route('ghost', 'no-such-key/m1')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.message).toContain("credential 'no-such-key'")
+  })
 })

@@ -46,25 +46,26 @@ export function fakeInvoke(respond: Responder, calls: FakeCall[] = []): Invoke {
   }
 }
 
-/** Credentials by name, visible to everyone in the test org; `secrets` are http-secret values. */
-export function fakeCredentials(names: string[], secrets: Record<string, string> = {}): CredentialLookup {
-  const mk = (name: string, apiKey?: string): CredentialMaterial => ({
+/**
+ * Model credentials by name, visible to everyone in the test org. Other names go to `real`
+ * (the vault's cache), so tool secrets are real http-secret credentials made through the API.
+ */
+export function fakeCredentials(names: string[], real?: CredentialLookup): CredentialLookup {
+  const mk = (name: string): CredentialMaterial => ({
     credentialId: `cred_${name}`,
     name,
-    provider: apiKey ? 'http-secret' : 'openai',
+    provider: 'openai',
     version: 1,
     baseUrl: 'http://x',
     region: null,
-    apiKey,
     models: [],
     orgId: 'any',
     workspaceId: null,
   })
   return {
-    async find(_p, name) {
+    async find(p, name) {
       if (names.includes(name)) return mk(name)
-      if (name in secrets) return mk(name, secrets[name])
-      return null
+      return real ? real.find(p, name) : null
     },
     async list() {
       return names.map((n) => mk(n))

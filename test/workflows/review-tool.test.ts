@@ -40,6 +40,18 @@ async function startHook(): Promise<Hook> {
   return hook
 }
 
+/** An admin's http-secret sealed for the hook's origin. */
+async function hookSecret(env: WfEnv, hook: Hook, name: string, value: string): Promise<{ id: string }> {
+  const made = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/credentials',
+    headers: env.auth('admin'),
+    payload: { name, provider: 'http-secret', apiKey: value, origins: [new URL(hook.url).origin] },
+  })
+  expect(made.statusCode, made.body).toBe(201)
+  return made.json()
+}
+
 describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
   let env: WfEnv
   let hook: Hook | undefined
@@ -153,11 +165,14 @@ describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
 
   it('calls a tool with schema checks, a vault secret and an idempotency key; refuses SSRF', async () => {
     hook = await startHook()
-    env = await createWfEnv(dialect, { secrets: { 'hook-token': 'Bearer s3cret-canary' } })
+    env = await createWfEnv(dialect)
+    // The tool secret: an http-secret sealed for the hook's origin (an admin's, used by members).
+    await hookSecret(env, hook, 'hook-token', 'Bearer-s3cret-canary')
     env.respond.fn = () => '{"summary":"s","score":4}'
     const recipe = (
       url: string,
       outSchema = '{ type: object, required: [ok], properties: { ok: { const: true } } }',
+      headers = '{ authorization: "Bearer {{ secrets.hook-token }}" }',
     ) => `
 name: tooly-${Math.random().toString(36).slice(2, 8)}
 inputs: { text: string }
@@ -173,22 +188,31 @@ tools:
   post-result:
     method: POST
     url: "${url}"
-    headers: { authorization: "{{ secrets.hook-token }}" }
+    headers: ${headers}
     input: { type: object, required: [body], properties: { body: { type: object, required: [score], properties: { score: { type: number } } } } }
     output: ${outSchema}
 output: "{{ steps.notify.output }}"
 `
-    const wf = await env.save(recipe(hook.url))
+    // Referencing a secret needs the manage right on it: the admin saves, a member runs.
+    const wf = await env.save(recipe(hook.url), 'admin')
     const runId = await env.start(wf, { text: 't' })
     const run = await env.wait(runId)
     expect(run.status).toBe('succeeded')
     expect(run.output).toEqual({ ok: true, id: 'm1' })
     expect(hook.requests).toHaveLength(1)
     const req = hook.requests[0]!
-    expect(req.headers.authorization).toBe('Bearer s3cret-canary')
+    expect(req.headers.authorization).toBe('Bearer Bearer-s3cret-canary')
     expect(req.headers['idempotency-key']).toBe(`${runId}:notify`)
     expect(JSON.parse(req.body)).toEqual({ body: { summary: 's', score: 4 }, note: 'score=4' })
     expect(JSON.stringify(run)).not.toContain('s3cret-canary')
+    // The use is audited with the secret, origin and run — never the value.
+    const audit = await env.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=secret.used',
+      headers: env.auth('auditor'),
+    })
+    expect(audit.json().data[0].details).toMatchObject({ name: 'hook-token', runId, stepId: 'notify' })
+    expect(audit.body).not.toContain('s3cret-canary')
 
     // Response that does not match the output schema → step fails with the schema error.
     hook.reply = { status: 200, body: '{"ok":false}' }
@@ -203,6 +227,7 @@ output: "{{ steps.notify.output }}"
     const before = hook.requests.length
     const wf2 = await env.save(
       recipe(hook.url).replace('properties: { score: { type: number } }', 'properties: {}'),
+      'admin',
     )
     const badIn = await env.wait(await env.start(wf2, { text: 't' }))
     expect(badIn.error).toMatch(/request does not match its input schema/)
@@ -210,26 +235,36 @@ output: "{{ steps.notify.output }}"
 
     // SSRF: the cloud metadata address is refused by the egress guard whatever the policy.
     env.respond.fn = () => '{"score":1}'
-    const wf3 = await env.save(recipe('http://169.254.169.254/latest/meta-data/'))
+    const wf3 = await env.save(recipe('http://169.254.169.254/latest/meta-data/', undefined, '{}'))
     const ssrf = await env.wait(await env.start(wf3, { text: 't' }))
     expect(ssrf.status).toBe('failed')
     expect(ssrf.error).toMatch(/^step notify: tool post-result: refused by egress policy/)
   })
 
-  it('a tool secret the starter cannot use fails the step without sending', async () => {
+  it('a tool secret gone by the time the run calls fails the step without sending', async () => {
     hook = await startHook()
     env = await createWfEnv(dialect)
-    const wf = await env.save(`
+    const made = await hookSecret(env, hook, 'gone', 'k-123')
+    const wf = await env.save(
+      `
 name: nosecret
 steps:
   - id: call
     tool: t
     with: { a: 1 }
 tools:
-  t: { url: "${hook.url}", headers: { x-key: "{{ secrets.missing }}" } }
-`)
+  t: { url: "${hook.url}", headers: { x-key: "{{ secrets.gone }}" } }
+`,
+      'admin',
+    )
+    const revoked = await env.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/credentials/${made.id}`,
+      headers: env.auth('admin'),
+    })
+    expect(revoked.statusCode).toBe(204)
     const run = await env.wait(await env.start(wf, {}))
-    expect(run.error).toBe("step call: secret missing not found or not usable by the run's starter")
+    expect(run.error).toMatch(/^step call: secret gone not found/)
     expect(hook.requests).toHaveLength(0)
   })
 

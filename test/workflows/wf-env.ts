@@ -22,7 +22,7 @@ export interface WfEnv extends TestEnv {
 
 export async function createWfEnv(
   dialect: TestDialect,
-  opts: { env?: Record<string, string>; secrets?: Record<string, string>; home?: string } = {},
+  opts: { env?: Record<string, string>; home?: string } = {},
 ): Promise<WfEnv> {
   const calls: FakeCall[] = []
   const respond: { fn: Responder } = { fn: () => 'ok' }
@@ -30,7 +30,7 @@ export async function createWfEnv(
     env: opts.env,
     setup(rt) {
       rt.invoke = fakeInvoke((m, b, c) => respond.fn(m, b, c), calls)
-      rt.credentials = fakeCredentials(['cheap', 'smart', 'anth'], opts.secrets ?? {})
+      rt.credentials = fakeCredentials(['cheap', 'smart', 'anth'], rt.credentials)
     },
   })
   return withHelpers(env, calls, respond)

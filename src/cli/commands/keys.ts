@@ -128,7 +128,15 @@ export interface AddOptions {
   scope?: string
   workspace?: string
   models?: string
+  origins?: string
   fromEnv?: string
+}
+
+function list(csv: string): string[] {
+  return csv
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)
 }
 
 export async function keysAdd(name: string, o: AddOptions, io: KeysIo = processIo()): Promise<void> {
@@ -142,14 +150,8 @@ export async function keysAdd(name: string, o: AddOptions, io: KeysIo = processI
     ...(o.region ? { region: o.region } : {}),
     ...(o.scope ? { scope: o.scope } : {}),
     ...(o.workspace ? { workspaceId: o.workspace } : {}),
-    ...(o.models
-      ? {
-          models: o.models
-            .split(',')
-            .map((m) => m.trim())
-            .filter(Boolean),
-        }
-      : {}),
+    ...(o.models ? { models: list(o.models) } : {}),
+    ...(o.origins ? { origins: list(o.origins) } : {}),
   }
   const c = await api<CredentialView>(io, 'POST', '/api/v1/credentials', body)
   io.stdout.write(`created ${describe(c)}\n`)
@@ -211,6 +213,10 @@ export function registerKeysCommands(program: Command): void {
     .option('--scope <scope>', 'org, workspace or personal')
     .option('--workspace <id>', 'workspace id for a workspace credential')
     .option('--models <list>', 'comma-separated allowed model ids')
+    .option(
+      '--origins <list>',
+      'http-secret only: comma-separated origins the secret may be sent to (https://hooks.example.com)',
+    )
     .option('--from-env <var>', 'read the secret from this environment variable')
     .action((name: string, o: AddOptions) => keysAdd(name, o))
   keys

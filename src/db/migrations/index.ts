@@ -4,6 +4,7 @@ import * as m0002 from './0002-vault.js'
 import * as m0003 from './0003-gateway.js'
 import * as m0004 from './0004-usage-audit.js'
 import * as m0005 from './0005-workflows.js'
+import * as m0006 from './0006-key-custody.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0003-gateway': m0003,
   '0004-usage-audit': m0004,
   '0005-workflows': m0005,
+  '0006-key-custody': m0006,
 }

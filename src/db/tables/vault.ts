@@ -16,6 +16,14 @@ export interface CredentialsTable {
   name_key: string | null
   provider: string
   base_url: string
+  /** `http-secret` only: JSON array of the origins the secret may be sent to (sealed with it). */
+  origins: string | null
+  /**
+   * 1 when an org admin created or re-pointed the credential: it may reach loopback/private
+   * addresses (as the egress policy allows). 0: public addresses only, unless the org's
+   * `privateOrigins` setting lists its origin.
+   */
+  private_ok: number
   region: string | null
   /** JSON array of allowed upstream model ids (empty = any). */
   models: string
@@ -43,6 +51,8 @@ export interface CredentialSecretsTable {
   wrapped_key: string
   /** base64: the secret JSON sealed with the data key (format byte, nonce, ciphertext, tag). */
   ciphertext: string
+  /** Associated-data layout of `ciphertext`: 1 = base URL only, 2 = base URL and origins. */
+  aad_version: number
   created_at: number
 }
 

@@ -95,7 +95,7 @@ export const anthropicAdapter: ProviderAdapter = {
       headers: anthropicHeaders(call),
     })
     const json = await readJson(res, anthropicModelListSchema, 'anthropic')
-    return json.data.map((m) => m.id)
+    return json.data.map((m) => ({ id: m.id, mode: 'chat' as const }))
   },
 
   anthropic: {

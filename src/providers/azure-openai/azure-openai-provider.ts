@@ -8,9 +8,10 @@
  * @module
  */
 
+import { z } from 'zod'
 import { badRequest, unauthorized } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
-import { passBackHeaders } from '../translate/http.js'
+import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import {
@@ -59,6 +60,8 @@ function target(call: ProviderCall, op: string): OpenAIWireTarget {
   return { provider: 'azure-openai', url: azureUrl(call, op), headers: azureHeaders(call) }
 }
 
+const openAIModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) })
+
 export const azureOpenAIAdapter: ProviderAdapter = {
   wire: 'azure-openai',
 
@@ -76,6 +79,24 @@ export const azureOpenAIAdapter: ProviderAdapter = {
     const body = { ...toOpenAIWire(req, ctx), model: azureDeployment(call) }
     const { chunks, res } = await openAIWireChatStream(target(call, 'chat/completions'), body, call)
     return { chunks, warnings: ctx.warnings, headers: passBackHeaders(res) }
+  },
+
+  /**
+   * Calls name deployments: the credential's `deployments` map lists the callable ones; a v1
+   * base URL (`…/openai/v1`) also answers OpenAI's `GET /models`.
+   */
+  async listModels(call) {
+    const d = call.credential.secret?.deployments
+    if (d && typeof d === 'object' && Object.keys(d).length > 0) return Object.keys(d).map((id) => ({ id }))
+    if (!/\/openai\/v1$/.test(baseOf(call))) return []
+    const res = await send(azureUrl(call, 'models'), {
+      provider: 'azure-openai',
+      call,
+      method: 'GET',
+      headers: azureHeaders(call),
+    })
+    const json = await readJson(res, openAIModelListSchema, 'azure-openai')
+    return json.data.map((m) => ({ id: m.id }))
   },
 
   async embeddings(req, call) {

@@ -74,7 +74,13 @@ export interface GeminiRequest {
 /** `GET /models` (one page). */
 export const geminiModelListSchema = z.looseObject({
   models: z
-    .array(z.looseObject({ name: z.string(), supportedGenerationMethods: z.array(z.string()).optional() }))
+    .array(
+      z.looseObject({
+        name: z.string(),
+        supportedGenerationMethods: z.array(z.string()).optional(),
+        inputTokenLimit: z.number().optional(),
+      }),
+    )
     .optional(),
   nextPageToken: z.string().optional(),
 })

@@ -8,6 +8,7 @@
 
 import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import type { UpstreamModel } from '../model-modes.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
 import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
@@ -61,7 +62,7 @@ export const geminiAdapter: ProviderAdapter = {
 
   async listModels(call) {
     const base = geminiUrl(call.credential.baseUrl, 'x', 'x').replace(/\/models\/x:x$/, '/models')
-    const out: string[] = []
+    const out: UpstreamModel[] = []
     let page: string | undefined
     // A few pages at most: the catalogue is small, and a broken paginator must not loop forever.
     for (let i = 0; i < 10; i++) {
@@ -74,9 +75,15 @@ export const geminiAdapter: ProviderAdapter = {
       const json = await readJson(res, geminiModelListSchema, 'gemini')
       for (const m of json.models ?? []) {
         const methods = m.supportedGenerationMethods ?? []
-        if (methods.length === 0 || methods.some((x) => /generateContent|embedContent/.test(x))) {
-          out.push(m.name.replace(/^models\//, ''))
-        }
+        const chat = methods.some((x) => /generateContent/.test(x))
+        const embed = methods.some((x) => /embedContent/.test(x))
+        if (methods.length > 0 && !chat && !embed) continue
+        out.push({
+          id: m.name.replace(/^models\//, ''),
+          // Gemini says what each model does: an embedder lists only embed methods.
+          ...(methods.length > 0 ? { mode: chat ? ('chat' as const) : ('embedding' as const) } : {}),
+          ...(m.inputTokenLimit ? { contextWindow: m.inputTokenLimit } : {}),
+        })
       }
       page = json.nextPageToken
       if (!page) break

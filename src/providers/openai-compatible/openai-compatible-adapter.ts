@@ -240,10 +240,11 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders(credential) },
     })
     if (res.statusCode !== 200) {
-      res.body.destroy()
+      // dump(), not destroy(): destroying an unread undici body rejects a promise nobody holds.
+      await res.body.dump().catch(() => {})
       throw new Error(`model list answered ${res.statusCode}`)
     }
     const json = (await res.body.json()) as { data?: { id?: unknown }[] }
-    return (json.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string')
+    return (json.data ?? []).flatMap((m) => (typeof m.id === 'string' ? [{ id: m.id }] : []))
   },
 }

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod'
 import { AppError } from '../../errors/app-error.js'
+import { localErrorKind } from '../../gateway/upstream-errors.js'
 import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
 import { headerEntries, requestFetch } from './request-fetch.js'
 import { malformedUpstream, upstreamError } from './upstream-error.js'
@@ -48,6 +49,9 @@ export async function send(url: string, opts: SendOptions): Promise<FetchRespons
     })
   } catch (err) {
     if (err instanceof AppError) throw err
+    // Our own failure (a header value that cannot be sent, a bug) is not the provider's: the
+    // gateway reports it as such, never as "cannot reach".
+    if (localErrorKind(err)) throw err
     if ((err as Error)?.name === 'AbortError')
       throw new AppError(499 as number, 'api_error', 'request aborted', { cause: err, retryable: false })
     throw new AppError(

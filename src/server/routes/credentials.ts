@@ -23,6 +23,11 @@ const CreateBody = z.strictObject({
   apiKey: z.string().max(20_000).optional(),
   secret: SecretObject.optional(),
   baseUrl: z.string().max(2048).optional(),
+  origins: z
+    .array(z.string().max(2048))
+    .max(20)
+    .optional()
+    .describe('http-secret only: the origins (scheme://host[:port]) the secret may be sent to'),
   region: z.string().max(64).optional(),
   scope: z.enum(SCOPES).optional(),
   workspaceId: z.string().max(64).optional(),
@@ -55,6 +60,7 @@ export const CredentialViewSchema = z.object({
   provider: z.string(),
   category: z.string(),
   baseUrl: z.string(),
+  origins: z.array(z.string()),
   region: z.string().nullable(),
   scope: z.enum(SCOPES),
   workspaceId: z.string().nullable(),

@@ -7,6 +7,7 @@
  * @module
  */
 import type { FastifyInstance } from 'fastify'
+import type { ListedModel } from '../../gateway/models.js'
 import type { Endpoint } from '../../gateway/provider-adapter.js'
 import { relayStream } from '../../gateway/stream-relay.js'
 import { type ExchangeHandler, fastifyRoute, pickHeaders } from '../gateway-exchange.js'
@@ -58,12 +59,31 @@ export async function gatewayRoutes(app: FastifyInstance, rt: Runtime): Promise<
         id: m.id,
         display_name: m.id,
         created_at: new Date(m.created * 1000).toISOString(),
+        ...latchkeyFields(m),
       }))
       return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
     }
     return {
       object: 'list',
-      data: models.map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy })),
+      data: models.map((m) => ({
+        id: m.id,
+        object: 'model',
+        created: m.created,
+        owned_by: m.ownedBy,
+        ...latchkeyFields(m),
+      })),
     }
   })
+}
+
+/** What Latchkey adds to each list entry (SDKs keep unknown fields): mode, capabilities, origin. */
+function latchkeyFields(m: ListedModel) {
+  return {
+    mode: m.mode,
+    capabilities: m.capabilities,
+    ...(m.credential !== undefined
+      ? { credential: m.credential, provider: m.provider, category: m.category, region: m.region ?? null }
+      : {}),
+    ...(m.contextWindow !== undefined ? { context_window: m.contextWindow } : {}),
+  }
 }

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { notFound } from '../../errors/app-error.js'
-import { RouteBody, type StoredRoute } from '../../gateway/routes-store.js'
+import { checkRouteCredentials, RouteBody, type StoredRoute } from '../../gateway/routes-store.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
 import { principalOf } from '../plugins/auth.js'
@@ -63,6 +63,7 @@ export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const p = principalOf(req)
       authorize(p, 'routes:manage', { orgId: p.orgId })
       const body = req.body as z.infer<typeof RouteBody>
+      await checkRouteCredentials(rt.credentials, p, body)
       const r = await store().create(p.orgId, body, p.id, audit(p, body.alias))
       return reply.status(201).send(view(r))
     },
@@ -88,6 +89,7 @@ export async function routesRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       authorize(p, 'routes:manage', { orgId: p.orgId })
       const { alias } = req.params as z.infer<typeof AliasParams>
       const body = RouteBody.parse({ ...(req.body as object), alias })
+      await checkRouteCredentials(rt.credentials, p, body)
       return view(await store().replace(p.orgId, body, audit(p, alias)))
     },
   )

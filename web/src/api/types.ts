@@ -37,6 +37,8 @@ export interface Credential {
   provider: string
   category?: Category
   baseUrl?: string | null
+  /** http-secret only: the origins it may be sent to. */
+  origins?: string[]
   region?: string | null
   scope?: string
   models?: string[] | null

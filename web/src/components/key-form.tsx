@@ -1,7 +1,9 @@
 /**
  * Add or rotate a provider key. Fields follow the kind (src/providers/kinds.ts): base URL and
- * region where they apply; Azure, Bedrock and Vertex take structured secrets. Secret inputs are
- * write-only: state is wiped on success and the form unmounts with the dialog.
+ * region where they apply; Azure, Bedrock and Vertex take structured secrets; an http-secret
+ * (a value for workflow tool headers) takes the origins it may be sent to instead of a base
+ * URL. Secret inputs are write-only: state is wiped on success and the form unmounts with the
+ * dialog.
  * @module
  */
 import { type FormEvent, useMemo, useState } from 'react'
@@ -54,6 +56,13 @@ export function buildSecretBody(kind: KindInfo, apiKey: string, secrets: Secrets
   return { secret }
 }
 
+function splitList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((m) => m.trim())
+    .filter(Boolean)
+}
+
 /** Who may use a key; only managers may share one beyond themselves. */
 const SCOPES = [
   { value: 'personal', label: 'Personal (only me)' },
@@ -81,6 +90,8 @@ export function KeyForm({
   const [region, setRegion] = useState('')
   const [scope, setScope] = useState(mayManage ? 'org' : 'personal')
   const [models, setModels] = useState('')
+  const [origins, setOrigins] = useState('')
+  const toolSecret = provider === 'http-secret'
   const [apiKey, setApiKey] = useState('')
   const [secrets, setSecrets] = useState<Secrets>({})
   const action = useAction()
@@ -95,12 +106,10 @@ export function KeyForm({
         c = await post<Credential>(`/api/v1/credentials/${rotate.id}/rotate`, secretBody)
       } else {
         const body: Record<string, unknown> = { name: name.trim(), provider, scope, ...secretBody }
-        if (baseUrl.trim()) body.baseUrl = baseUrl.trim()
+        if (toolSecret) body.origins = splitList(origins)
+        else if (baseUrl.trim()) body.baseUrl = baseUrl.trim()
         if (region) body.region = region
-        const ms = models
-          .split(/[\s,]+/)
-          .map((m) => m.trim())
-          .filter(Boolean)
+        const ms = toolSecret ? [] : splitList(models)
         if (ms.length) body.models = ms
         c = await post<Credential>('/api/v1/credentials', body)
       }
@@ -145,7 +154,9 @@ export function KeyForm({
       ))
     ) : (
       <Field
-        label={kind.secret === 'apiKeyOptional' ? 'API key (optional)' : 'API key'}
+        label={
+          toolSecret ? 'Secret value' : kind.secret === 'apiKeyOptional' ? 'API key (optional)' : 'API key'
+        }
         hint="Write-only: sealed on the server and never shown again."
       >
         {(id, d) => (
@@ -208,17 +219,28 @@ export function KeyForm({
               options={[{ value: '', label: 'Default' }, ...regions]}
             />
           )}
-          <InputField
-            label={kind.baseUrlRequired ? 'Base URL' : 'Base URL (optional)'}
-            hint={
-              kind.defaultBaseUrl ? `Default ${kind.defaultBaseUrl}` : 'Include the version path, e.g. …/v1'
-            }
-            type="url"
-            required={kind.baseUrlRequired}
-            placeholder={kind.defaultBaseUrl ?? 'http://127.0.0.1:8000/v1'}
-            value={baseUrl}
-            onChange={setBaseUrl}
-          />
+          {toolSecret ? (
+            <InputField
+              label="Allowed origins"
+              hint="Where workflow tools may send it, comma-separated: scheme://host[:port], no path"
+              required
+              placeholder="https://hooks.example.com"
+              value={origins}
+              onChange={setOrigins}
+            />
+          ) : (
+            <InputField
+              label={kind.baseUrlRequired ? 'Base URL' : 'Base URL (optional)'}
+              hint={
+                kind.defaultBaseUrl ? `Default ${kind.defaultBaseUrl}` : 'Include the version path, e.g. …/v1'
+              }
+              type="url"
+              required={kind.baseUrlRequired}
+              placeholder={kind.defaultBaseUrl ?? 'http://127.0.0.1:8000/v1'}
+              value={baseUrl}
+              onChange={setBaseUrl}
+            />
+          )}
           <SelectField
             label="Scope"
             hint="Who may use it"
@@ -226,12 +248,14 @@ export function KeyForm({
             onChange={setScope}
             options={mayManage ? SCOPES : SCOPES.slice(0, 1)}
           />
-          <InputField
-            label="Models (optional)"
-            hint="Limit to these upstream model ids, comma-separated"
-            value={models}
-            onChange={setModels}
-          />
+          {!toolSecret && (
+            <InputField
+              label="Models (optional)"
+              hint="Limit to these upstream model ids, comma-separated"
+              value={models}
+              onChange={setModels}
+            />
+          )}
         </div>
       )}
       {rotate && (

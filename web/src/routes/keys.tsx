@@ -135,6 +135,11 @@ export function KeysPage() {
               <td>
                 {KINDS[c.provider]?.label ?? c.provider}{' '}
                 {c.category && <Badge tone={c.category}>{c.category}</Badge>}
+                {c.origins && c.origins.length > 0 && (
+                  <div className="muted small mono" title="Origins this secret may be sent to">
+                    → {c.origins.join(', ')}
+                  </div>
+                )}
               </td>
               <td>{c.region ?? '—'}</td>
               <td>{c.scope ?? '—'}</td>

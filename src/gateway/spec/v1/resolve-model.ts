@@ -7,6 +7,11 @@ export interface CredentialMaterial {
   provider: string
   version: number
   baseUrl: string
+  /**
+   * `http-secret` only: the origins the secret may be sent to, as sealed with it (a row whose
+   * origins were changed in the database does not unseal). Absent for provider kinds.
+   */
+  origins?: readonly string[]
   region: string | null
   /** API key for key-based kinds. */
   apiKey?: string
@@ -57,4 +62,9 @@ export interface CredentialLookup {
   find(principal: Principal, name: string): Promise<CredentialMaterial | null>
   /** Every credential the principal may use (for GET /v1/models). */
   list(principal: Principal): Promise<CredentialMaterial[]>
+  /**
+   * Whether an active credential of this name exists in the org, in any scope (route targets
+   * are checked with it when a route is saved). Optional: without it, `find` decides.
+   */
+  known?(orgId: string, name: string): Promise<boolean>
 }
