@@ -185,6 +185,8 @@ export class AuthService {
       .select(['org_memberships.role', 'users.disabled_at'])
       .where('org_memberships.user_id', '=', userId)
       .where('org_memberships.org_id', '=', orgId)
+      // An invite not yet accepted grants nothing.
+      .where('org_memberships.pending_since', 'is', null)
       .executeTakeFirst()
     if (!m || m.disabled_at != null || !isRole(m.role)) return null
     const ws = await db

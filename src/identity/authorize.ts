@@ -31,6 +31,8 @@ export const POLICY = {
   'credentials:create-personal': USERS,
   'credentials:manage': ADMINS,
   'credentials:use': USERS,
+  // A departed member's personal key goes to someone else only by an owner's decision.
+  'credentials:reassign': ['owner'],
   'master-key:rotate': ['owner'],
   'gateway:use': USERS,
   'routes:read': ALL,

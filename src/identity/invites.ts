@@ -15,7 +15,13 @@ export interface NewInvite {
   createdBy: string | null
 }
 
-/** Creates (or re-issues) the user row and membership, plus a one-time set-password token. */
+/**
+ * Creates (or re-issues) an invite: the user row (users are global: an existing account is
+ * reused, never changed), a *pending* org membership with the invite's role — it grants
+ * nothing until the invite is accepted — and a one-time token. Re-inviting a pending member
+ * sets the new role (callers apply the owner rules first); an active member cannot be
+ * invited again (callers answer 409 before calling this).
+ */
 export async function createInvite(
   db: Db,
   inv: NewInvite,
@@ -30,23 +36,28 @@ export async function createInvite(
       .values({ id: user.id, email, name: null, password_hash: null, created_at: now, disabled_at: null })
       .execute()
   }
-  const member = await db
-    .selectFrom('org_memberships')
-    .select('role')
-    .where('org_id', '=', inv.orgId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst()
-  if (!member) {
+  const member = await membershipOf(db, inv.orgId, user.id)
+  if (member && member.pending_since == null) throw new Error(`${email} is already an active member`)
+  if (member) {
+    await db
+      .updateTable('org_memberships')
+      .set({ role: inv.role })
+      .where('org_id', '=', inv.orgId)
+      .where('user_id', '=', user.id)
+      .execute()
+  } else {
     await db
       .insertInto('org_memberships')
-      .values({ org_id: inv.orgId, user_id: user.id, role: inv.role, created_at: now })
+      .values({ org_id: inv.orgId, user_id: user.id, role: inv.role, created_at: now, pending_since: now })
       .execute()
   }
   if (inv.workspaceId) {
+    // Owner is an org role; in a workspace the invitee is at most admin. A re-invite resets it.
+    const role = inv.role === 'owner' ? 'admin' : inv.role
     await db
       .insertInto('workspace_memberships')
-      .values({ workspace_id: inv.workspaceId, user_id: user.id, role: inv.role, created_at: now })
-      .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+      .values({ workspace_id: inv.workspaceId, user_id: user.id, role, created_at: now })
+      .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role }))
       .execute()
   }
   // Only the newest link works: earlier unaccepted invites for this email in this org expire.
@@ -81,4 +92,14 @@ export async function createInvite(
 /** The link a new member opens; the token sits in the fragment so it never reaches server logs. */
 export function inviteLink(baseUrl: string, raw: string): string {
   return `${baseUrl.replace(/\/$/, '')}/invite#token=${raw}`
+}
+
+/** The user's membership row in an org, pending or not. */
+export function membershipOf(db: Db, orgId: string, userId: string) {
+  return db
+    .selectFrom('org_memberships')
+    .select(['role', 'pending_since'])
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
 }

@@ -127,6 +127,8 @@ export class CredentialCache implements CredentialLookup {
 
   /** Which credentials a name can resolve to for this principal: own personal, own workspace, org. */
   #inReach(p: Principal, r: CredentialsTable): boolean {
+    // A departed member's key resolves for nobody: the name falls through to other scopes.
+    if (r.disabled_at != null) return false
     if (r.scope === 'personal') return p.userId !== null && r.owner_user_id === p.userId
     if (r.scope === 'workspace') return r.workspace_id === p.workspaceId
     return true

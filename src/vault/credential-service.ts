@@ -281,7 +281,8 @@ export class CredentialService {
   }
 
   async revoke(p: Principal, id: string): Promise<void> {
-    const { row } = await this.#manageable(p, id)
+    // Deleting stays possible for a disabled credential: it is one of the owner's two choices.
+    const { row } = await this.#manageable(p, id, true)
     await this.#write(async (trx) => {
       const r = await trx
         .updateTable('credentials')
@@ -294,6 +295,51 @@ export class CredentialService {
       await trx.deleteFrom('credential_grants').where('credential_id', '=', id).execute()
       await this.#audit(trx, p, 'credential.revoked', id, { name: row.name, version: Number(row.version) })
     })
+  }
+
+  /**
+   * Hands a disabled personal credential (its owner left the org) to an active member, who
+   * may then use it; org owners only. The sealed material is untouched (the owner is not part
+   * of the sealing context), so nobody sees or re-enters the key.
+   */
+  async reassign(p: Principal, id: string, userId: string): Promise<CredentialView> {
+    authorize(p, 'credentials:reassign', { orgId: p.orgId })
+    const { row, grants } = await this.#visible(p, id)
+    if (row.scope !== 'personal' || row.disabled_at == null) {
+      throw conflict('only a disabled personal credential (its owner left the org) can be reassigned', {
+        code: 'not_disabled',
+      })
+    }
+    const member = await this.#db
+      .selectFrom('org_memberships')
+      .innerJoin('users', 'users.id', 'org_memberships.user_id')
+      .select('users.id')
+      .where('org_memberships.org_id', '=', row.org_id)
+      .where('org_memberships.user_id', '=', userId)
+      .where('org_memberships.pending_since', 'is', null)
+      .where('users.disabled_at', 'is', null)
+      .executeTakeFirst()
+    if (!member) throw badRequest(`no active member ${userId} in this org`, { param: 'userId' })
+    const now = Date.now()
+    const updated: CredentialsTable = {
+      ...row,
+      owner_user_id: userId,
+      name_key: nameKey(row.org_id, 'personal', null, userId, row.name),
+      disabled_at: null,
+      updated_at: now,
+    }
+    await this.#write(async (trx) => {
+      const r = await trx
+        .updateTable('credentials')
+        .set({ owner_user_id: userId, name_key: updated.name_key, disabled_at: null, updated_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .where('disabled_at', 'is not', null)
+        .executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1) throw conflict('the credential changed meanwhile; retry')
+      await this.#audit(trx, p, 'credential.reassigned', id, { from: row.owner_user_id, to: userId })
+    })
+    return toView(updated, p, grants)
   }
 
   async listGrants(p: Principal, id: string): Promise<Grant[]> {
@@ -490,12 +536,20 @@ export class CredentialService {
     return (await this.#manageable(p, id)).row
   }
 
-  async #manageable(p: Principal, id: string) {
+  async #manageable(p: Principal, id: string, evenDisabled = false) {
     const v = await this.#visible(p, id)
     if (!canManage(p, refOf(v.row), v.grants)) {
       throw new AppError(403, 'permission_error', 'you may not manage this credential', {
         code: 'no_manage_right',
       })
+    }
+    if (v.row.disabled_at != null && !evenDisabled) {
+      throw conflict(
+        'this credential is disabled (its owner left the org): an owner may reassign or delete it',
+        {
+          code: 'credential_disabled',
+        },
+      )
     }
     return v
   }

@@ -42,6 +42,8 @@ export interface CredentialView {
   createdAt: string
   updatedAt: string
   rotatedAt: string | null
+  /** Set when its owner left the org: usable by nobody until an owner reassigns it. */
+  disabledAt: string | null
   /** What the caller may do with it. */
   canUse: boolean
   canManage: boolean
@@ -54,6 +56,7 @@ export function refOf(r: CredentialsTable): CredentialRef {
     scope: r.scope as Scope,
     workspaceId: r.workspace_id,
     ownerUserId: r.owner_user_id,
+    disabled: r.disabled_at != null,
   }
 }
 
@@ -80,6 +83,7 @@ export function toView(r: CredentialsTable, p: Principal, grants: readonly Grant
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
     rotatedAt: iso(r.rotated_at),
+    disabledAt: iso(r.disabled_at ?? null),
     canUse: canUse(p, ref, grants),
     canManage: canManage(p, ref, grants),
   }
@@ -151,4 +155,34 @@ export function groupGrants(grants: Grant[]): Map<string, Grant[]> {
     else m.set(g.credentialId, [g])
   }
   return m
+}
+
+/**
+ * Disables a departing member's personal credentials in one org (sealed material kept, usable
+ * by nobody) and returns their ids; an owner later reassigns or deletes each.
+ */
+export async function disablePersonalCredentials(
+  db: Db,
+  orgId: string,
+  userId: string,
+  now: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('credentials')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('owner_user_id', '=', userId)
+    .where('scope', '=', 'personal')
+    .where('revoked_at', 'is', null)
+    .where('disabled_at', 'is', null)
+    .execute()
+  const ids = rows.map((r) => r.id)
+  if (ids.length) {
+    await db
+      .updateTable('credentials')
+      .set({ disabled_at: now, updated_at: now })
+      .where('id', 'in', ids)
+      .execute()
+  }
+  return ids
 }

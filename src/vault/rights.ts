@@ -8,6 +8,8 @@
  * Grants add to this: `manage` grants give manage and use; `use` grants give use. Once a
  * credential has any `use` grant it is *restricted*: only grantees (and managers) may use it.
  * Auditors never use or manage. Grant subjects: users, workspaces, access tokens.
+ * A *disabled* credential (a departed member's personal key) is usable by nobody; org admins
+ * see it and may delete it, org owners may reassign it.
  * @module
  */
 import { can, effectiveRole } from '../identity/authorize.js'
@@ -24,6 +26,8 @@ export interface CredentialRef {
   scope: Scope
   workspaceId: string | null
   ownerUserId: string | null
+  /** A departed member's personal credential: usable by nobody, managed by org admins only. */
+  disabled?: boolean
 }
 
 export interface Grant {
@@ -51,6 +55,7 @@ function isAdmin(p: Principal, workspaceId?: string | null): boolean {
 
 export function canManage(p: Principal, c: CredentialRef, grants: readonly Grant[]): boolean {
   if (p.orgId !== c.orgId || effectiveRole(p, c.workspaceId) === 'auditor') return false
+  if (c.disabled) return isAdmin(p)
   if (c.scope === 'personal') {
     return (c.ownerUserId !== null && p.userId === c.ownerUserId) || isAdmin(p)
   }
@@ -59,7 +64,7 @@ export function canManage(p: Principal, c: CredentialRef, grants: readonly Grant
 }
 
 export function canUse(p: Principal, c: CredentialRef, grants: readonly Grant[]): boolean {
-  if (p.orgId !== c.orgId || effectiveRole(p, c.workspaceId) === 'auditor') return false
+  if (p.orgId !== c.orgId || c.disabled || effectiveRole(p, c.workspaceId) === 'auditor') return false
   if (c.scope === 'personal') return c.ownerUserId !== null && p.userId === c.ownerUserId
   if (grants.some((g) => g.right === 'manage' && grantMatches(p, g))) return true
   const useGrants = grants.filter((g) => g.right === 'use')

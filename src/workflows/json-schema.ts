@@ -1,19 +1,33 @@
 /**
  * JSON Schema checks for recipes: step output schemas, tool input/output schemas and inputs.
  * One ajv instance with formats; compiled validators are cached by schema text because the
- * same recipe runs many times (batches).
+ * same recipe runs many times (batches). Schemas are written by any member and the data comes
+ * from run inputs, model replies and tool responses, so no regular expression here runs on the
+ * backtracking engine: `pattern` and `patternProperties` compile to RE2 (linear-regexp.ts) and
+ * regex-based formats are replaced by linear ones (linear-formats.ts).
  * @module
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { linearFormats } from './linear-formats.js'
+import { ajvLinearRegExp, PatternBudgetError, withPatternBudget } from './linear-regexp.js'
 
 // ajv-formats is CommonJS: under NodeNext its default export arrives as the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
   ajv: Ajv,
 ) => Ajv
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true })
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  validateFormats: true,
+  code: { regExp: ajvLinearRegExp },
+  // In strict mode ajv tests each patternProperties key against the schema's property names
+  // with `new RegExp` at compile time; keep that off whatever `strict` becomes.
+  allowMatchingProperties: true,
+})
 addFormats(ajv)
+for (const [name, format] of Object.entries(linearFormats())) ajv.addFormat(name, format)
 
 const cache = new Map<string, ValidateFunction>()
 const MAX_CACHE = 2000
@@ -47,7 +61,12 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): string
 /** Validates data; returns null when it conforms, else the error text. */
 export function validateAgainst(schema: unknown, data: unknown): string | null {
   const fn = compileSchema(schema)
-  return fn(data) ? null : describeErrors(fn.errors)
+  try {
+    return withPatternBudget(() => fn(data)) ? null : describeErrors(fn.errors)
+  } catch (e) {
+    if (e instanceof PatternBudgetError) return e.message
+    throw e
+  }
 }
 
 /** The JSON Schema of a recipe's `inputs` block (`text: string`, `n: integer?`, or full schemas). */

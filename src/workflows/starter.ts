@@ -40,6 +40,7 @@ export async function restoreStarter(
       .select(['users.disabled_at'])
       .where('org_memberships.user_id', '=', snap.userId)
       .where('org_memberships.org_id', '=', snap.orgId)
+      .where('org_memberships.pending_since', 'is', null)
       .executeTakeFirst()
     if (!m || m.disabled_at != null) return { error: 'the starting user is no longer an active member' }
   }

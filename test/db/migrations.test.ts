@@ -60,6 +60,85 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
     for (const h of handles) await h.close()
   })
 
+  it('0007 marks password-less members pending and disables keys of members who already left', async () => {
+    const mk = await open(dialect)
+    const h = mk()
+    const { Migrator } = await import('kysely')
+    const schema =
+      dialect === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]?.s
+        : undefined
+    const before = new Migrator({
+      db: h.db as never,
+      provider: { getMigrations: async () => migrations },
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    })
+    expect((await before.migrateTo('0006-key-custody')).error).toBeUndefined()
+    const db = h.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>
+    await db.insertInto('orgs').values({ id: 'o', name: 'O', settings: '{}', created_at: 1 }).execute()
+    for (const [id, hash] of [
+      ['joined', 'h'],
+      ['invited', null],
+      ['left', 'h'],
+    ] as const) {
+      await db
+        .insertInto('users')
+        .values({ id, email: `${id}@x`, name: null, password_hash: hash, created_at: 1, disabled_at: null })
+        .execute()
+    }
+    for (const id of ['joined', 'invited']) {
+      await db
+        .insertInto('org_memberships')
+        .values({ org_id: 'o', user_id: id, role: 'member', created_at: 5 })
+        .execute()
+    }
+    for (const owner of ['joined', 'left']) {
+      await db
+        .insertInto('credentials')
+        .values({
+          id: `c-${owner}`,
+          org_id: 'o',
+          workspace_id: null,
+          owner_user_id: owner,
+          scope: 'personal',
+          name: owner,
+          name_key: `user:o:${owner}/${owner}`,
+          provider: 'openai',
+          base_url: 'https://api.openai.com/v1',
+          region: null,
+          models: '[]',
+          version: 1,
+          fingerprint: owner,
+          fingerprint_key: null,
+          last4: null,
+          created_by: owner,
+          created_at: 1,
+          updated_at: 1,
+          rotated_at: null,
+          revoked_at: null,
+        })
+        .execute()
+    }
+    expect((await migrateToLatest(h)).applied).toContain('0007-pending-members-disabled-keys')
+    const members = await db
+      .selectFrom('org_memberships')
+      .select(['user_id', 'pending_since'])
+      .orderBy('user_id')
+      .execute()
+    expect(members.map((m) => [m.user_id, m.pending_since == null ? null : Number(m.pending_since)])).toEqual(
+      [
+        ['invited', 5],
+        ['joined', null],
+      ],
+    )
+    const creds = await db.selectFrom('credentials').select(['id', 'disabled_at']).orderBy('id').execute()
+    expect(creds.map((c) => [c.id, c.disabled_at != null])).toEqual([
+      ['c-joined', false],
+      ['c-left', true],
+    ])
+    await h.close()
+  })
+
   it('leave no half-applied schema when a migration fails', async () => {
     const mk = await open(dialect)
     const h = mk()

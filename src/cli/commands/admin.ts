@@ -83,11 +83,11 @@ export function registerAdminCommands(program: Command): void {
           const existing = await trx
             .selectFrom('users')
             .innerJoin('org_memberships', 'org_memberships.user_id', 'users.id')
-            .select(['users.password_hash'])
+            .select(['org_memberships.pending_since'])
             .where('users.email', '=', email)
             .where('org_memberships.org_id', '=', orgId)
             .executeTakeFirst()
-          if (existing?.password_hash) throw new CliError(`${email} is already a member with a password`)
+          if (existing && existing.pending_since == null) throw new CliError(`${email} is already a member`)
           const inv = await createInvite(trx, { orgId, workspaceId, email, role, createdBy: 'cli' })
           return inv.raw
         })

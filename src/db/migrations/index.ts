@@ -5,7 +5,8 @@ import * as m0003 from './0003-gateway.js'
 import * as m0004 from './0004-usage-audit.js'
 import * as m0005 from './0005-workflows.js'
 import * as m0006 from './0006-key-custody.js'
-import * as m0007 from './0007-ops.js'
+import * as m0007 from './0007-pending-members-disabled-keys.js'
+import * as m0008 from './0008-ops.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0004-usage-audit': m0004,
   '0005-workflows': m0005,
   '0006-key-custody': m0006,
-  '0007-ops': m0007,
+  '0007-pending-members-disabled-keys': m0007,
+  '0008-ops': m0008,
 }

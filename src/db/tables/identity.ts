@@ -32,6 +32,8 @@ export interface OrgMembershipsTable {
   user_id: string
   role: string
   created_at: number
+  /** Set while invited and not yet accepted (the membership grants nothing); null once joined. */
+  pending_since?: number | null
 }
 
 export interface WorkspaceMembershipsTable {

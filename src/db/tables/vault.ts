@@ -38,6 +38,8 @@ export interface CredentialsTable {
   updated_at: number
   rotated_at: number | null
   revoked_at: number | null
+  /** Set on a personal credential when its owner leaves the org: sealed, usable by nobody. */
+  disabled_at?: number | null
 }
 
 /** The sealed secret of the current version of a credential (old versions are deleted). */

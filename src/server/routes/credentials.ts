@@ -54,6 +54,8 @@ const GrantBody = z.strictObject({
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 
+const ReassignBody = z.strictObject({ userId: z.string().min(1).max(64) })
+
 export const CredentialViewSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -73,6 +75,7 @@ export const CredentialViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   rotatedAt: z.string().nullable(),
+  disabledAt: z.string().nullable(),
   canUse: z.boolean(),
   canManage: z.boolean(),
 })
@@ -180,6 +183,25 @@ export async function credentialRoutes(app: FastifyInstance, rt: Runtime): Promi
       await svc().revoke(principalOf(req), (req.params as { id: string }).id)
       return reply.status(204).send()
     },
+  )
+
+  app.post(
+    '/api/v1/credentials/:id/reassign',
+    {
+      schema: {
+        tags,
+        summary: 'Hand a disabled personal credential (its owner left the org) to an active member (owners)',
+        params: IdParams,
+        body: ReassignBody,
+        response: { 200: CredentialViewSchema },
+      },
+    },
+    async (req) =>
+      svc().reassign(
+        principalOf(req),
+        (req.params as { id: string }).id,
+        (req.body as z.infer<typeof ReassignBody>).userId,
+      ),
   )
 
   app.get(

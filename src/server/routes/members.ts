@@ -1,6 +1,8 @@
 /**
- * Members of the org: invite by email (one-time set-password link), change role, remove.
- * Only owners grant or change the owner role; the last owner can be neither demoted nor removed.
+ * Members of the org: invite by email (one-time link; the membership stays pending, granting
+ * nothing, until accepted), change role, remove. Only owners grant, change or void the owner
+ * role (a pending one included); the last joined owner can be neither demoted nor removed.
+ * Removing a member disables their personal credentials.
  * @module
  */
 import type { FastifyInstance } from 'fastify'
@@ -10,8 +12,9 @@ import { actorEvent } from '../../audit/actor-event.js'
 import type { Database } from '../../db/schema.js'
 import { badRequest, conflict, forbidden, notFound } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
-import { createInvite, inviteLink } from '../../identity/invites.js'
+import { createInvite, inviteLink, membershipOf } from '../../identity/invites.js'
 import { type Principal, ROLES, type Role } from '../../identity/principal.js'
+import { disablePersonalCredentials } from '../../vault/credentials-repo.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -29,6 +32,8 @@ async function ownerCount(trx: Transaction<Database>, orgId: string): Promise<nu
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('org_id', '=', orgId)
     .where('role', '=', 'owner')
+    // A pending owner (invite not accepted) does not keep the org administrable.
+    .where('pending_since', 'is', null)
     .executeTakeFirstOrThrow()
   return Number(r.n)
 }
@@ -41,7 +46,8 @@ function guardOwnerChange(p: Principal, from: Role | null, to: Role | null): voi
 
 /**
  * Reads a membership inside the transaction that changes it (`to` null = removal) and applies
- * the owner rules: only owners touch the owner role, and the last owner stays.
+ * the owner rules: only owners touch the owner role — a pending one included, so a re-invite
+ * cannot take or void an owner's seat — and the last (joined) owner stays.
  */
 async function checkMembershipChange(
   trx: Transaction<Database>,
@@ -49,16 +55,12 @@ async function checkMembershipChange(
   userId: string,
   to: Role | null,
 ): Promise<Role> {
-  const m = await trx
-    .selectFrom('org_memberships')
-    .select('role')
-    .where('org_id', '=', p.orgId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
+  const m = await membershipOf(trx, p.orgId, userId)
   if (!m) throw notFound(`no member ${userId}`)
   const from = m.role as Role
   guardOwnerChange(p, from, to)
-  if (from === 'owner' && to !== 'owner' && (await ownerCount(trx, p.orgId)) <= 1) {
+  const joined = m.pending_since == null
+  if (joined && from === 'owner' && to !== 'owner' && (await ownerCount(trx, p.orgId)) <= 1) {
     throw conflict(
       to
         ? 'the last owner cannot be demoted: make someone else owner first'
@@ -84,10 +86,10 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           'users.id',
           'users.email',
           'users.name',
-          'users.password_hash',
           'users.disabled_at',
           'org_memberships.role',
           'org_memberships.created_at',
+          'org_memberships.pending_since',
         ])
         .where('org_memberships.org_id', '=', p.orgId)
         .orderBy('org_memberships.created_at')
@@ -108,7 +110,7 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           email: r.email,
           name: r.name,
           role: r.role,
-          status: r.disabled_at != null ? 'disabled' : r.password_hash ? 'active' : 'invited',
+          status: r.disabled_at != null ? 'disabled' : r.pending_since != null ? 'invited' : 'active',
           joinedAt: new Date(Number(r.created_at)).toISOString(),
           workspaces: ws.filter((w) => w.user_id === r.id).map((w) => ({ id: w.workspace_id, role: w.role })),
         })),
@@ -138,11 +140,13 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
         const existing = await trx
           .selectFrom('users')
           .innerJoin('org_memberships', 'org_memberships.user_id', 'users.id')
-          .select(['users.id', 'users.password_hash'])
+          .select(['users.id', 'org_memberships.pending_since'])
           .where('users.email', '=', body.email)
           .where('org_memberships.org_id', '=', p.orgId)
           .executeTakeFirst()
-        if (existing?.password_hash) throw conflict(`${body.email} is already a member`)
+        if (existing && existing.pending_since == null) throw conflict(`${body.email} is already a member`)
+        // Re-inviting a pending member changes their role: the same rules as a role change.
+        if (existing) await checkMembershipChange(trx, p, existing.id, body.role)
         const inv = await createInvite(trx, {
           orgId: p.orgId,
           workspaceId: workspaceId ?? null,
@@ -246,12 +250,20 @@ export async function memberRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           .where('accepted_at', 'is', null)
           .where('email', 'in', trx.selectFrom('users').select('email').where('id', '=', userId))
           .execute()
+        // Their personal keys stay sealed but usable by nobody — not by them if re-invited,
+        // nor by whoever might accept a re-invite — until an owner reassigns or deletes them.
+        const disabled = await disablePersonalCredentials(trx, p.orgId, userId, Date.now())
         await rt.audit.record(
           trx,
-          actorEvent(p, 'member.removed', { targetType: 'user', targetId: userId, details: { role: from } }),
+          actorEvent(p, 'member.removed', {
+            targetType: 'user',
+            targetId: userId,
+            details: { role: from, disabledCredentials: disabled },
+          }),
         )
       })
       await rt.bus.publish('auth')
+      await rt.bus.publish('credentials')
       return reply.status(204).send()
     },
   )

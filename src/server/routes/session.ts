@@ -78,6 +78,8 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
           'org_memberships.role',
         ])
         .where('users.email', '=', body.email)
+        // Orgs whose invite the user has not accepted are not theirs to sign in to.
+        .where('org_memberships.pending_since', 'is', null)
         .orderBy('org_memberships.created_at')
         .executeTakeFirst()
       // Always run one argon2 verification so timing does not reveal unknown emails.

@@ -49,6 +49,9 @@ export interface Credential {
   lastUsedAt?: string | number | null
   spendThisMonthUsd?: number
   rotatedAt?: string | null
+  ownerUserId?: string | null
+  /** Set when a personal key's owner left the org: usable by nobody until an owner reassigns it. */
+  disabledAt?: string | null
   /** The caller's rights on this key (the server decides; the UI only hides what would fail). */
   canUse?: boolean
   canManage?: boolean

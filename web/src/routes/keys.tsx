@@ -11,13 +11,14 @@ import type { Credential, Page, UsageRow } from '../api/types.js'
 import { Dialog } from '../components/dialog.js'
 import { GrantsPanel } from '../components/grants-panel.js'
 import { KeyForm } from '../components/key-form.js'
+import { ReassignPanel } from '../components/reassign-panel.js'
 import { num, RowButton, Table } from '../components/table.js'
 import { Badge, Empty, errorText, Notice, PageHeader, PageList } from '../components/ui.js'
 import { count, relative, usd } from '../lib/format.js'
 import { can } from '../lib/roles.js'
 import { useAsync } from '../lib/use-async.js'
 
-type Action = { kind: 'add' } | { kind: 'rotate' | 'grants'; cred: Credential } | null
+type Action = { kind: 'add' } | { kind: 'rotate' | 'grants' | 'reassign'; cred: Credential } | null
 
 export function KeysPage() {
   const me = useMe()
@@ -142,7 +143,14 @@ export function KeysPage() {
                 )}
               </td>
               <td>{c.region ?? '—'}</td>
-              <td>{c.scope ?? '—'}</td>
+              <td>
+                {c.scope ?? '—'}
+                {c.disabledAt && (
+                  <div title="Its owner left the organisation: nobody can use it until an owner reassigns it">
+                    <Badge>disabled</Badge>
+                  </div>
+                )}
+              </td>
               <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
                 {c.last4 ? `••••${c.last4}` : '—'}
                 {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
@@ -155,7 +163,20 @@ export function KeysPage() {
                 {usd(c.spendThisMonthUsd ?? spend.data?.get(c.id)?.costUsd ?? (spend.data ? 0 : null))}
               </td>
               <td className="actions">
-                {(c.canManage ?? mayManage) && (
+                {c.disabledAt && c.canManage && (
+                  <>
+                    {me.principal.role === 'owner' && (
+                      <RowButton label="Reassign" onClick={() => setAction({ kind: 'reassign', cred: c })} />
+                    )}
+                    <RowButton
+                      label="Revoke"
+                      danger
+                      disabled={busyId === c.id}
+                      onClick={() => void revoke(c)}
+                    />
+                  </>
+                )}
+                {!c.disabledAt && (c.canManage ?? mayManage) && (
                   <>
                     <RowButton label="Test" disabled={busyId === c.id} onClick={() => void test(c)} />
                     <RowButton label="Rotate" onClick={() => setAction({ kind: 'rotate', cred: c })} />
@@ -210,6 +231,22 @@ export function KeysPage() {
         wide
       >
         {action?.kind === 'grants' && <GrantsPanel cred={action.cred} />}
+      </Dialog>
+      <Dialog
+        open={action?.kind === 'reassign'}
+        title={action?.kind === 'reassign' ? `Reassign ${action.cred.name}` : 'Reassign'}
+        onClose={() => setAction(null)}
+      >
+        {action?.kind === 'reassign' && (
+          <ReassignPanel
+            cred={action.cred}
+            onDone={() => {
+              setFlash({ kind: 'success', text: `${action.cred.name} reassigned.` })
+              setAction(null)
+              list.reload()
+            }}
+          />
+        )}
       </Dialog>
     </div>
   )
