@@ -12,6 +12,7 @@ import { DIALECTS } from '../helpers.js'
 import { canaryKey } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv, OPENAI_KEY } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
+import { auditRows } from './security-helpers.js'
 
 describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
   let env: E2eEnv
@@ -34,6 +35,21 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
     })
   }
 
+  async function patch(id: string, payload: Record<string, unknown>) {
+    return env.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/credentials/${id}`,
+      headers: env.auth('admin'),
+      payload,
+    })
+  }
+
+  /** A database writer sets base_url; any later change anywhere makes every instance reload. */
+  async function writeBaseUrl(id: string, baseUrl: string) {
+    await env.rt.db.db.updateTable('credentials').set({ base_url: baseUrl }).where('id', '=', id).execute()
+    await env.rt.bus.publish('credentials')
+  }
+
   async function chat(model: string) {
     return env.app.inject({
       method: 'POST',
@@ -43,28 +59,13 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
     })
   }
 
-  async function auditRows(action: string) {
-    const r = await env.app.inject({
-      method: 'GET',
-      url: `/api/v1/audit?action=${action}&limit=100`,
-      headers: env.auth('auditor'),
-    })
-    expect(r.statusCode).toBe(200)
-    return r.json().data as { details: Record<string, unknown>; credentialId: string | null }[]
-  }
-
   it('an admin who re-points a key at their server gets nothing (not through /test, not through the gateway)', async () => {
     env = await createE2eEnv(dialect)
     attacker = await startAttacker()
     const id = await credentialId('oa')
 
     // The admin manages the org's OpenAI key and aims it at their own server.
-    const moved = await env.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/credentials/${id}`,
-      headers: env.auth('admin'),
-      payload: { baseUrl: `${attacker.origin}/v1` },
-    })
+    const moved = await patch(id, { baseUrl: `${attacker.origin}/v1` })
     expect(moved.statusCode, moved.body).toBe(400)
     expect(moved.json().error.message).toMatch(
       /from http:\/\/127\.0\.0\.1:\d+ to http:\/\/127\.0\.0\.1:\d+ needs its key again: send apiKey/,
@@ -95,12 +96,7 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
 
     // With a key in the same request the admin may point the credential anywhere: what
     // travels there is the key they just typed, never the stored one.
-    const moved = await env.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/credentials/${id}`,
-      headers: env.auth('admin'),
-      payload: { baseUrl: `${attacker.origin}/v1`, apiKey: own },
-    })
+    const moved = await patch(id, { baseUrl: `${attacker.origin}/v1`, apiKey: own })
     expect(moved.statusCode, moved.body).toBe(200)
     expect(moved.json()).toMatchObject({ baseUrl: `${attacker.origin}/v1`, version: 2 })
     await keyTest(id)
@@ -109,16 +105,11 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
     expect(attacker.saw(OPENAI_KEY)).toBe(false)
 
     // A path change on the same origin keeps the key (the origin is the identity).
-    const path = await env.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/credentials/${id}`,
-      headers: env.auth('admin'),
-      payload: { baseUrl: `${attacker.origin}/openai/v1` },
-    })
+    const path = await patch(id, { baseUrl: `${attacker.origin}/openai/v1` })
     expect(path.statusCode, path.body).toBe(200)
     expect(path.json().version).toBe(2)
 
-    const rows = await auditRows('credential.repointed')
+    const rows = await auditRows(env, 'credential.repointed')
     expect(rows).toHaveLength(1)
     expect(rows[0]!.details).toMatchObject({
       fromOrigin: new URL(env.openai.baseUrl).origin,
@@ -135,13 +126,7 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
     attacker = await startAttacker()
     const id = await credentialId('oa')
 
-    await env.rt.db.db
-      .updateTable('credentials')
-      .set({ base_url: `${attacker.origin}/v1` })
-      .where('id', '=', id)
-      .execute()
-    // Any later change anywhere makes every instance reload its credentials.
-    await env.rt.bus.publish('credentials')
+    await writeBaseUrl(id, `${attacker.origin}/v1`)
 
     const t = await keyTest(id)
     expect(t.statusCode).toBe(500)
@@ -189,38 +174,18 @@ describe.each(DIALECTS)('re-pointing a key (%s)', (dialect) => {
     await sealedBeforeIssue15(id, env.openai.baseUrl)
     expect((await chat('oa/gpt-4o-mini')).statusCode).toBe(200)
 
-    const moved = await env.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/credentials/${id}`,
-      headers: env.auth('admin'),
-      payload: { baseUrl: `${attacker.origin}/v1` },
-    })
+    const moved = await patch(id, { baseUrl: `${attacker.origin}/v1` })
     expect(moved.statusCode).toBe(400)
-    await env.rt.db.db
-      .updateTable('credentials')
-      .set({ base_url: `${attacker.origin}/v1` })
-      .where('id', '=', id)
-      .execute()
-    await env.rt.bus.publish('credentials')
+    await writeBaseUrl(id, `${attacker.origin}/v1`)
     expect((await keyTest(id)).statusCode).toBe(500)
     expect((await chat('oa/gpt-4o-mini')).statusCode).toBe(500)
     expect(attacker.requests).toHaveLength(0)
 
     // Put back, then re-pointed properly: the new version is sealed with today's layout.
-    await env.rt.db.db
-      .updateTable('credentials')
-      .set({ base_url: env.openai.baseUrl })
-      .where('id', '=', id)
-      .execute()
-    await env.rt.bus.publish('credentials')
+    await writeBaseUrl(id, env.openai.baseUrl)
     expect((await chat('oa/gpt-4o-mini')).statusCode).toBe(200)
     const own = canaryKey('sk-new')
-    const ok = await env.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/credentials/${id}`,
-      headers: env.auth('admin'),
-      payload: { baseUrl: `${attacker.origin}/v1`, apiKey: own },
-    })
+    const ok = await patch(id, { baseUrl: `${attacker.origin}/v1`, apiKey: own })
     expect(ok.statusCode, ok.body).toBe(200)
     const secrets = await env.rt.db.db
       .selectFrom('credential_secrets')
