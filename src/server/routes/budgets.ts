@@ -115,14 +115,10 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       if (b.scope !== 'org' && !b.scopeId)
         throw badRequest(`scopeId is required for a ${b.scope} budget`, { param: 'scopeId' })
       const scopeId = b.scope === 'org' ? p.orgId : b.scopeId!
-      if (b.scope === 'workspace') {
-        const ws = await db
-          .selectFrom('workspaces')
-          .select('id')
-          .where('id', '=', scopeId)
-          .where('org_id', '=', p.orgId)
-          .executeTakeFirst()
-        if (!ws) throw badRequest(`unknown workspace ${scopeId}`, { param: 'scopeId' })
+      if (b.scope !== 'org' && !(await scopeInOrg(db, p.orgId, b.scope, scopeId))) {
+        // A budget over another org's object would match none of this org's calls, and its
+        // spend figures must never be computed over another org's rows: refuse it.
+        throw badRequest(`unknown ${b.scope} ${scopeId}`, { param: 'scopeId' })
       }
       let startsAt: number | null = null
       let endsAt: number | null = null
@@ -249,4 +245,53 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       reply.code(204)
     },
   )
+}
+
+/** Whether a budget's scope object (workspace, user, token, credential) belongs to the org. */
+async function scopeInOrg(
+  db: Runtime['db']['db'],
+  orgId: string,
+  scope: string,
+  id: string,
+): Promise<boolean> {
+  switch (scope) {
+    case 'workspace':
+      return Boolean(
+        await db
+          .selectFrom('workspaces')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'user':
+      return Boolean(
+        await db
+          .selectFrom('org_memberships')
+          .select('user_id')
+          .where('user_id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'token':
+      return Boolean(
+        await db
+          .selectFrom('access_tokens')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'credential':
+      return Boolean(
+        await db
+          .selectFrom('credentials')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    default:
+      return false
+  }
 }
