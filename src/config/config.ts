@@ -6,6 +6,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { parseDuration } from './duration.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 const EGRESS_MODES = ['open', 'public-only', 'private-only'] as const
 export type EgressMode = (typeof EGRESS_MODES)[number]
@@ -69,7 +70,17 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
-  LATCHKEY_TRUST_PROXY: bool.default(false),
+  LATCHKEY_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      const r = parseTrustProxy(v)
+      if ('error' in r) {
+        ctx.addIssue({ code: 'custom', message: r.error })
+        return z.NEVER
+      }
+      return r
+    }),
   LATCHKEY_DRAIN_DELAY: duration('5s'),
   LATCHKEY_DRAIN_TIMEOUT: duration('20s'),
 })
@@ -92,11 +103,14 @@ export interface Config {
   corsOrigins: string[]
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   bodyLimit: number
-  trustProxy: boolean
+  /** Which peers may set the client address (config/trust-proxy.ts). */
+  trustProxy: TrustProxy
   /** On SIGTERM: how long to keep serving with readiness off so the balancer notices. */
   drainDelayMs: number
   /** On SIGTERM: how long in-flight calls and streams get to finish before they are cut. */
   drainTimeoutMs: number
+  /** Settings that work but deserve the operator's attention; logged once at start. */
+  warnings: string[]
 }
 
 /** Thrown for invalid configuration; the CLI prints its message alone and exits 1. */
@@ -137,8 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.LATCHKEY_CORS_ORIGINS,
     logLevel: e.LATCHKEY_LOG_LEVEL,
     bodyLimit: e.LATCHKEY_BODY_LIMIT,
-    trustProxy: e.LATCHKEY_TRUST_PROXY,
+    trustProxy: e.LATCHKEY_TRUST_PROXY.value,
     drainDelayMs: e.LATCHKEY_DRAIN_DELAY,
     drainTimeoutMs: e.LATCHKEY_DRAIN_TIMEOUT,
+    warnings: e.LATCHKEY_TRUST_PROXY.warning ? [e.LATCHKEY_TRUST_PROXY.warning] : [],
   }
 }

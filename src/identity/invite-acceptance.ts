@@ -11,12 +11,19 @@
  *
  * The token is looked up (SHA-256, cheap) before any argon2 work, and the argon2 work happens
  * outside the transaction; the transaction then claims the invite once and re-checks that the
- * password it relied on did not change meanwhile.
+ * password it relied on did not change meanwhile. The lookup compares SHA-256 digests of the
+ * token, so its timing says nothing about the token itself.
+ *
+ * Attempts are limited like sign-ins (identity/attempt-limits.ts), counted before the work
+ * they guard: per client address before the lookup (token guessing), then per invite and per
+ * account before argon2 — an existing account's password guessed through an invite link
+ * spends the same budget as one guessed at sign-in.
  * @module
  */
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { DbHandle } from '../db/database.js'
 import { badRequest, unauthorized } from '../errors/app-error.js'
+import { type AttemptLimiter, accountLimit, addressLimit, inviteLimit } from './attempt-limits.js'
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js'
 import { isRole, type Role } from './principal.js'
 import { sha256Hex } from './secrets.js'
@@ -57,13 +64,15 @@ export async function findOpenInvite(handle: DbHandle, token: string, now: numbe
 }
 
 export async function acceptInvite(
-  deps: { handle: DbHandle; audit: AuditWriter },
-  input: AcceptInput,
+  deps: { handle: DbHandle; audit: AuditWriter; limiter: AttemptLimiter },
+  input: AcceptInput & { clientAddress: string },
   now = Date.now(),
 ): Promise<Accepted> {
   const db = deps.handle.db
+  const byAddress = await deps.limiter.begin([addressLimit('invite', input.clientAddress)])
   const inv = await findOpenInvite(deps.handle, input.token, now)
   if (!inv) throw invalidInvite()
+  const guess = await deps.limiter.begin([inviteLimit(inv.id), accountLimit(inv.email)])
   const user = await db
     .selectFrom('users')
     .select(['id', 'password_hash', 'disabled_at'])
@@ -80,7 +89,7 @@ export async function acceptInvite(
     newHash = await hashPassword(input.password)
   }
 
-  return db.transaction().execute(async (trx) => {
+  const accepted = await db.transaction().execute(async (trx) => {
     // Single use: the conditional update wins once even if two accepts race.
     const claimed = await trx
       .updateTable('invites')
@@ -138,4 +147,7 @@ export async function acceptInvite(
     const session = await createSession(trx, { orgId: inv.org_id, userId: user.id })
     return { session, orgId: inv.org_id, userId: user.id, email: inv.email, role: m.role }
   })
+  await byAddress.succeeded()
+  await guess.succeeded()
+  return accepted
 }

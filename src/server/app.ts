@@ -10,6 +10,7 @@ import fastifyCors from '@fastify/cors'
 import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { TrustProxy } from '../config/trust-proxy.js'
 import { createFastPath } from './fast-path.js'
 import { parseJsonBody } from './json-body.js'
 import { Lifecycle } from './lifecycle.js'
@@ -23,6 +24,24 @@ import type { Runtime } from './runtime.js'
 
 /** Fastify's own defaults for the server it would have made (the fast path makes it instead). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+/**
+ * Fastify's form of the trust-proxy setting. A hop count becomes a function: Fastify turns a
+ * bare number into "trust nothing" (it cannot check the peer), while the operator asked for
+ * N proxies in front. A list goes as it is (compiled by @fastify/proxy-addr).
+ */
+function fastifyTrustProxy(tp: TrustProxy): false | string[] | ((addr: string, hop: number) => boolean) {
+  if (tp === false) return false
+  if ('hops' in tp) {
+    const hops = tp.hops
+    return hops === 0
+      ? false
+      : function trustedHop(_addr: string, hop: number) {
+          return hop < hops
+        }
+  }
+  return tp.proxies
+}
 
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const observe = createRequestObserver(rt)
@@ -49,7 +68,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     },
     loggerInstance: rt.logger as FastifyBaseLogger,
     bodyLimit: rt.config.bodyLimit,
-    trustProxy: rt.config.trustProxy,
+    trustProxy: fastifyTrustProxy(rt.config.trustProxy),
     genReqId: requestId,
     // One log line per request (written by the metrics hook at completion) instead of
     // Fastify's two ("incoming request" + "request completed"): half the logging work on

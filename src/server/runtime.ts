@@ -108,6 +108,7 @@ const noInvoke: Invoke = async () => {
 
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel)
+  for (const w of config.warnings) logger.warn(w)
   if (!config.databaseUrl) ensureHome(config.home)
 
   const db = openDatabase({

@@ -10,7 +10,8 @@ export interface CounterStore {
   /** Adds `amount` to the counter `key` in the current window; returns the new total and ms left. */
   add(key: string, amount: number, windowMs: number): Promise<{ total: number; resetMs: number }>
   get(key: string, windowMs: number): Promise<number>
-  reset(key: string): Promise<void>
+  /** Clears the counter `key` in the current window (one key: no scan over every counter). */
+  reset(key: string, windowMs: number): Promise<void>
 }
 
 export class MemoryCounterStore implements CounterStore {
@@ -33,8 +34,9 @@ export class MemoryCounterStore implements CounterStore {
     return this.#windows.get(`${key}:${now - (now % windowMs)}`)?.total ?? 0
   }
 
-  async reset(key: string) {
-    for (const k of this.#windows.keys()) if (k.startsWith(`${key}:`)) this.#windows.delete(k)
+  async reset(key: string, windowMs: number) {
+    const now = Date.now()
+    this.#windows.delete(`${key}:${now - (now % windowMs)}`)
   }
 
   #sweep(now: number) {
@@ -71,8 +73,9 @@ export class RedisCounterStore implements CounterStore {
     return v ? Number(v) : 0
   }
 
-  async reset(key: string) {
-    const keys = await this.redis.keys(`${this.prefix}${key}:*`)
-    if (keys.length) await this.redis.del(...keys)
+  async reset(key: string, windowMs: number) {
+    // KEYS would scan every counter of every instance (and block Redis meanwhile).
+    const now = Date.now()
+    await this.redis.del(`${this.prefix}${key}:${now - (now % windowMs)}`)
   }
 }

@@ -71,3 +71,11 @@ export function checkBaseUrl(
   const path = u.pathname.replace(/\/+$/, '')
   return { ok: true, url: `${u.protocol}//${u.host}${path}` }
 }
+
+/**
+ * The origin (scheme, host, port) of a stored base URL: a credential's identity. Empty for a
+ * credential without one (http-secret). Default ports are dropped, as the URL standard does.
+ */
+export function originOf(baseUrl: string): string {
+  return baseUrl ? new URL(baseUrl).origin : ''
+}

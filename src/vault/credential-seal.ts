@@ -4,13 +4,18 @@
  * credential, version).
  *
  * The secret's associated data names where the secret may go, so a row moved to another
- * credential or version, or pointed at another destination in the database, fails to open:
+ * credential or version, or pointed at another destination in the database, fails to open.
+ * The destination is part of the credential's identity (issue 15): for provider kinds it is
+ * the base URL (origin and path; every configurable host — openai-compatible, azure, ollama,
+ * regional Bedrock/Vertex — lives there), for an `http-secret` its list of origins:
  * - v1 (rows sealed before issue 15): org, credential, version, provider, base URL;
  * - v2 (every new seal): the same plus the origins an `http-secret` may be sent to, as a
  *   sorted JSON array (`[]` for provider kinds, whose destination is the base URL).
- * Rows record their layout (`credential_secrets.aad_version`); the vault re-seals v1 rows as
- * v2 in the background (seal-upgrade.ts). A v2 blob never opens as v1 or the reverse: the
- * layouts start with different labels.
+ * Rows record their layout (`credential_secrets.aad_version`). Both layouts bind the base
+ * URL, so a pre-existing v1 row needs no re-seal to be safe: it keeps opening as v1 until its
+ * next rotation or re-point seals v2 (a v1 row that carries origins is refused by the caller,
+ * as v1 never bound them). A v2 blob never opens as v1 or the reverse: the layouts start with
+ * different labels, so editing `aad_version` in the database only breaks the row.
  * @module
  */
 import { aad, newDataKey, open, seal } from './crypto.js'
@@ -49,18 +54,23 @@ function secretContext(c: SealContext, aadVersion: number): Buffer {
   throw new Error(`unknown associated-data layout ${aadVersion}`)
 }
 
+/**
+ * Seals a payload. `aadVersion` is AAD_VERSION for everything the vault writes; older layouts
+ * exist only to reproduce rows sealed by earlier releases (upgrade tests).
+ */
 export async function sealPayload(
   keyring: Keyring,
   ctx: SealContext,
   payload: SecretPayload,
+  aadVersion = AAD_VERSION,
 ): Promise<SealedSecret> {
   const key = await keyring.sealingKey()
   const dek = newDataKey()
   const plain = Buffer.from(JSON.stringify(payload), 'utf8')
   try {
-    const ciphertext = seal(dek, plain, secretContext(ctx, AAD_VERSION)).toString('base64')
+    const ciphertext = seal(dek, plain, secretContext(ctx, aadVersion)).toString('base64')
     const wrapped = await key.wrap(dek, dataKeyContext(ctx))
-    return { keyId: key.id, wrappedKey: wrapped.toString('base64'), ciphertext, aadVersion: AAD_VERSION }
+    return { keyId: key.id, wrappedKey: wrapped.toString('base64'), ciphertext, aadVersion }
   } finally {
     dek.fill(0)
     plain.fill(0)

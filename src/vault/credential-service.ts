@@ -17,6 +17,7 @@ import { authorize } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId } from '../identity/secrets.js'
 import type { ChangeBus } from '../state/change-bus.js'
+import { originOf } from './base-url.js'
 import {
   checkKind,
   checkModels,
@@ -68,6 +69,9 @@ export interface PatchInput {
   baseUrl?: string | null
   region?: string | null
   models?: string[]
+  /** The key again: required (and only accepted) when the base URL's origin changes. */
+  apiKey?: string
+  secret?: Record<string, unknown>
 }
 
 export interface GrantInput {
@@ -172,10 +176,16 @@ export class CredentialService {
   }
 
   async patch(p: Principal, id: string, input: PatchInput): Promise<CredentialView> {
-    const { row } = await this.#manageable(p, id)
+    const { row, grants } = await this.#manageable(p, id)
     const info = checkKind(row.provider)
     const name = input.name !== undefined ? checkName(input.name) : row.name
     const endpointChanged = input.baseUrl !== undefined || input.region !== undefined
+    if (endpointChanged && info.kind === 'http-secret') {
+      throw badRequest(
+        'an http-secret has no baseUrl or region: its origins are sealed with it (create a new one to change them)',
+        { param: input.baseUrl !== undefined ? 'baseUrl' : 'region' },
+      )
+    }
     const { baseUrl, region } = endpointChanged
       ? resolveEndpoint(
           info,
@@ -193,31 +203,26 @@ export class CredentialService {
       : { baseUrl: row.base_url, region: row.region }
     const models =
       input.models !== undefined ? checkModels(input.models) : (JSON.parse(row.models) as string[])
-    const fields = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined)
-    const now = Date.now()
-    // The base URL is bound into the sealed blob (a row edited to point elsewhere must not
-    // open), so changing it re-seals the same version under the new destination.
-    const payload = baseUrl !== row.base_url ? await this.unseal(row) : undefined
-    const updated = {
-      ...row,
-      name,
-      base_url: baseUrl,
-      region,
-      models: JSON.stringify(models),
-      updated_at: now,
+    const fields = Object.keys(input).filter(
+      (k) => k !== 'apiKey' && k !== 'secret' && (input as Record<string, unknown>)[k] !== undefined,
+    )
+    const meta = { name, base_url: baseUrl, region, models: JSON.stringify(models) }
+    const from = originOf(row.base_url)
+    const to = originOf(baseUrl)
+    const keyGiven = input.apiKey !== undefined || input.secret !== undefined
+    if (from !== to || keyGiven) {
+      return this.#repoint(p, row, grants, { meta, fields, from, to, key: input })
     }
+    const now = Date.now()
+    // Same origin, another path: the base URL is bound into the sealed blob (a row edited to
+    // point elsewhere must not open), so the same version is re-sealed for the new path.
+    const payload = baseUrl !== row.base_url ? await this.unseal(row) : undefined
+    const updated = { ...row, ...meta, updated_at: now }
     updated.name_key = nameKey(row.org_id, row.scope as Scope, row.workspace_id, row.owner_user_id, name)
     await this.#write(async (trx) => {
       const r = await trx
         .updateTable('credentials')
-        .set({
-          name,
-          name_key: updated.name_key,
-          base_url: baseUrl,
-          region,
-          models: updated.models,
-          updated_at: now,
-        })
+        .set({ ...meta, name_key: updated.name_key, updated_at: now })
         .where('id', '=', id)
         .where('version', '=', row.version)
         .where('revoked_at', 'is', null)
@@ -230,38 +235,102 @@ export class CredentialService {
       }
       await this.#audit(trx, p, 'credential.updated', id, { fields })
     })
-    return toView(updated, p, await grantsOf(this.#db, { credentialId: id }))
+    return toView(updated, p, grants)
+  }
+
+  /**
+   * A PATCH that moves the credential to another origin (or carries a key). The origin is part
+   * of the credential's identity: the stored key never follows a new origin, so whoever moves
+   * it types the key again here and the move is a rotation (new version, sealed for the new
+   * base URL, older versions shredded), audited with both origins. A credential without key
+   * material (a local server needing none) moves without one: there is nothing to send.
+   */
+  async #repoint(
+    p: Principal,
+    row: CredentialsTable,
+    grants: Grant[],
+    c: {
+      meta: Pick<CredentialsTable, 'name' | 'base_url' | 'region' | 'models'>
+      fields: string[]
+      from: string
+      to: string
+      key: { apiKey?: string; secret?: Record<string, unknown> }
+    },
+  ): Promise<CredentialView> {
+    const info = checkKind(row.provider)
+    const keyGiven = c.key.apiKey !== undefined || c.key.secret !== undefined
+    if (c.from === c.to) {
+      throw badRequest(
+        'a new key for the same origin is a rotation: use POST /credentials/:id/rotate (PATCH takes a key only with a new baseUrl origin)',
+        { param: c.key.apiKey !== undefined ? 'apiKey' : 'secret', code: 'use_rotate' },
+      )
+    }
+    let payload: SecretPayload
+    if (keyGiven) payload = normalizeSecret(info, c.key)
+    else {
+      payload = await this.unseal(row)
+      if (hasKeyMaterial(payload)) {
+        throw badRequest(
+          `moving credential ${row.name} from ${c.from} to ${c.to} needs its key again: send ${info.secret === 'secret' ? 'secret' : 'apiKey'} in the same request (a credential's origin is part of its identity; the stored key never follows a new origin)`,
+          { param: info.secret === 'secret' ? 'secret' : 'apiKey', code: 'key_required_for_new_origin' },
+        )
+      }
+    }
+    return this.#newVersion(p, row, grants, payload, {
+      meta: c.meta,
+      action: 'credential.repointed',
+      details: { fields: c.fields, fromOrigin: c.from, toOrigin: c.to },
+      sameKeyOk: true,
+    })
   }
 
   async rotate(p: Principal, id: string, input: { apiKey?: string; secret?: Record<string, unknown> }) {
     const { row, grants } = await this.#manageable(p, id)
-    const info = checkKind(row.provider)
-    const payload = normalizeSecret(info, input)
-    const fingerprint = this.d.keyring.fingerprint(info.kind, canonicalSecret(payload))
-    if (fingerprint === row.fingerprint)
+    const payload = normalizeSecret(checkKind(row.provider), input)
+    return this.#newVersion(p, row, grants, payload, { action: 'credential.rotated', details: {} })
+  }
+
+  /**
+   * Seals `payload` as the credential's next version (with `meta` changes, if any), shreds
+   * the older versions and records `action` — one transaction. Attempts already sent finish on
+   * the material they hold in memory.
+   */
+  async #newVersion(
+    p: Principal,
+    row: CredentialsTable,
+    grants: Grant[],
+    payload: SecretPayload,
+    o: {
+      meta?: Pick<CredentialsTable, 'name' | 'base_url' | 'region' | 'models'>
+      action: string
+      details: Record<string, unknown>
+      /** Re-pointing may re-enter the same key (it proves the caller holds it). */
+      sameKeyOk?: boolean
+    },
+  ): Promise<CredentialView> {
+    const id = row.id
+    const fingerprint = this.d.keyring.fingerprint(row.provider, canonicalSecret(payload))
+    if (fingerprint === row.fingerprint && !o.sameKeyOk)
       throw conflict('the new key is the same as the current one', { code: 'same_key' })
     const version = Number(row.version) + 1
-    const ctx = this.#ctx(row, version, row.base_url)
+    const meta = o.meta ?? { name: row.name, base_url: row.base_url, region: row.region, models: row.models }
     const now = Date.now()
-    const updated = {
-      ...row,
+    const changes = {
+      ...meta,
+      name_key: nameKey(row.org_id, row.scope as Scope, row.workspace_id, row.owner_user_id, meta.name),
       version,
       fingerprint,
       fingerprint_key: hasKeyMaterial(payload) ? `${row.org_id}/${fingerprint}` : null,
       last4: last4(payload),
+      updated_at: now,
+      rotated_at: now,
     }
-    Object.assign(updated, { updated_at: now, rotated_at: now })
+    const updated: CredentialsTable = { ...row, ...changes }
+    const ctx = this.#ctx(updated, version, meta.base_url)
     await this.#write(async (trx) => {
       const r = await trx
         .updateTable('credentials')
-        .set({
-          version,
-          fingerprint,
-          fingerprint_key: updated.fingerprint_key,
-          last4: updated.last4,
-          updated_at: now,
-          rotated_at: now,
-        })
+        .set(changes)
         .where('id', '=', id)
         .where('version', '=', row.version)
         .where('revoked_at', 'is', null)
@@ -275,7 +344,7 @@ export class CredentialService {
         .where('credential_id', '=', id)
         .where('version', '<', version)
         .execute()
-      await this.#audit(trx, p, 'credential.rotated', id, { version, fingerprint })
+      await this.#audit(trx, p, o.action, id, { ...o.details, version, fingerprint })
     })
     return toView(updated, p, grants)
   }

@@ -110,3 +110,21 @@ export async function setWorkspaceRole(env: TestEnv, workspaceId: string, userId
   })
   expect(r.statusCode, r.body).toBe(200)
 }
+
+export interface AuditRow {
+  action: string
+  actor: string
+  credentialId: string | null
+  details: Record<string, unknown>
+}
+
+/** The org's audit rows of one action, read as an auditor through the API. */
+export async function auditRows(env: TestEnv, action: string): Promise<AuditRow[]> {
+  const r = await env.app.inject({
+    method: 'GET',
+    url: `/api/v1/audit?action=${action}&limit=100`,
+    headers: env.auth('auditor'),
+  })
+  expect(r.statusCode).toBe(200)
+  return r.json().data as AuditRow[]
+}

@@ -11,6 +11,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey, createCredential, type TestUser } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv, OPENAI_KEY } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
+import { auditRows } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -74,16 +75,6 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
     return id
   }
 
-  async function auditRows(action: string) {
-    const r = await env.app.inject({
-      method: 'GET',
-      url: `/api/v1/audit?action=${action}&limit=100`,
-      headers: env.auth('auditor'),
-    })
-    expect(r.statusCode).toBe(200)
-    return r.json().data as { details: Record<string, unknown>; credentialId: string | null; actor: string }[]
-  }
-
   async function httpSecret(h: Headers, name: string, value: string, origins: string[], extra = {}) {
     const r = await createCredential(env, h, {
       name,
@@ -117,7 +108,7 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
     expect(r.error).toMatch(/secret oa .*http-secret/)
     expect(attacker.requests).toHaveLength(0)
     expect(attacker.saw(OPENAI_KEY)).toBe(false)
-    const refused = await auditRows('secret.refused')
+    const refused = await auditRows(env, 'secret.refused')
     expect(refused.map((a) => a.details.name)).toContain('oa')
     expect(JSON.stringify(refused)).not.toContain(OPENAI_KEY)
   })
@@ -138,7 +129,7 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
     expect(ok.status, ok.error).toBe('succeeded')
     expect(legit.requests).toHaveLength(1)
     expect(legit.requests[0]!.headers.authorization).toBe(`Bearer ${value}`)
-    const used = await auditRows('secret.used')
+    const used = await auditRows(env, 'secret.used')
     expect(used).toHaveLength(1)
     expect(used[0]!.credentialId).toBe(cred.id)
     expect(used[0]!.actor).toBe(member.tokenId)

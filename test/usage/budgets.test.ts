@@ -28,6 +28,18 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     return p
   }
 
+  /** A real credential of the org: a budget's scope must be one. */
+  async function newCredential(name: string): Promise<string> {
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/credentials',
+      headers: env.auth('admin'),
+      payload: { name, provider: 'openai', apiKey: `sk-budget-test-${name}-0123456789`, scope: 'org' },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    return res.json().id as string
+  }
+
   async function createBudget(body: Record<string, unknown>) {
     const res = await env.app.inject({
       method: 'POST',
@@ -41,7 +53,7 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
 
   it('100 concurrent reserves against a budget worth 10 requests: exactly 10 pass', async () => {
     const p = await principalFor()
-    const credentialId = `cred_race_${redis ? 'r' : 'm'}_${dialect}`
+    const credentialId = await newCredential(`cred_race_${redis ? 'r' : 'm'}_${dialect}`)
     const b = await createBudget({
       name: `race-${credentialId}`,
       scope: 'credential',
@@ -78,10 +90,50 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     expect(again.filter((r) => r.status === 'fulfilled').length).toBe(5)
   })
 
+  it('a budget that refuses a call releases what the budgets before it reserved for that call', async () => {
+    const p = await principalFor()
+    const credentialId = await newCredential(`cred_pair_${redis ? 'r' : 'm'}_${dialect}`)
+    // Two budgets cover the same calls; the roomy one is checked first.
+    await createBudget({
+      name: `roomy-${credentialId}`,
+      scope: 'credential',
+      scopeId: credentialId,
+      limitUsd: 1,
+      window: 'day',
+    })
+    const tight = await createBudget({
+      name: `tight-${credentialId}`,
+      scope: 'credential',
+      scopeId: credentialId,
+      limitUsd: 0.05,
+      window: 'day',
+    })
+    const ctx: BudgetContext = {
+      principal: p,
+      workspaceId: env.workspaceId,
+      credentialId,
+      provider: 'openai',
+      model: 'gpt-4o',
+    }
+    const estimate = { inputTokens: 100, maxOutputTokens: 100, costUsd: 0.1 }
+    for (let i = 0; i < 5; i++) await expect(env.rt.budget.reserve(ctx, estimate)).rejects.toThrow(tight.name)
+    const del = await env.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/budgets/${tight.id}`,
+      headers: env.auth('admin'),
+    })
+    expect(del.statusCode).toBe(204)
+    // The five refused calls held nothing of the roomy budget: it still has room for ten.
+    const results = await Promise.allSettled(
+      Array.from({ length: 11 }, () => env.rt.budget.reserve(ctx, estimate)),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(10)
+  })
+
   it('a second instance sharing the store sees the same budget (Redis) or its own (memory)', async () => {
     if (!redis || !env.rt.redis) return
     const p = await principalFor()
-    const credentialId = 'cred_two_instances'
+    const credentialId = await newCredential('cred_two_instances')
     await createBudget({
       name: 'two-instances',
       scope: 'credential',
@@ -107,7 +159,7 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
 
   it('a budget of 0 refuses every call cleanly, even with an unknown price', async () => {
     const p = await principalFor()
-    const credentialId = `cred_zero_${redis}`
+    const credentialId = await newCredential(`cred_zero_${redis}`)
     await createBudget({
       name: `zero-${redis}-${dialect}`,
       scope: 'credential',
@@ -162,7 +214,7 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
       env.rt.logger,
       (a) => alerts.push(a),
     )
-    const credentialId = `cred_alert_${redis}`
+    const credentialId = await newCredential(`cred_alert_${redis}`)
     await createBudget({
       name: `alert-${redis}-${dialect}`,
       scope: 'credential',
@@ -217,16 +269,32 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
   })
 
   it('lists budgets with current spend; changes are audited', async () => {
+    const b = await createBudget({
+      name: `listed-${dialect}-${redis}`,
+      scope: 'org',
+      limitUsd: 500,
+      window: 'month',
+    })
     const res = await env.app.inject({ method: 'GET', url: '/api/v1/budgets', headers: env.auth('member') })
     expect(res.statusCode).toBe(200)
-    const list = res.json().data as { name: string; spentUsd: number; windowStart: string | null }[]
-    expect(list.length).toBeGreaterThan(0)
+    const list = res.json().data as {
+      id: string
+      name: string
+      spentUsd: number
+      windowStart: string | null
+    }[]
+    const listed = list.find((x) => x.id === b.id)
+    expect(listed).toMatchObject({ name: b.name, spentUsd: expect.any(Number) })
+    expect(listed!.windowStart).not.toBeNull()
     const audit = await env.app.inject({
       method: 'GET',
-      url: '/api/v1/audit?action=budget.created',
+      url: '/api/v1/audit?action=budget.created&limit=500',
       headers: env.auth('auditor'),
     })
-    expect(audit.json().data.length).toBe(list.length)
+    const records = audit.json().data as { action: string; details: Record<string, unknown>; actor: string }[]
+    const mine = records.filter((r) => JSON.stringify(r).includes(b.id))
+    expect(mine).toHaveLength(1)
+    expect(mine[0]!.action).toBe('budget.created')
   })
 
   it('deletes a budget of its own org once, audited; a second delete is 404', async () => {

@@ -199,10 +199,19 @@ describe.each(DIALECTS)('credentials API (%s)', (dialect) => {
       method: 'PATCH',
       url: `/api/v1/credentials/${c.id}`,
       headers: env.auth('admin'),
-      payload: { baseUrl: 'http://10.1.2.4:8000/v1', models: ['m1'] },
+      payload: { baseUrl: 'http://10.1.2.3/openai/v1', models: ['m1'] },
     })
     expect(patched.statusCode).toBe(200)
-    expect(patched.json()).toMatchObject({ baseUrl: 'http://10.1.2.4:8000/v1', models: ['m1'], version: 1 })
+    expect(patched.json()).toMatchObject({ baseUrl: 'http://10.1.2.3/openai/v1', models: ['m1'], version: 1 })
+    // Another origin is another identity: the key must come along (issue 15, path 3).
+    const moved = await env.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/credentials/${c.id}`,
+      headers: env.auth('admin'),
+      payload: { baseUrl: 'http://10.1.2.4:8000/v1' },
+    })
+    expect(moved.statusCode).toBe(400)
+    expect(moved.json().error).toMatchObject({ code: 'key_required_for_new_origin', param: 'apiKey' })
     const bad = await env.app.inject({
       method: 'PATCH',
       url: `/api/v1/credentials/${c.id}`,

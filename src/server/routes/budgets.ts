@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
-import { authorize } from '../../identity/authorize.js'
+import { authorize, can } from '../../identity/authorize.js'
+import type { Principal } from '../../identity/principal.js'
 import { newId } from '../../identity/secrets.js'
 import { type BudgetDef, budgetFromRow, SCOPES, WINDOWS } from '../../usage/budgets/budget-model.js'
 import { timeParam } from '../../usage/time-param.js'
@@ -53,7 +54,11 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
     await rt.bus.publish('budgets')
     await rt.usage.budgets.reload()
   }
-  const view = async (b: BudgetDef, createdAt?: number) => {
+  /**
+   * `alertUrl` only for those who manage budgets: alert URLs are often secret webhooks (a
+   * token in the path) that anyone holding one can post to. Others see `alerts: true|false`.
+   */
+  const view = async (p: Principal, b: BudgetDef, createdAt?: number) => {
     const s = await rt.usage.budgets.spent(b)
     return {
       id: b.id,
@@ -66,7 +71,8 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       limitTokens: b.limitTokens,
       startsAt: b.startsAt,
       endsAt: b.endsAt,
-      alertUrl: b.alertUrl,
+      alerts: b.alertUrl !== null,
+      ...(can(p, 'budgets:manage') ? { alertUrl: b.alertUrl } : {}),
       spentUsd: Math.round(s.usd * 1e6) / 1e6,
       spentTokens: s.tokens,
       windowStart: s.window ? new Date(s.window.start).toISOString() : null,
@@ -87,7 +93,7 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
         .where('org_id', '=', p.orgId)
         .orderBy('created_at')
         .execute()
-      return { data: await Promise.all(rows.map((r) => view(budgetFromRow(r), Number(r.created_at)))) }
+      return { data: await Promise.all(rows.map((r) => view(p, budgetFromRow(r), Number(r.created_at)))) }
     },
   )
 
@@ -109,14 +115,10 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       if (b.scope !== 'org' && !b.scopeId)
         throw badRequest(`scopeId is required for a ${b.scope} budget`, { param: 'scopeId' })
       const scopeId = b.scope === 'org' ? p.orgId : b.scopeId!
-      if (b.scope === 'workspace') {
-        const ws = await db
-          .selectFrom('workspaces')
-          .select('id')
-          .where('id', '=', scopeId)
-          .where('org_id', '=', p.orgId)
-          .executeTakeFirst()
-        if (!ws) throw badRequest(`unknown workspace ${scopeId}`, { param: 'scopeId' })
+      if (b.scope !== 'org' && !(await scopeInOrg(db, p.orgId, b.scope, scopeId))) {
+        // A budget over another org's object would match none of this org's calls, and its
+        // spend figures must never be computed over another org's rows: refuse it.
+        throw badRequest(`unknown ${b.scope} ${scopeId}`, { param: 'scopeId' })
       }
       let startsAt: number | null = null
       let endsAt: number | null = null
@@ -177,7 +179,7 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       })
       await changed()
       reply.code(201)
-      return view(budgetFromRow(row), now)
+      return view(p, budgetFromRow(row), now)
     },
   )
 
@@ -223,7 +225,7 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
         )
       })
       await changed()
-      return view(budgetFromRow({ ...cur, ...next }), Number(cur.created_at))
+      return view(p, budgetFromRow({ ...cur, ...next }), Number(cur.created_at))
     },
   )
 
@@ -243,4 +245,53 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       reply.code(204)
     },
   )
+}
+
+/** Whether a budget's scope object (workspace, user, token, credential) belongs to the org. */
+async function scopeInOrg(
+  db: Runtime['db']['db'],
+  orgId: string,
+  scope: string,
+  id: string,
+): Promise<boolean> {
+  switch (scope) {
+    case 'workspace':
+      return Boolean(
+        await db
+          .selectFrom('workspaces')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'user':
+      return Boolean(
+        await db
+          .selectFrom('org_memberships')
+          .select('user_id')
+          .where('user_id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'token':
+      return Boolean(
+        await db
+          .selectFrom('access_tokens')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    case 'credential':
+      return Boolean(
+        await db
+          .selectFrom('credentials')
+          .select('id')
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .executeTakeFirst(),
+      )
+    default:
+      return false
+  }
 }

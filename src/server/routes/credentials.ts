@@ -39,6 +39,12 @@ const PatchBody = z.strictObject({
   baseUrl: z.string().max(2048).nullable().optional(),
   region: z.string().max(64).nullable().optional(),
   models: z.array(z.string().max(200)).max(1000).optional(),
+  apiKey: z
+    .string()
+    .max(20_000)
+    .optional()
+    .describe('the key again: required when baseUrl moves to another origin (a rotation), refused otherwise'),
+  secret: SecretObject.optional().describe('as apiKey, for kinds whose key lives in secret'),
 })
 
 const RotateBody = z.strictObject({
@@ -141,7 +147,8 @@ export async function credentialRoutes(app: FastifyInstance, rt: Runtime): Promi
     {
       schema: {
         tags,
-        summary: 'Edit metadata (name, baseUrl, region, models)',
+        summary:
+          'Edit metadata (name, baseUrl, region, models); a new baseUrl origin needs the key again (a rotation)',
         params: IdParams,
         body: PatchBody,
         response: { 200: CredentialViewSchema },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { AttemptLimiter } from '../../identity/attempt-limits.js'
 import { acceptInvite } from '../../identity/invite-acceptance.js'
 import type { Runtime } from '../runtime.js'
 import { startSessionResponse } from '../session-cookies.js'
@@ -11,6 +12,7 @@ const AcceptBody = z.strictObject({
 })
 
 export async function inviteRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const limiter = new AttemptLimiter(rt.counters)
   app.post(
     '/api/v1/invites/accept',
     {
@@ -25,7 +27,11 @@ export async function inviteRoutes(app: FastifyInstance, rt: Runtime): Promise<v
     },
     async (req, reply) => {
       const body = req.body as z.infer<typeof AcceptBody>
-      const joined = await acceptInvite({ handle: rt.db, audit: rt.audit }, body)
+      // Limited per client address, per invite and per account (identity/attempt-limits.ts).
+      const joined = await acceptInvite(
+        { handle: rt.db, audit: rt.audit, limiter },
+        { ...body, clientAddress: req.ip },
+      )
       await rt.bus.publish('auth')
       return startSessionResponse(req, reply, joined.session, {
         kind: 'user',

@@ -6,17 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { badRequest, rateLimited, unauthorized } from '../../errors/app-error.js'
+import { badRequest, unauthorized } from '../../errors/app-error.js'
+import { AttemptLimiter, accountLimit, addressLimit } from '../../identity/attempt-limits.js'
 import { verifyPassword } from '../../identity/passwords.js'
-import { sha256Hex } from '../../identity/secrets.js'
 import { createSession } from '../../identity/sessions.js'
 import { principalOf, SESSION_COOKIE } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 import { clearSessionCookies, startSessionResponse } from '../session-cookies.js'
-
-const WINDOW_MS = 15 * 60_000
-const MAX_PER_IP = 30
-const MAX_PER_EMAIL = 10
 
 const LoginBody = z.union([
   z.strictObject({
@@ -27,19 +23,7 @@ const LoginBody = z.union([
 ])
 
 export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
-  async function checkLimit(key: string, max: number): Promise<void> {
-    const n = await rt.counters.get(key, WINDOW_MS)
-    if (n >= max) {
-      const now = Date.now()
-      throw rateLimited(
-        'too many failed sign-in attempts: try again later',
-        (WINDOW_MS - (now % WINDOW_MS)) / 1000,
-      )
-    }
-  }
-  async function recordFailure(keys: string[]): Promise<void> {
-    for (const k of keys) await rt.counters.add(k, 1, WINDOW_MS)
-  }
+  const limiter = new AttemptLimiter(rt.counters)
 
   app.post(
     '/api/v1/session',
@@ -54,19 +38,19 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
     },
     async (req, reply) => {
       const body = req.body as z.infer<typeof LoginBody>
-      const ipKey = `login:ip:${req.ip}`
-      await checkLimit(ipKey, MAX_PER_IP)
+      // Counted before anything is checked (identity/attempt-limits.ts): a parallel burst
+      // gets at most the limit verified.
+      const byAddress = addressLimit('login', req.ip)
       if ('token' in body) {
+        const attempt = await limiter.begin([byAddress])
         const p = await rt.auth.authenticateToken(body.token)
-        if (!p?.tokenId) {
-          await recordFailure([ipKey])
+        if (!p?.tokenId)
           throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
-        }
+        await attempt.succeeded()
         const s = await createSession(rt.db.db, { orgId: p.orgId, tokenId: p.tokenId })
         return startSessionResponse(req, reply, s, { kind: p.kind, id: p.id, name: p.name, role: p.role })
       }
-      const emailKey = `login:email:${sha256Hex(body.email)}`
-      await checkLimit(emailKey, MAX_PER_EMAIL)
+      const attempt = await limiter.begin([byAddress, accountLimit(body.email)])
       const user = await rt.db.db
         .selectFrom('users')
         .innerJoin('org_memberships', 'org_memberships.user_id', 'users.id')
@@ -84,11 +68,8 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
         .executeTakeFirst()
       // Always run one argon2 verification so timing does not reveal unknown emails.
       const ok = await verifyPassword(user?.disabled_at == null ? user?.password_hash : null, body.password)
-      if (!user || !ok) {
-        await recordFailure([ipKey, emailKey])
-        throw unauthorized('wrong email or password', { code: 'invalid_login' })
-      }
-      await rt.counters.reset(emailKey)
+      if (!user || !ok) throw unauthorized('wrong email or password', { code: 'invalid_login' })
+      await attempt.succeeded()
       const s = await createSession(rt.db.db, { orgId: user.org_id, userId: user.id })
       return startSessionResponse(req, reply, s, {
         kind: 'user',
