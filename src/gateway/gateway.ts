@@ -67,6 +67,8 @@ export interface CallInput {
   runId?: string | null
   stepId?: string | null
   workflowId?: string | null
+  /** Workflow calls: the recipe's last editor, who must be able to use each credential too. */
+  alsoUsableBy?: Principal
   /** `body` is the canonical Chat request translated from another wire (provider-adapter.ts). */
   canonical?: boolean
 }
@@ -227,7 +229,13 @@ export class Gateway {
     for (const model of plan.models) {
       let target: Target
       try {
-        target = await resolveTarget(this.d.credentials(), input.principal, model, input.endpoint)
+        target = await resolveTarget(
+          this.d.credentials(),
+          input.principal,
+          model,
+          input.endpoint,
+          input.alsoUsableBy,
+        )
       } catch (err) {
         // A direct model that does not resolve is the caller's error; a route target that
         // does not (deleted credential, lost rights) is skipped.
@@ -245,7 +253,13 @@ export class Gateway {
           // A retry starts a new attempt: it uses the credential's current version (rotation
           // takes effect at once; attempts already sent finish on the old key).
           try {
-            target = await resolveTarget(this.d.credentials(), input.principal, model, input.endpoint)
+            target = await resolveTarget(
+              this.d.credentials(),
+              input.principal,
+              model,
+              input.endpoint,
+              input.alsoUsableBy,
+            )
             rec.target = target
           } catch (err) {
             lastErr = toAppError(err)

@@ -5,7 +5,7 @@
  * target's share moves to the others) and then its fallbacks in the order given.
  * @module
  */
-import { badRequest, notFound } from '../errors/app-error.js'
+import { badRequest, forbidden, notFound } from '../errors/app-error.js'
 import type { Principal } from '../identity/principal.js'
 import { kindInfo } from '../providers/kinds.js'
 import { adapterFor, type Endpoint, type ProviderAdapter } from './provider-adapter.js'
@@ -89,12 +89,19 @@ export function unknownModel(model: string): never {
   })
 }
 
-/** `<credential>/<model>` → credential material and adapter (from memory). */
+/**
+ * `<credential>/<model>` → credential material and adapter (from memory). With `alsoUsableBy`
+ * (a workflow recipe's last editor), the credential the caller resolves must be the very one
+ * that principal resolves under the same name and may use: a run never spends a key its
+ * recipe's author could not (names resolve personal first, so the same name can mean
+ * different keys for different people).
+ */
 export async function resolveTarget(
   credentials: CredentialLookup,
   p: Principal,
   model: string,
   endpoint: Endpoint,
+  alsoUsableBy?: Principal,
 ): Promise<Target> {
   const slash = model.indexOf('/')
   if (slash <= 0 || slash === model.length - 1) unknownModel(model)
@@ -102,6 +109,15 @@ export async function resolveTarget(
   const upstreamModel = model.slice(slash + 1)
   const credential = await credentials.find(p, name)
   if (!credential) unknownModel(model)
+  if (alsoUsableBy && alsoUsableBy.id !== p.id) {
+    const other = await credentials.find(alsoUsableBy, name).catch(() => null)
+    if (other?.credentialId !== credential.credentialId) {
+      throw forbidden(
+        `credential ${name} is not usable by ${alsoUsableBy.name}, the recipe version's last editor`,
+        { code: 'credential_not_shared', param: 'model' },
+      )
+    }
+  }
   if (credential.models.length > 0 && !credential.models.includes(upstreamModel)) {
     throw notFound(
       `credential ${name} does not allow model ${upstreamModel} (allowed: ${credential.models.join(', ')})`,

@@ -74,6 +74,7 @@ export function createInvoke(gateway: Gateway): Invoke {
       runId: ctx.runId ?? null,
       stepId: ctx.stepId ?? null,
       workflowId: ctx.workflowId ?? null,
+      alsoUsableBy: ctx.alsoUsableBy,
     })
     if (r.kind !== 'json') throw new Error('invoke: unexpected stream')
     return {

@@ -91,6 +91,28 @@ export class AuthService {
     return principal
   }
 
+  /**
+   * The principal a stored actor id (a token id or a user id, as `created_by` columns hold it)
+   * acts as *now*: current roles, capped as on sign-in. Null when the token was revoked or its
+   * role no longer fits its user, or the user is disabled or no longer an active member.
+   * A token's expiry is ignored: it ends the token's use for new calls, not the standing of
+   * choices made with it (a recipe saved through it). Not cached: callers are off the hot path.
+   */
+  async actingAs(actorId: string, orgId: string): Promise<Principal | null> {
+    const db = this.handle.db
+    const t = await db
+      .selectFrom('access_tokens')
+      .select(['token_hash', 'org_id'])
+      .where('id', '=', actorId)
+      .executeTakeFirst()
+    if (t) {
+      const p = t.org_id === orgId ? await this.#loadToken(t.token_hash) : null
+      return p && { ...p, expiresAt: null }
+    }
+    const u = await this.#loadUser(actorId, orgId)
+    return u && { ...u, sessionId: null, csrfHash: null, expiresAt: null }
+  }
+
   async #loadToken(hash: string): Promise<Principal | null> {
     const db = this.handle.db
     const t = await db
@@ -153,27 +175,34 @@ export class AuthService {
       return { ...p, ...session, expiresAt: minExpiry(p.expiresAt, Number(s.expires_at)) }
     }
     if (!s.user_id) return null
-    const u = await db
+    const u = await this.#loadUser(s.user_id, s.org_id)
+    return u && { ...u, ...session, expiresAt: Number(s.expires_at) }
+  }
+
+  /** A user acting in an org with their current roles (no session fields). */
+  async #loadUser(
+    userId: string,
+    orgId: string,
+  ): Promise<Omit<Principal, 'sessionId' | 'csrfHash' | 'expiresAt'> | null> {
+    const u = await this.handle.db
       .selectFrom('users')
       .select(['email', 'disabled_at'])
-      .where('id', '=', s.user_id)
+      .where('id', '=', userId)
       .executeTakeFirst()
     if (!u || u.disabled_at != null) return null
-    const user = await this.#userRoles(s.user_id, s.org_id)
+    const user = await this.#userRoles(userId, orgId)
     if (!user) return null
     return {
       kind: 'user',
-      id: s.user_id,
+      id: userId,
       name: u.email,
-      orgId: s.org_id,
-      workspaceId: await this.#defaultWorkspace(s.org_id, user),
-      userId: s.user_id,
+      orgId,
+      workspaceId: await this.#defaultWorkspace(orgId, user),
+      userId,
       role: user.role,
       workspaceRoles: user.workspaceRoles,
       tokenId: null,
       scopes: [],
-      ...session,
-      expiresAt: Number(s.expires_at),
     }
   }
 

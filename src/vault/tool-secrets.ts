@@ -92,7 +92,11 @@ export class ToolSecrets {
     if (!why && req.alsoUsableBy) {
       const other = await this.#find(req.alsoUsableBy, name).catch(() => null)
       if (other?.credentialId !== m.credentialId || this.#mismatch(other, name, origin)) {
-        why = refused(403, `secret ${name} is not usable by ${req.alsoUsableBy.name}`, 'secret_not_shared')
+        why = refused(
+          403,
+          `secret ${name} is not usable by ${req.alsoUsableBy.name}, the recipe version's last editor`,
+          'secret_not_shared',
+        )
       }
     }
     const details = { name, origin, runId: use.runId, workflowId: use.workflowId, stepId: use.stepId }

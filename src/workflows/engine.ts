@@ -12,12 +12,13 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../db/schema.js'
 import type { Invoke } from '../gateway/spec/v1/index.js'
+import type { Principal } from '../identity/principal.js'
 import type { CheckedRecipe } from './check-recipe.js'
 import { type Recipe, reviewOf, type Step, stepKind } from './recipe-types.js'
 import { type RunRow, type RunStatus, RunStore, type StepRow, TERMINAL } from './run-store.js'
 import { type ContentSealer, openJson, sealJson } from './sealer.js'
 import { restoreStarter, type StarterSnapshot } from './starter.js'
-import { executeStep, type StepDeps } from './step-runner.js'
+import { type EditorBound, executeStep, type StepDeps } from './step-runner.js'
 import { StepError } from './steps/step-error.js'
 import type { ToolFetch } from './steps/tool-step.js'
 import { isTruthy, renderString, renderValue, type TemplateScope } from './templates.js'
@@ -40,6 +41,8 @@ export interface EngineDeps {
   /** Tool secrets (the vault's ToolSecrets.resolve); throws when refused. */
   toolSecret: StepDeps['toolSecret']
   loadRecipe: (workflowId: string, version: number) => Promise<CheckedRecipe>
+  /** The run's recipe version's last editor as they act now; null when they no longer can. */
+  loadEditor: (run: RunRow) => Promise<Principal | null>
   /** Content storage for an org (LATCHKEY_STORE_CONTENT and the org's opt-in): keep outputs, no purge. */
   storeContent: (orgId: string) => boolean
   outputTtlMs: number
@@ -189,6 +192,7 @@ export class WorkflowEngine {
     const byId = new Map(recipe.steps.map((s) => [s.id, s]))
     const stepDeps: StepDeps = {
       invoke: deps.invoke(),
+      editor: await this.#editorBound(run, starter.principal),
       toolFetch: deps.toolFetch,
       toolSecret: deps.toolSecret,
       principal: starter.principal,
@@ -230,7 +234,14 @@ export class WorkflowEngine {
         attempts: (row?.attempts ?? 0) + 1,
       })
       try {
-        const res = await executeStep(step, model, scope, stepDeps)
+        // A model the starter chose for this run (override, compare) is theirs alone to vouch for.
+        const overridden = options.models?.[id] !== undefined
+        const res = await executeStep(
+          step,
+          model,
+          scope,
+          overridden ? { ...stepDeps, editor: null } : stepDeps,
+        )
         scope.steps[id] = { output: res.output }
         const waiting = gate !== null && !compare
         await store.upsertStep(runId, id, {
@@ -279,6 +290,15 @@ export class WorkflowEngine {
       output_sealed: await sealJson(deps.sealer, run.org_id, `run:${run.id}:output`, output),
     })
     return this.#finish(run, 'succeeded', null)
+  }
+
+  async #editorBound(run: RunRow, starter: Principal): Promise<EditorBound> {
+    const editor = await this.deps.loadEditor(run)
+    if (!editor)
+      return {
+        gone: "the recipe version's last editor can no longer act (removed, disabled or their token revoked): save the recipe again",
+      }
+    return editor.id === starter.id ? null : { principal: editor }
   }
 
   /** Inputs and finished step outputs, unsealed, for templates. */

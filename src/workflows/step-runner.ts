@@ -15,8 +15,17 @@ import { StepError } from './steps/step-error.js'
 import { runToolStep, type ToolFetch } from './steps/tool-step.js'
 import { refsIn, renderString, renderText, renderValue, type TemplateScope } from './templates.js'
 
+/**
+ * The recipe version's last editor, whose rights bound the run's: a run may use only
+ * credentials and secrets its starter *and* the editor may use. Null: no second check (the
+ * starter is the editor, or the starter chose the step's model themselves). `gone`: the editor
+ * can no longer act, so nothing of theirs is vouched for.
+ */
+export type EditorBound = { principal: Principal } | { gone: string } | null
+
 export interface StepDeps {
   invoke: Invoke
+  editor: EditorBound
   toolFetch: ToolFetch
   /** Resolves `{{ secrets.NAME }}` for a tool call (the vault's ToolSecrets.resolve); throws when refused. */
   toolSecret: (req: ToolSecretRequest) => Promise<string>
@@ -124,7 +133,9 @@ async function once(
   index: number | null,
   memo: SecretMemo,
 ): Promise<StepResult> {
+  const editor = deps.editor
   if (model !== null) {
+    if (editor && 'gone' in editor) throw new StepError(`model ${model}: ${editor.gone}`, false)
     const r = await runModelStep({
       step,
       model,
@@ -138,6 +149,7 @@ async function once(
         stepId: step.id,
         workflowId: deps.run.workflow_id,
         signal: deps.signal,
+        alsoUsableBy: editor?.principal,
       },
     })
     return { ...r, provider: r.provider, resolvedModel: r.resolvedModel, credentialId: r.credentialId }
@@ -159,10 +171,12 @@ async function once(
     const secret = ref.path[0]!
     if (ref.root !== 'secrets' || secret in secrets) continue
     const key = `${secret} ${origin}`
+    if (editor && 'gone' in editor) throw new StepError(`secret ${secret}: ${editor.gone}`, false)
     let value = memo.get(key)
     if (!value) {
       value = deps.toolSecret({
         principal: deps.principal,
+        alsoUsableBy: editor?.principal,
         name: secret,
         origin,
         use: {

@@ -7,6 +7,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { WorkflowsTable, WorkflowVersionsTable } from '../db/tables/workflows.js'
 import { notFound } from '../errors/app-error.js'
+import type { Principal } from '../identity/principal.js'
 
 export type WorkflowRow = Selectable<WorkflowsTable>
 export type VersionRow = Selectable<WorkflowVersionsTable>
@@ -62,4 +63,20 @@ export async function listWorkflows(
     .where('workflows.deleted_at', 'is', null)
   if (name) q = q.where('workflows.name', '=', name)
   return q.orderBy('workflows.name').execute()
+}
+
+/**
+ * Whether a stored actor id (`created_by`: a token id or a user id) is the principal or the
+ * same person: a recipe saved through one of a user's tokens is theirs in the browser too.
+ */
+export async function isSameActor(db: Db, p: Principal, actorId: string): Promise<boolean> {
+  if (p.id === actorId) return true
+  if (!p.userId) return false
+  if (actorId === p.userId) return true
+  const t = await db
+    .selectFrom('access_tokens')
+    .select('user_id')
+    .where('id', '=', actorId)
+    .executeTakeFirst()
+  return t?.user_id != null && t.user_id === p.userId
 }

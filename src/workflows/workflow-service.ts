@@ -9,8 +9,8 @@ import type { Kysely } from 'kysely'
 import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
-import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
-import { authorize, can } from '../identity/authorize.js'
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js'
+import { authorize, can, effectiveRole } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
 import { type CheckedRecipe, checkRecipe, modelsOf, secretsOf } from './check-recipe.js'
@@ -22,7 +22,14 @@ import type { RunRow } from './run-store.js'
 import { type RunView, runView } from './run-view.js'
 import { type ContentSealer, sealJson } from './sealer.js'
 import { snapshotStarter } from './starter.js'
-import { findByName, getVersion, getWorkflow, listWorkflows } from './workflow-repo.js'
+import {
+  findByName,
+  getVersion,
+  getWorkflow,
+  isSameActor,
+  listWorkflows,
+  type WorkflowRow,
+} from './workflow-repo.js'
 
 /** Checks that a model name resolves for a principal; throws AppError naming the problem. */
 export type ModelCheck = (principal: Principal, model: string) => Promise<void>
@@ -166,9 +173,30 @@ export class WorkflowService {
     return this.summary(id)
   }
 
+  /**
+   * Changing a recipe changes what every later run does with its starter's rights, so only
+   * the workflow's creator, admins of its workspace and org owners/admins may do it (runs also
+   * check the last editor's rights: see `editorOf`).
+   */
+  async #authorizeChange(p: Principal, wf: WorkflowRow): Promise<void> {
+    authorize(p, 'workflows:manage', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    const role = effectiveRole(p, wf.workspace_id)
+    if (role === 'owner' || role === 'admin') return
+    if (await isSameActor(this.db, p, wf.created_by)) return
+    throw forbidden(
+      "only the workflow's creator, admins of its workspace and org admins may change or delete it",
+      { code: 'not_workflow_owner' },
+    )
+  }
+
+  /** Who saved a version (token or user id): a run may use only what they may use too. */
+  async editorOf(workflowId: string, version: number): Promise<string> {
+    return (await getVersion(this.db, workflowId, version)).created_by
+  }
+
   async newVersion(p: Principal, id: string, yaml: string): Promise<WorkflowSummary> {
     const wf = await getWorkflow(this.db, id)
-    authorize(p, 'workflows:manage', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    await this.#authorizeChange(p, wf)
     const { recipe } = await this.#validate(p, yaml)
     if (recipe.name !== wf.name)
       throw badRequest(`recipe name ${recipe.name} does not match workflow ${wf.name}`, { param: 'yaml' })
@@ -207,7 +235,7 @@ export class WorkflowService {
 
   async remove(p: Principal, id: string): Promise<void> {
     const wf = await getWorkflow(this.db, id)
-    authorize(p, 'workflows:manage', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    await this.#authorizeChange(p, wf)
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('workflows').set({ deleted_at: Date.now() }).where('id', '=', id).execute()
       await this.audit().record(

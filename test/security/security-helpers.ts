@@ -111,6 +111,29 @@ export async function setWorkspaceRole(env: TestEnv, workspaceId: string, userId
   expect(r.statusCode, r.body).toBe(200)
 }
 
+/** Starts a run of a workflow as `as` and waits (long-poll) until it settles; the run's view. */
+export async function runWorkflow(
+  env: TestEnv,
+  as: Headers,
+  workflowId: string,
+  inputs: Record<string, unknown> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary run fields
+): Promise<Record<string, any> & { id: string }> {
+  const started = await env.app.inject({
+    method: 'POST',
+    url: `/api/v1/workflows/${workflowId}/runs`,
+    headers: as,
+    payload: { inputs },
+  })
+  expect(started.statusCode, started.body).toBe(202)
+  const done = await env.app.inject({
+    method: 'GET',
+    url: `/api/v1/runs/${started.json().id}?wait=20`,
+    headers: as,
+  })
+  return { id: started.json().id as string, ...done.json() }
+}
+
 export interface AuditRow {
   action: string
   actor: string

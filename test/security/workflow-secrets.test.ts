@@ -11,7 +11,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey, createCredential, type TestUser } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv, OPENAI_KEY } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
-import { auditRows } from './security-helpers.js'
+import { auditRows, runWorkflow } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -41,21 +41,8 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
     return env.app.inject({ method: 'POST', url: '/api/v1/workflows', headers: h, payload: { yaml } })
   }
 
-  async function run(h: Headers, workflowId: string) {
-    const started = await env.app.inject({
-      method: 'POST',
-      url: `/api/v1/workflows/${workflowId}/runs`,
-      headers: h,
-      payload: { inputs: {} },
-    })
-    expect(started.statusCode, started.body).toBe(202)
-    const done = await env.app.inject({
-      method: 'GET',
-      url: `/api/v1/runs/${started.json().id}?wait=20`,
-      headers: h,
-    })
-    return { id: started.json().id as string, ...done.json() }
-  }
+  const run = (h: Headers, workflowId: string, inputs: Record<string, unknown> = {}) =>
+    runWorkflow(env, h, workflowId, inputs)
 
   /**
    * A recipe whose stored YAML was replaced in the database after a harmless save, skipping the

@@ -16,6 +16,11 @@ export interface InvokeContext {
   stepId?: string | null
   workflowId?: string | null
   signal?: AbortSignal
+  /**
+   * Another principal that must be able to use every credential the call resolves (workflow
+   * runs: the recipe version's last editor). Optional; absent = the principal alone decides.
+   */
+  alsoUsableBy?: Principal
 }
 
 export interface InvokeResult {
