@@ -78,32 +78,53 @@ export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
 
-/** IPv6 forms that embed an IPv4 address (NAT64, 6to4) are judged by the embedded address. */
-function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | null {
-  const range = ip.range()
+const v4 = (hi: number, lo: number) =>
+  ipaddr.fromByteArray([hi >> 8, hi & 255, lo >> 8, lo & 255]) as ipaddr.IPv4
+
+/** Whether the 16-bit groups `from`..`to` (inclusive) are all zero. */
+const zero = (p: number[], from: number, to: number) => p.slice(from, to + 1).every((x) => x === 0)
+
+/**
+ * IPv6 forms that carry an IPv4 address, judged by that address (a translator or the host's
+ * own stack may deliver them to it). Decided on the 16-bit groups, not on ipaddr.js's range
+ * names, so every spelling of one address (dotted, hex, zero-padded) is judged alike:
+ * - IPv4-mapped `::ffff:a.b.c.d` and IPv4-translated `::ffff:0:a.b.c.d` (RFC 6145);
+ * - IPv4-compatible `::a.b.c.d` (deprecated, still accepted by some stacks; `::` and `::1`
+ *   are themselves);
+ * - NAT64: the well-known prefix `64:ff9b::/96` and the local-use `64:ff9b:1::/48` (RFC 8215)
+ *   in its /96 layout (groups 3-5 zero, the IPv4 address last);
+ * - 6to4 `2002:a.b.c.d::/48`.
+ * Returns `opaque` for a local-use NAT64 address in another layout: its IPv4 address depends
+ * on the translator's prefix length, which we cannot know, so it is refused.
+ */
+function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | 'opaque' | null {
   const p = ip.parts
-  if (range === 'rfc6052')
-    return ipaddr.fromByteArray([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]) as ipaddr.IPv4
-  if (range === '6to4')
-    return ipaddr.fromByteArray([p[1]! >> 8, p[1]! & 255, p[2]! >> 8, p[2]! & 255]) as ipaddr.IPv4
+  if (zero(p, 0, 4) && p[5] === 0xffff) return v4(p[6]!, p[7]!)
+  if (zero(p, 0, 3) && p[4] === 0xffff && p[5] === 0) return v4(p[6]!, p[7]!)
+  if (zero(p, 0, 5) && !(p[6] === 0 && p[7]! <= 1)) return v4(p[6]!, p[7]!)
+  if (p[0] === 0x64 && p[1] === 0xff9b) {
+    if (zero(p, 2, 5)) return v4(p[6]!, p[7]!)
+    if (p[2] === 1) return zero(p, 3, 5) ? v4(p[6]!, p[7]!) : 'opaque'
+  }
+  if (p[0] === 0x2002) return v4(p[1]!, p[2]!)
   return null
 }
 
-function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
-  // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it means.
-  const ip = ipaddr.process(stripBrackets(address))
+function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 | 'opaque' {
+  const ip = ipaddr.parse(stripBrackets(address))
   if (ip.kind() === 'ipv6') return embeddedV4(ip as ipaddr.IPv6) ?? ip
   return ip
 }
 
 /** Classifies a resolved address. Unparseable input is `blocked`. */
 export function classifyAddress(address: string): AddressClass {
-  let ip: ipaddr.IPv4 | ipaddr.IPv6
+  let ip: ipaddr.IPv4 | ipaddr.IPv6 | 'opaque'
   try {
     ip = normalise(address)
   } catch {
     return 'blocked'
   }
+  if (ip === 'opaque') return 'blocked'
   for (const [net, bits] of METADATA) if (ip.kind() === net.kind() && ip.match(net, bits)) return 'blocked'
   const range = ip.range()
   switch (range) {
@@ -132,12 +153,13 @@ function allowListed(policy: EgressPolicy, host: string, address: string): boole
   if (a.hosts.has(h)) return true
   if (a.suffixes.some((s) => h.endsWith(s))) return true
   if (a.cidrs.length === 0) return false
-  let ip: ipaddr.IPv4 | ipaddr.IPv6
+  let ip: ipaddr.IPv4 | ipaddr.IPv6 | 'opaque'
   try {
     ip = normalise(address)
   } catch {
     return false
   }
+  if (ip === 'opaque') return false
   return a.cidrs.some(([net, bits]) => ip.kind() === net.kind() && ip.match(net, bits))
 }
 
