@@ -40,7 +40,7 @@ export async function setupGateway(rt: Runtime): Promise<void> {
   const breakers = new Breakers(
     DEFAULT_BREAKER,
     (id, model, s) => metrics.breakerState(id, model, s),
-    Date.now,
+    rt.clock,
     await sharedBreakerStore(rt),
   )
   const gateway = new Gateway({
@@ -52,7 +52,7 @@ export async function setupGateway(rt: Runtime): Promise<void> {
     routes,
     egress,
     breakers,
-    limiter: new RateLimiter(rt.counters, rt.settings),
+    limiter: new RateLimiter(rt.counters, rt.settings, rt.clock),
     metrics,
     content: () => rt.usage?.content,
   })
