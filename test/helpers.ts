@@ -32,6 +32,22 @@ const HAS_REDIS = available(
 /** Dialects every DB-touching suite runs against. */
 export const DIALECTS: TestDialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite']
 
+/** A clock that stands still until a test moves it (`RuntimeOptions.clock`). */
+export interface ManualClock {
+  (): number
+  advance(ms: number): void
+}
+
+/** Starts at the real time, so records stamped by the system clock stay in the same window. */
+export function manualClock(start = Date.now()): ManualClock {
+  let t = start
+  const clock = (() => t) as ManualClock
+  clock.advance = (ms) => {
+    t += ms
+  }
+  return clock
+}
+
 export function tempHome(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-test-'))
 }

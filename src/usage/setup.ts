@@ -107,8 +107,8 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   }
   rt.onClose({ name: 'budget-alert-egress', close: async () => ownEgress?.close() })
   const alerts = new BudgetAlerts(rt.db, () => rt.audit, alertFetch, rt.logger)
-  const counters = rt.redis ? new RedisBudgetCounters(rt.redis) : new MemoryBudgetCounters()
-  const budgets = new CounterBudgetGuard(rt.db.db, counters, rt.logger, (a) => alerts.notify(a))
+  const counters = rt.redis ? new RedisBudgetCounters(rt.redis) : new MemoryBudgetCounters(rt.clock)
+  const budgets = new CounterBudgetGuard(rt.db.db, counters, rt.logger, (a) => alerts.notify(a), rt.clock)
   await budgets.reload()
   rt.bus.subscribe('budgets', () => {
     budgets.reload().catch((err) => rt.logger.warn({ err }, 'budgets reload failed'))
