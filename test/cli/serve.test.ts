@@ -153,7 +153,9 @@ describe('latchkey serve (real process)', () => {
     const inUse = await run(process.execPath, [BIN, 'serve'], { env }).catch((e) => e)
     expect(inUse.code).toBe(1)
     expect(inUse.stderr).toMatch(/already in use/)
-  })
+    // Four CLI processes in a row: each start took up to ~10 s on this 2-core machine under a
+    // full parallel suite (30 s was seen to run out). A slow start is not what this tests.
+  }, 120_000)
 
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
     const { stdout } = await run(process.execPath, [BIN, 'admin', 'token', '--name', 'drain'], { env })
