@@ -24,5 +24,5 @@ export default {
   concurrency: 1,
   timeoutMS: 60_000,
   thresholds: { high: 90, low: 80, break: null },
-  tempDirName: 'node_modules/.cache/stryker-tmp',
+  tempDirName: '.stryker-tmp',
 }
