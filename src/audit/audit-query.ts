@@ -96,11 +96,21 @@ const readHead = (db: Kysely<Database>, orgId: string) =>
     .where('org_id', '=', orgId)
     .executeTakeFirst()
 
+/** Where retention left an org's chain (null: never pruned). */
+export const readPrunePoint = (db: Kysely<Database>, orgId: string) =>
+  db
+    .selectFrom('audit_prune_points')
+    .select(['seq', 'hash', 'pruned', 'mac'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirst()
+
 /**
  * Verifies an org's whole chain: links, hashes and record MACs; then that it ends at the head
  * row (a deleted tail is detected), that the head carries its MAC (a rewound or rewritten head
  * is detected) and that every anchor is still in it (a truncation below a checkpoint, or a
- * chain replaced wholesale, is detected).
+ * chain replaced wholesale, is detected). A chain pruned by retention starts after its prune
+ * point, which must carry its MAC (a start moved by a database writer is detected); anchors
+ * below the prune point name records deleted on purpose and are not looked for.
  */
 export async function verifyChain(
   db: Kysely<Database>,
@@ -114,7 +124,24 @@ export async function verifyChain(
   const start = await readHead(db, orgId)
   // An unsealed head fails below; its records are checked as far as the SHA-256 chain goes.
   const keyedFrom = start?.keyed_from == null ? Number.POSITIVE_INFINITY : Number(start.keyed_from)
-  const v = new ChainVerifier({ mac: opts.mac, keyedFrom })
+  const pp = await readPrunePoint(db, orgId)
+  const from = pp && { seq: Number(pp.seq), hash: pp.hash }
+  if (from) {
+    const bad = (reason: string): VerifyResult => ({
+      ok: false,
+      brokenAt: from.seq,
+      id: null,
+      reason,
+      count: 0,
+    })
+    if (!ChainMac.equal(pp.mac, opts.mac.prunePoint(orgId, from.seq, from.hash))) {
+      return bad('prune point MAC does not match (chain start moved without the audit key)')
+    }
+    const at = anchors.get(from.seq)
+    if (at !== undefined && at !== from.hash) return bad('prune point differs from the checkpoint')
+    for (const s of [...anchors.keys()]) if (s <= from.seq) anchors.delete(s)
+  }
+  const v = new ChainVerifier({ mac: opts.mac, keyedFrom }, from ?? undefined)
   let seen = 0
   for await (const row of iterateRows(db, orgId)) {
     const r = recordFromRow(row)
@@ -127,7 +154,7 @@ export async function verifyChain(
         brokenAt: r.seq,
         id: r.id,
         reason: 'record differs from the checkpoint',
-        count: r.seq - 1,
+        count: r.seq - 1 - (from?.seq ?? 0),
       }
     }
     seen += 1
@@ -143,10 +170,10 @@ export async function verifyChain(
     count: res.count,
   })
   if (seen < anchors.size) {
-    const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.count))
+    const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.head.seq))
     return fail(missing, 'checkpointed record is missing (truncated)')
   }
-  if (!head && res.count > 0) return fail(1, 'chain head row is missing')
+  if (!head && res.head.seq > 0) return fail(1, 'chain head row is missing')
   if (head) {
     const seq = Number(head.seq)
     if (head.keyed_from === null) return fail(seq, 'chain head is not sealed with the audit key')
@@ -155,5 +182,5 @@ export async function verifyChain(
       return fail(seq, 'chain head MAC does not match (head rewritten or rewound without the audit key)')
     }
   }
-  return res
+  return from ? { ...res, prunedThrough: from.seq } : res
 }
