@@ -7,7 +7,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { KIND_NAMES } from '../../providers/kinds.js'
-import { testCredentialKey } from '../../vault/provider-test.js'
 import { SCOPES } from '../../vault/rights.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
@@ -270,14 +269,7 @@ export async function credentialRoutes(app: FastifyInstance, rt: Runtime): Promi
     },
     async (req) => {
       const p = principalOf(req)
-      const id = (req.params as { id: string }).id
-      // Testing sends the key upstream: it needs the manage right, like rotating it.
-      const row = await svc().manageableRow(p, id)
-      const payload = await svc().unseal(row)
-      return testCredentialKey(
-        { provider: row.provider, baseUrl: row.base_url, apiKey: payload.apiKey, secret: payload.secret },
-        { mode: rt.config.egress, allow: rt.config.egressAllow },
-      )
+      return svc().testKey(p, (req.params as { id: string }).id, rt.gateway.egress)
     },
   )
 }

@@ -151,7 +151,12 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
         throw badRequest(`credential ${cred.name} does not allow model ${upstreamModel}`, { param: 'model' })
       }
       const fetchVia = (url: string, init: FetchInit) =>
-        rt.gateway.egress.fetch(p.orgId, url, { ...init, signal: asAbortSignal(init.signal) ?? null })
+        rt.gateway.egress.fetch(
+          p.orgId,
+          url,
+          { ...init, signal: asAbortSignal(init.signal) ?? null },
+          { restricted: cred.privateOk === false },
+        )
       const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
       let url: string
       let headers: Record<string, string>
