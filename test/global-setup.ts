@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 function newestMtime(dir: string): number {
@@ -16,7 +17,18 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-export default function setup(): void {
+/**
+ * Every temp folder of the run (test homes, sockets, browser profiles, child servers' homes)
+ * goes under one run folder, removed at the end: runs leave nothing in the temp directory.
+ */
+function runTempDir(): () => void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-run-'))
+  process.env.TMPDIR = dir
+  return () => fs.rmSync(dir, { recursive: true, force: true })
+}
+
+export default function setup(): () => void {
+  const removeTemp = runTempDir()
   const root = path.resolve(import.meta.dirname, '..')
   const built = path.join(root, 'dist/cli/index.js')
   const stale = !fs.existsSync(built) || newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs
@@ -35,4 +47,5 @@ export default function setup(): void {
       if (!fs.existsSync(built)) throw err
     }
   }
+  return removeTemp
 }

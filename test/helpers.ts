@@ -15,18 +15,37 @@ import type { Role } from '../src/identity/principal.js'
 import { insertToken } from '../src/identity/tokens-repo.js'
 import { buildApp } from '../src/server/app.js'
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/server/runtime.js'
+import { available } from './requirements.js'
 
 export type TestDialect = 'sqlite' | 'postgres'
 
 export const PG_URL = process.env.TEST_DATABASE_URL
 export const REDIS_URL = process.env.TEST_REDIS_URL
 
-/** Dialects every DB-touching suite runs against. */
-export const DIALECTS: TestDialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite']
+const HAS_PG = available('postgres', !!PG_URL, 'set TEST_DATABASE_URL; PostgreSQL variants are not generated')
+const HAS_REDIS = available(
+  'redis',
+  !!REDIS_URL,
+  'set TEST_REDIS_URL; Redis variants skipped or on in-memory state',
+)
 
-if (!PG_URL && !process.env.__LK_PG_NOTICE) {
-  process.env.__LK_PG_NOTICE = '1'
-  console.info('[latchkey tests] TEST_DATABASE_URL unset: PostgreSQL variants skipped (SQLite only)')
+/** Dialects every DB-touching suite runs against. */
+export const DIALECTS: TestDialect[] = HAS_PG ? ['sqlite', 'postgres'] : ['sqlite']
+
+/** A clock that stands still until a test moves it (`RuntimeOptions.clock`). */
+export interface ManualClock {
+  (): number
+  advance(ms: number): void
+}
+
+/** Starts at the real time, so records stamped by the system clock stay in the same window. */
+export function manualClock(start = Date.now()): ManualClock {
+  let t = start
+  const clock = (() => t) as ManualClock
+  clock.advance = (ms) => {
+    t += ms
+  }
+  return clock
 }
 
 export function tempHome(): string {
@@ -94,7 +113,8 @@ export async function createTestEnv(
     pgSchema = await freshPgSchema()
     env.DATABASE_URL = PG_URL
   }
-  if (opts.redis && REDIS_URL) env.REDIS_URL = REDIS_URL
+  // Without Redis (announced once by `available` above) the env runs on in-memory state.
+  if (opts.redis && HAS_REDIS) env.REDIS_URL = REDIS_URL!
   const config = loadConfig(env)
   const rt = await createRuntime(config, {
     logger: pino({ level: 'silent' }),

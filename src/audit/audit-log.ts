@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { AuditEvent, AuditWriter } from './audit-event.js'
 import { appendToChain, type NewAuditRecord } from './chain.js'
+import type { ChainMac } from './chain-mac.js'
 import { sanitizeDetails } from './sanitize.js'
 
 export function auditEventRecord(e: AuditEvent): NewAuditRecord {
@@ -32,14 +33,16 @@ export function auditEventRecord(e: AuditEvent): NewAuditRecord {
 }
 
 export class ChainAuditWriter implements AuditWriter {
+  constructor(private readonly mac: ChainMac) {}
+
   async record(trx: Kysely<Database> | Transaction<Database>, event: AuditEvent): Promise<void> {
     const entry = auditEventRecord(event)
     if (trx.isTransaction) {
-      await appendToChain(trx, event.orgId, [entry])
+      await appendToChain(trx, event.orgId, [entry], this.mac)
       return
     }
     // Called outside a transaction (system events such as budget alerts): make one, so the
     // head lock is held for the whole append.
-    await trx.transaction().execute((t) => appendToChain(t, event.orgId, [entry]))
+    await trx.transaction().execute((t) => appendToChain(t, event.orgId, [entry], this.mac))
   }
 }

@@ -1,11 +1,14 @@
 /**
  * Reading the audit log: filtered, cursor-paged listing; full ordered iteration for export
- * and verification; chain verification against the head row and optional anchors.
+ * and verification; chain verification with the chain key, against the head row and
+ * checkpoints.
  * @module
  */
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { AuditLogTable } from '../db/tables/audit.js'
 import { type HashedAuditRecord, recordFromRow } from './audit-record.js'
+import { ChainMac } from './chain-mac.js'
 import { ChainVerifier, type VerifyResult } from './verify-records.js'
 
 export interface AuditFilter {
@@ -43,12 +46,12 @@ export async function listAudit(
   return { data, nextCursor }
 }
 
-/** Every record of an org in sequence order, read page by page. */
-export async function* iterateChain(
+/** Every stored row of an org's chain in sequence order, read page by page. */
+async function* iterateRows(
   db: Kysely<Database>,
   orgId: string,
   pageSize = 1000,
-): AsyncGenerator<HashedAuditRecord> {
+): AsyncGenerator<AuditLogTable> {
   let after = 0
   for (;;) {
     const rows = await db
@@ -59,10 +62,19 @@ export async function* iterateChain(
       .orderBy('seq', 'asc')
       .limit(pageSize)
       .execute()
-    for (const r of rows) yield recordFromRow(r)
+    yield* rows
     if (rows.length < pageSize) return
     after = Number(rows[rows.length - 1]!.seq)
   }
+}
+
+/** Every record of an org in sequence order, read page by page. */
+export async function* iterateChain(
+  db: Kysely<Database>,
+  orgId: string,
+  pageSize = 1000,
+): AsyncGenerator<HashedAuditRecord> {
+  for await (const r of iterateRows(db, orgId, pageSize)) yield recordFromRow(r)
 }
 
 export interface Anchor {
@@ -70,50 +82,77 @@ export interface Anchor {
   hash: string
 }
 
+export interface VerifyOptions {
+  /** The chain key: every keyed record and the head must carry its MAC. */
+  mac: ChainMac
+  /** Checkpoints the chain must still contain unchanged (signed checkpoint file, a logged anchor). */
+  anchors?: Anchor[]
+}
+
+const readHead = (db: Kysely<Database>, orgId: string) =>
+  db
+    .selectFrom('audit_heads')
+    .select(['seq', 'hash', 'keyed_from', 'mac'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirst()
+
 /**
- * Verifies an org's whole chain, then that it ends at the head row (a deleted tail is
- * detected) and, when given, that an anchor from a logged checkpoint is still in it (a
- * truncation that also rewound the head is detected).
+ * Verifies an org's whole chain: links, hashes and record MACs; then that it ends at the head
+ * row (a deleted tail is detected), that the head carries its MAC (a rewound or rewritten head
+ * is detected) and that every anchor is still in it (a truncation below a checkpoint, or a
+ * chain replaced wholesale, is detected).
  */
 export async function verifyChain(
   db: Kysely<Database>,
   orgId: string,
-  anchor?: Anchor,
+  opts: VerifyOptions,
 ): Promise<VerifyResult> {
-  const v = new ChainVerifier()
-  let anchorSeen = false
-  for await (const r of iterateChain(db, orgId)) {
-    if (!v.push(r)) break
-    if (anchor && r.seq === anchor.seq) {
-      if (r.hash !== anchor.hash) {
-        return {
-          ok: false,
-          brokenAt: r.seq,
-          id: r.id,
-          reason: 'record differs from the checkpoint',
-          count: r.seq - 1,
-        }
+  const anchors = new Map<number, string>()
+  // Two different hashes for one position cannot both match: keep a value that matches neither.
+  for (const a of opts.anchors ?? [])
+    anchors.set(a.seq, anchors.has(a.seq) && anchors.get(a.seq) !== a.hash ? '' : a.hash)
+  const start = await readHead(db, orgId)
+  // An unsealed head fails below; its records are checked as far as the SHA-256 chain goes.
+  const keyedFrom = start?.keyed_from == null ? Number.POSITIVE_INFINITY : Number(start.keyed_from)
+  const v = new ChainVerifier({ mac: opts.mac, keyedFrom })
+  let seen = 0
+  for await (const row of iterateRows(db, orgId)) {
+    const r = recordFromRow(row)
+    if (!v.push(r, row.mac)) break
+    const want = anchors.get(r.seq)
+    if (want === undefined) continue
+    if (want !== r.hash) {
+      return {
+        ok: false,
+        brokenAt: r.seq,
+        id: r.id,
+        reason: 'record differs from the checkpoint',
+        count: r.seq - 1,
       }
-      anchorSeen = true
     }
+    seen += 1
   }
-  const head = await db
-    .selectFrom('audit_heads')
-    .select(['seq', 'hash'])
-    .where('org_id', '=', orgId)
-    .executeTakeFirst()
+  const head = await readHead(db, orgId)
   const res = v.result(head ? { seq: Number(head.seq), hash: head.hash } : undefined)
   if (!res.ok) return res
-  if (!head && res.count > 0) {
-    return { ok: false, brokenAt: 1, id: null, reason: 'chain head row is missing', count: res.count }
+  const fail = (brokenAt: number, reason: string): VerifyResult => ({
+    ok: false,
+    brokenAt,
+    id: null,
+    reason,
+    count: res.count,
+  })
+  if (seen < anchors.size) {
+    const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.count))
+    return fail(missing, 'checkpointed record is missing (truncated)')
   }
-  if (anchor && !anchorSeen) {
-    return {
-      ok: false,
-      brokenAt: anchor.seq,
-      id: null,
-      reason: 'checkpointed record is missing (truncated)',
-      count: res.count,
+  if (!head && res.count > 0) return fail(1, 'chain head row is missing')
+  if (head) {
+    const seq = Number(head.seq)
+    if (head.keyed_from === null) return fail(seq, 'chain head is not sealed with the audit key')
+    const expected = opts.mac.head(orgId, seq, head.hash, Number(head.keyed_from))
+    if (!ChainMac.equal(head.mac, expected)) {
+      return fail(seq, 'chain head MAC does not match (head rewritten or rewound without the audit key)')
     }
   }
   return res

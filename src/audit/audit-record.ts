@@ -131,6 +131,7 @@ export function recordFromRow(r: AuditLogTable): HashedAuditRecord {
 export function rowFromRecord(
   r: HashedAuditRecord,
   eventId: string | null,
+  mac: string | null,
   texts?: RecordTexts,
 ): AuditLogTable {
   return {
@@ -157,5 +158,6 @@ export function rowFromRecord(
     event_id: eventId,
     prev_hash: r.prevHash,
     hash: r.hash,
+    mac,
   }
 }

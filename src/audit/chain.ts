@@ -6,6 +6,9 @@
  * transaction ends (a second instance appending to the same org waits there) and on SQLite
  * takes the database write lock. So two appenders can never read the same head: the chain
  * never forks, and a rolled-back change leaves no record behind.
+ *
+ * Every record gets an HMAC of its hash and the head an HMAC of its position (chain-mac.ts):
+ * the SHA-256 chain is public and recomputable, the MACs need the master key.
  * @module
  */
 import type { Kysely, Transaction } from 'kysely'
@@ -20,6 +23,7 @@ import {
   recordTexts,
   rowFromRecord,
 } from './audit-record.js'
+import type { ChainMac } from './chain-mac.js'
 
 /** A record before it has a place in the chain. */
 export type NewAuditRecord = Omit<AuditRecord, 'v' | 'id' | 'orgId' | 'seq' | 'prevHash'> & {
@@ -35,6 +39,7 @@ export async function appendToChain(
   trx: Transaction<Database> | Kysely<Database>,
   orgId: string,
   entries: NewAuditRecord[],
+  mac: ChainMac,
   now = Date.now(),
 ): Promise<HashedAuditRecord[]> {
   if (entries.length === 0) return []
@@ -47,9 +52,10 @@ export async function appendToChain(
       .executeTakeFirst()
   let res = await bump()
   if (Number(res.numUpdatedRows) === 0) {
+    // A new chain is keyed from its first record.
     await trx
       .insertInto('audit_heads')
-      .values({ org_id: orgId, seq: 0, hash: GENESIS_HASH, updated_at: now })
+      .values({ org_id: orgId, seq: 0, hash: GENESIS_HASH, updated_at: now, keyed_from: 1 })
       .onConflict((oc) => oc.column('org_id').doNothing())
       .execute()
     res = await bump()
@@ -57,19 +63,24 @@ export async function appendToChain(
   }
   const head = await trx
     .selectFrom('audit_heads')
-    .select(['seq', 'hash'])
+    .select(['seq', 'hash', 'keyed_from'])
     .where('org_id', '=', orgId)
     .executeTakeFirstOrThrow()
 
-  const { out, rows, last } = chainRecords(orgId, Number(head.seq) - n, head.hash, entries)
-  const prevHash = last
+  const { out, rows, last } = chainRecords(orgId, Number(head.seq) - n, head.hash, entries, mac)
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     await trx
       .insertInto('audit_log')
       .values(rows.slice(i, i + ROWS_PER_INSERT))
       .execute()
   }
-  await trx.updateTable('audit_heads').set({ hash: prevHash }).where('org_id', '=', orgId).execute()
+  const seq = Number(head.seq)
+  const keyedFrom = head.keyed_from === null ? null : Number(head.keyed_from)
+  await trx
+    .updateTable('audit_heads')
+    .set({ hash: last, mac: mac.head(orgId, seq, last, keyedFrom) })
+    .where('org_id', '=', orgId)
+    .execute()
   return out
 }
 
@@ -82,6 +93,7 @@ export function chainRecords(
   afterSeq: number,
   afterHash: string,
   entries: NewAuditRecord[],
+  mac: ChainMac,
 ): { out: HashedAuditRecord[]; rows: AuditLogTable[]; last: string } {
   let seq = afterSeq
   let prevHash = afterHash
@@ -94,7 +106,7 @@ export function chainRecords(
     const texts = recordTexts(record)
     const hashed = { ...record, hash: hashRecord(record, texts) }
     out.push(hashed)
-    rows.push(rowFromRecord(hashed, eventId ?? null, texts))
+    rows.push(rowFromRecord(hashed, eventId ?? null, mac.record(hashed.hash), texts))
     prevHash = hashed.hash
   }
   return { out, rows, last: prevHash }

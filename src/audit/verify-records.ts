@@ -1,14 +1,23 @@
 /**
  * Pure chain check, shared by the server's verify endpoint and the CLI's offline check of an
  * export: records must come in sequence order, starting at 1, each linking to the previous
- * hash and hashing to its own `hash`.
+ * hash and hashing to its own `hash`. With the chain key (server side), each record from
+ * `keyedFrom` on must also carry its MAC: the SHA-256 chain alone can be recomputed by anyone
+ * who rewrites history.
  * @module
  */
 import { GENESIS_HASH, type HashedAuditRecord, hashRecord } from './audit-record.js'
+import { ChainMac } from './chain-mac.js'
 
 export type VerifyResult =
   | { ok: true; count: number; head: { seq: number; hash: string } }
   | { ok: false; brokenAt: number; id: string | null; reason: string; count: number }
+
+export interface VerifierKeys {
+  mac: ChainMac
+  /** First sequence number that must carry a MAC (earlier records predate the keyed chain). */
+  keyedFrom: number
+}
 
 export class ChainVerifier {
   #expectedSeq = 1
@@ -16,8 +25,10 @@ export class ChainVerifier {
   #count = 0
   #broken: VerifyResult | null = null
 
-  /** Feeds the next record; returns false once the chain is broken (stop feeding). */
-  push(r: HashedAuditRecord): boolean {
+  constructor(private readonly keys?: VerifierKeys) {}
+
+  /** Feeds the next record (and its stored MAC); returns false once the chain is broken (stop feeding). */
+  push(r: HashedAuditRecord, mac?: string | null): boolean {
     if (this.#broken) return false
     const fail = (reason: string, at = r.seq) => {
       this.#broken = { ok: false, brokenAt: at, id: r.id ?? null, reason, count: this.#count }
@@ -34,6 +45,9 @@ export class ChainVerifier {
     if (r.prevHash !== this.#prevHash)
       return fail('prevHash does not match the previous record (deleted or reordered)')
     if (hashRecord(r) !== r.hash) return fail('hash does not match the record (modified)')
+    if (this.keys && r.seq >= this.keys.keyedFrom && !ChainMac.equal(mac, this.keys.mac.record(r.hash))) {
+      return fail('record MAC does not match (rewritten, inserted or renumbered without the audit key)')
+    }
     this.#count += 1
     this.#expectedSeq += 1
     this.#prevHash = r.hash

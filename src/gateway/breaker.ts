@@ -196,6 +196,13 @@ export interface BreakerStore {
   listen(fn: (credentialId: string, model: string, state: 'open' | 'closed') => void): void
 }
 
+/**
+ * Breakers one process holds at most. The upstream model is the caller's choice, so the map
+ * is bounded: past the cap, idle closed breakers go first, then the oldest closed ones; open
+ * and half-open breakers (the ones protecting something) go last.
+ */
+export const MAX_BREAKERS = 1_000
+
 /** Every breaker of the process, keyed by credential id and upstream model. */
 export class Breakers {
   #map = new Map<string, Breaker>()
@@ -233,6 +240,7 @@ export class Breakers {
         this.now,
         store ? (failed) => store.record(credentialId, model, failed, this.opts) : undefined,
       )
+      if (this.#map.size >= MAX_BREAKERS) this.#evict()
       this.#map.set(key, b)
       if (store) {
         const created = b
@@ -254,10 +262,34 @@ export class Breakers {
     return b
   }
 
+  /**
+   * Frees a tenth of the map (amortised: one sweep per hundred new breakers). A dropped closed
+   * breaker forgets at most a window of outcomes; it starts closed again if its target returns.
+   */
+  #evict(): void {
+    const target = Math.floor(MAX_BREAKERS * 0.9)
+    const passes: ((b: Breaker) => boolean)[] = [
+      (b) => b.state === 'closed' && b.snapshot().requests === 0,
+      (b) => b.state === 'closed',
+      () => true,
+    ]
+    for (const drop of passes) {
+      for (const [k, b] of this.#map) {
+        if (this.#map.size <= target) return
+        if (drop(b)) this.#map.delete(k)
+      }
+    }
+  }
+
   /** Changes thresholds for breakers created from now on (and drops existing ones). */
   configure(opts: Partial<BreakerOptions>): void {
     this.opts = { ...this.opts, ...opts }
     this.#map.clear()
+  }
+
+  /** Breakers held now (tests and diagnostics). */
+  get size(): number {
+    return this.#map.size
   }
 
   peek(credentialId: string, model: string): BreakerSnapshot | undefined {

@@ -10,6 +10,7 @@
 import { rateLimited } from '../errors/app-error.js'
 import type { Principal } from '../identity/principal.js'
 import type { OrgLimits } from '../identity/settings.js'
+import { type Clock, systemClock } from '../state/clock.js'
 import type { CounterStore } from '../state/counters.js'
 
 export type GatewayLimits = OrgLimits
@@ -38,6 +39,7 @@ export class RateLimiter {
   constructor(
     private readonly counters: CounterStore,
     private readonly settings: { get(orgId: string): { limits: GatewayLimits } },
+    private readonly now: Clock = systemClock,
   ) {}
 
   limitsFor(orgId: string): GatewayLimits {
@@ -60,7 +62,7 @@ export class RateLimiter {
       if (tpm) {
         const used = await this.counters.get(`${s.key}:tpm`, WINDOW)
         if (used >= tpm) {
-          throw rateLimited(`${s.label} used its ${tpm} tokens per minute`, secondsLeft(), {
+          throw rateLimited(`${s.label} used its ${tpm} tokens per minute`, secondsLeft(this.now()), {
             code: 'tokens_per_minute',
           })
         }
@@ -91,6 +93,6 @@ export class RateLimiter {
   }
 }
 
-function secondsLeft(now = Date.now()): number {
+function secondsLeft(now: number): number {
   return (WINDOW - (now % WINDOW)) / 1000
 }

@@ -6,6 +6,7 @@
 import { Gauge, type Registry } from 'prom-client'
 import { ChildHistogram } from '../metrics/child-histogram.js'
 import { ChildCounter } from '../metrics/counter-children.js'
+import { modelLabels } from '../metrics/label-cap.js'
 import type { BreakerState } from './breaker.js'
 
 export interface GatewayMetrics {
@@ -59,6 +60,8 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     labelNames: ['credential_id', 'model'] as const,
     registers: [registry],
   })
+  // Only models the usage metrics admitted keep their name (breaker changes prove nothing).
+  const models = modelLabels(registry)
   return {
     requests,
     attempts,
@@ -67,7 +70,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     tokens,
     breaker,
     breakerState(credentialId, model, s) {
-      breaker.set({ credential_id: credentialId, model }, STATE_VALUE[s])
+      breaker.set({ credential_id: credentialId, model: models.label(model, false) }, STATE_VALUE[s])
     },
   }
 }

@@ -103,6 +103,8 @@ function toSpec(input: RouteInput): Omit<StoredRoute, 'id' | 'createdAt' | 'upda
 
 export class RoutesStore {
   #byOrg = new Map<string, Map<string, StoredRoute>>()
+  /** Upstream model ids that some route names (an admin configured them: not caller-chosen). */
+  #models = new Set<string>()
   #loading: Promise<void> | null = null
 
   constructor(
@@ -146,6 +148,19 @@ export class RoutesStore {
       m.set(r.alias, route)
     }
     this.#byOrg = next
+    const models = new Set<string>()
+    for (const m of next.values()) {
+      for (const r of m.values()) {
+        for (const t of [...r.targets, ...(r.fallbacks ?? [])])
+          models.add(t.model.slice(t.model.indexOf('/') + 1))
+      }
+    }
+    this.#models = models
+  }
+
+  /** Whether any route names `model` (an upstream model id) as a target or fallback. */
+  namesModel(model: string): boolean {
+    return this.#models.has(model)
   }
 
   /** Hot path: from memory only. */

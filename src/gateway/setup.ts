@@ -5,6 +5,7 @@
  */
 import { EgressService } from '../egress/egress-service.js'
 import { newId } from '../identity/secrets.js'
+import { modelLabels } from '../metrics/label-cap.js'
 import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
 import type { Runtime } from '../server/runtime.js'
 import { sharedBreakerStore } from '../state/breaker-store.js'
@@ -34,10 +35,12 @@ export async function setupGateway(rt: Runtime): Promise<void> {
   const routes = new RoutesStore(rt.db, rt.bus)
   await routes.reload()
   const metrics = createGatewayMetrics(rt.metrics)
+  // Models a route names keep their metric label even before a call succeeds.
+  modelLabels(rt.metrics).recognise((m) => routes.namesModel(m))
   const breakers = new Breakers(
     DEFAULT_BREAKER,
     (id, model, s) => metrics.breakerState(id, model, s),
-    Date.now,
+    rt.clock,
     await sharedBreakerStore(rt),
   )
   const gateway = new Gateway({
@@ -49,7 +52,7 @@ export async function setupGateway(rt: Runtime): Promise<void> {
     routes,
     egress,
     breakers,
-    limiter: new RateLimiter(rt.counters, rt.settings),
+    limiter: new RateLimiter(rt.counters, rt.settings, rt.clock),
     metrics,
     content: () => rt.usage?.content,
   })

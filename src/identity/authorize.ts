@@ -173,6 +173,32 @@ export function authorize(p: Principal, action: Action, resource?: Resource): vo
   }
 }
 
+/**
+ * Whether a principal may see things of a workspace at all: members of it (or tokens bound to
+ * it), org owners and admins, and org auditors (they read the whole org's audit log and usage
+ * anyway, and act on nothing). A null workspace is the org's: everyone in the org.
+ */
+export function seesWorkspace(p: Principal, workspaceId: string | null | undefined): boolean {
+  if (!workspaceId) return true
+  return roleInWorkspace(p, workspaceId) !== null || p.role === 'auditor'
+}
+
+/**
+ * `authorize` for resources that belong to one workspace (workflows, runs, reviews): an
+ * outsider gets 404, as across orgs — they learn nothing, not even that it exists — instead of
+ * acting with their org role (workspace roles otherwise fall back to the org role).
+ */
+export function authorizeInWorkspace(
+  p: Principal,
+  action: Action,
+  resource: Resource,
+  /** The 404 message, the same as for an id that does not exist (`workflow not found`). */
+  missing = 'not found',
+): void {
+  if (resource.orgId !== p.orgId || !seesWorkspace(p, resource.workspaceId)) throw notFound(missing)
+  authorize(p, action, resource)
+}
+
 export function can(p: Principal, action: Action, resource?: Resource): boolean {
   try {
     authorize(p, action, resource)

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino'
+import { withoutParsedText } from '../errors/parse-failure.js'
 
 /**
  * Paths pino must never print. Bodies are never logged at all (no serializer emits them);
@@ -45,7 +46,8 @@ export function createLogger(
         url: req.url?.split('?')[0],
       }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      // Parse errors quote what they parsed (often an upstream's body): class only.
+      err: (err: Error) => pino.stdSerializers.err(withoutParsedText(err) as Error),
     },
   }
   if (opts.destination) return pino(base, opts.destination)

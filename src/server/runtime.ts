@@ -4,6 +4,7 @@
  * tests), closed once on shutdown.
  * @module
  */
+
 import fs from 'node:fs'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -25,6 +26,7 @@ import { AuthService } from '../identity/auth-service.js'
 import { newId } from '../identity/secrets.js'
 import { SettingsService } from '../identity/settings.js'
 import { ChangeBus } from '../state/change-bus.js'
+import { type Clock, systemClock } from '../state/clock.js'
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from '../state/counters.js'
 import { deploymentId } from '../state/deployment.js'
 import { Leader } from '../state/leader.js'
@@ -49,6 +51,8 @@ export interface Runtime extends ServiceSlots {
   bus: ChangeBus
   redis: Redis | undefined
   counters: CounterStore
+  /** The clock of every time window (limits, breakers, budgets, leases); tests drive their own. */
+  clock: Clock
   /** Runs periodic background jobs on one instance only (state/leader.ts). */
   leader: Leader
   auth: AuthService
@@ -79,6 +83,8 @@ export interface RuntimeOptions {
   sqliteFile?: string
   pgSchema?: string
   busPollMs?: number
+  /** Replaces the system clock (tests). */
+  clock?: Clock
 }
 
 /** A bounded in-memory sink, used until the usage writer is plugged in. */
@@ -147,7 +153,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const instanceId = newId('inst')
   const deployment = await deploymentId(db.db)
   // Embedded SQLite belongs to one process: it leads trivially. On PostgreSQL a lease row.
-  const leader = new Leader(db.db, instanceId, { sole: db.dialect === 'sqlite', logger })
+  const clock = opts.clock ?? systemClock
+  const leader = new Leader(db.db, instanceId, { sole: db.dialect === 'sqlite', logger, now: clock })
   await leader.start()
 
   const metrics = new Registry()
@@ -163,7 +170,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     leader,
     bus,
     redis,
-    counters: redis ? new RedisCounterStore(redis) : new MemoryCounterStore(),
+    counters: redis ? new RedisCounterStore(redis, undefined, clock) : new MemoryCounterStore(clock),
+    clock,
     auth,
     settings,
     metrics,

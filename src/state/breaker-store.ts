@@ -200,7 +200,7 @@ export class RedisBreakerStore implements BreakerStore {
  * connection; without, none (breakers are per process, as there is one process).
  */
 export async function sharedBreakerStore(
-  rt: Pick<Runtime, 'redis' | 'config' | 'instanceId' | 'deploymentId' | 'logger' | 'onClose'>,
+  rt: Pick<Runtime, 'redis' | 'config' | 'instanceId' | 'deploymentId' | 'logger' | 'onClose' | 'clock'>,
 ): Promise<RedisBreakerStore | undefined> {
   if (!rt.redis || !rt.config.redisUrl) return undefined
   let warnedAt = 0
@@ -208,7 +208,7 @@ export async function sharedBreakerStore(
     rt.redis,
     openRedis(rt.config.redisUrl, 'breakers'),
     rt.instanceId,
-    Date.now,
+    rt.clock,
     (reason) => {
       // Redis trouble is reported once a minute, not once per call.
       if (Date.now() - warnedAt < 60_000) return

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Redis } from 'ioredis'
+import { type Clock, systemClock } from './clock.js'
 
 export interface CounterStore {
   /** Adds `amount` to the counter `key` in the current window; returns the new total and ms left. */
@@ -18,8 +19,10 @@ export class MemoryCounterStore implements CounterStore {
   #windows = new Map<string, { start: number; total: number }>()
   #sweeps = 0
 
+  constructor(private readonly now: Clock = systemClock) {}
+
   async add(key: string, amount: number, windowMs: number) {
-    const now = Date.now()
+    const now = this.now()
     const start = now - (now % windowMs)
     const k = `${key}:${start}`
     const w = this.#windows.get(k) ?? { start, total: 0 }
@@ -30,12 +33,12 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async get(key: string, windowMs: number) {
-    const now = Date.now()
+    const now = this.now()
     return this.#windows.get(`${key}:${now - (now % windowMs)}`)?.total ?? 0
   }
 
   async reset(key: string, windowMs: number) {
-    const now = Date.now()
+    const now = this.now()
     this.#windows.delete(`${key}:${now - (now % windowMs)}`)
   }
 
@@ -54,10 +57,11 @@ export class RedisCounterStore implements CounterStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'latchkey:ctr:',
+    private readonly now: Clock = systemClock,
   ) {}
 
   async add(key: string, amount: number, windowMs: number) {
-    const now = Date.now()
+    const now = this.now()
     const start = now - (now % windowMs)
     const k = `${this.prefix}${key}:${start}`
     const [total, ttl] = (await this.redis.eval(ADD_SCRIPT, 1, k, String(amount), String(windowMs))) as [
@@ -68,14 +72,14 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async get(key: string, windowMs: number) {
-    const now = Date.now()
+    const now = this.now()
     const v = await this.redis.get(`${this.prefix}${key}:${now - (now % windowMs)}`)
     return v ? Number(v) : 0
   }
 
   async reset(key: string, windowMs: number) {
     // KEYS would scan every counter of every instance (and block Redis meanwhile).
-    const now = Date.now()
+    const now = this.now()
     await this.redis.del(`${this.prefix}${key}:${now - (now % windowMs)}`)
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Usage metrics on the runtime registry, by provider, upstream model and credential id
- * (never by user: unbounded and personal). The gateway's own metrics count requests per
+ * (never by user: unbounded and personal). Model names are chosen by callers, so they pass
+ * through the registry's label cap (metrics/label-cap.ts): unknown ones count as `other`.
+ * The gateway's own metrics count requests per
  * endpoint; these add model/credential breakdowns, cost and the writer's health.
  * @module
  */
@@ -8,6 +10,7 @@ import { Gauge, type Registry } from 'prom-client'
 import type { CallEvent } from '../gateway/spec/v1/call-event.js'
 import { ChildHistogram } from '../metrics/child-histogram.js'
 import { ChildCounter } from '../metrics/counter-children.js'
+import { modelLabels } from '../metrics/label-cap.js'
 
 type L = 'provider' | 'model' | 'credential_id'
 
@@ -19,6 +22,7 @@ export interface WriterProbe {
 
 export function createCallMetrics(registry: Registry, probe: () => WriterProbe): (e: CallEvent) => void {
   const labels = ['provider', 'model', 'credential_id'] as const
+  const models = modelLabels(registry)
   const requests = new ChildCounter<L | 'status'>({
     name: 'latchkey_usage_requests_total',
     help: 'Metered calls by provider, model, credential and status',
@@ -84,7 +88,7 @@ export function createCallMetrics(registry: Registry, probe: () => WriterProbe):
 
   return function observeCall(e: CallEvent) {
     const provider = e.provider ?? 'none'
-    const model = (e.model ?? 'none').slice(0, 100)
+    const model = models.label((e.model ?? 'none').slice(0, 100), e.status === 'ok')
     const credentialId = e.credentialId ?? 'none'
     requests.child(provider, model, credentialId, e.status).inc()
     latency.child(provider, model, credentialId).observe(e.latencyMs / 1000)

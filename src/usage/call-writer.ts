@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { appendToChain, type NewAuditRecord } from '../audit/chain.js'
+import type { ChainMac } from '../audit/chain-mac.js'
 import type { DbHandle } from '../db/database.js'
 import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
 import { newId } from '../identity/secrets.js'
@@ -58,6 +59,7 @@ const MAX_ROWS_PER_INSERT = 500
 export class CallWriter implements CallEventSink {
   readonly journal: Journal
   #db: DbHandle
+  #mac: ChainMac
   #log: Logger
   #queue: JournalItem[] = []
   /** Emitted this turn, not yet in the journal (see #journalNow); their segment is set there. */
@@ -84,8 +86,16 @@ export class CallWriter implements CallEventSink {
   /** Total write failures, for metrics. */
   errors = 0
 
-  constructor(db: DbHandle, logger: Logger, journalRoot: string, opts: CallWriterOptions = {}) {
+  /** `mac`: the audit chain's key (audit/chain-mac.ts); every call record is MACed with it. */
+  constructor(
+    db: DbHandle,
+    logger: Logger,
+    journalRoot: string,
+    mac: ChainMac,
+    opts: CallWriterOptions = {},
+  ) {
     this.#db = db
+    this.#mac = mac
     this.#log = logger
     // 200 rows take a few milliseconds on SQLite (in the writer thread; on the event loop for the
     // Kysely path); larger batches gain little.
@@ -252,7 +262,10 @@ export class CallWriter implements CallEventSink {
   #sqliteFast(): SqliteWriterThread | null {
     if (this.#fast === undefined) {
       const file = this.#db.dialect === 'sqlite' ? this.#db.file : undefined
-      this.#fast = file && file !== ':memory:' && this.#useFastPath ? new SqliteWriterThread(file) : null
+      this.#fast =
+        file && file !== ':memory:' && this.#useFastPath
+          ? new SqliteWriterThread(file, this.#mac.exportKey())
+          : null
     }
     return this.#fast
   }
@@ -389,7 +402,7 @@ export class CallWriter implements CallEventSink {
         byOrg.set(i.event.orgId, list)
       }
       // A fixed org order: two instances locking several chain heads never deadlock.
-      for (const org of [...byOrg.keys()].sort()) await appendToChain(trx, org, byOrg.get(org)!)
+      for (const org of [...byOrg.keys()].sort()) await appendToChain(trx, org, byOrg.get(org)!, this.#mac)
     })
   }
 }

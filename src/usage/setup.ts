@@ -6,6 +6,8 @@
  */
 import path from 'node:path'
 import { ChainAuditWriter } from '../audit/audit-log.js'
+import { ChainMac } from '../audit/chain-mac.js'
+import { sealLegacyChains } from '../audit/chain-upgrade.js'
 import { AuditCheckpoints } from '../audit/checkpoint.js'
 import { EgressService } from '../egress/index.js'
 import type { Runtime } from '../server/runtime.js'
@@ -26,6 +28,8 @@ export interface UsageService {
   prices: OverridePriceBook
   budgets: CounterBudgetGuard
   checkpoints: AuditCheckpoints
+  /** The audit chain's key (derived from the master key's installation index key). */
+  chainMac: ChainMac
   /** Sealed call content, only when content storage is on (off by default). */
   content: ContentStore
 }
@@ -34,7 +38,12 @@ export interface UsageService {
 export const usageOptions: { writer?: CallWriterOptions } = {}
 
 export async function setupUsage(rt: Runtime): Promise<void> {
-  rt.audit = new ChainAuditWriter()
+  const vault = (rt as Partial<Pick<Runtime, 'vault'>>).vault
+  // The chain key needs the master key: without a vault there is no audit chain to write.
+  if (!vault) throw new Error('the audit log needs the vault (its chain key derives from the master key)')
+  const chainMac = ChainMac.fromAuditRoot(vault.keyring.auditRootKey())
+  rt.audit = new ChainAuditWriter(chainMac)
+  await sealLegacyChains({ db: rt.db.db, mac: chainMac, audit: rt.audit, logger: rt.logger })
   const checkpoints = new AuditCheckpoints(rt.db, rt.logger)
   // One instance logs checkpoints (the leader): several logging the same heads add nothing.
   rt.leader.every('audit-checkpoint', checkpoints.everyMs, () => checkpoints.tick())
@@ -74,7 +83,7 @@ export async function setupUsage(rt: Runtime): Promise<void> {
         },
       })
     : undefined
-  writer = new CallWriter(rt.db, rt.logger, path.join(rt.config.home, 'journal'), {
+  writer = new CallWriter(rt.db, rt.logger, path.join(rt.config.home, 'journal'), chainMac, {
     shared,
     ...usageOptions.writer,
     observe: (e) => {
@@ -98,26 +107,24 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   }
   rt.onClose({ name: 'budget-alert-egress', close: async () => ownEgress?.close() })
   const alerts = new BudgetAlerts(rt.db, () => rt.audit, alertFetch, rt.logger)
-  const counters = rt.redis ? new RedisBudgetCounters(rt.redis) : new MemoryBudgetCounters()
-  const budgets = new CounterBudgetGuard(rt.db.db, counters, rt.logger, (a) => alerts.notify(a))
+  const counters = rt.redis ? new RedisBudgetCounters(rt.redis) : new MemoryBudgetCounters(rt.clock)
+  const budgets = new CounterBudgetGuard(rt.db.db, counters, rt.logger, (a) => alerts.notify(a), rt.clock)
   await budgets.reload()
   rt.bus.subscribe('budgets', () => {
     budgets.reload().catch((err) => rt.logger.warn({ err }, 'budgets reload failed'))
   })
   rt.budget = budgets
 
-  // Without a vault there is no key to seal with: content storage stays off.
-  const vault = (rt as Partial<Pick<Runtime, 'vault'>>).vault
   const content = new ContentStore(
     rt.db,
-    vault ? vaultContentSealer(vault.keyring) : null,
+    vaultContentSealer(vault.keyring),
     (orgId) => rt.settings.get(orgId),
     rt.logger,
   )
   // Purging is the leader's job: one DELETE per hour for the whole cluster.
   rt.leader.every('content-purge', 3_600_000, () => content.purge())
   // A master-key rotation re-wraps stored content too before it retires the old key.
-  vault?.keyring.registerStore(callContentKeyStore(rt.db.db))
+  vault.keyring.registerStore(callContentKeyStore(rt.db.db))
 
-  rt.usage = { writer: w, prices, budgets, checkpoints, content }
+  rt.usage = { writer: w, prices, budgets, checkpoints, chainMac, content }
 }

@@ -11,6 +11,7 @@
 import SqliteDatabase from 'better-sqlite3'
 import { GENESIS_HASH } from '../audit/audit-record.js'
 import { chainRecords, type NewAuditRecord } from '../audit/chain.js'
+import { ChainMac } from '../audit/chain-mac.js'
 import type { AuditLogTable } from '../db/tables/audit.js'
 import type { UsageRecordsTable } from '../db/tables/usage.js'
 
@@ -75,6 +76,7 @@ const AUDIT_COLS: (keyof AuditLogTable)[] = [
   'event_id',
   'prev_hash',
   'hash',
+  'mac',
 ]
 
 // Positional parameters bound from arrays: named ones cost a property lookup per column
@@ -106,8 +108,11 @@ export class SqliteBatchWriter {
   #head: Stmt
   #setHash: Stmt
   #tx: SqliteDatabase.Transaction<(items: BatchItem[]) => number>
+  #mac: ChainMac
 
-  constructor(file: string) {
+  /** `macKey`: the audit chain's MAC key (audit/chain-mac.ts). */
+  constructor(file: string, macKey: Buffer) {
+    this.#mac = new ChainMac(macKey)
     this.#db = new SqliteDatabase(file)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('busy_timeout = 10000')
@@ -117,10 +122,10 @@ export class SqliteBatchWriter {
     this.#exists = this.#db.prepare('select 1 from usage_records where id = ?').pluck()
     this.#bump = this.#db.prepare('update audit_heads set seq = seq + ?, updated_at = ? where org_id = ?')
     this.#newHead = this.#db.prepare(
-      'insert into audit_heads (org_id, seq, hash, updated_at) values (?, 0, ?, ?) on conflict (org_id) do nothing',
+      'insert into audit_heads (org_id, seq, hash, updated_at, keyed_from) values (?, 0, ?, ?, 1) on conflict (org_id) do nothing',
     )
-    this.#head = this.#db.prepare('select seq, hash from audit_heads where org_id = ?')
-    this.#setHash = this.#db.prepare('update audit_heads set hash = ? where org_id = ?')
+    this.#head = this.#db.prepare('select seq, hash, keyed_from from audit_heads where org_id = ?')
+    this.#setHash = this.#db.prepare('update audit_heads set hash = ?, mac = ? where org_id = ?')
     this.#tx = this.#db.transaction((items: BatchItem[]) => this.#write(items))
   }
 
@@ -150,10 +155,11 @@ export class SqliteBatchWriter {
         this.#newHead.run(orgId, GENESIS_HASH, now)
         this.#bump.run(n, now, orgId)
       }
-      const head = this.#head.get(orgId) as { seq: number; hash: string }
-      const { rows, last } = chainRecords(orgId, Number(head.seq) - n, head.hash, entries)
+      const head = this.#head.get(orgId) as { seq: number; hash: string; keyed_from: number | null }
+      const { rows, last } = chainRecords(orgId, Number(head.seq) - n, head.hash, entries, this.#mac)
       for (const r of rows) this.#insAudit.run(valuesOf(r, AUDIT_COLS))
-      this.#setHash.run(last, orgId)
+      const keyedFrom = head.keyed_from === null ? null : Number(head.keyed_from)
+      this.#setHash.run(last, this.#mac.head(orgId, Number(head.seq), last, keyedFrom), orgId)
     }
     return items.length
   }

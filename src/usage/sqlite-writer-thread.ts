@@ -42,9 +42,12 @@ export class SqliteWriterThread {
   #seq = 0
   #shared = new SharedArrayBuffer(SHARED_BYTES)
   #view = new Uint8Array(this.#shared)
+  #macKey: Buffer
 
-  constructor(file: string) {
+  /** `macKey`: the audit chain's MAC key, handed to the worker (same process, never stored). */
+  constructor(file: string, macKey: Buffer) {
     this.#file = file
+    this.#macKey = macKey
   }
 
   /** Writes one batch (journal lines, one per event); resolves with the rows that were new. */
@@ -87,7 +90,9 @@ export class SqliteWriterThread {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker
-    const w = new Worker(workerScript(), { workerData: { file: this.#file, shared: this.#shared } })
+    const w = new Worker(workerScript(), {
+      workerData: { file: this.#file, shared: this.#shared, macKey: this.#macKey },
+    })
     w.unref()
     w.on('message', (m: WriteReply) => {
       const p = this.#pending.get(m.seq)

@@ -37,7 +37,8 @@ if (port) {
       return
     }
     try {
-      writer ??= new SqliteBatchWriter((workerData as { file: string }).file)
+      const { file, macKey } = workerData as { file: string; macKey: Uint8Array }
+      writer ??= new SqliteBatchWriter(file, Buffer.from(macKey))
       const { shared } = workerData as { shared: SharedArrayBuffer }
       const chunks = m.ranges
         ? m.ranges.map(([a, b]) => Buffer.from(shared, a, b - a).toString('utf8'))

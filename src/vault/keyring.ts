@@ -50,6 +50,7 @@ export class Keyring {
   #pinned: MasterKey[] = []
   #rows: VaultKeysTable[] = []
   #fingerprintKey: Buffer = Buffer.alloc(0)
+  #auditRoot: Buffer = Buffer.alloc(0)
   /** Start time (hrtime) of the last key-source reload, and the one in flight. */
   #reloadStartedAt = 0n
   #reloading: Promise<void> | undefined
@@ -176,6 +177,15 @@ export class Keyring {
     return hmacHex(this.#fingerprintKey, `${provider}\n${canonicalSecret}`).slice(0, 16)
   }
 
+  /**
+   * Root of the audit log's keys (chain MAC, checkpoint signing key; src/audit): derived from
+   * the installation's index key, so it needs the master key to obtain and survives a
+   * master-key rotation unchanged (the index key is re-wrapped, not replaced).
+   */
+  auditRootKey(): Buffer {
+    return Buffer.from(this.#auditRoot)
+  }
+
   /** The index key wrapped under another master key (rotation registers the new key with it). */
   async wrapIndexKeyFor(target: MasterKey): Promise<string> {
     const row = this.activeRow()
@@ -247,6 +257,7 @@ export class Keyring {
   async #loadFingerprintKey(row: VaultKeysTable, key: MasterKey): Promise<void> {
     const indexKey = await this.#unwrapIndexKey(row, key)
     this.#fingerprintKey = deriveKey(indexKey, 'latchkey fingerprint v1')
+    this.#auditRoot = deriveKey(indexKey, 'latchkey audit v1')
     indexKey.fill(0)
   }
 }

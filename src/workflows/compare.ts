@@ -77,6 +77,10 @@ export async function compareReport(
     .orderBy('id')
     .execute()
   if (rows.length === 0 || rows[0]!.org_id !== p.orgId) throw notFound('compare not found')
+  // Outsiders of the runs' workspace learn nothing, and do not get to wait on them either.
+  await svc.readableRun(p, rows[0]!.id).catch(() => {
+    throw notFound('compare not found')
+  })
   const deadline = Date.now() + waitMs
   for (const r of rows) await svc.engine.waitSettled(r.id, Math.max(0, deadline - Date.now()))
   const columns: CompareColumn[] = []

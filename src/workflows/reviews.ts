@@ -8,12 +8,20 @@
  */
 import type { AuditWriter } from '../audit/audit-event.js'
 import { conflict, forbidden } from '../errors/app-error.js'
-import { authorize, effectiveRole, roleAtLeast } from '../identity/authorize.js'
+import {
+  actsInEveryWorkspace,
+  authorize,
+  effectiveRole,
+  memberWorkspaceIds,
+  roleAtLeast,
+  seesWorkspace,
+} from '../identity/authorize.js'
 import type { Principal, Role } from '../identity/principal.js'
 import { reviewOf } from './recipe-types.js'
 import type { RunRow } from './run-store.js'
 import type { RunView } from './run-view.js'
 import { type ContentSealer, sealJson } from './sealer.js'
+import { isStarter } from './starter.js'
 import type { WorkflowService } from './workflow-service.js'
 
 export interface ReviewItem {
@@ -38,6 +46,12 @@ export async function cancelRun(
 ): Promise<RunView> {
   const run = await svc.readableRun(p, id)
   authorize(p, 'workflows:run', { orgId: run.org_id, workspaceId: run.workspace_id })
+  // Stopping someone's work is for them and for the admins of its workspace.
+  const role = effectiveRole(p, run.workspace_id)
+  if (!isStarter(p, run) && role !== 'owner' && role !== 'admin')
+    throw forbidden('only the run’s starter and admins of its workspace may cancel it', {
+      code: 'not_run_starter',
+    })
   if (svc.engine.isTerminal(run.status)) throw conflict(`run is already ${run.status}`)
   await svc.db.transaction().execute(async (trx) => {
     await trx.updateTable('workflow_runs').set({ cancel_requested: 1 }).where('id', '=', id).execute()
@@ -85,23 +99,33 @@ export async function cancelRun(
 /** Runs waiting for a decision, with whether the caller may make it. */
 export async function listReviews(svc: WorkflowService, p: Principal): Promise<ReviewItem[]> {
   authorize(p, 'workflows:read', { orgId: p.orgId })
-  const rows = await svc.db
+  let q = svc.db
     .selectFrom('workflow_runs')
     .innerJoin('workflows', 'workflows.id', 'workflow_runs.workflow_id')
     .selectAll('workflow_runs')
     .select('workflows.name as workflow_name')
     .where('workflow_runs.org_id', '=', p.orgId)
     .where('workflow_runs.status', '=', 'waiting_review')
-    .orderBy('workflow_runs.created_at')
-    .limit(500)
-    .execute()
+  if (!actsInEveryWorkspace(p.role) && p.role !== 'auditor') {
+    // Only the caller's workspaces, so other workspaces' runs never crowd out the page.
+    const ids = memberWorkspaceIds(p)
+    q = q.where((eb) =>
+      eb.or([
+        eb('workflow_runs.workspace_id', 'is', null),
+        eb('workflow_runs.workspace_id', 'in', ids.length ? ids : ['-']),
+      ]),
+    )
+  }
+  const rows = await q.orderBy('workflow_runs.created_at').limit(500).execute()
   const out = []
   for (const r of rows) {
+    // Reviews of a workspace one is not in are not shown, not even as existing.
+    if (!seesWorkspace(p, r.workspace_id)) continue
     const { recipe } = await svc.recipe(r.workflow_id, r.workflow_version)
     const step = recipe.steps.find((s) => s.id === r.review_step)
     const gate = step ? reviewOf(step) : null
     if (!step || !gate) continue
-    const starter = JSON.parse(r.starter) as { id: string; userId: string | null; name: string }
+    const starter = JSON.parse(r.starter) as { name: string }
     out.push({
       runId: r.id,
       workflowId: r.workflow_id,
@@ -120,15 +144,15 @@ export async function listReviews(svc: WorkflowService, p: Principal): Promise<R
 }
 
 /** Null when the principal may decide this gate, else the reason. */
-function mayDecide(p: Principal, run: RunRow, gate: { role: Role; not_starter: boolean }): string | null {
+export function mayDecide(
+  p: Principal,
+  run: RunRow,
+  gate: { role: Role; not_starter: boolean },
+): string | null {
   const role = effectiveRole(p, run.workspace_id)
   if (!roleAtLeast(role, gate.role) || role === 'auditor')
     return `this review needs role ${gate.role} or higher`
-  if (gate.not_starter) {
-    const s = JSON.parse(run.starter) as { id: string; userId: string | null }
-    if (s.id === p.id || (s.userId !== null && s.userId === p.userId))
-      return 'the run’s starter may not approve their own run'
-  }
+  if (gate.not_starter && isStarter(p, run)) return 'the run’s starter may not approve their own run'
   return null
 }
 

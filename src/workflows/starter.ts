@@ -17,6 +17,12 @@ export function snapshotStarter(p: Principal): StarterSnapshot {
   return rest
 }
 
+/** Whether `p` started the run: the same principal, or the same user through another token or session. */
+export function isStarter(p: Principal, run: { starter: string }): boolean {
+  const s = JSON.parse(run.starter) as { id: string; userId: string | null }
+  return s.id === p.id || (s.userId !== null && s.userId === p.userId)
+}
+
 /** Rebuilds the starter's principal, or returns the reason it may no longer act. */
 export async function restoreStarter(
   db: Kysely<Database>,

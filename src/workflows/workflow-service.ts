@@ -10,18 +10,19 @@ import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js'
-import { authorize, can, effectiveRole } from '../identity/authorize.js'
+import { authorize, authorizeInWorkspace, effectiveRole, seesWorkspace } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
 import { type CheckedRecipe, checkRecipe, modelsOf, secretsOf } from './check-recipe.js'
 import type { RunOptions, WorkflowEngine } from './engine.js'
 import { inputsSchema, validateAgainst } from './json-schema.js'
 import { parseRecipe } from './parse-recipe.js'
-import { cancelRun, decideReview, listReviews, type ReviewItem } from './reviews.js'
+import { reviewOf } from './recipe-types.js'
+import { cancelRun, decideReview, listReviews, mayDecide, type ReviewItem } from './reviews.js'
 import type { RunRow } from './run-store.js'
 import { type RunView, runView } from './run-view.js'
 import { type ContentSealer, sealJson } from './sealer.js'
-import { snapshotStarter } from './starter.js'
+import { isStarter, snapshotStarter } from './starter.js'
 import {
   findByName,
   getVersion,
@@ -116,7 +117,6 @@ export class WorkflowService {
   }
 
   async create(p: Principal, yaml: string, workspaceId: string | null): Promise<WorkflowSummary> {
-    authorize(p, 'workflows:manage', { orgId: p.orgId, workspaceId })
     if (workspaceId) {
       const ws = await this.db
         .selectFrom('workspaces')
@@ -124,8 +124,11 @@ export class WorkflowService {
         .where('id', '=', workspaceId)
         .where('org_id', '=', p.orgId)
         .executeTakeFirst()
-      if (!ws) throw badRequest('workspaceId: no such workspace in this org', { param: 'workspaceId' })
+      // A workspace one is not in reads as one that does not exist.
+      if (!ws || !seesWorkspace(p, workspaceId))
+        throw badRequest('workspaceId: no such workspace in this org', { param: 'workspaceId' })
     }
+    authorize(p, 'workflows:manage', { orgId: p.orgId, workspaceId })
     const { recipe } = await this.#validate(p, yaml)
     if (await findByName(this.db, p.orgId, recipe.name)) {
       throw conflict(
@@ -179,7 +182,7 @@ export class WorkflowService {
    * check the last editor's rights: see `editorOf`).
    */
   async #authorizeChange(p: Principal, wf: WorkflowRow): Promise<void> {
-    authorize(p, 'workflows:manage', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    this.#authorizeOn(p, 'workflows:manage', wf)
     const role = effectiveRole(p, wf.workspace_id)
     if (role === 'owner' || role === 'admin') return
     if (await isSameActor(this.db, p, wf.created_by)) return
@@ -256,14 +259,24 @@ export class WorkflowService {
     return toSummary({ ...wf, yaml_sha256: v.yaml_sha256 })
   }
 
+  /** Workflow-level authorisation: outsiders of its workspace get 404 `workflow not found`. */
+  #authorizeOn(
+    p: Principal,
+    action: 'workflows:read' | 'workflows:manage' | 'workflows:run',
+    wf: WorkflowRow,
+  ) {
+    authorizeInWorkspace(p, action, { orgId: wf.org_id, workspaceId: wf.workspace_id }, 'workflow not found')
+  }
+
   async list(p: Principal, name?: string): Promise<WorkflowSummary[]> {
     authorize(p, 'workflows:read', { orgId: p.orgId })
-    return (await listWorkflows(this.db, p.orgId, name)).map(toSummary)
+    const rows = await listWorkflows(this.db, p.orgId, name)
+    return rows.filter((w) => seesWorkspace(p, w.workspace_id)).map(toSummary)
   }
 
   async get(p: Principal, id: string, version?: number) {
     const wf = await getWorkflow(this.db, id)
-    authorize(p, 'workflows:read', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    this.#authorizeOn(p, 'workflows:read', wf)
     const v = await getVersion(this.db, id, version ?? wf.latest_version)
     const { recipe, order } = await this.recipe(id, v.version)
     return {
@@ -283,7 +296,7 @@ export class WorkflowService {
     extra: { mode?: RunOptions['mode']; compareId?: string } = {},
   ): Promise<RunRow> {
     const wf = await getWorkflow(this.db, workflowId)
-    authorize(p, 'workflows:run', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    this.#authorizeOn(p, 'workflows:run', wf)
     const version = body.version ?? wf.latest_version
     const checked = await this.recipe(workflowId, version)
     const inputErr = validateAgainst(inputsSchema(checked.recipe.inputs), body.inputs)
@@ -336,24 +349,38 @@ export class WorkflowService {
   async readableRun(p: Principal, id: string): Promise<RunRow> {
     const run = await this.engine.store.getRun(id)
     if (!run) throw notFound('run not found')
-    authorize(p, 'workflows:read', { orgId: run.org_id, workspaceId: run.workspace_id })
+    authorizeInWorkspace(
+      p,
+      'workflows:read',
+      { orgId: run.org_id, workspaceId: run.workspace_id },
+      'run not found',
+    )
     return run
   }
 
   /**
-   * The API view of a run for a caller. Run content (outputs, review comments) is shown to the
-   * starter and to those who may decide reviews; others with read access (auditors) get
-   * metadata only — the same "shape, not content" line the audit log draws.
+   * The API view of a run for a caller. Run content (outputs, step outputs, review comments)
+   * is shown to its starter, to admins of its workspace and the org, and — while the run waits
+   * at a gate — to those the gate entitles to decide (they must see what they approve). Other
+   * members of the workspace and auditors get metadata only: the same "shape, not content"
+   * line the audit log draws.
    */
   async view(run: RunRow, p: Principal, opts: { stepOutputs?: boolean } = {}): Promise<RunView> {
     const steps = await this.engine.store.getSteps(run.id)
-    const starter = JSON.parse(run.starter) as { id: string }
-    const content =
-      starter.id === p.id || can(p, 'reviews:decide', { orgId: run.org_id, workspaceId: run.workspace_id })
-    return runView(run, steps, await this.recipe(run.workflow_id, run.workflow_version), this.sealer, {
-      content,
+    const checked = await this.recipe(run.workflow_id, run.workflow_version)
+    return runView(run, steps, checked, this.sealer, {
+      content: this.#seesContent(p, run, checked),
       stepOutputs: opts.stepOutputs ?? true,
     })
+  }
+
+  #seesContent(p: Principal, run: RunRow, checked: CheckedRecipe): boolean {
+    if (isStarter(p, run)) return true
+    const role = effectiveRole(p, run.workspace_id)
+    if (role === 'owner' || role === 'admin') return true
+    if (run.status !== 'waiting_review' || !run.review_step) return false
+    const gate = reviewOf(checked.recipe.steps.find((s) => s.id === run.review_step)!)
+    return gate !== null && mayDecide(p, run, gate) === null
   }
 
   cancel(p: Principal, id: string): Promise<RunView> {
@@ -384,7 +411,7 @@ export class WorkflowService {
 
   async listRuns(p: Principal, workflowId: string, limit = 50): Promise<RunView[]> {
     const wf = await getWorkflow(this.db, workflowId)
-    authorize(p, 'workflows:read', { orgId: wf.org_id, workspaceId: wf.workspace_id })
+    this.#authorizeOn(p, 'workflows:read', wf)
     const rows = await this.db
       .selectFrom('workflow_runs')
       .selectAll()
@@ -392,7 +419,9 @@ export class WorkflowService {
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute()
-    return Promise.all(rows.map((r) => this.view(r, p, { stepOutputs: false })))
+    // Runs of an org-level recipe live in their starters' workspaces.
+    const visible = rows.filter((r) => seesWorkspace(p, r.workspace_id))
+    return Promise.all(visible.map((r) => this.view(r, p, { stepOutputs: false })))
   }
 }
 

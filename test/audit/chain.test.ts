@@ -6,9 +6,10 @@ import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 
 describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
   let env: TestEnv
-  const writer = new ChainAuditWriter()
+  let writer: ChainAuditWriter
   beforeAll(async () => {
     env = await createTestEnv(dialect)
+    writer = new ChainAuditWriter(env.rt.usage.chainMac)
   })
   afterAll(async () => {
     await env?.close()
@@ -34,7 +35,10 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
 
   it('verifies an intact chain with strictly increasing sequence numbers', async () => {
     const orgId = await freshOrg()
-    expect(await verifyChain(env.rt.db.db, orgId)).toMatchObject({ ok: true, count: 5 })
+    expect(await verifyChain(env.rt.db.db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: true,
+      count: 5,
+    })
     const seqs = await env.rt.db.db
       .selectFrom('audit_log')
       .select('seq')
@@ -52,7 +56,10 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
         throw new Error('change failed')
       }),
     ).rejects.toThrow('change failed')
-    expect(await verifyChain(env.rt.db.db, orgId)).toMatchObject({ ok: true, count: 5 })
+    expect(await verifyChain(env.rt.db.db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: true,
+      count: 5,
+    })
   })
 
   it('detects a modified record', async () => {
@@ -63,13 +70,19 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
       .where('org_id', '=', orgId)
       .where('seq', '=', 3)
       .execute()
-    expect(await verifyChain(env.rt.db.db, orgId)).toMatchObject({ ok: false, brokenAt: 3 })
+    expect(await verifyChain(env.rt.db.db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: false,
+      brokenAt: 3,
+    })
   })
 
   it('detects a deleted record', async () => {
     const orgId = await freshOrg()
     await env.rt.db.db.deleteFrom('audit_log').where('org_id', '=', orgId).where('seq', '=', 2).execute()
-    expect(await verifyChain(env.rt.db.db, orgId)).toMatchObject({ ok: false, brokenAt: 2 })
+    expect(await verifyChain(env.rt.db.db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+    })
   })
 
   it('detects reordered records (sequence numbers swapped)', async () => {
@@ -95,7 +108,10 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
         .where('seq', '=', -4)
         .execute()
     })
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: false, brokenAt: 3 })
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: false,
+      brokenAt: 3,
+    })
   })
 
   it('detects a truncated tail through the head row, and through a checkpoint anchor', async () => {
@@ -108,8 +124,12 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
       .where('seq', '=', 5)
       .executeTakeFirstOrThrow()
     await db.deleteFrom('audit_log').where('org_id', '=', orgId).where('seq', '=', 5).execute()
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: false, brokenAt: 5 })
-    // An attacker who also rewinds the head is caught by the logged checkpoint.
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: false,
+      brokenAt: 5,
+    })
+    // An attacker who also rewinds the head cannot MAC it (the chain key needs the master key),
+    // and a checkpoint anchor catches the truncation as well.
     const four = await db
       .selectFrom('audit_log')
       .select('hash')
@@ -117,8 +137,17 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
       .where('seq', '=', 4)
       .executeTakeFirstOrThrow()
     await db.updateTable('audit_heads').set({ seq: 4, hash: four.hash }).where('org_id', '=', orgId).execute()
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 4 })
-    expect(await verifyChain(db, orgId, { seq: Number(last.seq), hash: last.hash })).toMatchObject({
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/head MAC/),
+    })
+    expect(
+      await verifyChain(db, orgId, {
+        mac: env.rt.usage.chainMac,
+        anchors: [{ seq: Number(last.seq), hash: last.hash }],
+      }),
+    ).toMatchObject({
       ok: false,
       brokenAt: 5,
     })
@@ -135,7 +164,10 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
           ),
       ),
     )
-    expect(await verifyChain(env.rt.db.db, orgId)).toMatchObject({ ok: true, count: 40 })
+    expect(await verifyChain(env.rt.db.db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: true,
+      count: 40,
+    })
     const n = await sql<{
       n: number
     }>`select count(distinct seq) as n from audit_log where org_id = ${orgId}`.execute(env.rt.db.db)

@@ -11,9 +11,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
+import { available } from '../requirements.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../deploy')
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => fs.existsSync(p))
+available('kubectl', !!KUBECTL, 'install kubectl to render the overlays')
 type Obj = Record<string, any>
 
 function render(overlay: string): Obj[] {

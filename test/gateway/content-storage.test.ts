@@ -13,13 +13,26 @@ import { type GatewayTestEnv, gatewayEnv } from './gateway-helpers.js'
 
 const CANARY = `content-canary-${Math.random().toString(36).slice(2)}`
 
-async function rows(env: GatewayTestEnv) {
-  // The content store writes after the response (fire and forget): wait until it landed.
-  for (let i = 0; i < 100; i++) {
-    const r = await env.rt.db.db.selectFrom('call_contents').selectAll().execute()
-    if (r.length >= 2) return r
-    await new Promise((res) => setTimeout(res, 50))
+/**
+ * Every content write the gateway hands over. The gateway hands it over in the same turn as
+ * the call's usage event and writes it after the response (fire and forget), so waiting for
+ * the events and then for these writes is exact — no sleeping.
+ */
+function trackContent(env: GatewayTestEnv) {
+  const store = env.rt.usage.content
+  const record = store.record.bind(store)
+  const handed: Promise<boolean>[] = []
+  store.record = (c) => {
+    const p = record(c)
+    handed.push(p)
+    return p
   }
+  return handed
+}
+
+async function rows(env: GatewayTestEnv, handed: Promise<boolean>[], calls = 2) {
+  await env.eventsAtLeast(calls)
+  await Promise.allSettled(handed)
   return env.rt.db.db.selectFrom('call_contents').selectAll().execute()
 }
 
@@ -48,9 +61,10 @@ describe.each(DIALECTS)('content storage through the gateway (%s)', (dialect) =>
 
   it('keeps nothing by default', async () => {
     env = await gatewayEnv(dialect)
+    const handed = trackContent(env)
     await twoCalls(env)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(await env.rt.db.db.selectFrom('call_contents').selectAll().execute()).toEqual([])
+    expect(await rows(env, handed)).toEqual([])
+    expect(handed).toHaveLength(0)
   })
 
   it('keeps sealed JSON and streamed exchanges when the server allows it and the org opts in', async () => {
@@ -62,9 +76,10 @@ describe.each(DIALECTS)('content storage through the gateway (%s)', (dialect) =>
       payload: { storeContent: true },
     })
     expect(on.statusCode).toBe(200)
+    const handed = trackContent(env)
     const streamed = await twoCalls(env)
     expect(streamed.length).toBeGreaterThan(0)
-    const stored = await rows(env)
+    const stored = await rows(env, handed)
     expect(stored).toHaveLength(2)
     expect(JSON.stringify(stored)).not.toContain(CANARY)
     expect(JSON.stringify(stored)).not.toContain(streamed)
@@ -95,8 +110,9 @@ describe.each(DIALECTS)('content storage through the gateway (%s)', (dialect) =>
       headers: e.auth(),
       payload: { storeContent: true },
     })
+    const handed = trackContent(e)
     await twoCalls(e)
-    const before = await rows(e)
+    const before = await rows(e, handed)
     expect(before).toHaveLength(2)
     const s = await rotateMasterKey(
       { handle: e.rt.db, keyring: e.rt.vault.keyring, audit: e.rt.audit, bus: e.rt.bus, logger: e.rt.logger },

@@ -10,6 +10,7 @@ import {
   refusal,
 } from '../../src/egress/policy.js'
 import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
+import { DIALECTS } from '../helpers.js'
 import { credential, type GatewayTestEnv, gatewayEnv } from './gateway-helpers.js'
 
 /** Test DNS: names map to fixed addresses; nothing touches a real resolver. */
@@ -140,10 +141,10 @@ describe('guarded dispatcher', () => {
   })
 })
 
-describe('gateway egress', () => {
+describe.each(DIALECTS)('gateway egress (%s)', (dialect) => {
   let env: GatewayTestEnv
   beforeAll(async () => {
-    env = await gatewayEnv('sqlite', {
+    env = await gatewayEnv(dialect, {
       creds: (fake) => [
         credential('oa', fake.baseUrl),
         credential('meta', 'http://169.254.169.254/v1'),

@@ -1,5 +1,6 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { DIALECTS } from '../helpers.js'
 import { credential, type GatewayTestEnv, gatewayEnv, OTHER_KEY } from './gateway-helpers.js'
 
 /** Polls until `fn` holds (no timing assertions: only "eventually"). */
@@ -11,7 +12,7 @@ async function eventually(fn: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-describe('fault matrix (sqlite)', () => {
+describe.each(DIALECTS)('fault matrix (%s)', (dialect) => {
   let env: GatewayTestEnv
   let client: OpenAI
   let n = 0
@@ -38,7 +39,7 @@ describe('fault matrix (sqlite)', () => {
     )
 
   beforeAll(async () => {
-    env = await gatewayEnv('sqlite', {
+    env = await gatewayEnv(dialect, {
       creds: (fake) => [
         credential('oa', fake.baseUrl),
         credential('oa2', fake.baseUrl, { apiKey: OTHER_KEY }),

@@ -51,6 +51,8 @@ export interface GatewayTestEnv extends TestEnv {
   /** http://127.0.0.1:port of the Latchkey app. */
   url: string
   events(): CallEvent[]
+  /** Resolves once at least `n` call events were emitted (the gateway's post-call work is done). */
+  eventsAtLeast(n: number): Promise<void>
 }
 
 export async function gatewayEnv(
@@ -60,6 +62,13 @@ export async function gatewayEnv(
   const fake = await startFakeOpenAI()
   const creds = new StaticCredentials(opts.creds ? opts.creds(fake) : [credential('oa', fake.baseUrl)])
   const sink = new MemoryCallSink()
+  const waiters: { n: number; resolve: () => void }[] = []
+  const wake = () => {
+    for (const w of waiters.filter((x) => sink.events.length >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve()
+    }
+  }
   const env = await createTestEnv(dialect, {
     ...opts,
     setup: async (rt) => {
@@ -70,6 +79,7 @@ export async function gatewayEnv(
         emit(e) {
           sink.emit(e)
           inner.emit(e)
+          wake()
         },
       }
       await opts.setup?.(rt)
@@ -84,6 +94,11 @@ export async function gatewayEnv(
     creds,
     url: `http://127.0.0.1:${port}`,
     events: () => sink.events,
+    eventsAtLeast: (n) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ n, resolve })
+        wake()
+      }),
     async close() {
       await env.close()
       await fake.close()

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream'
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECTS } from '../helpers.js'
 import { credential, type GatewayTestEnv, gatewayEnv, UPSTREAM_KEY } from './gateway-helpers.js'
 
 const PROMPT = 'CANARY-PROMPT-7f3a9c'
@@ -18,7 +19,7 @@ function filesUnder(dir: string): string[] {
   return out
 }
 
-describe('privacy canaries through the gateway', () => {
+describe.each(DIALECTS)('privacy canaries through the gateway (%s)', (dialect) => {
   let env: GatewayTestEnv
   const logs: string[] = []
   beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('privacy canaries through the gateway', () => {
         cb()
       },
     })
-    env = await gatewayEnv('sqlite', {
+    env = await gatewayEnv(dialect, {
       runtime: { logger: pino({ level: 'trace' }, sink) },
       creds: (fake) => [
         credential('oa', fake.baseUrl),

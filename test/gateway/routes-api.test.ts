@@ -1,13 +1,16 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { generateText, streamText } from 'ai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { DIALECTS } from '../helpers.js'
+import { DIALECTS, manualClock } from '../helpers.js'
 import { credential, type GatewayTestEnv, gatewayEnv, OTHER_KEY } from './gateway-helpers.js'
 
 describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s)', (dialect) => {
   let env: GatewayTestEnv
+  // Breaker and rate-limit windows move only when a test moves this clock.
+  const clock = manualClock()
   beforeAll(async () => {
     env = await gatewayEnv(dialect, {
+      runtime: { clock },
       // Counters (rate limits) in Redis when TEST_REDIS_URL is set, in memory otherwise.
       redis: true,
       env: { LATCHKEY_CORS_ORIGINS: 'https://app.example' },
@@ -92,7 +95,7 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
   })
 
   it('breaker opens on failures, refuses without calling upstream, half-opens and closes on a good probe', async () => {
-    env.rt.gateway.breakers.configure({ minRequests: 2, failureRate: 0.5, openMs: 300, windowMs: 10_000 })
+    env.rt.gateway.breakers.configure({ minRequests: 2, failureRate: 0.5, openMs: 30_000, windowMs: 60_000 })
     await api('POST', '/api/v1/routes', {
       alias: 'brk',
       targets: [{ model: 'oa/brk-model' }],
@@ -120,12 +123,12 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
       /latchkey_gateway_breaker_state\{credential_id="cred_oa",model="brk-model"\} 2/,
     )
 
-    // After openMs the next call is a probe; it succeeds and closes the breaker.
-    const end = Date.now() + 5000
-    while ((await api('GET', '/api/v1/routes/brk/health')).json().targets[0].state !== 'half_open') {
-      if (Date.now() > end) throw new Error('breaker never half-opened')
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    // Still open just before openMs; after it the next call is a probe that closes the breaker.
+    clock.advance(29_999)
+    expect((await chat('brk')).statusCode).toBe(503)
+    expect(env.fake.requests).toHaveLength(2)
+    clock.advance(1)
+    expect((await api('GET', '/api/v1/routes/brk/health')).json().targets[0].state).toBe('half_open')
     expect((await chat('brk')).statusCode).toBe(200)
     expect((await api('GET', '/api/v1/routes/brk/health')).json().targets[0].state).toBe('closed')
     env.rt.gateway.breakers.configure({ minRequests: 5, openMs: 30_000 })

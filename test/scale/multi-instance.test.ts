@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
 import { PG_URL, REDIS_URL } from '../helpers.js'
+import { available } from '../requirements.js'
 import { Cluster, CuttableProxy, HAPROXY, type Instance, until } from './cluster.js'
 
 // The two keys the fake upstream accepts (test/fakes/openai-upstream.ts).
@@ -97,7 +98,7 @@ async function load(n: number, concurrency: number, send: (i: number) => Promise
   return out
 }
 
-const enabled = !!PG_URL && !!REDIS_URL && !!HAPROXY
+const enabled = available('haproxy', !!HAPROXY, 'apt-get install haproxy') && !!PG_URL && !!REDIS_URL
 
 describe.skipIf(!enabled)('3 instances on PostgreSQL + Redis behind HAProxy', { timeout: 300_000 }, () => {
   const cluster = new Cluster()

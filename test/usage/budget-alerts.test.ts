@@ -2,12 +2,17 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BudgetContext } from '../../src/gateway/spec/v1/budget-guard.js'
-import { createTestEnv, type TestEnv } from '../helpers.js'
+import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 
-describe('budget threshold alerts through the runtime', () => {
+describe.each(DIALECTS)('budget threshold alerts through the runtime (%s)', (dialect) => {
   let env: TestEnv
   let server: http.Server
   const hooks: Record<string, unknown>[] = []
+  // Alerts are fire-and-forget and sent concurrently: wait for the third, in any order.
+  let thirdHook: () => void
+  const threeHooks = new Promise<void>((r) => {
+    thirdHook = r
+  })
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       let body = ''
@@ -16,11 +21,12 @@ describe('budget threshold alerts through the runtime', () => {
       })
       req.on('end', () => {
         hooks.push(JSON.parse(body))
+        if (hooks.length === 3) thirdHook()
         res.writeHead(204).end()
       })
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    env = await createTestEnv('sqlite')
+    env = await createTestEnv(dialect)
   })
   afterAll(async () => {
     await env?.close()
@@ -51,9 +57,13 @@ describe('budget threshold alerts through the runtime', () => {
     await expect(
       env.rt.budget.reserve(ctx, { inputTokens: 10, maxOutputTokens: 10, costUsd: 0.05 }),
     ).rejects.toMatchObject({ status: 429 })
-    for (let i = 0; i < 50 && hooks.length < 3; i++) await new Promise((r) => setTimeout(r, 20))
-    expect(hooks.map((h) => h.threshold)).toEqual([50, 80, 100])
-    expect(hooks[0]).toMatchObject({ type: 'budget.threshold', budget: { name: 'team-month' }, limitUsd: 1 })
+    await threeHooks
+    expect(hooks.map((h) => h.threshold as number).sort((a, b) => a - b)).toEqual([50, 80, 100])
+    expect(hooks.find((h) => h.threshold === 50)).toMatchObject({
+      type: 'budget.threshold',
+      budget: { name: 'team-month' },
+      limitUsd: 1,
+    })
     const audit = await env.app.inject({
       method: 'GET',
       url: '/api/v1/audit?action=budget.threshold',

@@ -236,7 +236,7 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     }
     expect(alerts.map((a) => a.threshold)).toEqual([50, 80, 100])
     // The runtime's alerts path writes an audit record (system actor) in the org's chain.
-    const before = await verifyChain(env.rt.db.db, env.orgId)
+    const before = await verifyChain(env.rt.db.db, env.orgId, { mac: env.rt.usage.chainMac })
     expect(before.ok).toBe(true)
   })
 

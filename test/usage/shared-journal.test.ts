@@ -36,13 +36,19 @@ for (const dialect of DIALECTS) {
       const events = Array.from({ length: 50 }, (_, i) => ({ id: `use_jr_${org}_${i}`, e: callEvent(org) }))
       await dead.append(events.map((x) => ({ id: x.id, line: journalLine(x.id, x.e) })))
 
-      const survivor = new CallWriter(env.rt.db, pino({ level: 'silent' }), tempHome(), {
-        shared: new RedisSharedJournal(redis!, `inst_live_${Math.random().toString(36).slice(2, 8)}`, {
-          heartbeatTtlMs: 300,
-        }),
-        adoptEveryMs: 100,
-        sqliteFastPath: false,
-      })
+      const survivor = new CallWriter(
+        env.rt.db,
+        pino({ level: 'silent' }),
+        tempHome(),
+        env.rt.usage.chainMac,
+        {
+          shared: new RedisSharedJournal(redis!, `inst_live_${Math.random().toString(36).slice(2, 8)}`, {
+            heartbeatTtlMs: 300,
+          }),
+          adoptEveryMs: 100,
+          sqliteFastPath: false,
+        },
+      )
       // The dead writer had committed its first ten before dying (its HDEL never went out).
       await env.rt.db.db
         .insertInto('usage_records')
@@ -79,7 +85,10 @@ for (const dialect of DIALECTS) {
       // Every answered call once: the ten already there were not written again.
       expect(rows).toHaveLength(50)
       expect(new Set(rows.map((r) => r.id)).size).toBe(50)
-      expect(await verifyChain(env.rt.db.db, org)).toMatchObject({ ok: true, count: 40 })
+      expect(await verifyChain(env.rt.db.db, org, { mac: env.rt.usage.chainMac })).toMatchObject({
+        ok: true,
+        count: 40,
+      })
       // Adopted entries were committed and forgotten; the dead writer's hash is gone.
       expect(await redis!.exists(`latchkey:jr:default:${deadId}`)).toBe(0)
       await survivor.close()

@@ -20,7 +20,7 @@ describe('SqliteWriterThread', () => {
     dirs.push(dir)
     const file = path.join(dir, 'bare.db')
     new SqliteDatabase(file).close()
-    const t = new SqliteWriterThread(file)
+    const t = new SqliteWriterThread(file, Buffer.alloc(32, 1))
     const line = journalLine('use_t1', callEvent('org_t'))
     await expect(t.write([line], [false])).rejects.toThrow(/no such table/)
     await t.close()
@@ -29,7 +29,7 @@ describe('SqliteWriterThread', () => {
     const env = await createTestEnv('sqlite')
     try {
       const dbFile = (env.rt.db as { file?: string }).file!
-      const t2 = new SqliteWriterThread(dbFile)
+      const t2 = new SqliteWriterThread(dbFile, env.rt.usage.chainMac.exportKey())
       expect(await t2.write([line], [false])).toBe(1)
       expect(await t2.write([line], [true])).toBe(0)
       await t2.close()
@@ -48,7 +48,7 @@ describe('SqliteWriterThread', () => {
     const env = await createTestEnv('sqlite')
     try {
       const dbFile = (env.rt.db as { file?: string }).file!
-      const t = new SqliteWriterThread(dbFile)
+      const t = new SqliteWriterThread(dbFile, env.rt.usage.chainMac.exportKey())
       const batch = (tag: string, n: number, pad = 0) =>
         Array.from({ length: n }, (_, i) =>
           journalLine(`use_${tag}_${i}`, callEvent('org_sb', { requestedModel: `m/${'é'.repeat(pad)}` })),

@@ -26,7 +26,10 @@ describe.each(DIALECTS)('usage writer (%s)', (dialect) => {
       .where('org_id', '=', orgId)
       .executeTakeFirstOrThrow()
     expect(Number(n.n)).toBe(1200)
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 1200 })
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: true,
+      count: 1200,
+    })
     const a = await db
       .selectFrom('audit_log')
       .selectAll()
@@ -64,7 +67,10 @@ describe.each(DIALECTS)('usage writer (%s)', (dialect) => {
       .where('org_id', '=', orgId)
       .executeTakeFirstOrThrow()
     expect(Number(n.n)).toBe(300)
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 300 })
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({
+      ok: true,
+      count: 300,
+    })
   })
 
   it('adopts the journal of a dead process while running; a torn last line is skipped', async () => {
@@ -82,7 +88,7 @@ describe.each(DIALECTS)('usage writer (%s)', (dialect) => {
     const rows = await db.selectFrom('usage_records').select('id').where('org_id', '=', orgId).execute()
     expect(rows.map((r) => r.id).sort()).toEqual([1, 2, 3].map((i) => `use_orphan_${orgId}_${i}`))
     expect(fs.existsSync(dead)).toBe(false)
-    expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 3 })
+    expect(await verifyChain(db, orgId, { mac: env.rt.usage.chainMac })).toMatchObject({ ok: true, count: 3 })
   })
 
   it('spills to the journal beyond the queue bound, rotates segments and reads back in order', async () => {
@@ -108,7 +114,10 @@ describe.each(DIALECTS)('usage writer (%s)', (dialect) => {
         .where('org_id', '=', orgId)
         .execute()
       expect(new Set(rows.map((r) => Number(r.latency_ms))).size).toBe(2000)
-      expect(await verifyChain(db, orgId)).toMatchObject({ ok: true, count: 2000 })
+      expect(await verifyChain(db, orgId, { mac: small.rt.usage.chainMac })).toMatchObject({
+        ok: true,
+        count: 2000,
+      })
       const files = fs.readdirSync(path.join(small.home, 'journal'), { recursive: true })
       expect(files.filter((f) => String(f).endsWith('.jsonl')).length).toBe(1) // only the active segment
     } finally {

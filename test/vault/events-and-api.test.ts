@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEvent } from '../../src/audit/audit-event.js'
@@ -11,7 +12,9 @@ describe.each(DIALECTS)('management events and master-key API (%s)', (dialect) =
   beforeAll(async () => {
     // SQLite: the generated keyring file, so the API can rotate; PostgreSQL needs a key file.
     const keyFile =
-      dialect === 'postgres' ? path.join(fs.mkdtempSync('/tmp/lk-key-'), 'master.key') : undefined
+      dialect === 'postgres'
+        ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lk-key-')), 'master.key')
+        : undefined
     if (keyFile) fs.writeFileSync(keyFile, `${Buffer.alloc(32, 9).toString('base64')}\n`, { mode: 0o600 })
     env = await createTestEnv(dialect, {
       env: { LATCHKEY_MASTER_KEY: '', ...(keyFile ? { LATCHKEY_MASTER_KEY_FILE: keyFile } : {}) },

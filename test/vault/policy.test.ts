@@ -86,10 +86,14 @@ describe('secret material', () => {
       secret: { serviceAccount: JSON.stringify({ client_email: 'a@b', private_key: 'PK' }), project: 'p' },
     })
     expect(v.secret?.serviceAccount).toEqual({ client_email: 'a@b', private_key: 'PK' })
+    // A refused key is never quoted back in the error.
+    let refused: Error | undefined
     try {
       normalizeSecret(KINDS.openai!, { apiKey: 'has space inside' })
     } catch (err) {
-      expect((err as Error).message).not.toContain('has space')
+      refused = err as Error
     }
+    expect(refused).toBeInstanceOf(Error)
+    expect(refused!.message).not.toContain('has space')
   })
 })

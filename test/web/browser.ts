@@ -7,12 +7,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
+import { available } from '../requirements.js'
 
 export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium'
-export const HAS_CHROMIUM = fs.existsSync(CHROMIUM)
-if (!HAS_CHROMIUM) {
-  console.info(`[latchkey tests] ${CHROMIUM} not found: browser e2e skipped (apt-get install chromium)`)
-}
+export const HAS_CHROMIUM = available(
+  'chromium',
+  fs.existsSync(CHROMIUM),
+  `no ${CHROMIUM}; apt-get install chromium`,
+)
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 /**

@@ -31,6 +31,8 @@ export interface AuditLogTable {
   event_id: string | null
   prev_hash: string
   hash: string
+  /** HMAC of `hash` under the chain key (audit/chain-mac.ts); null for records written before the chain was keyed. */
+  mac: string | null
 }
 
 export interface AuditHeadsTable {
@@ -38,6 +40,10 @@ export interface AuditHeadsTable {
   seq: number
   hash: string
   updated_at: number
+  /** First keyed sequence number: records below it are legacy (unkeyed, pre-upgrade). */
+  keyed_from: number | null
+  /** HMAC of (org, seq, hash, keyed_from) under the chain key. */
+  mac: string | null
 }
 
 export interface AuditTables {

@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module'
 import type { EventStreamCodec } from '@smithy/eventstream-codec'
+import { parseFailure } from '../../errors/parse-failure.js'
 import { brokenStream, upstreamError } from '../translate/upstream-error.js'
 
 // Smithy's codec is loaded at the first Bedrock stream, not at server start (cold start).
@@ -89,7 +90,7 @@ function decodeFrame(frame: Uint8Array, provider: string): EventStreamFrame {
     try {
       payload = JSON.parse(text) as Record<string, unknown>
     } catch (err) {
-      throw brokenStream(provider, 'malformed JSON in event-stream frame', err)
+      throw brokenStream(provider, 'malformed JSON in event-stream frame', parseFailure(err))
     }
   }
   return { messageType, type: messageType === 'exception' ? h(':exception-type') : h(':event-type'), payload }

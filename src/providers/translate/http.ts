@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod'
 import { AppError } from '../../errors/app-error.js'
+import { parseFailure } from '../../errors/parse-failure.js'
 import { localErrorKind } from '../../gateway/upstream-errors.js'
 import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
 import { headerEntries, requestFetch } from './request-fetch.js'
@@ -111,7 +112,7 @@ export async function readJson<T extends z.ZodType>(
   try {
     json = JSON.parse(text)
   } catch (err) {
-    throw malformedUpstream(provider, 'body is not JSON', err)
+    throw malformedUpstream(provider, 'body is not JSON', parseFailure(err))
   }
   const parsed = schema.safeParse(json)
   if (!parsed.success) {

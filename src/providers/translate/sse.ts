@@ -5,6 +5,7 @@
  * @module
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { parseFailure } from '../../errors/parse-failure.js'
 import { brokenStream } from './upstream-error.js'
 
 /** Yields SSE messages from a response body; throws a 502 AppError when the body breaks. */
@@ -58,6 +59,6 @@ export function parseSseJson(data: string, provider: string): unknown {
   try {
     return JSON.parse(data)
   } catch (err) {
-    throw brokenStream(provider, 'malformed JSON in event stream', err)
+    throw brokenStream(provider, 'malformed JSON in event stream', parseFailure(err))
   }
 }

@@ -67,7 +67,7 @@ export async function auditRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
         throw badRequest('anchorSeq and anchorHash go together', { param: 'anchorHash' })
       }
       const anchor = q.anchorSeq !== undefined ? { seq: q.anchorSeq, hash: q.anchorHash! } : undefined
-      return verifyChain(db, p.orgId, anchor)
+      return verifyChain(db, p.orgId, { mac: rt.usage.chainMac, anchors: anchor ? [anchor] : [] })
     },
   )
 

@@ -5,7 +5,9 @@
  * REDIS_URL is set, which makes a budget exact across instances.
  * @module
  */
+
 import type { Redis } from 'ioredis'
+import { type Clock, systemClock } from '../../state/clock.js'
 
 export interface CounterEntry {
   key: string
@@ -46,8 +48,10 @@ interface Cell {
 export class MemoryBudgetCounters implements BudgetCounters {
   #cells = new Map<string, Cell>()
 
+  constructor(private readonly now: Clock = systemClock) {}
+
   #cell(key: string, ttlMs: number): Cell {
-    const now = Date.now()
+    const now = this.now()
     let c = this.#cells.get(key)
     if (!c || c.expires < now) {
       c = { nano: 0, tokens: 0, seeded: false, alerts: new Set(), expires: now + ttlMs }
@@ -96,12 +100,12 @@ export class MemoryBudgetCounters implements BudgetCounters {
 
   async isSeeded(key: string) {
     const c = this.#cells.get(key)
-    return !!c && c.seeded && c.expires >= Date.now()
+    return !!c && c.seeded && c.expires >= this.now()
   }
 
   async peek(key: string) {
     const c = this.#cells.get(key)
-    return c && c.expires >= Date.now() ? { nano: c.nano, tokens: c.tokens } : { nano: 0, tokens: 0 }
+    return c && c.expires >= this.now() ? { nano: c.nano, tokens: c.tokens } : { nano: 0, tokens: 0 }
   }
 
   async markAlert(key: string, threshold: number) {

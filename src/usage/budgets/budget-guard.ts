@@ -6,6 +6,7 @@
  * window per instance; with Redis only the first instance's read is used).
  * @module
  */
+
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../../db/schema.js'
@@ -18,6 +19,7 @@ import type {
 } from '../../gateway/spec/v1/budget-guard.js'
 import type { Usage } from '../../gateway/spec/v1/usage.js'
 import { newId } from '../../identity/secrets.js'
+import { type Clock, systemClock } from '../../state/clock.js'
 import type { BudgetCounters, CounterEntry, Totals } from './budget-counters.js'
 import {
   type BudgetDef,
@@ -61,6 +63,7 @@ export class CounterBudgetGuard implements BudgetGuard {
     private readonly counters: BudgetCounters,
     private readonly logger: Logger,
     private readonly onAlert: (a: ThresholdAlert) => void = () => {},
+    private readonly now: Clock = systemClock,
   ) {}
 
   async reload(): Promise<void> {
@@ -82,7 +85,7 @@ export class CounterBudgetGuard implements BudgetGuard {
   }
 
   async reserve(ctx: BudgetContext, estimate: BudgetEstimate): Promise<Reservation> {
-    const now = Date.now()
+    const now = this.now()
     const applicable: { budget: BudgetDef; window: BudgetWindowSpan }[] = []
     for (const b of this.budgets(ctx.principal.orgId)) {
       if (!covers(b, ctx)) continue
@@ -165,7 +168,7 @@ export class CounterBudgetGuard implements BudgetGuard {
   /** Current spend (settled + in flight) of a budget's window, for the API. */
   async spent(
     b: BudgetDef,
-    now = Date.now(),
+    now = this.now(),
   ): Promise<{ window: BudgetWindowSpan | null; usd: number; tokens: number }> {
     const window = currentWindow(b, now)
     if (!window) return { window, usd: 0, tokens: 0 }
