@@ -24,6 +24,8 @@ export type Fault =
   | { kind: 'reset-after'; after: number }
   /** Delay between stream chunks (or before a JSON answer). */
   | { kind: 'slow'; delayMs: number }
+  /** Stream `after` content chunks, then wait for `gate` (a scripted pause, not a delay). */
+  | { kind: 'held'; after: number; gate: Promise<void> }
   /** Answer 302 to another location. */
   | { kind: 'redirect'; location: string }
 
@@ -309,6 +311,9 @@ async function handle(
       return
     }
     if (delay) await sleep(delay)
+    if (fault.kind === 'held' && i === fault.after) {
+      await Promise.race([fault.gate, new Promise((r) => res.once('close', r))])
+    }
     if (res.destroyed) return
     await write(chunk([{ index: 0, delta: { content: words[i] }, logprobs: null, finish_reason: null }]))
   }

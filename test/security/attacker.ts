@@ -57,3 +57,57 @@ export async function startAttacker(reply: unknown = { ok: true, data: [] }): Pr
       }),
   }
 }
+
+export interface Flood {
+  /** `http://127.0.0.1:<port>` */
+  origin: string
+  /** Body bytes the server got to write before the client went away (or the ceiling). */
+  written(): number
+  /** Resolves when the client has closed the connection of the first request. */
+  hungUp: Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A malicious upstream whose answer never ends: it writes the body as fast as the client
+ * reads it (backpressure, so what it wrote is what the client took in, give or take socket
+ * buffers) until the client hangs up, or a 256 MiB ceiling so a broken client cannot make
+ * the test run forever. No content-length, so only reading can tell the size.
+ */
+export async function startFlood(contentType = 'application/json'): Promise<Flood> {
+  let written = 0
+  let hangUp!: () => void
+  const hungUp = new Promise<void>((r) => {
+    hangUp = r
+  })
+  const chunk = Buffer.alloc(64 * 1024, 0x20)
+  const server = http.createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'content-type': contentType })
+    if (contentType.startsWith('application/json')) res.write('{"pad":"')
+    let closed = false
+    res.on('close', () => {
+      closed = true
+      hangUp()
+    })
+    const pump = () => {
+      while (!closed && written < 256 * 1024 * 1024) {
+        written += chunk.length
+        if (!res.write(chunk)) return void res.once('drain', pump)
+      }
+      if (!closed) res.end('"}')
+    }
+    pump()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    written: () => written,
+    hungUp,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
+  }
+}

@@ -3,6 +3,7 @@
  * the gateway-injected fetch, so the egress policy and SSRF guard apply to these URLs too.
  * @module
  */
+import { BodyTooLargeError, readCapped } from '../../egress/read-capped.js'
 import { badRequest } from '../../errors/app-error.js'
 import type { CallSignal } from '../../gateway/cancel.js'
 import type { FetchLike, FetchResponse } from '../adapter.js'
@@ -51,11 +52,16 @@ async function fetchAsDataUri(url: string, fetchFn: FetchLike, signal?: CallSign
   }
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (!res.ok || !type.startsWith('image/')) {
+    res.body?.cancel().catch(() => {})
     throw badRequest(`image URL did not return an image (HTTP ${res.status}, ${type || 'no type'})`, {
       param: 'image_url',
     })
   }
-  const buf = Buffer.from(await res.arrayBuffer())
-  if (buf.length > MAX_IMAGE_BYTES) throw badRequest('image larger than 5 MB', { param: 'image_url' })
+  // Read no further than the limit: the image's host chooses its size.
+  const buf = await readCapped(res.body, MAX_IMAGE_BYTES).catch((err: unknown) => {
+    throw err instanceof BodyTooLargeError
+      ? badRequest('image larger than 5 MB', { param: 'image_url' })
+      : err
+  })
   return `data:${type};base64,${buf.toString('base64')}`
 }

@@ -6,6 +6,7 @@
  * response must match the tool's `output` schema.
  * @module
  */
+import { BodyTooLargeError, readCapped } from '../../egress/read-capped.js'
 import { validateAgainst } from '../json-schema.js'
 import type { Tool } from '../recipe-types.js'
 import { StepError } from './step-error.js'
@@ -81,14 +82,20 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]))
 }
 
+/** The answer's text, read no further than 1 MiB (the receiver chooses its size). */
 async function readLimited(res: Response, toolName: string): Promise<string> {
+  const tooLarge = () => new StepError(`tool ${toolName}: response larger than 1 MiB`, false)
   const declared = Number(res.headers.get('content-length') ?? '0')
-  if (declared > MAX_RESPONSE_BYTES)
-    throw new StepError(`tool ${toolName}: response larger than 1 MiB`, false)
-  const buf = Buffer.from(await res.arrayBuffer())
-  if (buf.length > MAX_RESPONSE_BYTES)
-    throw new StepError(`tool ${toolName}: response larger than 1 MiB`, false)
-  return buf.toString('utf8')
+  if (declared > MAX_RESPONSE_BYTES) {
+    res.body?.cancel().catch(() => {})
+    throw tooLarge()
+  }
+  try {
+    return (await readCapped(res.body, MAX_RESPONSE_BYTES)).toString('utf8')
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw tooLarge()
+    throw err
+  }
 }
 
 function describeFetchError(toolName: string, err: unknown, outer?: AbortSignal): StepError {
