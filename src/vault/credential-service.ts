@@ -641,10 +641,22 @@ export class CredentialService {
     const { row } = await this.#manageable(p, id)
     const payload = await this.unseal(row)
     const dispatcher = egress.dispatcher(egress.policyFor(row.org_id, Number(row.private_ok) !== 1))
-    return testCredentialKey(
+    const result = await testCredentialKey(
       { provider: row.provider, baseUrl: row.base_url, apiKey: payload.apiKey, secret: payload.secret },
       dispatcher,
     )
+    // A test is a use of the key: audited with its outcome (never the key or upstream text).
+    await this.d.audit.record(
+      this.#db,
+      actorEvent(p, 'credential.tested', {
+        targetType: 'credential',
+        targetId: row.id,
+        credentialId: row.id,
+        workspaceId: row.workspace_id,
+        details: { provider: row.provider, ok: result.ok, status: result.status },
+      }),
+    )
+    return result
   }
 
   async #manageable(p: Principal, id: string, evenDisabled = false) {

@@ -61,6 +61,23 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     const parked = await call(insider.headers, 'GET', `/api/v1/runs/${runId}?wait=20`)
     expect(parked.json().status).toBe('waiting_review')
 
+    // A side-by-side compare of another recipe of the workspace, on an org key.
+    const orgKey = await call(env.auth('admin'), 'POST', '/api/v1/credentials', {
+      name: 'oaorg',
+      provider: 'openai',
+      apiKey: canaryKey('sk-org'),
+      baseUrl: env.openai.baseUrl,
+      scope: 'org',
+    })
+    expect(orgKey.status, orgKey.body).toBe(201)
+    const cmpYaml = `name: ask\ninputs:\n  doc: { type: string }\nsteps:\n  - id: a\n    model: oaorg/gpt-4o-mini\n    prompt: "{{ inputs.doc }}"\n`
+    const cmpWf = (await call(insider.headers, 'POST', '/api/v1/workflows', { yaml: cmpYaml })).json().id
+    const cmp = await call(insider.headers, 'POST', `/api/v1/workflows/${cmpWf}/compare`, {
+      inputs: { doc },
+      models: ['oaorg/gpt-4o-mini', 'oaorg/gpt-4.1-mini'],
+    })
+    expect(cmp.status, cmp.body).toBe(202)
+
     // Every workflow, run and review route, as the outsider.
     const o = outsider.headers
     const leaks: string[] = []
@@ -99,6 +116,7 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     )
     await probe('cancel', await call(o, 'POST', `/api/v1/runs/${runId}/cancel`), is404)
     await probe('delete', await call(o, 'DELETE', `/api/v1/workflows/${wf}`), is404)
+    await probe('compare report', await call(o, 'GET', `/api/v1/workflow-compares/${cmp.json().id}`), is404)
     expect(leaks).toEqual([])
 
     // Nothing the outsider tried changed anything.
@@ -157,5 +175,36 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     expect(peerDone.body).not.toContain(doc)
     expect(peerDone.body).not.toContain(stepCanary)
     expect((await call(env.auth('admin'), 'GET', `/api/v1/runs/${runId}`)).body).toContain(doc)
+  })
+
+  it('a starter removed from the workspace does not resume their parked run with its rights', async () => {
+    env = await createE2eEnv(dialect)
+    tool = await startAttacker({ ok: true })
+    const w = await createWorkspace(env, 'research')
+    const starter = await addUser(env, 'member', { workspaceId: w })
+    const yaml = `name: later\nsteps:\n  - id: gate\n    review: { role: admin }\n  - id: call\n    tool: store\n    with: { note: hi }\ntools:\n  store: { method: POST, url: "${tool.origin}/in" }\n`
+    const saved = await call(starter.headers, 'POST', '/api/v1/workflows', { yaml })
+    expect(saved.status, saved.body).toBe(201)
+    const started = await call(starter.headers, 'POST', `/api/v1/workflows/${saved.json().id}/runs`, {})
+    const runId = started.json().id as string
+    expect((await call(starter.headers, 'GET', `/api/v1/runs/${runId}?wait=20`)).json().status).toBe(
+      'waiting_review',
+    )
+
+    // The starter leaves the workspace while the run waits; an admin approves later.
+    const removed = await call(
+      env.auth('owner'),
+      'DELETE',
+      `/api/v1/workspaces/${w}/members/${starter.userId}`,
+    )
+    expect(removed.status, removed.body).toBe(204)
+    const approved = await call(env.auth('admin'), 'POST', `/api/v1/runs/${runId}/review`, {
+      decision: 'approve',
+    })
+    expect(approved.status, approved.body).toBe(200)
+    const done = await call(env.auth('admin'), 'GET', `/api/v1/runs/${runId}?wait=20`)
+    expect(done.json().status).toBe('failed')
+    expect(done.json().error).toMatch(/no longer a member of the run's workspace/)
+    expect(tool.requests).toHaveLength(0)
   })
 })
