@@ -23,6 +23,9 @@ export const POLICY = {
   'workspaces:manage': ADMINS,
   'settings:read': READERS,
   'settings:manage': ['owner'],
+  // Which origins members' credentials may reach on loopback/private addresses: org admins
+  // may already vouch for a destination by creating the credential themselves.
+  'egress:allow-private': ADMINS,
   'metrics:read': READERS,
   'audit:read': READERS,
   'usage:read': ALL,

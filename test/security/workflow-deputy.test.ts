@@ -13,7 +13,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey, createCredential, type TestUser } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
-import { createWorkspace, runWorkflow } from './security-helpers.js'
+import { allowPrivateOrigins, createWorkspace, runWorkflow } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -34,6 +34,7 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
 
   /** A personal http-secret of `who` named `name`, sealed for `origin`. */
   async function personalSecret(who: TestUser, name: string, value: string, origin: string) {
+    await allowPrivateOrigins(env, origin)
     const r = await createCredential(env, who.headers, {
       name,
       provider: 'http-secret',
@@ -158,6 +159,7 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
     const member = await addUser(env, 'member')
     const adminKey = canaryKey('sk-admin')
     const memberKey = canaryKey('sk-member')
+    await allowPrivateOrigins(env, env.openai.baseUrl)
     for (const [who, key] of [
       [admin, adminKey],
       [member, memberKey],
