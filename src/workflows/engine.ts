@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../db/schema.js'
 import type { Invoke } from '../gateway/spec/v1/index.js'
-import { seesWorkspace } from '../identity/authorize.js'
+import { actingIn, seesWorkspace } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import type { CheckedRecipe } from './check-recipe.js'
 import { type Recipe, reviewOf, type Step, stepKind } from './recipe-types.js'
@@ -324,7 +324,9 @@ export class WorkflowEngine {
       return {
         gone: "the recipe version's last editor can no longer act (removed, disabled or their token revoked): save the recipe again",
       }
-    return editor.id === starter.id ? null : { principal: editor }
+    if (editor.id === starter.id) return null
+    // In the run's workspace, as the starter: the same name can then mean the same key.
+    return { principal: actingIn(editor, run.workspace_id) }
   }
 
   /** Inputs and finished step outputs, unsealed, for templates. */
