@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { KIND_NAMES } from '../../providers/kinds.js'
 import { testCredentialKey } from '../../vault/provider-test.js'
 import { SCOPES } from '../../vault/rights.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -30,7 +31,7 @@ const CreateBody = z.strictObject({
     .describe('http-secret only: the origins (scheme://host[:port]) the secret may be sent to'),
   region: z.string().max(64).optional(),
   scope: z.enum(SCOPES).optional(),
-  workspaceId: z.string().max(64).optional(),
+  workspaceId: Id.optional(),
   models: z.array(z.string().max(200)).max(1000).optional(),
 })
 
@@ -54,13 +55,11 @@ const RotateBody = z.strictObject({
 
 const GrantBody = z.strictObject({
   subjectType: z.enum(['user', 'workspace', 'token']),
-  subjectId: z.string().min(1).max(64),
+  subjectId: Id,
   right: z.enum(['use', 'manage']),
 })
 
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
-
-const ReassignBody = z.strictObject({ userId: z.string().min(1).max(64) })
+const ReassignBody = z.strictObject({ userId: Id })
 
 export const CredentialViewSchema = z.object({
   id: z.string(),
