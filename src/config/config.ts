@@ -83,6 +83,8 @@ const EnvSchema = z.object({
     }),
   LATCHKEY_DRAIN_DELAY: duration('5s'),
   LATCHKEY_DRAIN_TIMEOUT: duration('20s'),
+  LATCHKEY_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  LATCHKEY_AUDIT_CHECKPOINT_INTERVAL: duration('5m'),
 })
 
 /** Validated, typed configuration. Field names are ours; env names live only in this file. */
@@ -109,6 +111,10 @@ export interface Config {
   drainDelayMs: number
   /** On SIGTERM: how long in-flight calls and streams get to finish before they are cut. */
   drainTimeoutMs: number
+  /** Signed audit checkpoints, outside the database (default `LATCHKEY_HOME/audit-checkpoints.jsonl`). */
+  auditCheckpointFile: string
+  /** How often the leader appends checkpoints of the chains that moved. */
+  auditCheckpointEveryMs: number
   /** Settings that work but deserve the operator's attention; logged once at start. */
   warnings: string[]
 }
@@ -154,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.LATCHKEY_TRUST_PROXY.value,
     drainDelayMs: e.LATCHKEY_DRAIN_DELAY,
     drainTimeoutMs: e.LATCHKEY_DRAIN_TIMEOUT,
+    auditCheckpointFile: path.resolve(
+      e.LATCHKEY_AUDIT_CHECKPOINT_FILE ?? path.join(home, 'audit-checkpoints.jsonl'),
+    ),
+    auditCheckpointEveryMs: e.LATCHKEY_AUDIT_CHECKPOINT_INTERVAL,
     warnings: e.LATCHKEY_TRUST_PROXY.warning ? [e.LATCHKEY_TRUST_PROXY.warning] : [],
   }
 }

@@ -9,6 +9,7 @@ import { ChainAuditWriter } from '../audit/audit-log.js'
 import { ChainMac } from '../audit/chain-mac.js'
 import { sealLegacyChains } from '../audit/chain-upgrade.js'
 import { AuditCheckpoints } from '../audit/checkpoint.js'
+import { CheckpointSigner } from '../audit/checkpoint-signer.js'
 import { EgressService } from '../egress/index.js'
 import type { Runtime } from '../server/runtime.js'
 import { vaultContentSealer } from '../workflows/sealer.js'
@@ -41,11 +42,28 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   const vault = (rt as Partial<Pick<Runtime, 'vault'>>).vault
   // The chain key needs the master key: without a vault there is no audit chain to write.
   if (!vault) throw new Error('the audit log needs the vault (its chain key derives from the master key)')
-  const chainMac = ChainMac.fromAuditRoot(vault.keyring.auditRootKey())
+  const auditRoot = vault.keyring.auditRootKey()
+  const chainMac = ChainMac.fromAuditRoot(auditRoot)
+  const checkpoints = new AuditCheckpoints(rt.db, rt.logger, {
+    file: rt.config.auditCheckpointFile,
+    signer: CheckpointSigner.fromAuditRoot(auditRoot),
+    mac: chainMac,
+    everyMs: rt.config.auditCheckpointEveryMs,
+  })
+  auditRoot.fill(0)
   rt.audit = new ChainAuditWriter(chainMac)
-  await sealLegacyChains({ db: rt.db.db, mac: chainMac, audit: rt.audit, logger: rt.logger })
-  const checkpoints = new AuditCheckpoints(rt.db, rt.logger)
-  // One instance logs checkpoints (the leader): several logging the same heads add nothing.
+  // A chain with a signed checkpoint was keyed before: never re-sealed as legacy.
+  const signed = await checkpoints.read()
+  const checkpointed = new Set(signed.ok ? signed.checkpoints.map((c) => c.orgId) : [])
+  await sealLegacyChains({
+    db: rt.db.db,
+    mac: chainMac,
+    audit: rt.audit,
+    logger: rt.logger,
+    // An unreadable (tampered) checkpoint file seals nothing: verification reports it.
+    checkpointed: (orgId) => !signed.ok || checkpointed.has(orgId),
+  })
+  // One instance writes checkpoints (the leader): several writing the same heads add nothing.
   rt.leader.every('audit-checkpoint', checkpoints.everyMs, () => checkpoints.tick())
   // Closers run in reverse order: registered first, the last checkpoint is logged after the
   // writer's final flush.

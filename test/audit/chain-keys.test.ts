@@ -6,53 +6,14 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/audit/audit-query.js'
 import { GENESIS_HASH, hashRecord, recordFromRow } from '../../src/audit/audit-record.js'
 import { runMasterKeyRotate } from '../../src/cli/commands/master-key.js'
-import { loadConfig } from '../../src/config/config.js'
 import type { AuditLogTable } from '../../src/db/tables/audit.js'
-import { createRuntime, type Runtime } from '../../src/server/runtime.js'
-import { DIALECTS, freshPgSchema, PG_URL, type TestDialect, tempHome } from '../helpers.js'
-
-const open: Runtime[] = []
-afterEach(async () => {
-  for (const rt of open.splice(0)) await rt.close().catch(() => {})
-})
-
-/** A data folder (and PG schema) that outlives single runtimes, so restarts can be tested. */
-async function install(dialect: TestDialect) {
-  const home = tempHome()
-  const pg = dialect === 'postgres' ? await freshPgSchema() : undefined
-  const env = (extra: Record<string, string> = {}) => ({
-    LATCHKEY_HOME: home,
-    LATCHKEY_LOG_LEVEL: 'silent',
-    ...(pg
-      ? {
-          DATABASE_URL: `${PG_URL}${PG_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${pg.schema}`)}`,
-        }
-      : {}),
-    ...extra,
-  })
-  return {
-    home,
-    env,
-    async start(extra: Record<string, string>) {
-      const rt = await createRuntime(loadConfig(env(extra)), {
-        logger: pino({ level: 'silent' }),
-        processMetrics: false,
-        pgSchema: pg?.schema,
-      })
-      open.push(rt)
-      return rt
-    },
-    async drop() {
-      await pg?.drop()
-      fs.rmSync(home, { recursive: true, force: true })
-    },
-  }
-}
+import type { Runtime } from '../../src/server/runtime.js'
+import { DIALECTS } from '../helpers.js'
+import { install } from './install.js'
 
 /** What the release before the keyed chain wrote: SHA-256 chained rows, no MACs, an unsealed head. */
 async function writeLegacyChain(rt: Runtime, orgId: string, n: number): Promise<void> {

@@ -7,10 +7,13 @@
  * The attacker works through their own connection to the database; everything they know is
  * the published record format and hash function (docs/usage-and-audit.md).
  */
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { hashRecord, recordFromRow } from '../../src/audit/audit-record.js'
+import { signCheckpoint } from '../../src/audit/checkpoint-file.js'
+import { CheckpointSigner } from '../../src/audit/checkpoint-signer.js'
 import { main } from '../../src/cli/index.js'
 import { type DbHandle, openDatabase } from '../../src/db/database.js'
 import type { AuditHeadsTable, AuditLogTable } from '../../src/db/tables/audit.js'
@@ -22,6 +25,8 @@ describe.each(DIALECTS)('a database writer rewrites the audit log (%s)', (dialec
   /** The attacker's own connection: database write access, no master key. */
   let attacker: DbHandle
   let snapshot: { rows: AuditLogTable[]; head: AuditHeadsTable }
+  let oldHead: AuditHeadsTable
+  let checkpointText: string
   const checkpointFile = path.join(tempHome(), 'audit-checkpoints.jsonl')
   const saved = { url: process.env.LATCHKEY_URL, token: process.env.LATCHKEY_TOKEN }
 
@@ -37,6 +42,12 @@ describe.each(DIALECTS)('a database writer rewrites the audit log (%s)', (dialec
       })
       expect(r.statusCode, r.body).toBe(201)
     }
+    // A copy of the head row as it stood now (a backup the insider kept).
+    oldHead = await env.rt.db.db
+      .selectFrom('audit_heads')
+      .selectAll()
+      .where('org_id', '=', env.orgId)
+      .executeTakeFirstOrThrow()
     for (let i = 0; i < 4; i++) env.rt.calls.emit(callEvent(env.orgId))
     await env.rt.usage.writer.flush()
     // The leader's periodic checkpoint, then more history after it.
@@ -51,9 +62,11 @@ describe.each(DIALECTS)('a database writer rewrites the audit log (%s)', (dialec
     attacker = openDatabase({ url: env.config.databaseUrl, home: env.home, schema: env.pgSchema })
     snapshot = await takeSnapshot()
     expect(snapshot.rows.length).toBe(10)
+    checkpointText = fs.readFileSync(checkpointFile, 'utf8')
   })
   afterEach(async () => {
     await restore(snapshot)
+    fs.writeFileSync(checkpointFile, checkpointText)
   })
   afterAll(async () => {
     process.env.LATCHKEY_URL = saved.url
@@ -127,10 +140,12 @@ describe.each(DIALECTS)('a database writer rewrites the audit log (%s)', (dialec
     })
   }
 
-  it('the untouched chain verifies', async () => {
+  it('the untouched chain verifies, against the signed checkpoint written outside the database', async () => {
     const r = await verify()
     expect(r.code).toBe(0)
-    expect(r.result).toMatchObject({ ok: true, count: 10 })
+    expect(r.result).toMatchObject({ ok: true, count: 10, checkpoints: { checked: 1, latest: { seq: 7 } } })
+    const skipped = await verify('--skip-checkpoint')
+    expect(skipped.result).toMatchObject({ ok: true, count: 10, checkpoints: 'skipped' })
   })
 
   it('rewriting a record (who created a token) and recomputing the chain is detected', async () => {
@@ -161,11 +176,79 @@ describe.each(DIALECTS)('a database writer rewrites the audit log (%s)', (dialec
     expect(r.result).toMatchObject({ ok: false, reason: expect.stringMatching(/record MAC/) })
   })
 
-  it('truncating the tail and rewinding the head is detected', async () => {
+  it('truncating the tail and rewinding the head is detected (head MAC, and the checkpoint)', async () => {
     const rows = await rowsOf()
     await rewriteChain(rows.slice(0, 4))
-    const r = await verify()
+    const r = await verify('--skip-checkpoint')
     expect(r.code).toBe(1)
     expect(r.result).toMatchObject({ ok: false, reason: expect.stringMatching(/head MAC/) })
+    expect((await verify()).result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/checkpointed record is missing/),
+    })
+  })
+  it('deleting every record and the head is detected', async () => {
+    await attacker.db.deleteFrom('audit_log').where('org_id', '=', env.orgId).execute()
+    await attacker.db.deleteFrom('audit_heads').where('org_id', '=', env.orgId).execute()
+    const r = await verify()
+    expect(r.code).toBe(1)
+    expect(r.result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/checkpointed record is missing/),
+    })
+  })
+
+  it('the MACs alone catch a rewrite after the last checkpoint', async () => {
+    const rows = await rowsOf()
+    rows[8] = { ...rows[8]!, model: 'cheap-model', cost_usd: 0 }
+    await rewriteChain(rows)
+    const r = await verify('--skip-checkpoint')
+    expect(r.code).toBe(1)
+    expect(r.result).toMatchObject({ ok: false, brokenAt: 9, reason: expect.stringMatching(/record MAC/) })
+  })
+
+  it('truncating the tail and restoring an old copy of the head row is caught by the checkpoint', async () => {
+    await attacker.db.deleteFrom('audit_log').where('org_id', '=', env.orgId).where('seq', '>', 3).execute()
+    await attacker.db.updateTable('audit_heads').set(oldHead).where('org_id', '=', env.orgId).execute()
+    // Every MAC in the database is genuine now: only the checkpoint outside it knows better.
+    expect((await verify('--skip-checkpoint')).result).toMatchObject({ ok: true, count: 3 })
+    const r = await verify()
+    expect(r.code).toBe(1)
+    expect(r.result).toMatchObject({
+      ok: false,
+      brokenAt: 7,
+      reason: expect.stringMatching(/checkpointed record is missing/),
+    })
+  })
+
+  it('a checkpoint line forged or altered without the master key fails verification', async () => {
+    const other = CheckpointSigner.fromAuditRoot(randomBytes(32))
+    const forged = signCheckpoint(other, { orgId: env.orgId, seq: 2, hash: 'f'.repeat(64) })
+    fs.appendFileSync(checkpointFile, `${JSON.stringify(forged)}\n`)
+    const r = await verify()
+    expect(r.code).toBe(1)
+    expect(r.result).toMatchObject({ ok: false, reason: expect.stringMatching(/signed by another key/) })
+
+    const [line] = checkpointText.trim().split('\n')
+    const altered = { ...JSON.parse(line!), seq: 3, hash: snapshot.rows[2]!.hash }
+    fs.writeFileSync(checkpointFile, `${JSON.stringify(altered)}\n`)
+    const r2 = await verify()
+    expect(r2.result).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) })
+  })
+
+  it('an export verifies offline against the checkpoint file and the pinned public key; a truncated one does not', async () => {
+    const publicKey = ((await verify()).result.checkpoints as { publicKey: string }).publicKey
+    const exp = await fetch(`${process.env.LATCHKEY_URL}/api/v1/audit/export`, {
+      headers: { authorization: `Bearer ${env.tokens.auditor}` },
+    })
+    const full = path.join(path.dirname(checkpointFile), 'export.jsonl')
+    fs.writeFileSync(full, await exp.text())
+    const ok = await verify('--file', full, '--checkpoint-file', checkpointFile, '--public-key', publicKey)
+    expect(ok.result).toMatchObject({ ok: true, count: 10 })
+    const cut = path.join(path.dirname(checkpointFile), 'cut.jsonl')
+    fs.writeFileSync(cut, `${fs.readFileSync(full, 'utf8').trim().split('\n').slice(0, 5).join('\n')}\n`)
+    const bad = await verify('--file', cut, '--checkpoint-file', checkpointFile, '--public-key', publicKey)
+    expect(bad.code).toBe(1)
+    expect(bad.result).toMatchObject({ ok: false, brokenAt: 7 })
   })
 })

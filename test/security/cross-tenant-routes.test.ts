@@ -25,7 +25,7 @@ import {
   operations,
   reviewRecipe,
 } from './furnished-org.js'
-import type { Headers } from './security-helpers.js'
+import { type Headers, join, setWorkspaceRole } from './security-helpers.js'
 
 /** Operations that are not about an org's data, and why they are left out. */
 const NOT_ORG_DATA: Record<string, string> = {
@@ -310,5 +310,46 @@ describe.each(DIALECTS)('cross-tenant: every management route (%s)', (dialect) =
     expect(run.status).toBe('waiting_review')
     const test = await ok(env.auth(), 'POST', `/api/v1/credentials/${a.credentialId}/test`)
     expect(test.ok).toBe(true)
+  })
+
+  it("an admin of another workspace of org A gets 404 for workspace W1's keys, workflows, runs and compares", async () => {
+    // Workspace W2's admin: an org member who belongs to W2 only.
+    const ws2Admin = await join(env, 'canary-w2-admin@tenant-a.test', 'member', {
+      workspaceId: a.secondWorkspaceId,
+    })
+    await setWorkspaceRole(env, a.secondWorkspaceId, ws2Admin.userId, 'admin')
+    const inW1: Record<string, string> = {
+      credentials: a.wsCredentialId,
+      workflows: a.workflowId,
+      runs: a.runId,
+      'workflow-compares': a.compareId,
+    }
+    const failures: string[] = []
+    const w1Canaries = [a.wsCredentialId, `${A}-ws-key`, a.workflowId, `${A}-flow`, a.runId, a.compareId]
+    for (const op of ops) {
+      const collection = op.path.split('/')[3]!
+      if (!op.path.includes('{') || !(collection in inW1)) continue
+      const url = op.path.replace(/\{\w+\}/, inW1[collection]!)
+      const body = validBody(op)
+      const r = await call(ws2Admin.headers, op.method, url, body)
+      const sent = url + JSON.stringify(body ?? null)
+      const found = w1Canaries.filter((c) => r.body.includes(c) && !sent.includes(c))
+      // A refusal by role alone (the same answer as for an id that does not exist) tells nothing.
+      const unknownId = inW1[collection]!.replace(/.{6}$/, 'zzzzzz')
+      const nobody = await call(ws2Admin.headers, op.method, op.path.replace(/\{\w+\}/, unknownId), body)
+      const sameAsNobody =
+        r.statusCode === nobody.statusCode && r.body === nobody.body.replaceAll(unknownId, inW1[collection]!)
+      if ((r.statusCode !== 404 && !sameAsNobody) || found.length > 0)
+        failures.push(`${op.method} ${url} → ${r.statusCode} ${found}: ${r.body.slice(0, 160)}`)
+    }
+    // Lists show nothing of W1's.
+    for (const list of ['/api/v1/credentials', '/api/v1/workflows', '/api/v1/reviews']) {
+      const r = await call(ws2Admin.headers, 'GET', list)
+      const found = w1Canaries.filter((c) => r.body.includes(c))
+      if (r.statusCode !== 200 || found.length > 0) failures.push(`GET ${list} → ${r.statusCode} ${found}`)
+    }
+    expect(failures).toEqual([])
+    const run = await ok(env.auth(), 'GET', `/api/v1/runs/${a.runId}`)
+    expect(run.status).toBe('waiting_review')
   })
 })

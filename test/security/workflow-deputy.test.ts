@@ -182,6 +182,24 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
     expect(r.error).toMatch(/priv.*last editor/)
     expect(authOf()).not.toContain(`Bearer ${adminKey}`)
 
+    // Through a route alias: a target the editor does not share is skipped like a lost one.
+    const route = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('admin'),
+      payload: { alias: 'smart', targets: [{ model: 'priv/gpt-4o-mini' }] },
+    })
+    expect(route.statusCode, route.body).toBe(201)
+    const viaRoute = await save(
+      member.headers,
+      yaml.replace('chat', 'chat2').replace('priv/gpt-4o-mini', 'smart'),
+    )
+    expect(viaRoute.statusCode, viaRoute.body).toBe(201)
+    const rr = await run(admin.headers, viaRoute.json().id)
+    expect(rr.status).toBe('failed')
+    expect(rr.error).toMatch(/priv.*last editor/)
+    expect(authOf()).not.toContain(`Bearer ${adminKey}`)
+
     // The member's own run uses the member's own key.
     await run(member.headers, wf)
     expect(authOf()).toContain(`Bearer ${memberKey}`)

@@ -61,6 +61,23 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     const parked = await call(insider.headers, 'GET', `/api/v1/runs/${runId}?wait=20`)
     expect(parked.json().status).toBe('waiting_review')
 
+    // A side-by-side compare of another recipe of the workspace, on an org key.
+    const orgKey = await call(env.auth('admin'), 'POST', '/api/v1/credentials', {
+      name: 'oaorg',
+      provider: 'openai',
+      apiKey: canaryKey('sk-org'),
+      baseUrl: env.openai.baseUrl,
+      scope: 'org',
+    })
+    expect(orgKey.status, orgKey.body).toBe(201)
+    const cmpYaml = `name: ask\ninputs:\n  doc: { type: string }\nsteps:\n  - id: a\n    model: oaorg/gpt-4o-mini\n    prompt: "{{ inputs.doc }}"\n`
+    const cmpWf = (await call(insider.headers, 'POST', '/api/v1/workflows', { yaml: cmpYaml })).json().id
+    const cmp = await call(insider.headers, 'POST', `/api/v1/workflows/${cmpWf}/compare`, {
+      inputs: { doc },
+      models: ['oaorg/gpt-4o-mini', 'oaorg/gpt-4.1-mini'],
+    })
+    expect(cmp.status, cmp.body).toBe(202)
+
     // Every workflow, run and review route, as the outsider.
     const o = outsider.headers
     const leaks: string[] = []
@@ -99,6 +116,7 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     )
     await probe('cancel', await call(o, 'POST', `/api/v1/runs/${runId}/cancel`), is404)
     await probe('delete', await call(o, 'DELETE', `/api/v1/workflows/${wf}`), is404)
+    await probe('compare report', await call(o, 'GET', `/api/v1/workflow-compares/${cmp.json().id}`), is404)
     expect(leaks).toEqual([])
 
     // Nothing the outsider tried changed anything.

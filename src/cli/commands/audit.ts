@@ -8,6 +8,9 @@ import fs from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import type { HashedAuditRecord } from '../../audit/audit-record.js'
+import type { CheckpointSummary } from '../../audit/checkpoint.js'
+import { readCheckpoints } from '../../audit/checkpoint-file.js'
+import { CheckpointVerifier } from '../../audit/checkpoint-signer.js'
 import { ChainVerifier, type VerifyResult } from '../../audit/verify-records.js'
 import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
@@ -16,9 +19,17 @@ function request(path: string): Promise<Response> {
   return clientFrom(process.env, 'with role auditor or higher').send('GET', path)
 }
 
-/** Verifies a JSONL export line by line (records must be in sequence order). */
-export async function verifyExport(input: NodeJS.ReadableStream): Promise<VerifyResult> {
+/**
+ * Verifies a JSONL export line by line (records must be in sequence order) and, with a checkpoint
+ * file and its pinned public key, against every signed checkpoint of the export's org.
+ */
+export async function verifyExport(
+  input: NodeJS.ReadableStream,
+  checkpoints?: { text: string; verifier: CheckpointVerifier },
+): Promise<VerifyResult> {
   const v = new ChainVerifier()
+  const hashes = new Map<number, string>()
+  let orgId: string | undefined
   let line = 0
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
     line += 1
@@ -29,9 +40,22 @@ export async function verifyExport(input: NodeJS.ReadableStream): Promise<Verify
     } catch {
       return { ok: false, brokenAt: line, id: null, reason: `line ${line} is not JSON`, count: 0 }
     }
+    orgId ??= r.orgId
     if (!v.push(r)) break
+    if (checkpoints) hashes.set(r.seq, r.hash)
   }
-  return v.result()
+  const res = v.result()
+  if (!res.ok || !checkpoints || orgId === undefined) return res
+  const read = readCheckpoints(checkpoints.text, checkpoints.verifier, orgId)
+  if (!read.ok) return { ok: false, brokenAt: 0, id: null, reason: read.reason, count: res.count }
+  for (const c of read.checkpoints) {
+    const h = hashes.get(c.seq)
+    if (h === c.hash) continue
+    const reason =
+      h === undefined ? 'checkpointed record is missing (truncated)' : 'record differs from the checkpoint'
+    return { ok: false, brokenAt: c.seq, id: null, reason, count: res.count }
+  }
+  return res
 }
 
 function report(result: VerifyResult): void {
@@ -41,6 +65,13 @@ function report(result: VerifyResult): void {
     process.exitCode = 1
   } else {
     process.stderr.write(`audit chain intact: ${result.count} records\n`)
+    const cp = (result as { checkpoints?: CheckpointSummary }).checkpoints
+    if (cp === 'skipped') process.stderr.write('signed checkpoints NOT checked (--skip-checkpoint)\n')
+    else if (cp) {
+      process.stderr.write(
+        `checked against ${cp.checked} signed checkpoints${cp.latest ? ` (latest at record ${cp.latest.seq})` : ''}; checkpoint key ${cp.publicKey}\n`,
+      )
+    }
   }
 }
 
@@ -53,23 +84,55 @@ export function registerAuditCommands(program: Command): void {
     .command('verify')
     .description('verify the org hash chain on the server, or an exported file offline with --file')
     .option('--file <path>', 'verify a JSONL export offline (no server needed)')
+    .option('--checkpoint-file <path>', 'with --file: also check the signed checkpoints in this file')
+    .option('--public-key <base64>', 'with --checkpoint-file: the pinned checkpoint public key')
+    .option('--skip-checkpoint', 'verify the chain alone, not against the signed checkpoint file')
     .option('--anchor-seq <n>', 'a logged checkpoint: sequence number')
     .option('--anchor-hash <hex>', 'a logged checkpoint: hash at that sequence number')
-    .action(async (opts: { file?: string; anchorSeq?: string; anchorHash?: string }) => {
-      if (opts.file) {
-        if (!fs.existsSync(opts.file)) throw new CliError(`no such file: ${opts.file}`)
-        report(await verifyExport(fs.createReadStream(opts.file)))
-        return
-      }
-      if ((opts.anchorSeq === undefined) !== (opts.anchorHash === undefined)) {
-        throw new CliError('--anchor-seq and --anchor-hash go together', 2)
-      }
-      const q = opts.anchorSeq
-        ? `?anchorSeq=${encodeURIComponent(opts.anchorSeq)}&anchorHash=${encodeURIComponent(opts.anchorHash!)}`
-        : ''
-      const res = await request(`/api/v1/audit/verify${q}`)
-      report((await res.json()) as VerifyResult)
-    })
+    .action(
+      async (opts: {
+        file?: string
+        checkpointFile?: string
+        publicKey?: string
+        skipCheckpoint?: boolean
+        anchorSeq?: string
+        anchorHash?: string
+      }) => {
+        if ((opts.checkpointFile === undefined) !== (opts.publicKey === undefined)) {
+          throw new CliError('--checkpoint-file and --public-key go together', 2)
+        }
+        if (opts.checkpointFile && !opts.file) throw new CliError('--checkpoint-file needs --file', 2)
+        if (opts.file) {
+          if (!fs.existsSync(opts.file)) throw new CliError(`no such file: ${opts.file}`)
+          let checkpoints: { text: string; verifier: CheckpointVerifier } | undefined
+          if (opts.checkpointFile) {
+            if (!fs.existsSync(opts.checkpointFile))
+              throw new CliError(`no such file: ${opts.checkpointFile}`)
+            let verifier: CheckpointVerifier
+            try {
+              verifier = CheckpointVerifier.fromPublicKey(opts.publicKey!)
+            } catch (err) {
+              throw new CliError(`--public-key: ${(err as Error).message}`, 2)
+            }
+            checkpoints = { text: fs.readFileSync(opts.checkpointFile, 'utf8'), verifier }
+          }
+          report(await verifyExport(fs.createReadStream(opts.file), checkpoints))
+          return
+        }
+        if ((opts.anchorSeq === undefined) !== (opts.anchorHash === undefined)) {
+          throw new CliError('--anchor-seq and --anchor-hash go together', 2)
+        }
+        const q = new URLSearchParams()
+        if (opts.anchorSeq) {
+          q.set('anchorSeq', opts.anchorSeq)
+          q.set('anchorHash', opts.anchorHash!)
+        }
+        if (opts.skipCheckpoint) q.set('skipCheckpoint', 'true')
+        const qs = q.size > 0 ? `?${q}` : ''
+        const res = await request(`/api/v1/audit/verify${qs}`)
+        report((await res.json()) as VerifyResult)
+      },
+    )
 
   audit
     .command('export')

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { iterateChain, listAudit, verifyChain } from '../../audit/audit-query.js'
+import { iterateChain, listAudit } from '../../audit/audit-query.js'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
 import { timeParam } from '../../usage/time-param.js'
@@ -29,6 +29,8 @@ const ListQuery = z.strictObject({
 })
 
 const VerifyQuery = z.strictObject({
+  /** Verify the chain alone, not against the signed checkpoint file (default: against it). */
+  skipCheckpoint: z.enum(['true', 'false']).default('false'),
   anchorSeq: z.coerce.number().int().min(1).optional(),
   anchorHash: z
     .string()
@@ -58,7 +60,13 @@ export async function auditRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
 
   app.get(
     '/api/v1/audit/verify',
-    { schema: { tags: ['audit'], summary: "Verify the org's audit hash chain", querystring: VerifyQuery } },
+    {
+      schema: {
+        tags: ['audit'],
+        summary: "Verify the org's audit chain (hashes, MACs) and its signed checkpoints",
+        querystring: VerifyQuery,
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       authorize(p, 'audit:read')
@@ -67,7 +75,7 @@ export async function auditRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
         throw badRequest('anchorSeq and anchorHash go together', { param: 'anchorHash' })
       }
       const anchor = q.anchorSeq !== undefined ? { seq: q.anchorSeq, hash: q.anchorHash! } : undefined
-      return verifyChain(db, p.orgId, { mac: rt.usage.chainMac, anchors: anchor ? [anchor] : [] })
+      return rt.usage.checkpoints.verify(p.orgId, { anchor, skip: q.skipCheckpoint === 'true' })
     },
   )
 

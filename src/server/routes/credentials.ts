@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { KIND_NAMES } from '../../providers/kinds.js'
 import { testCredentialKey } from '../../vault/provider-test.js'
 import { SCOPES } from '../../vault/rights.js'
@@ -273,10 +274,22 @@ export async function credentialRoutes(app: FastifyInstance, rt: Runtime): Promi
       // Testing sends the key upstream: it needs the manage right, like rotating it.
       const row = await svc().manageableRow(p, id)
       const payload = await svc().unseal(row)
-      return testCredentialKey(
+      const result = await testCredentialKey(
         { provider: row.provider, baseUrl: row.base_url, apiKey: payload.apiKey, secret: payload.secret },
         { mode: rt.config.egress, allow: rt.config.egressAllow },
       )
+      // A test is a use of the key: audited with its outcome (never the key or upstream text).
+      await rt.audit.record(
+        rt.db.db,
+        actorEvent(p, 'credential.tested', {
+          targetType: 'credential',
+          targetId: row.id,
+          credentialId: row.id,
+          workspaceId: row.workspace_id,
+          details: { provider: row.provider, ok: result.ok, status: result.status },
+        }),
+      )
+      return result
     },
   )
 }

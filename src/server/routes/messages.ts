@@ -8,8 +8,11 @@
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { badRequest } from '../../errors/app-error.js'
+import { AppError, badRequest } from '../../errors/app-error.js'
+import { CallRecord } from '../../gateway/call-record.js'
 import { asAbortSignal } from '../../gateway/cancel.js'
+import { chatRequestShape } from '../../gateway/shape.js'
+import type { CallStatus } from '../../gateway/spec/v1/index.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
 import type { FetchInit, FetchResponse } from '../../providers/adapter.js'
@@ -150,58 +153,90 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
       if (cred.models.length > 0 && !cred.models.includes(upstreamModel)) {
         throw badRequest(`credential ${cred.name} does not allow model ${upstreamModel}`, { param: 'model' })
       }
-      const fetchVia = (url: string, init: FetchInit) =>
-        rt.gateway.egress.fetch(p.orgId, url, { ...init, signal: asAbortSignal(init.signal) ?? null })
-      const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
-      let url: string
-      let headers: Record<string, string>
-      let payload: Record<string, unknown> = { ...body, model: upstreamModel }
-      if (cred.provider === 'anthropic') {
-        url = anthropicUrl(cred.baseUrl, 'messages/count_tokens')
-        headers = {
-          'content-type': 'application/json',
-          'x-api-key': cred.apiKey ?? '',
-          'anthropic-version': pickHeaders(req.headers, FORWARD)['anthropic-version'] ?? '2023-06-01',
-        }
-      } else if (cred.provider === 'vertex' && isVertexClaude(upstreamModel)) {
-        url = vertexUrl(call, 'count-tokens', 'rawPredict').replace(
-          '/publishers/google/',
-          '/publishers/anthropic/',
-        )
-        headers = {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await vertexAccessToken(call)}`,
-        }
-        payload = { ...payload, anthropic_version: 'vertex-2023-10-16' }
-      } else {
-        throw badRequest(`count_tokens needs an Anthropic credential; '${cred.name}' is ${cred.provider}`, {
-          param: 'model',
-          code: 'unsupported_endpoint',
-        })
+      // A key use like any other: metered and audited by shape (no text) through the batched
+      // writer after the response, never a database round trip on the request path.
+      const rec = new CallRecord({
+        requestId: String(req.id),
+        principal: p,
+        workspaceId: p.workspaceId,
+        requestedModel: model,
+        endpoint: 'count_tokens',
+        stream: false,
+        inputShape: chatRequestShape(body ?? {}),
+      })
+      let outcome: { status: CallStatus; httpStatus: number; bytes: number; error?: AppError | null } = {
+        status: 'error',
+        httpStatus: 500,
+        bytes: 0,
       }
-      let res: FetchResponse
+      let text: string
       try {
-        res = await fetchVia(url, { method: 'POST', headers, body: JSON.stringify(payload) })
+        const fetchVia = (url: string, init: FetchInit) =>
+          rt.gateway.egress.fetch(p.orgId, url, { ...init, signal: asAbortSignal(init.signal) ?? null })
+        const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
+        let url: string
+        let headers: Record<string, string>
+        let payload: Record<string, unknown> = { ...body, model: upstreamModel }
+        if (cred.provider === 'anthropic') {
+          url = anthropicUrl(cred.baseUrl, 'messages/count_tokens')
+          headers = {
+            'content-type': 'application/json',
+            'x-api-key': cred.apiKey ?? '',
+            'anthropic-version': pickHeaders(req.headers, FORWARD)['anthropic-version'] ?? '2023-06-01',
+          }
+        } else if (cred.provider === 'vertex' && isVertexClaude(upstreamModel)) {
+          url = vertexUrl(call, 'count-tokens', 'rawPredict').replace(
+            '/publishers/google/',
+            '/publishers/anthropic/',
+          )
+          headers = {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await vertexAccessToken(call)}`,
+          }
+          payload = { ...payload, anthropic_version: 'vertex-2023-10-16' }
+        } else {
+          throw badRequest(`count_tokens needs an Anthropic credential; '${cred.name}' is ${cred.provider}`, {
+            param: 'model',
+            code: 'unsupported_endpoint',
+          })
+        }
+        let res: FetchResponse
+        try {
+          res = await fetchVia(url, { method: 'POST', headers, body: JSON.stringify(payload) })
+        } catch (err) {
+          throw upstreamError({
+            provider: cred.provider,
+            credential: cred.name,
+            status: 502,
+            body: String((err as Error).message),
+            headers: new Headers(),
+          })
+        }
+        text = await res.text()
+        if (!res.ok) {
+          throw upstreamError({
+            provider: cred.provider,
+            credential: cred.name,
+            status: res.status,
+            body: text,
+            headers: res.headers,
+            secrets: [cred.apiKey ?? ''],
+          })
+        }
+        outcome = { status: 'ok', httpStatus: 200, bytes: Buffer.byteLength(text) }
       } catch (err) {
-        throw upstreamError({
+        const e = err instanceof AppError ? err : null
+        outcome = { status: 'error', httpStatus: e?.status ?? 500, bytes: 0, error: e }
+        throw err
+      } finally {
+        rt.calls.emit({
+          ...rec.event({ ...outcome, usage: null, costUsd: null, outputShape: { bytes: outcome.bytes } }),
+          credentialId: cred.credentialId,
           provider: cred.provider,
-          credential: cred.name,
-          status: 502,
-          body: String((err as Error).message),
-          headers: new Headers(),
+          model: upstreamModel,
         })
       }
-      const text = await res.text()
-      if (!res.ok) {
-        throw upstreamError({
-          provider: cred.provider,
-          credential: cred.name,
-          status: res.status,
-          body: text,
-          headers: res.headers,
-          secrets: [cred.apiKey ?? ''],
-        })
-      }
+      await rt.calls.settled?.()
       return reply.status(200).type('application/json').send(text)
     },
   )

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, unauthorized } from '../../errors/app-error.js'
 import { AttemptLimiter, accountLimit, addressLimit } from '../../identity/attempt-limits.js'
 import { verifyPassword } from '../../identity/passwords.js'
@@ -47,7 +48,15 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
         if (!p?.tokenId)
           throw unauthorized('invalid, expired or revoked access token', { code: 'invalid_token' })
         await attempt.succeeded()
-        const s = await createSession(rt.db.db, { orgId: p.orgId, tokenId: p.tokenId })
+        const tokenId = p.tokenId
+        const s = await rt.db.db.transaction().execute(async (trx) => {
+          const created = await createSession(trx, { orgId: p.orgId, tokenId })
+          await rt.audit.record(
+            trx,
+            actorEvent(p, 'auth.sign_in', { details: { method: 'token', address: req.ip } }),
+          )
+          return created
+        })
         return startSessionResponse(req, reply, s, { kind: p.kind, id: p.id, name: p.name, role: p.role })
       }
       const attempt = await limiter.begin([byAddress, accountLimit(body.email)])
@@ -68,9 +77,42 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
         .executeTakeFirst()
       // Always run one argon2 verification so timing does not reveal unknown emails.
       const ok = await verifyPassword(user?.disabled_at == null ? user?.password_hash : null, body.password)
-      if (!user || !ok) throw unauthorized('wrong email or password', { code: 'invalid_login' })
+      if (!user || !ok) {
+        // Audited in the account's org (never the password, nor the email typed: the account
+        // id says whose it was). After the answer, so the extra write does not tell known
+        // accounts from unknown ones by timing; an unknown email belongs to no org's log.
+        if (user) {
+          const event = {
+            orgId: user.org_id,
+            actor: user.id,
+            actorKind: 'user' as const,
+            action: 'auth.sign_in_failed',
+            details: {
+              method: 'password',
+              reason: user.disabled_at == null ? 'wrong_password' : 'account_disabled',
+              address: req.ip,
+            },
+          }
+          reply.raw.once('close', () => {
+            rt.audit
+              .record(rt.db.db, event)
+              .catch((err: Error) => rt.logger.warn({ reason: err.message }, 'failed sign-in not audited'))
+          })
+        }
+        throw unauthorized('wrong email or password', { code: 'invalid_login' })
+      }
       await attempt.succeeded()
-      const s = await createSession(rt.db.db, { orgId: user.org_id, userId: user.id })
+      const s = await rt.db.db.transaction().execute(async (trx) => {
+        const created = await createSession(trx, { orgId: user.org_id, userId: user.id })
+        await rt.audit.record(trx, {
+          orgId: user.org_id,
+          actor: user.id,
+          actorKind: 'user',
+          action: 'auth.sign_in',
+          details: { method: 'password', address: req.ip },
+        })
+        return created
+      })
       return startSessionResponse(req, reply, s, {
         kind: 'user',
         id: user.id,
@@ -87,7 +129,11 @@ export async function sessionRoutes(app: FastifyInstance, rt: Runtime): Promise<
       const p = principalOf(req)
       const cookie = req.cookies[SESSION_COOKIE]
       if (!p.sessionId || !cookie) throw badRequest('not signed in with a session cookie')
-      await rt.db.db.deleteFrom('sessions').where('id', '=', p.sessionId).execute()
+      const sessionId = p.sessionId
+      await rt.db.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('sessions').where('id', '=', sessionId).execute()
+        await rt.audit.record(trx, actorEvent(p, 'auth.sign_out', { details: { address: req.ip } }))
+      })
       await rt.bus.publish('auth')
       clearSessionCookies(reply)
       return reply.status(204).send()

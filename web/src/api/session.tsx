@@ -4,6 +4,7 @@
  * @module
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
+import { clearChatHistory, setChatOwner } from '../lib/store.js'
 import { ApiError, del, get, onUnauthorized, post, setBearerToken, setCsrfToken } from './client.js'
 import type { Me } from './types.js'
 
@@ -45,10 +46,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       if (m.csrfToken) setCsrfToken(m.csrfToken)
       // Someone has signed in from this browser: the sign-in page stops leading with first-run help.
       localStorage.setItem('lk.signedInBefore', '1')
+      // Chat history is per person (lib/store.ts): point it at this one before any page reads it.
+      setChatOwner(m.principal)
       setMe(m)
       setStatus('signed-in')
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        setChatOwner(null)
         setMe(null)
         setStatus('signed-out')
         return
@@ -60,6 +64,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     refresh().catch(() => setStatus('signed-out'))
     return onUnauthorized(() => {
+      setChatOwner(null)
       setMe(null)
       setStatus('signed-out')
     })
@@ -108,6 +113,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   )
 
   const signOut = useCallback(async () => {
+    // This person's conversations leave the browser with them (a browser is often shared).
+    // Bounded wait: a tab of an older version may hold the database open; the deletion stays
+    // queued and completes when that tab lets go.
+    await Promise.race([clearChatHistory().catch(() => {}), new Promise((r) => setTimeout(r, 3_000))])
     try {
       await del('/api/v1/session')
     } catch {
