@@ -126,7 +126,7 @@ export function caseArb(op: Op, base: Baseline): fc.Arbitrary<FuzzCase> {
   arms.push(
     fc
       .constantFrom<Caller>('none', 'auditor', 'member', 'other-org', 'garbage')
-      .chain((caller) =>
+      .chain((caller): fc.Arbitrary<FuzzCase> =>
         caller === 'garbage'
           ? fc
               .string({ unit: 'binary-ascii', maxLength: 80 })

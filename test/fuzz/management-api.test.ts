@@ -35,7 +35,7 @@ import { createE2eEnv, type E2eEnv, OPENAI_KEY } from '../workflows/e2e-env.js'
 import { type Baseline, caseArb, type FuzzCase, type FuzzRequest, toRequest } from './fuzz-case.js'
 import { exampleOf } from './schema-arbitraries.js'
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 12)
+const RUNS = Number(process.env.FUZZ_RUNS ?? 25)
 const SEED = Number(process.env.FUZZ_SEED ?? 19)
 /** Far above any answer of a healthy server here (long-polls aim at settled runs). */
 const REQUEST_TIMEOUT_MS = 20_000
