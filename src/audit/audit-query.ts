@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { AuditLogTable } from '../db/tables/audit.js'
-import { type HashedAuditRecord, recordFromRow } from './audit-record.js'
+import { GENESIS_HASH, type HashedAuditRecord, recordFromRow } from './audit-record.js'
 import { ChainMac } from './chain-mac.js'
 import { ChainVerifier, type VerifyResult } from './verify-records.js'
 
@@ -111,14 +111,20 @@ export async function verifyChain(
   // Two different hashes for one position cannot both match: keep a value that matches neither.
   for (const a of opts.anchors ?? [])
     anchors.set(a.seq, anchors.has(a.seq) && anchors.get(a.seq) !== a.hash ? '' : a.hash)
-  const start = await readHead(db, orgId)
+  // The head is read once, before the records: appends that commit while the records are read
+  // lie beyond it, carry their own MACs and are checked like the rest, so a busy chain never
+  // reads as truncated (the head row and its records commit in one transaction).
+  const head = await readHead(db, orgId)
+  const headSeq = head ? Number(head.seq) : 0
   // An unsealed head fails below; its records are checked as far as the SHA-256 chain goes.
-  const keyedFrom = start?.keyed_from == null ? Number.POSITIVE_INFINITY : Number(start.keyed_from)
+  const keyedFrom = head?.keyed_from == null ? Number.POSITIVE_INFINITY : Number(head.keyed_from)
   const v = new ChainVerifier({ mac: opts.mac, keyedFrom })
   let seen = 0
+  let hashAtHead: string | undefined = headSeq === 0 ? GENESIS_HASH : undefined
   for await (const row of iterateRows(db, orgId)) {
     const r = recordFromRow(row)
     if (!v.push(r, row.mac)) break
+    if (r.seq === headSeq) hashAtHead = r.hash
     const want = anchors.get(r.seq)
     if (want === undefined) continue
     if (want !== r.hash) {
@@ -132,8 +138,7 @@ export async function verifyChain(
     }
     seen += 1
   }
-  const head = await readHead(db, orgId)
-  const res = v.result(head ? { seq: Number(head.seq), hash: head.hash } : undefined)
+  const res = v.result()
   if (!res.ok) return res
   const fail = (brokenAt: number, reason: string): VerifyResult => ({
     ok: false,
@@ -146,14 +151,18 @@ export async function verifyChain(
     const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.count))
     return fail(missing, 'checkpointed record is missing (truncated)')
   }
-  if (!head && res.count > 0) return fail(1, 'chain head row is missing')
-  if (head) {
-    const seq = Number(head.seq)
-    if (head.keyed_from === null) return fail(seq, 'chain head is not sealed with the audit key')
-    const expected = opts.mac.head(orgId, seq, head.hash, Number(head.keyed_from))
-    if (!ChainMac.equal(head.mac, expected)) {
-      return fail(seq, 'chain head MAC does not match (head rewritten or rewound without the audit key)')
-    }
+  if (!head) return res.count > 0 ? fail(1, 'chain head row is missing') : res
+  if (res.count < headSeq) {
+    return fail(
+      res.count + 1,
+      `chain ends at ${res.count} but its head says ${headSeq}: records were truncated`,
+    )
+  }
+  if (hashAtHead !== head.hash) return fail(headSeq, 'chain head does not match the record at its position')
+  if (head.keyed_from === null) return fail(headSeq, 'chain head is not sealed with the audit key')
+  const expected = opts.mac.head(orgId, headSeq, head.hash, Number(head.keyed_from))
+  if (!ChainMac.equal(head.mac, expected)) {
+    return fail(headSeq, 'chain head MAC does not match (head rewritten or rewound without the audit key)')
   }
   return res
 }

@@ -97,6 +97,28 @@ export function readCheckpoints(text: string, verifier: CheckpointVerifier, orgI
   return { ok: true, checkpoints, latest }
 }
 
+/**
+ * The orgs that have at least one checkpoint line, without checking signatures (start-up reads
+ * the whole file; a forged line here can only keep a chain from being re-sealed, which
+ * verification then reports). Null when a line is not JSON: then no chain is re-sealed.
+ */
+export function checkpointedOrgs(text: string): Set<string> | null {
+  const orgs = new Set<string>()
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!
+    if (!raw.trim()) continue
+    try {
+      const c = JSON.parse(raw) as { orgId?: unknown }
+      if (typeof c?.orgId === 'string') orgs.add(c.orgId)
+    } catch {
+      if (lines.slice(i + 1).every((l) => !l.trim())) break
+      return null
+    }
+  }
+  return orgs
+}
+
 /** The file's text, or '' when it does not exist (yet). */
 export async function readCheckpointText(file: string): Promise<string> {
   try {

@@ -16,6 +16,7 @@ import { ChainMac } from './chain-mac.js'
 import {
   appendCheckpoints,
   type CheckpointRead,
+  checkpointedOrgs,
   readCheckpoints,
   readCheckpointText,
   type SignedCheckpoint,
@@ -85,6 +86,11 @@ export class AuditCheckpoints {
       )
     }
     return lines.length
+  }
+
+  /** Orgs with a checkpoint line (null: unreadable file); for the start-up's legacy seal. */
+  async checkpointedOrgs(): Promise<Set<string> | null> {
+    return checkpointedOrgs(await readCheckpointText(this.file))
   }
 
   /** The signed checkpoints of an org in the file (all of them are checked on verify). */

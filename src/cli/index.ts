@@ -13,6 +13,7 @@ import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMasterKeyCommands } from './commands/master-key.js'
 import { registerMigrateCommand } from './commands/migrate.js'
+import { registerMigrateDbCommand } from './commands/migrate-db.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerServeCommand } from './commands/serve.js'
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     .exitOverride()
   registerServeCommand(program)
   registerMigrateCommand(program)
+  registerMigrateDbCommand(program)
   registerAdminCommands(program)
   registerKeysCommands(program)
   registerMasterKeyCommands(program)

@@ -9,7 +9,7 @@
 import dns from 'node:dns'
 import net from 'node:net'
 import { Agent, buildConnector } from 'undici'
-import { type EgressPolicy, refusal, stripBrackets } from './policy.js'
+import { type EgressPolicy, originFor, refusal, stripBrackets } from './policy.js'
 
 /** Resolves a host name to addresses (injectable so tests can map names without real DNS). */
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>
@@ -36,14 +36,19 @@ export interface GuardedAgentOptions {
 }
 
 /** Resolves `host` and returns the first address, or throws EgressBlockedError. */
-export async function resolveChecked(policy: EgressPolicy, host: string, resolve: Resolver): Promise<string> {
+export async function resolveChecked(
+  policy: EgressPolicy,
+  host: string,
+  resolve: Resolver,
+  origin = '',
+): Promise<string> {
   const bare = stripBrackets(host)
   const addresses = net.isIP(bare) ? [{ address: bare, family: net.isIP(bare) }] : await resolve(bare)
   if (addresses.length === 0) throw new EgressBlockedError(host, 'no address')
   // Judge every answer: a name with one public and one private record is refused outright
   // rather than depending on which record the connection happens to use.
   for (const a of addresses) {
-    const why = refusal(policy, bare, a.address)
+    const why = refusal(policy, bare, a.address, origin)
     if (why) throw new EgressBlockedError(host, why)
   }
   return addresses[0]!.address
@@ -55,7 +60,8 @@ export function createGuardedAgent(opts: GuardedAgentOptions): Agent {
   const base = buildConnector({ timeout: opts.connectTimeoutMs ?? 10_000, keepAlive: true })
   const connect: buildConnector.connector = (options, callback) => {
     const host = stripBrackets(options.hostname)
-    resolveChecked(opts.policy, host, resolve).then(
+    const origin = opts.policy.privateOrigins ? originFor(options.protocol, host, options.port) : ''
+    resolveChecked(opts.policy, host, resolve, origin).then(
       (address) => {
         const servername = options.servername ?? (net.isIP(host) ? undefined : host)
         base({ ...options, hostname: address, ...(servername ? { servername } : {}) }, callback)

@@ -7,11 +7,11 @@
 import { type Dispatcher, fetch as undiciFetch } from 'undici'
 import type { Config } from '../config/config.js'
 import { createGuardedAgent, EgressBlockedError, type Resolver } from './dispatcher.js'
-import { type EgressMode, type EgressPolicy, effectivePolicy, policyKey } from './policy.js'
+import { type EgressMode, type EgressPolicy, effectivePolicy, policyKey, restrictPrivate } from './policy.js'
 
 /** Where the org's effective egress mode comes from (`rt.settings`, already capped by env). */
 export interface OrgEgressSource {
-  get(orgId: string): { egress: EgressMode }
+  get(orgId: string): { egress: EgressMode; privateOrigins?: readonly string[] }
 }
 
 export interface EgressServiceOptions {
@@ -26,6 +26,8 @@ export class EgressService {
   #policies = new Map<EgressMode, EgressPolicy>()
   #byPolicy = new WeakMap<EgressPolicy, Dispatcher>()
   #envPolicy: EgressPolicy | undefined
+  /** Restricted policies per (policy, privateOrigins): hot path for members' credentials. */
+  #restricted = new Map<string, EgressPolicy>()
 
   constructor(
     private readonly config: Pick<Config, 'egress' | 'egressAllow'>,
@@ -40,20 +42,34 @@ export class EgressService {
     void this.close()
   }
 
-  /** The env ceiling tightened by the org's `egress` setting (served from memory). */
-  /** The org's effective policy (env ceiling, org setting), from memory: synchronous. */
-  policyFor(orgId: string | null): EgressPolicy {
-    if (!orgId || !this.settings) {
+  /**
+   * The org's effective policy (env ceiling tightened by the org's `egress` setting), from
+   * memory: synchronous. `restricted` (a credential no org admin vouched for) also refuses
+   * loopback/private addresses outside the org's `privateOrigins`.
+   */
+  policyFor(orgId: string | null, restricted = false): EgressPolicy {
+    let p: EgressPolicy | undefined
+    const org = orgId && this.settings ? this.settings.get(orgId) : undefined
+    if (!org) {
       this.#envPolicy ??= effectivePolicy(this.config, undefined)
-      return this.#envPolicy
+      p = this.#envPolicy
+    } else {
+      p = this.#policies.get(org.egress)
+      if (!p) {
+        p = effectivePolicy(this.config, { mode: org.egress })
+        this.#policies.set(org.egress, p)
+      }
     }
-    const mode = this.settings.get(orgId).egress
-    let p = this.#policies.get(mode)
-    if (!p) {
-      p = effectivePolicy(this.config, { mode })
-      this.#policies.set(mode, p)
+    if (!restricted) return p
+    const origins = org?.privateOrigins ?? []
+    const key = `${policyKey(p)}#${origins.join(',')}`
+    let r = this.#restricted.get(key)
+    if (!r) {
+      if (this.#restricted.size >= 1_000) this.#restricted.clear()
+      r = restrictPrivate(p, origins)
+      this.#restricted.set(key, r)
     }
-    return p
+    return r
   }
 
   /** The guarded dispatcher for a policy (created once per distinct policy). */
@@ -77,10 +93,16 @@ export class EgressService {
   /**
    * fetch() for user-supplied URLs under the org's policy: http(s) only, no credentials in
    * the URL, every connection SSRF-checked, redirects returned (status 3xx), never followed.
+   * `restricted`: the call carries a credential no org admin vouched for (see policyFor).
    */
-  async fetch(orgId: string | null, url: string | URL, init: RequestInit = {}): Promise<Response> {
+  async fetch(
+    orgId: string | null,
+    url: string | URL,
+    init: RequestInit = {},
+    opts: { restricted?: boolean } = {},
+  ): Promise<Response> {
     const u = checkUrl(url)
-    const policy = this.policyFor(orgId)
+    const policy = this.policyFor(orgId, opts.restricted)
     const res = await undiciFetch(u, {
       ...(init as Record<string, unknown>),
       redirect: 'manual',

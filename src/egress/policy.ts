@@ -23,6 +23,13 @@ export interface AllowList {
 export interface EgressPolicy {
   mode: EgressMode
   allow: AllowList
+  /**
+   * Set for connections made with a credential no org admin vouched for (a member's, or one
+   * a member re-pointed): loopback and private addresses are refused unless the connection's
+   * origin is listed here (the org's `privateOrigins` setting) or the operator's allow-list
+   * admits the host. Absent: the mode alone decides.
+   */
+  privateOrigins?: ReadonlySet<string>
 }
 
 export type AddressClass = 'blocked' | 'loopback' | 'private' | 'public'
@@ -71,7 +78,24 @@ export function makePolicy(mode: EgressMode, allow: readonly string[] = []): Egr
 
 /** A stable key for caching one dispatcher per policy. */
 export function policyKey(p: EgressPolicy): string {
-  return `${p.mode}|${[...p.allow.entries].sort().join(',')}`
+  const restricted = p.privateOrigins ? `|restricted:${[...p.privateOrigins].sort().join(',')}` : ''
+  return `${p.mode}|${[...p.allow.entries].sort().join(',')}${restricted}`
+}
+
+/** `policy` restricted to `privateOrigins` for loopback/private addresses (see EgressPolicy). */
+export function restrictPrivate(policy: EgressPolicy, privateOrigins: Iterable<string>): EgressPolicy {
+  return { ...policy, privateOrigins: new Set(privateOrigins) }
+}
+
+/** The URL-standard origin of a connection target (`http://[::1]:8080`, default port dropped). */
+export function originFor(protocol: string, host: string, port: string | number | null | undefined): string {
+  const bare = stripBrackets(host)
+  const h = bare.includes(':') ? `[${bare}]` : bare
+  try {
+    return new URL(`${protocol}//${h}${port ? `:${port}` : ''}`).origin
+  } catch {
+    return ''
+  }
 }
 
 export function stripBrackets(host: string): string {
@@ -164,21 +188,24 @@ function allowListed(policy: EgressPolicy, host: string, address: string): boole
 }
 
 /**
- * Decides whether `host` (as named in the URL) resolved to `address` may be reached.
+ * Decides whether `host` (as named in the URL) resolved to `address` may be reached, for a
+ * connection to `origin` (needed only when the policy is restricted to private origins).
  * Returns null when allowed, or the reason it is refused.
  */
-export function refusal(policy: EgressPolicy, host: string, address: string): string | null {
+export function refusal(policy: EgressPolicy, host: string, address: string, origin = ''): string | null {
   const cls = classifyAddress(address)
   if (cls === 'blocked') {
     return `${address} is a link-local, cloud-metadata, reserved or non-unicast address, which is always refused`
   }
   if (allowListed(policy, host, address)) return null
-  if (policy.mode === 'open') return null
   if (policy.mode === 'public-only' && cls !== 'public') {
     return `egress mode public-only refuses ${cls} address ${address}`
   }
   if (policy.mode === 'private-only' && cls === 'public') {
     return `egress mode private-only refuses public address ${address}`
+  }
+  if (policy.privateOrigins && cls !== 'public' && !policy.privateOrigins.has(origin)) {
+    return `${address} is a ${cls} address and ${origin || host} is not on the org's privateOrigins list (only credentials an org admin created or re-pointed reach loopback/private addresses elsewhere)`
   }
   return null
 }

@@ -356,7 +356,11 @@ export class Gateway {
         stream,
         wantUsage: true,
         credential: cred,
-        dispatcher,
+        // A credential no org admin vouched for gets the org's restricted policy (privateOrigins).
+        dispatcher:
+          cred.privateOk === false
+            ? this.d.egress.dispatcher(this.d.egress.policyFor(input.principal.orgId, true))
+            : dispatcher,
         signal: controller,
         forwardHeaders: input.forwardHeaders ?? {},
         requestId: input.requestId,

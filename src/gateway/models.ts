@@ -73,7 +73,7 @@ export class ModelCatalog {
     const entry = { until: Date.now() + TTL_OK, models: Promise.resolve<UpstreamModel[]>([]) }
     entry.models = (async () => {
       try {
-        const dispatcher = this.egress.dispatcher(this.egress.policyFor(p.orgId))
+        const dispatcher = this.egress.dispatcher(this.egress.policyFor(p.orgId, c.privateOk === false))
         return await adapter.listModels!(c, dispatcher, AbortSignal.timeout(DISCOVERY_TIMEOUT))
       } catch {
         entry.until = Date.now() + TTL_FAIL

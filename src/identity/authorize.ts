@@ -23,6 +23,9 @@ export const POLICY = {
   'workspaces:manage': ADMINS,
   'settings:read': READERS,
   'settings:manage': ['owner'],
+  // Which origins members' credentials may reach on loopback/private addresses: org admins
+  // may already vouch for a destination by creating the credential themselves.
+  'egress:allow-private': ADMINS,
   'metrics:read': READERS,
   'audit:read': READERS,
   'usage:read': ALL,
@@ -143,6 +146,17 @@ export function roleInWorkspace(p: Principal, workspaceId: string): Role | null 
     return effectiveRole(p, workspaceId)
   }
   return null
+}
+
+/**
+ * The principal acting in `workspaceId` when it may act there (a member of it, or an org
+ * owner/admin): credential names resolve through the acting workspace, so a recipe of
+ * workspace W finds W's keys and secrets whoever's default workspace is elsewhere. Unchanged
+ * when it may not act there (it then finds nothing of W's).
+ */
+export function actingIn(p: Principal, workspaceId: string | null | undefined): Principal {
+  if (!workspaceId || workspaceId === p.workspaceId || roleInWorkspace(p, workspaceId) === null) return p
+  return { ...p, workspaceId }
 }
 
 /** Token scopes restrict actions by area (`gateway`, `workflows`, …); `me:read` is always allowed. */

@@ -24,6 +24,7 @@ export const LimitsSchema = z.object({
 export type OrgLimits = z.infer<typeof LimitsSchema>
 
 const NO_LIMITS: OrgLimits = Object.freeze({})
+const NO_ORIGINS: readonly string[] = Object.freeze([])
 const LIMIT_KEYS = ['tokenRpm', 'tokenTpm', 'workspaceRpm', 'workspaceTpm'] as const
 
 /** The limits in force: positive finite numbers only. */
@@ -42,6 +43,11 @@ export const OrgSettingsSchema = z.object({
   retentionDays: z.number().int().min(1).max(3650).optional(),
   corsOrigins: z.array(z.string()).optional(),
   limits: LimitsSchema.optional(),
+  /**
+   * Origins (`scheme://host[:port]`) that credentials no org admin vouched for (members'
+   * credentials) may reach on loopback/private addresses. Managed by org owners and admins.
+   */
+  privateOrigins: z.array(z.string()).optional(),
 })
 export type StoredSettings = z.infer<typeof OrgSettingsSchema>
 
@@ -53,6 +59,8 @@ export interface EffectiveSettings {
   corsOrigins: string[]
   /** Gateway rate limits (`{}` = unlimited). */
   limits: OrgLimits
+  /** See OrgSettingsSchema.privateOrigins (normalised origins). */
+  privateOrigins: readonly string[]
 }
 
 /** Which org egress modes the env mode permits (each is at least as strict as the ceiling). */
@@ -102,6 +110,7 @@ export class SettingsService {
       retentionDays: s.retentionDays ?? 30,
       corsOrigins: s.corsOrigins ?? [],
       limits: s.limits ?? NO_LIMITS,
+      privateOrigins: s.privateOrigins ?? NO_ORIGINS,
     }
   }
 

@@ -53,15 +53,14 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   auditRoot.fill(0)
   rt.audit = new ChainAuditWriter(chainMac)
   // A chain with a signed checkpoint was keyed before: never re-sealed as legacy.
-  const signed = await checkpoints.read()
-  const checkpointed = new Set(signed.ok ? signed.checkpoints.map((c) => c.orgId) : [])
+  const checkpointed = await checkpoints.checkpointedOrgs()
   await sealLegacyChains({
     db: rt.db.db,
     mac: chainMac,
     audit: rt.audit,
     logger: rt.logger,
     // An unreadable (tampered) checkpoint file seals nothing: verification reports it.
-    checkpointed: (orgId) => !signed.ok || checkpointed.has(orgId),
+    checkpointed: (orgId) => checkpointed === null || checkpointed.has(orgId),
   })
   // One instance writes checkpoints (the leader): several writing the same heads add nothing.
   rt.leader.every('audit-checkpoint', checkpoints.everyMs, () => checkpoints.tick())

@@ -14,6 +14,7 @@ import {
   isMetadataHost,
   makePolicy,
   refusal,
+  restrictPrivate,
   stripBrackets,
 } from '../egress/policy.js'
 
@@ -22,9 +23,14 @@ export interface EgressSettings {
   mode: EgressMode
   /** Hosts (`api.example.com`, `*.corp.example`), IPs or CIDRs allowed regardless of mode. */
   allow: readonly string[]
+  /**
+   * Set when judging a credential no org admin vouched for: loopback/private addresses are
+   * allowed only for these origins (the org's `privateOrigins`).
+   */
+  privateOrigins?: readonly string[]
 }
 
-export type Verdict = { ok: true } | { ok: false; reason: string }
+export type Verdict = { ok: true } | { ok: false; reason: string; code?: string }
 
 /** Classifies an IP address literal by the egress rules; undefined for anything not an IP. */
 export function classifyAddress(ip: string): AddressClass | undefined {
@@ -32,10 +38,14 @@ export function classifyAddress(ip: string): AddressClass | undefined {
   return net.isIP(bare) ? classifyResolved(bare) : undefined
 }
 
-/** Whether a connection to this address (named `host` in the URL) is allowed. */
-export function checkAddress(ip: string, settings: EgressSettings, host = ip): Verdict {
-  const why = refusal(makePolicy(settings.mode, settings.allow), host, ip)
-  return why ? { ok: false, reason: why } : { ok: true }
+/** Whether a connection to this address (named `host` in the URL, at `origin`) is allowed. */
+export function checkAddress(ip: string, settings: EgressSettings, host = ip, origin = ''): Verdict {
+  const policy = makePolicy(settings.mode, settings.allow)
+  const why = refusal(policy, host, ip, origin)
+  if (why) return { ok: false, reason: why }
+  if (!settings.privateOrigins) return { ok: true }
+  const restricted = refusal(restrictPrivate(policy, settings.privateOrigins), host, ip, origin)
+  return restricted ? { ok: false, reason: restricted, code: 'private_origin_not_allowed' } : { ok: true }
 }
 
 /**
@@ -47,7 +57,7 @@ export function checkAddress(ip: string, settings: EgressSettings, host = ip): V
 export function checkBaseUrl(
   raw: string,
   settings: EgressSettings,
-): { ok: true; url: string } | { ok: false; reason: string } {
+): { ok: true; url: string } | { ok: false; reason: string; code?: string } {
   let u: URL
   try {
     u = new URL(raw.trim())
@@ -64,9 +74,9 @@ export function checkBaseUrl(
   if (isMetadataHost(host)) return { ok: false, reason: `${host} is a cloud-metadata host, always refused` }
   const literal = stripBrackets(host)
   let verdict: Verdict = { ok: true }
-  if (net.isIP(literal)) verdict = checkAddress(literal, settings, literal)
+  if (net.isIP(literal)) verdict = checkAddress(literal, settings, literal, u.origin)
   else if (host === 'localhost' || host.endsWith('.localhost'))
-    verdict = checkAddress('127.0.0.1', settings, host)
+    verdict = checkAddress('127.0.0.1', settings, host, u.origin)
   if (!verdict.ok) return verdict
   const path = u.pathname.replace(/\/+$/, '')
   return { ok: true, url: `${u.protocol}//${u.host}${path}` }

@@ -169,7 +169,7 @@ export class CredentialCache implements CredentialLookup {
   }
 
   #materialOf(r: CredentialsTable): Promise<CredentialMaterial> {
-    const key = `${r.id}:${r.version}:${r.base_url}:${r.origins ?? ''}`
+    const key = `${r.id}:${r.version}:${r.base_url}:${r.origins ?? ''}:${r.private_ok}`
     const hit = this.#material.get(key)
     if (hit) {
       // Refresh LRU position.
@@ -195,6 +195,7 @@ function toMaterial(r: CredentialsTable, payload: SecretPayload): CredentialMate
     version: Number(r.version),
     baseUrl: r.base_url,
     region: r.region,
+    privateOk: Number(r.private_ok) === 1,
     ...(r.provider === 'http-secret' ? { origins: Object.freeze(originsOf(r)) } : {}),
     ...(payload.apiKey !== undefined ? { apiKey: payload.apiKey } : {}),
     ...(payload.secret !== undefined ? { secret: payload.secret } : {}),

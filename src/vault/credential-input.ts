@@ -6,7 +6,7 @@
 import type { Config } from '../config/config.js'
 import { badRequest } from '../errors/app-error.js'
 import { KIND_NAMES, type KindInfo, kindInfo } from '../providers/kinds.js'
-import { checkBaseUrl } from './base-url.js'
+import { checkBaseUrl, type EgressSettings } from './base-url.js'
 
 /** Names appear in model ids as `<name>/<model>`: no slash, no spaces. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -67,12 +67,13 @@ function regionalBaseUrl(info: KindInfo, region: string): string | undefined {
 
 /**
  * The base URL and region to store: explicit base URL, else the region's URL, else the kind's
- * default; checked against the egress policy (scheme, credentials, link-local/metadata, mode).
+ * default; checked against the egress policy (scheme, credentials, link-local/metadata, mode,
+ * and for a credential no org admin vouched for, the org's privateOrigins).
  */
 export function resolveEndpoint(
   info: KindInfo,
   input: { baseUrl?: string | null; region?: string | null },
-  config: Pick<Config, 'egress' | 'egressAllow'>,
+  policy: EgressSettings,
 ): { baseUrl: string; region: string | null } {
   const region = input.region?.trim() || null
   if (region && (region.length > 64 || !/^[A-Za-z0-9._-]+$/.test(region))) {
@@ -84,8 +85,8 @@ export function resolveEndpoint(
     if (info.kind === 'http-secret') return { baseUrl: '', region }
     throw badRequest(`baseUrl is required for ${info.kind}`, { param: 'baseUrl', code: 'missing_base_url' })
   }
-  const v = checkBaseUrl(raw, { mode: config.egress, allow: config.egressAllow })
-  if (!v.ok) throw badRequest(`baseUrl ${v.reason}`, { param: 'baseUrl', code: 'invalid_base_url' })
+  const v = checkBaseUrl(raw, policy)
+  if (!v.ok) throw badRequest(`baseUrl ${v.reason}`, { param: 'baseUrl', code: v.code ?? 'invalid_base_url' })
   return { baseUrl: v.url, region }
 }
 
@@ -97,10 +98,7 @@ const MAX_ORIGINS = 20
  * URL, normalised as the URL standard's origin (lower-case host, default port dropped,
  * punycode) so the check at call time compares like with like. At least one, at most 20.
  */
-export function checkOrigins(
-  raw: readonly string[] | undefined,
-  config: Pick<Config, 'egress' | 'egressAllow'>,
-): string[] {
+export function checkOrigins(raw: readonly string[] | undefined, policy: EgressSettings): string[] {
   if (!raw || raw.length === 0) {
     throw badRequest(
       'origins: an http-secret needs the origins it may be sent to, e.g. ["https://hooks.example.com"]',
@@ -111,14 +109,29 @@ export function checkOrigins(
     )
   }
   if (raw.length > MAX_ORIGINS) throw badRequest(`origins: at most ${MAX_ORIGINS}`, { param: 'origins' })
+  return normaliseOrigins(raw, policy, 'origins')
+}
+
+/**
+ * The org's `privateOrigins` setting: origins as for an http-secret (judged by the server's
+ * egress ceiling: metadata hosts are refused), normalised; an empty list clears it.
+ */
+export function checkPrivateOrigins(
+  raw: readonly string[],
+  config: Pick<Config, 'egress' | 'egressAllow'>,
+): string[] {
+  return normaliseOrigins(raw, { mode: config.egress, allow: config.egressAllow }, 'privateOrigins')
+}
+
+function normaliseOrigins(raw: readonly string[], policy: EgressSettings, param: string): string[] {
   const out = new Set<string>()
   for (const entry of raw) {
-    const v = checkBaseUrl(entry, { mode: config.egress, allow: config.egressAllow })
-    if (!v.ok) throw badRequest(`origins: ${entry} ${v.reason}`, { param: 'origins', code: 'invalid_origin' })
+    const v = checkBaseUrl(entry, policy)
+    if (!v.ok) throw badRequest(`${param}: ${entry} ${v.reason}`, { param, code: v.code ?? 'invalid_origin' })
     const u = new URL(v.url)
     if (u.pathname !== '/' && u.pathname !== '') {
-      throw badRequest(`origins: ${entry} must be an origin (scheme://host[:port]) without a path`, {
-        param: 'origins',
+      throw badRequest(`${param}: ${entry} must be an origin (scheme://host[:port]) without a path`, {
+        param,
         code: 'invalid_origin',
       })
     }

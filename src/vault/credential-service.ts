@@ -8,16 +8,16 @@
 import type { Logger } from 'pino'
 import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
-import type { Config } from '../config/config.js'
 import type { DbHandle } from '../db/database.js'
 import { isUniqueViolation } from '../db/errors.js'
 import type { CredentialsTable } from '../db/tables/vault.js'
+import type { EgressService } from '../egress/egress-service.js'
 import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js'
-import { authorize } from '../identity/authorize.js'
+import { authorize, roleAtLeast } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId } from '../identity/secrets.js'
 import type { ChangeBus } from '../state/change-bus.js'
-import { originOf } from './base-url.js'
+import { checkBaseUrl, type EgressSettings, originOf } from './base-url.js'
 import {
   checkKind,
   checkModels,
@@ -41,6 +41,7 @@ import {
 import { IntegrityError } from './crypto.js'
 import { guardKey, KeyRetiredError } from './key-guard.js'
 import type { Keyring } from './keyring.js'
+import { type KeyTestResult, testCredentialKey } from './provider-test.js'
 import { canManage, canSee, type Grant, type Right, type Scope, type SubjectType } from './rights.js'
 import {
   canonicalSecret,
@@ -85,7 +86,11 @@ export interface CredentialServiceDeps {
   keyring: Keyring
   audit: AuditWriter
   bus: ChangeBus
-  config: Pick<Config, 'egress' | 'egressAllow'>
+  /**
+   * The org's effective egress (env ceiling tightened by the org setting, env allow-list,
+   * the org's privateOrigins): base URLs are judged by it when saved.
+   */
+  egressFor: (orgId: string) => EgressSettings & { privateOrigins: readonly string[] }
   logger: Logger
   /** Called when a sealed secret fails authentication (metrics). */
   onIntegrityFailure?: () => void
@@ -120,8 +125,9 @@ export class CredentialService {
     const { workspaceId, ownerUserId } = await this.#checkCreateRights(p, scope, input.workspaceId)
     const info = checkKind(input.provider)
     const name = checkName(input.name)
-    const { baseUrl, region } = resolveEndpoint(info, input, this.d.config)
-    const origins = this.#origins(info.kind, input)
+    const vouched = vouches(p)
+    const { baseUrl, region } = resolveEndpoint(info, input, this.#policy(p.orgId, !vouched))
+    const origins = this.#origins(info.kind, input, this.#policy(p.orgId, !vouched))
     const payload = normalizeSecret(info, input)
     const models = checkModels(input.models)
     const fingerprint = this.d.keyring.fingerprint(info.kind, canonicalSecret(payload))
@@ -146,7 +152,7 @@ export class CredentialService {
       provider: info.kind,
       base_url: baseUrl,
       origins: info.kind === 'http-secret' ? JSON.stringify(origins) : null,
-      private_ok: 1,
+      private_ok: vouched ? 1 : 0,
       region,
       models: JSON.stringify(models),
       version: 1,
@@ -198,7 +204,7 @@ export class CredentialService {
                 : input.baseUrl,
             region: input.region === undefined ? row.region : input.region,
           },
-          this.d.config,
+          this.#policy(p.orgId, false),
         )
       : { baseUrl: row.base_url, region: row.region }
     const models =
@@ -213,6 +219,8 @@ export class CredentialService {
     if (from !== to || keyGiven) {
       return this.#repoint(p, row, grants, { meta, fields, from, to, key: input })
     }
+    // Same origin: the destination keeps whoever vouched for it (or not).
+    if (baseUrl !== row.base_url) this.#checkPrivate(p.orgId, baseUrl, row.private_ok !== 1)
     const now = Date.now()
     // Same origin, another path: the base URL is bound into the sealed blob (a row edited to
     // point elsewhere must not open), so the same version is re-sealed for the new path.
@@ -259,6 +267,8 @@ export class CredentialService {
   ): Promise<CredentialView> {
     const info = checkKind(row.provider)
     const keyGiven = c.key.apiKey !== undefined || c.key.secret !== undefined
+    const vouched = vouches(p)
+    if (c.from !== c.to) this.#checkPrivate(p.orgId, c.meta.base_url, !vouched)
     if (c.from === c.to) {
       throw badRequest(
         'a new key for the same origin is a rotation: use POST /credentials/:id/rotate (PATCH takes a key only with a new baseUrl origin)',
@@ -277,7 +287,7 @@ export class CredentialService {
       }
     }
     return this.#newVersion(p, row, grants, payload, {
-      meta: c.meta,
+      meta: { ...c.meta, private_ok: vouched ? 1 : 0 },
       action: 'credential.repointed',
       details: { fields: c.fields, fromOrigin: c.from, toOrigin: c.to },
       sameKeyOk: true,
@@ -301,7 +311,7 @@ export class CredentialService {
     grants: Grant[],
     payload: SecretPayload,
     o: {
-      meta?: Pick<CredentialsTable, 'name' | 'base_url' | 'region' | 'models'>
+      meta?: Pick<CredentialsTable, 'name' | 'base_url' | 'region' | 'models'> & { private_ok?: number }
       action: string
       details: Record<string, unknown>
       /** Re-pointing may re-enter the same key (it proves the caller holds it). */
@@ -528,7 +538,11 @@ export class CredentialService {
   }
 
   /** `origins` belong to http-secrets, and every http-secret has them. */
-  #origins(kind: string, input: { origins?: string[]; baseUrl?: string | null }): string[] {
+  #origins(
+    kind: string,
+    input: { origins?: string[]; baseUrl?: string | null },
+    policy: EgressSettings,
+  ): string[] {
     if (kind !== 'http-secret') {
       if (input.origins !== undefined) {
         throw badRequest(
@@ -545,7 +559,21 @@ export class CredentialService {
         param: 'baseUrl',
       })
     }
-    return checkOrigins(input.origins, this.d.config)
+    return checkOrigins(input.origins, policy)
+  }
+
+  /** The org's egress settings; `restricted` adds the privateOrigins rule (see vouches). */
+  #policy(orgId: string, restricted: boolean): EgressSettings {
+    const e = this.d.egressFor(orgId)
+    return restricted ? e : { mode: e.mode, allow: e.allow }
+  }
+
+  /** A base URL that passed the org's policy, judged again for a credential nobody vouched for. */
+  #checkPrivate(orgId: string, baseUrl: string, restricted: boolean): void {
+    if (!restricted || !baseUrl) return
+    const v = checkBaseUrl(baseUrl, this.#policy(orgId, true))
+    if (!v.ok)
+      throw badRequest(`baseUrl ${v.reason}`, { param: 'baseUrl', code: v.code ?? 'invalid_base_url' })
   }
 
   #defaultScope(p: Principal): Scope {
@@ -600,9 +628,35 @@ export class CredentialService {
     return canManage(p, refOf(row), await grantsOf(this.#db, { credentialId: id }))
   }
 
-  /** The row of a credential the principal may manage (for the key test). */
-  async manageableRow(p: Principal, id: string): Promise<CredentialsTable> {
-    return (await this.#manageable(p, id)).row
+  /**
+   * `POST /credentials/:id/test`. Testing sends the key upstream: it needs the manage right,
+   * like rotating it, and connects exactly as the gateway would — under the org's effective
+   * egress policy, restricted when no org admin vouched for the credential.
+   */
+  async testKey(
+    p: Principal,
+    id: string,
+    egress: Pick<EgressService, 'dispatcher' | 'policyFor'>,
+  ): Promise<KeyTestResult> {
+    const { row } = await this.#manageable(p, id)
+    const payload = await this.unseal(row)
+    const dispatcher = egress.dispatcher(egress.policyFor(row.org_id, Number(row.private_ok) !== 1))
+    const result = await testCredentialKey(
+      { provider: row.provider, baseUrl: row.base_url, apiKey: payload.apiKey, secret: payload.secret },
+      dispatcher,
+    )
+    // A test is a use of the key: audited with its outcome (never the key or upstream text).
+    await this.d.audit.record(
+      this.#db,
+      actorEvent(p, 'credential.tested', {
+        targetType: 'credential',
+        targetId: row.id,
+        credentialId: row.id,
+        workspaceId: row.workspace_id,
+        details: { provider: row.provider, ok: result.ok, status: result.status },
+      }),
+    )
+    return result
   }
 
   async #manageable(p: Principal, id: string, evenDisabled = false) {
@@ -732,4 +786,14 @@ export class CredentialService {
     }
     await this.d.bus.publish('credentials')
   }
+}
+
+/**
+ * Whether the principal vouches for a credential's destination by saving it: org owners and
+ * admins. Credentials saved by anyone else reach loopback/private addresses only at origins
+ * on the org's `privateOrigins` list (issue 15: a member must not turn the gateway or the key
+ * test into a probe of the internal network).
+ */
+function vouches(p: Principal): boolean {
+  return roleAtLeast(p.role, 'admin')
 }

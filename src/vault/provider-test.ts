@@ -1,18 +1,17 @@
 /**
  * `POST /credentials/:id/test`: one cheap authenticated call (list models) to see whether the
- * provider accepts the key. The connection goes through a resolver that applies the egress
- * policy to every resolved address (so a name pointing at a metadata address is refused),
- * and whatever the provider says back is scrubbed of secrets before it is returned.
+ * provider accepts the key. The connection goes through the caller's egress dispatcher — the
+ * org's effective policy, restricted for a credential no org admin vouched for, exactly as
+ * the gateway would connect — which judges every resolved address (so a name pointing at a
+ * metadata address is refused), and whatever the provider says back is scrubbed of secrets
+ * before it is returned.
  * @module
  */
 
-import { fetch } from 'undici'
-import { createGuardedAgent } from '../egress/dispatcher.js'
-import { makePolicy } from '../egress/policy.js'
+import { type Dispatcher, fetch } from 'undici'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import { kindInfo } from '../providers/kinds.js'
 import { customHeaders } from '../providers/translate/http.js'
-import { checkBaseUrl, type EgressSettings } from './base-url.js'
 import { scrubSecrets, secretStrings } from './scrub.js'
 
 export interface KeyTestResult {
@@ -70,7 +69,7 @@ function providerReason(status: number, body: string): string {
 
 export async function testCredentialKey(
   m: Material,
-  policy: EgressSettings,
+  dispatcher: Dispatcher,
   opts: { timeoutMs?: number } = {},
 ): Promise<KeyTestResult> {
   const started = Date.now()
@@ -85,17 +84,11 @@ export async function testCredentialKey(
     }
   }
   const known = secretStrings({ apiKey: m.apiKey, secret: m.secret })
-  const urlCheck = checkBaseUrl(m.baseUrl, policy)
-  if (!urlCheck.ok) {
-    return { ok: false, supported: true, status: null, message: `baseUrl ${urlCheck.reason}`, latencyMs: 0 }
-  }
-  // The same SSRF-guarded connector the gateway uses: every resolved address is judged.
-  const agent = createGuardedAgent({ policy: makePolicy(policy.mode, policy.allow) })
   try {
     const res = await fetch(req.url, {
       method: 'GET',
       headers: { accept: 'application/json', ...req.headers },
-      dispatcher: agent,
+      dispatcher,
       redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     })
@@ -135,7 +128,5 @@ export async function testCredentialKey(
       message: scrubSecrets(`cannot reach the provider: ${why}`, known),
       latencyMs: Date.now() - started,
     }
-  } finally {
-    await agent.close().catch(() => {})
   }
 }

@@ -100,7 +100,10 @@ export async function setupVault(rt: Runtime): Promise<void> {
     keyring,
     audit,
     bus: rt.bus,
-    config: rt.config,
+    egressFor: (orgId) => {
+      const s = rt.settings.get(orgId)
+      return { mode: s.egress, allow: s.egressAllow, privateOrigins: s.privateOrigins }
+    },
     logger: rt.logger,
     onIntegrityFailure: () => integrity.inc(),
   })

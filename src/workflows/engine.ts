@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database } from '../db/schema.js'
 import type { Invoke } from '../gateway/spec/v1/index.js'
+import { actingIn, seesWorkspace } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import type { CheckedRecipe } from './check-recipe.js'
 import { type Recipe, reviewOf, type Step, stepKind } from './recipe-types.js'
@@ -43,6 +44,11 @@ export interface EngineDeps {
   loadRecipe: (workflowId: string, version: number) => Promise<CheckedRecipe>
   /** The run's recipe version's last editor as they act now; null when they no longer can. */
   loadEditor: (run: RunRow) => Promise<Principal | null>
+  /**
+   * A principal's current roles (`AuthService.actingAs`); null when it can no longer act.
+   * Optional: without it the starter acts with the roles stored when the run started.
+   */
+  currentRoles?: (p: Principal) => Promise<Principal | null>
   /** Content storage for an org (LATCHKEY_STORE_CONTENT and the org's opt-in): keep outputs, no purge. */
   storeContent: (orgId: string) => boolean
   outputTtlMs: number
@@ -172,7 +178,7 @@ export class WorkflowEngine {
     if (run.cancel_requested) return this.#finish(run, 'cancelled', 'cancelled')
     if (run.started_at == null) await store.updateRun(runId, { started_at: Date.now() })
     const { recipe, order } = await deps.loadRecipe(run.workflow_id, run.workflow_version)
-    const starter = await restoreStarter(deps.db, JSON.parse(run.starter) as StarterSnapshot)
+    const starter = await this.#starter(run)
     if ('error' in starter) return this.#finish(run, 'failed', `run stopped: ${starter.error}`)
     const options = JSON.parse(run.options) as RunOptions
     const rows = new Map((await store.getSteps(runId)).map((s) => [s.step_id, s]))
@@ -292,13 +298,35 @@ export class WorkflowEngine {
     return this.#finish(run, 'succeeded', null)
   }
 
+  /**
+   * The starter as they may act *now*: a run parked for days resumes with today's roles, and
+   * only while its starter still belongs to the run's workspace.
+   */
+  async #starter(run: RunRow): Promise<{ principal: Principal } | { error: string }> {
+    const restored = await restoreStarter(this.deps.db, JSON.parse(run.starter) as StarterSnapshot)
+    if ('error' in restored || !this.deps.currentRoles) return restored
+    const was = restored.principal
+    const now = await this.deps.currentRoles(was)
+    if (!now) return { error: 'the starter can no longer act' }
+    if (!seesWorkspace(now, run.workspace_id))
+      return { error: "the starter is no longer a member of the run's workspace" }
+    // Current roles; scopes, expiry and the workspace it acted in as the run started, unless
+    // the starter has left that workspace since (it would still open that workspace's keys).
+    const workspaceId = seesWorkspace(now, was.workspaceId) ? was.workspaceId : run.workspace_id
+    return {
+      principal: { ...was, role: now.role, workspaceRoles: now.workspaceRoles, workspaceId },
+    }
+  }
+
   async #editorBound(run: RunRow, starter: Principal): Promise<EditorBound> {
     const editor = await this.deps.loadEditor(run)
     if (!editor)
       return {
         gone: "the recipe version's last editor can no longer act (removed, disabled or their token revoked): save the recipe again",
       }
-    return editor.id === starter.id ? null : { principal: editor }
+    if (editor.id === starter.id) return null
+    // In the run's workspace, as the starter: the same name can then mean the same key.
+    return { principal: actingIn(editor, run.workspace_id) }
   }
 
   /** Inputs and finished step outputs, unsealed, for templates. */

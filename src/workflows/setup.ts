@@ -41,6 +41,7 @@ export async function setupWorkflows(rt: Runtime): Promise<void> {
     toolFetch: defaultToolFetch(rt),
     toolSecret: (req) => secrets().resolve(req),
     loadRecipe: (id, version): Promise<CheckedRecipe> => service.recipe(id, version),
+    currentRoles: (p) => rt.auth.actingAs(p.id, p.orgId),
     loadEditor: async (run) =>
       rt.auth.actingAs(await service.editorOf(run.workflow_id, run.workflow_version), run.org_id),
     storeContent: (orgId) => rt.settings.get(orgId).storeContent,

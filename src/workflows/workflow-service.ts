@@ -10,7 +10,13 @@ import { actorEvent } from '../audit/actor-event.js'
 import type { AuditWriter } from '../audit/audit-event.js'
 import type { Database } from '../db/schema.js'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors/app-error.js'
-import { authorize, authorizeInWorkspace, effectiveRole, seesWorkspace } from '../identity/authorize.js'
+import {
+  actingIn,
+  authorize,
+  authorizeInWorkspace,
+  effectiveRole,
+  seesWorkspace,
+} from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
 import { type CheckedRecipe, checkRecipe, modelsOf, secretsOf } from './check-recipe.js'
@@ -129,7 +135,8 @@ export class WorkflowService {
         throw badRequest('workspaceId: no such workspace in this org', { param: 'workspaceId' })
     }
     authorize(p, 'workflows:manage', { orgId: p.orgId, workspaceId })
-    const { recipe } = await this.#validate(p, yaml)
+    // Models and secrets are checked as they will resolve: in the workflow's workspace.
+    const { recipe } = await this.#validate(actingIn(p, workspaceId), yaml)
     if (await findByName(this.db, p.orgId, recipe.name)) {
       throw conflict(
         `a workflow named ${recipe.name} exists; save a new version with PUT /api/v1/workflows/:id`,
@@ -200,7 +207,7 @@ export class WorkflowService {
   async newVersion(p: Principal, id: string, yaml: string): Promise<WorkflowSummary> {
     const wf = await getWorkflow(this.db, id)
     await this.#authorizeChange(p, wf)
-    const { recipe } = await this.#validate(p, yaml)
+    const { recipe } = await this.#validate(actingIn(p, wf.workspace_id), yaml)
     if (recipe.name !== wf.name)
       throw badRequest(`recipe name ${recipe.name} does not match workflow ${wf.name}`, { param: 'yaml' })
     const now = Date.now()
@@ -297,6 +304,8 @@ export class WorkflowService {
   ): Promise<RunRow> {
     const wf = await getWorkflow(this.db, workflowId)
     this.#authorizeOn(p, 'workflows:run', wf)
+    // The run acts in the workflow's workspace: its models and secrets resolve there.
+    p = actingIn(p, wf.workspace_id)
     const version = body.version ?? wf.latest_version
     const checked = await this.recipe(workflowId, version)
     const inputErr = validateAgainst(inputsSchema(checked.recipe.inputs), body.inputs)

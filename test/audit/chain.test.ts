@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ChainAuditWriter } from '../../src/audit/audit-log.js'
+import { auditEventRecord, ChainAuditWriter } from '../../src/audit/audit-log.js'
 import { verifyChain } from '../../src/audit/audit-query.js'
+import { chainRecords } from '../../src/audit/chain.js'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 
 describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
@@ -172,5 +173,32 @@ describe.each(DIALECTS)('audit hash chain (%s)', (dialect) => {
       n: number
     }>`select count(distinct seq) as n from audit_log where org_id = ${orgId}`.execute(env.rt.db.db)
     expect(Number(n.rows[0]!.n)).toBe(40)
+  })
+
+  it('a record committed after verification read the head (a concurrent append) does not read as truncated', async () => {
+    const orgId = await freshOrg()
+    const db = env.rt.db.db
+    const mac = env.rt.usage.chainMac
+    const head = await db
+      .selectFrom('audit_heads')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+    const entry = auditEventRecord({ orgId, actor: 'usr_2', actorKind: 'user', action: 'token.created' })
+    // What an appender on another instance commits between the head read and the record scan.
+    const { rows } = chainRecords(orgId, Number(head.seq), head.hash, [entry], mac)
+    await db.insertInto('audit_log').values(rows).execute()
+    expect(await verifyChain(db, orgId, { mac })).toMatchObject({ ok: true, count: 6 })
+    // A record beyond the head without the key's MAC is not one.
+    await db
+      .updateTable('audit_log')
+      .set({ mac: 'f'.repeat(64) })
+      .where('id', '=', rows[0]!.id)
+      .execute()
+    expect(await verifyChain(db, orgId, { mac })).toMatchObject({
+      ok: false,
+      brokenAt: 6,
+      reason: expect.stringMatching(/record MAC/),
+    })
   })
 })

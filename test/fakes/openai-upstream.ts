@@ -24,6 +24,8 @@ export type Fault =
   | { kind: 'reset-after'; after: number }
   /** Delay between stream chunks (or before a JSON answer). */
   | { kind: 'slow'; delayMs: number }
+  /** Run `fn` (e.g. rotate a key) before answering as `answer` says. */
+  | { kind: 'call'; fn: () => Promise<void>; answer: Fault }
   /** Stream `after` content chunks, then wait for `gate` (a scripted pause, not a delay). */
   | { kind: 'held'; after: number; gate: Promise<void> }
   /** Answer 302 to another location. */
@@ -50,6 +52,9 @@ export interface FakeUpstream {
   reset(): void
   close(): Promise<void>
 }
+
+/** A third key the fake accepts: what a credential is rotated to in tests (keys are unique per org). */
+export const ROTATED_KEY = 'sk-rotated-upstream-key-5647382910'
 
 const OPENAI_HEADERS = (): Record<string, string> => ({
   'x-request-id': `req_${Math.random().toString(16).slice(2, 14)}`,
@@ -156,6 +161,10 @@ async function handle(
   fault: Fault,
   fake: FakeUpstream,
 ): Promise<void> {
+  if (fault.kind === 'call') {
+    await fault.fn()
+    return handle(req, res, path, body, fault.answer, fake)
+  }
   if (fault.kind === 'hang') return
   if (fault.kind === 'reset-before') {
     req.socket.destroy()
@@ -196,7 +205,8 @@ async function handle(
   const auth = req.headers.authorization
   if (
     auth !== 'Bearer sk-fake-upstream-key-0123456789' &&
-    auth !== 'Bearer sk-other-upstream-key-9876543210'
+    auth !== 'Bearer sk-other-upstream-key-9876543210' &&
+    auth !== `Bearer ${ROTATED_KEY}`
   ) {
     res.writeHead(401, { 'content-type': 'application/json', ...OPENAI_HEADERS() })
     res.end(

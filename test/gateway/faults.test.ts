@@ -1,5 +1,6 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ROTATED_KEY } from '../fakes/openai-upstream.js'
 import { DIALECTS } from '../helpers.js'
 import { credential, type GatewayTestEnv, gatewayEnv, OTHER_KEY } from './gateway-helpers.js'
 
@@ -128,7 +129,7 @@ describe.each(DIALECTS)('fault matrix (%s)', (dialect) => {
       status: 'ok',
       route: `fo-${n}`,
       attempts: 2,
-      credentialId: 'cred_oa2',
+      credentialId: env.credentialId('oa2'),
     })
   })
 
@@ -172,7 +173,11 @@ describe.each(DIALECTS)('fault matrix (%s)', (dialect) => {
     const { response } = await chat(alias)
     expect(response.headers.get('x-latchkey-model')).toMatch(/^oa2\//)
     expect(env.fake.requests).toHaveLength(2)
-    expect(env.events().at(-1)).toMatchObject({ status: 'ok', attempts: 2, credentialId: 'cred_oa2' })
+    expect(env.events().at(-1)).toMatchObject({
+      status: 'ok',
+      attempts: 2,
+      credentialId: env.credentialId('oa2'),
+    })
 
     env.fake.reset()
     const alone = model('e402')
@@ -349,22 +354,28 @@ describe.each(DIALECTS)('fault matrix (%s)', (dialect) => {
 
   it('a retry after a key rotation uses the new key', async () => {
     const m = model('rot')
-    env.fake.script(m, [{ kind: 'status', status: 500 }])
-    const find = env.creds.find.bind(env.creds)
-    let calls = 0
-    env.creds.find = async (p, name) => {
-      const c = await find(p, name)
-      // First lookup: version 1 (other key); later lookups: version 2 (rotated).
-      return c && name === 'oa' ? { ...c, version: ++calls, apiKey: calls === 1 ? OTHER_KEY : c.apiKey } : c
-    }
-    try {
-      await chat(`oa/${m}`)
-    } finally {
-      env.creds.find = find
-    }
+    const id = env.credentialId('oa2')
+    // The first attempt fails after the key was rotated meanwhile (through the vault's API):
+    // the retry looks the credential up again and carries the new key.
+    env.fake.script(m, [
+      {
+        kind: 'call',
+        fn: async () => {
+          const r = await env.app.inject({
+            method: 'POST',
+            url: `/api/v1/credentials/${id}/rotate`,
+            headers: env.auth('owner'),
+            payload: { apiKey: ROTATED_KEY },
+          })
+          expect(r.statusCode, r.body).toBe(200)
+        },
+        answer: { kind: 'status', status: 500 },
+      },
+    ])
+    await chat(`oa2/${m}`)
     expect(env.fake.requests.map((r) => r.headers.authorization)).toEqual([
       `Bearer ${OTHER_KEY}`,
-      'Bearer sk-fake-upstream-key-0123456789',
+      `Bearer ${ROTATED_KEY}`,
     ])
   })
 

@@ -1,7 +1,9 @@
 /**
- * Gateway test setup: a fake OpenAI upstream, a runtime whose credential lookup is an
- * in-memory list (so gateway tests do not depend on the vault's HTTP API), and the app
- * listening on a real loopback socket for SDK clients.
+ * Gateway test setup: a fake OpenAI upstream, credentials created through the real vault
+ * (POST /api/v1/credentials as the owner, org scope), so every gateway call goes through the
+ * vault's sealing and its use rights; and the app listening on a real loopback socket for SDK
+ * clients. A suite that needs to swap the lookup itself passes `standIn` with its reason and
+ * gets an in-memory list instead.
  */
 import type { CallEvent, CredentialLookup, CredentialMaterial } from '../../src/gateway/spec/v1/index.js'
 import { MemoryCallSink } from '../../src/server/runtime.js'
@@ -47,7 +49,12 @@ export class StaticCredentials implements CredentialLookup {
 
 export interface GatewayTestEnv extends TestEnv {
   fake: FakeUpstream
+  /** The stand-in lookup (only with `standIn`; otherwise the vault's, read-only here). */
   creds: StaticCredentials
+  /** Ids of the vault credentials by name (`credential('oa', …)` → its real id). */
+  credentialId(name: string): string
+  /** Creates one more credential through the vault (or the stand-in list). */
+  addCredential(c: CredentialMaterial): Promise<string>
   /** http://127.0.0.1:port of the Latchkey app. */
   url: string
   events(): CallEvent[]
@@ -57,10 +64,15 @@ export interface GatewayTestEnv extends TestEnv {
 
 export async function gatewayEnv(
   dialect: TestDialect = 'sqlite',
-  opts: TestEnvOptions & { creds?: (fake: FakeUpstream) => CredentialMaterial[] } = {},
+  opts: TestEnvOptions & {
+    creds?: (fake: FakeUpstream) => CredentialMaterial[]
+    /** Why this suite replaces the vault's lookup with an in-memory list (it must say why). */
+    standIn?: string
+  } = {},
 ): Promise<GatewayTestEnv> {
   const fake = await startFakeOpenAI()
-  const creds = new StaticCredentials(opts.creds ? opts.creds(fake) : [credential('oa', fake.baseUrl)])
+  const wanted = opts.creds ? opts.creds(fake) : [credential('oa', fake.baseUrl)]
+  const creds = new StaticCredentials(opts.standIn ? wanted : [])
   const sink = new MemoryCallSink()
   const waiters: { n: number; resolve: () => void }[] = []
   const wake = () => {
@@ -72,7 +84,7 @@ export async function gatewayEnv(
   const env = await createTestEnv(dialect, {
     ...opts,
     setup: async (rt) => {
-      rt.credentials = creds
+      if (opts.standIn) rt.credentials = creds
       // Capture call events and still feed the real sink (usage writer) behind it.
       const inner = rt.calls
       rt.calls = {
@@ -88,10 +100,47 @@ export async function gatewayEnv(
   await env.app.listen({ port: 0, host: '127.0.0.1' })
   const addr = env.app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
+  const ids = new Map<string, string>()
+  const addCredential = async (c: CredentialMaterial): Promise<string> => {
+    if (opts.standIn) {
+      creds.creds.push(c)
+      ids.set(c.name, c.credentialId)
+      return c.credentialId
+    }
+    const r = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/credentials',
+      headers: env.auth('owner'),
+      payload: {
+        name: c.name,
+        provider: c.provider,
+        scope: 'org',
+        ...(c.apiKey !== undefined ? { apiKey: c.apiKey } : {}),
+        ...(c.secret !== undefined ? { secret: c.secret } : {}),
+        ...(c.baseUrl && c.provider === 'http-secret' ? { origins: [new URL(c.baseUrl).origin] } : {}),
+        ...(c.baseUrl && c.provider !== 'http-secret' ? { baseUrl: c.baseUrl } : {}),
+        ...(c.region ? { region: c.region } : {}),
+        ...(c.models.length ? { models: c.models } : {}),
+      },
+    })
+    if (r.statusCode !== 201) throw new Error(`credential ${c.name}: ${r.statusCode} ${r.body}`)
+    ids.set(c.name, r.json().id)
+    return r.json().id as string
+  }
+  for (const c of wanted) {
+    if (opts.standIn) ids.set(c.name, c.credentialId)
+    else await addCredential(c)
+  }
   return {
     ...env,
     fake,
     creds,
+    credentialId: (name) => {
+      const id = ids.get(name)
+      if (!id) throw new Error(`no credential ${name} in this env`)
+      return id
+    },
+    addCredential,
     url: `http://127.0.0.1:${port}`,
     events: () => sink.events,
     eventsAtLeast: (n) =>

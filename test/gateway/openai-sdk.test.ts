@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../helpers.js'
-import { type GatewayTestEnv, gatewayEnv, UPSTREAM_KEY } from './gateway-helpers.js'
+import { credential, type GatewayTestEnv, gatewayEnv, UPSTREAM_KEY } from './gateway-helpers.js'
 
 describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) => {
   let env: GatewayTestEnv
@@ -41,7 +41,7 @@ describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) =
       status: 'ok',
       endpoint: 'chat',
       provider: 'openai',
-      credentialId: 'cred_oa',
+      credentialId: env.credentialId('oa'),
       model: 'gpt-4o-mini',
       requestedModel: 'oa/gpt-4o-mini',
       attempts: 1,
@@ -194,13 +194,10 @@ describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) =
   })
 
   it('upstream 4xx comes back with its status and a scrubbed message', async () => {
-    env.creds.creds.push({
-      ...env.creds.creds[0]!,
-      name: 'badkey',
-      credentialId: 'cred_bad',
-      apiKey: 'sk-wrong-key-abcdefghijklmnop',
-    })
-    try {
+    await env.addCredential(
+      credential('badkey', env.fake.baseUrl, { apiKey: 'sk-wrong-key-abcdefghijklmnop' }),
+    )
+    {
       const e = (await client.chat.completions
         .create({ model: 'badkey/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
         .catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>
@@ -208,8 +205,6 @@ describe.each(DIALECTS)('official openai SDK through Latchkey (%s)', (dialect) =
       expect(e.message).toContain('openai (credential badkey)')
       expect(e.message).not.toContain('sk-wrong-key-abcdefghijklmnop')
       expect(env.fake.requests).toHaveLength(1)
-    } finally {
-      env.creds.creds.pop()
     }
   })
 })

@@ -120,7 +120,9 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
     })
     const metrics = await env.app.inject({ method: 'GET', url: '/metrics', headers: env.auth('auditor') })
     expect(metrics.body).toMatch(
-      /latchkey_gateway_breaker_state\{credential_id="cred_oa",model="brk-model"\} 2/,
+      new RegExp(
+        `latchkey_gateway_breaker_state\\{credential_id="${env.credentialId('oa')}",model="brk-model"\\} 2`,
+      ),
     )
 
     // Still open just before openMs; after it the next call is a probe that closes the breaker.
@@ -165,7 +167,7 @@ describe.each(DIALECTS)('routes API, breakers, limits, invoke, Vercel AI SDK (%s
     expect(r).toMatchObject({
       provider: 'openai',
       model: 'gpt-4o-mini',
-      credentialId: 'cred_oa',
+      credentialId: env.credentialId('oa'),
       attempts: 1,
     })
     expect((r.response.choices as { message: { content: string } }[])[0]!.message.content).toBe(

@@ -82,7 +82,7 @@ describe('GET /v1/models lists every kind', () => {
   beforeAll(async () => {
     env = await providerEnv()
     // Bedrock and Vertex catalogues depend on account and region: their allow-list is the list.
-    env.creds.creds.push(
+    await env.addCredential(
       credential('aws-list', `${env.fakes.url}/bedrock`, {
         provider: 'bedrock',
         apiKey: undefined,

@@ -15,6 +15,7 @@ import { sha256Hex } from '../../src/identity/secrets.js'
 import { insertToken } from '../../src/identity/tokens-repo.js'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 import {
+  allowPrivateOrigins,
   type Browser,
   createToken,
   type Headers,
@@ -208,6 +209,8 @@ describe.each(DIALECTS)('invite takeover (%s)', (dialect) => {
 
   it('removing a member disables their personal keys: a re-invite reaches neither account nor keys', async () => {
     const xavier = await join(env, 'xavier@example.com', 'member')
+    // Members' keys reach loopback only at origins an org admin allowed.
+    await allowPrivateOrigins(env, upstream.url)
     const cred = await env.app.inject({
       method: 'POST',
       url: '/api/v1/credentials',

@@ -151,3 +151,19 @@ export async function auditRows(env: TestEnv, action: string): Promise<AuditRow[
   expect(r.statusCode).toBe(200)
   return r.json().data as AuditRow[]
 }
+
+/**
+ * An org admin puts the origins of `urls` on the org's `privateOrigins` list, so members'
+ * credentials may reach them on loopback (the tests' fake upstreams live there).
+ */
+export async function allowPrivateOrigins(env: TestEnv, ...urls: string[]): Promise<void> {
+  const current = await env.app.inject({ method: 'GET', url: '/api/v1/settings', headers: env.auth('admin') })
+  const list = (current.json().privateOrigins as string[]) ?? []
+  const r = await env.app.inject({
+    method: 'PATCH',
+    url: '/api/v1/settings',
+    headers: env.auth('admin'),
+    payload: { privateOrigins: [...list, ...urls.map((u) => new URL(u).origin)] },
+  })
+  expect(r.statusCode, r.body).toBe(200)
+}

@@ -13,7 +13,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey, createCredential, type TestUser } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
-import { runWorkflow } from './security-helpers.js'
+import { allowPrivateOrigins, createWorkspace, runWorkflow } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -34,6 +34,7 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
 
   /** A personal http-secret of `who` named `name`, sealed for `origin`. */
   async function personalSecret(who: TestUser, name: string, value: string, origin: string) {
+    await allowPrivateOrigins(env, origin)
     const r = await createCredential(env, who.headers, {
       name,
       provider: 'http-secret',
@@ -158,6 +159,7 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
     const member = await addUser(env, 'member')
     const adminKey = canaryKey('sk-admin')
     const memberKey = canaryKey('sk-member')
+    await allowPrivateOrigins(env, env.openai.baseUrl)
     for (const [who, key] of [
       [admin, adminKey],
       [member, memberKey],
@@ -204,5 +206,36 @@ describe.each(DIALECTS)('workflow recipe versions as a confused deputy (%s)', (d
     await run(member.headers, wf)
     expect(authOf()).toContain(`Bearer ${memberKey}`)
     expect(authOf()).not.toContain(`Bearer ${adminKey}`)
+  })
+
+  it('a workspace recipe resolves secrets in its workspace, for its starter and its editor alike', async () => {
+    env = await createE2eEnv(dialect)
+    attacker = await startAttacker({ ok: true }) // here: the service the secret belongs to
+    const w = await createWorkspace(env, 'ops')
+    const value = canaryKey('ops-hook')
+    const secret = await createCredential(env, env.auth('admin'), {
+      name: 'hook',
+      provider: 'http-secret',
+      apiKey: value,
+      origins: [attacker.origin],
+      scope: 'workspace',
+      workspaceId: w,
+    })
+    expect(secret.status, secret.body).toBe(201)
+    // An org admin whose token acts in the default workspace writes the recipe for W…
+    const editor = await addUser(env, 'admin')
+    const yaml = `name: notify\nsteps:\n  - id: call\n    tool: out\n    with: { note: hi }\ntools:\n  out: { method: POST, url: "${attacker.origin}/in", headers: { authorization: "Bearer {{ secrets.hook }}" } }\n`
+    const saved = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/workflows',
+      headers: editor.headers,
+      payload: { yaml, workspaceId: w },
+    })
+    expect(saved.statusCode, saved.body).toBe(201)
+    // …and a member of W runs it: both resolve W's `hook`, so it goes out.
+    const starter = await addUser(env, 'member', { workspaceId: w })
+    const r = await run(starter.headers, saved.json().id)
+    expect(r.status, r.error).toBe('succeeded')
+    expect(attacker.saw(value)).toBe(true)
   })
 })

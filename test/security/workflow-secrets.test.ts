@@ -11,7 +11,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey, createCredential, type TestUser } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv, OPENAI_KEY } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
-import { auditRows, runWorkflow } from './security-helpers.js'
+import { allowPrivateOrigins, auditRows, runWorkflow } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -171,6 +171,7 @@ describe.each(DIALECTS)('workflow tool secrets (%s)', (dialect) => {
 
     // Their own personal secret is theirs to reference.
     const own = canaryKey('ownsecret')
+    await allowPrivateOrigins(env, legit.origin)
     await httpSecret(member.headers, 'mine', own, [legit.origin], { scope: 'personal' })
     const saved = await save(member.headers, toolRecipe('mine', `${legit.origin}/in`, 'mine'))
     expect(saved.statusCode, saved.body).toBe(201)

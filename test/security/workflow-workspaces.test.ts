@@ -176,4 +176,35 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     expect(peerDone.body).not.toContain(stepCanary)
     expect((await call(env.auth('admin'), 'GET', `/api/v1/runs/${runId}`)).body).toContain(doc)
   })
+
+  it('a starter removed from the workspace does not resume their parked run with its rights', async () => {
+    env = await createE2eEnv(dialect)
+    tool = await startAttacker({ ok: true })
+    const w = await createWorkspace(env, 'research')
+    const starter = await addUser(env, 'member', { workspaceId: w })
+    const yaml = `name: later\nsteps:\n  - id: gate\n    review: { role: admin }\n  - id: call\n    tool: store\n    with: { note: hi }\ntools:\n  store: { method: POST, url: "${tool.origin}/in" }\n`
+    const saved = await call(starter.headers, 'POST', '/api/v1/workflows', { yaml })
+    expect(saved.status, saved.body).toBe(201)
+    const started = await call(starter.headers, 'POST', `/api/v1/workflows/${saved.json().id}/runs`, {})
+    const runId = started.json().id as string
+    expect((await call(starter.headers, 'GET', `/api/v1/runs/${runId}?wait=20`)).json().status).toBe(
+      'waiting_review',
+    )
+
+    // The starter leaves the workspace while the run waits; an admin approves later.
+    const removed = await call(
+      env.auth('owner'),
+      'DELETE',
+      `/api/v1/workspaces/${w}/members/${starter.userId}`,
+    )
+    expect(removed.status, removed.body).toBe(204)
+    const approved = await call(env.auth('admin'), 'POST', `/api/v1/runs/${runId}/review`, {
+      decision: 'approve',
+    })
+    expect(approved.status, approved.body).toBe(200)
+    const done = await call(env.auth('admin'), 'GET', `/api/v1/runs/${runId}?wait=20`)
+    expect(done.json().status).toBe('failed')
+    expect(done.json().error).toMatch(/no longer a member of the run's workspace/)
+    expect(tool.requests).toHaveLength(0)
+  })
 })

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorBody } from '../fakes/openai-upstream.js'
-import { credential, type GatewayTestEnv, gatewayEnv } from '../gateway/gateway-helpers.js'
+import { credential, type GatewayTestEnv, gatewayEnv, OTHER_KEY } from '../gateway/gateway-helpers.js'
 import { DIALECTS } from '../helpers.js'
 
 interface Ev {
@@ -31,7 +31,10 @@ describe.each(DIALECTS)('POST /api/v1/compare (%s)', (dialect) => {
   let env: GatewayTestEnv
   beforeAll(async () => {
     env = await gatewayEnv(dialect, {
-      creds: (fake) => [credential('oa', fake.baseUrl), credential('ob', fake.baseUrl)],
+      creds: (fake) => [
+        credential('oa', fake.baseUrl),
+        credential('ob', fake.baseUrl, { apiKey: OTHER_KEY }),
+      ],
     })
   })
   afterAll(async () => {

@@ -6,9 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { actorEvent } from '../../audit/actor-event.js'
 import { KIND_NAMES } from '../../providers/kinds.js'
-import { testCredentialKey } from '../../vault/provider-test.js'
 import { SCOPES } from '../../vault/rights.js'
 import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
@@ -270,26 +268,7 @@ export async function credentialRoutes(app: FastifyInstance, rt: Runtime): Promi
     },
     async (req) => {
       const p = principalOf(req)
-      const id = (req.params as { id: string }).id
-      // Testing sends the key upstream: it needs the manage right, like rotating it.
-      const row = await svc().manageableRow(p, id)
-      const payload = await svc().unseal(row)
-      const result = await testCredentialKey(
-        { provider: row.provider, baseUrl: row.base_url, apiKey: payload.apiKey, secret: payload.secret },
-        { mode: rt.config.egress, allow: rt.config.egressAllow },
-      )
-      // A test is a use of the key: audited with its outcome (never the key or upstream text).
-      await rt.audit.record(
-        rt.db.db,
-        actorEvent(p, 'credential.tested', {
-          targetType: 'credential',
-          targetId: row.id,
-          credentialId: row.id,
-          workspaceId: row.workspace_id,
-          details: { provider: row.provider, ok: result.ok, status: result.status },
-        }),
-      )
-      return result
+      return svc().testKey(p, (req.params as { id: string }).id, rt.gateway.egress)
     },
   )
 }

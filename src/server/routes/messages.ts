@@ -171,8 +171,14 @@ export async function messagesRoutes(app: FastifyInstance, rt: Runtime): Promise
       }
       let text: string
       try {
+        // A credential no org admin vouched for connects under the restricted policy.
         const fetchVia = (url: string, init: FetchInit) =>
-          rt.gateway.egress.fetch(p.orgId, url, { ...init, signal: asAbortSignal(init.signal) ?? null })
+          rt.gateway.egress.fetch(
+            p.orgId,
+            url,
+            { ...init, signal: asAbortSignal(init.signal) ?? null },
+            { restricted: cred.privateOk === false },
+          )
         const call = { credential: cred, model: upstreamModel, fetch: fetchVia }
         let url: string
         let headers: Record<string, string>

@@ -4,6 +4,7 @@ import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
 import { allowedEgress, type OrgLimits, OrgSettingsSchema } from '../../identity/settings.js'
+import { checkPrivateOrigins } from '../../vault/credential-input.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -24,6 +25,13 @@ const PatchBody = z.strictObject({
       workspaceTpm: z.number().int().positive().nullable().optional(),
     })
     .optional(),
+  privateOrigins: z
+    .array(z.string().max(2048))
+    .max(100)
+    .optional()
+    .describe(
+      "origins (scheme://host[:port]) that members' credentials may reach on loopback/private addresses; org owners and admins",
+    ),
 })
 
 /** Applies a limits patch: numbers set a limit, null clears it, absent keeps it. */
@@ -69,8 +77,17 @@ export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise
     },
     async (req) => {
       const p = principalOf(req)
-      authorize(p, 'settings:manage')
       const body = req.body as z.infer<typeof PatchBody>
+      const fields = Object.keys(body)
+      // privateOrigins alone is an admin's decision (admins vouch for destinations anyway);
+      // every other setting is the owner's.
+      authorize(
+        p,
+        fields.length > 0 && fields.every((f) => f === 'privateOrigins')
+          ? 'egress:allow-private'
+          : 'settings:manage',
+      )
+      if (body.privateOrigins) body.privateOrigins = checkPrivateOrigins(body.privateOrigins, rt.config)
       if (body.egress && !allowedEgress(rt.config.egress).includes(body.egress)) {
         throw badRequest(
           `egress ${body.egress} would loosen the server's LATCHKEY_EGRESS=${rt.config.egress}`,
@@ -107,7 +124,10 @@ export async function settingsRoutes(app: FastifyInstance, rt: Runtime): Promise
           actorEvent(p, 'settings.updated', {
             targetType: 'org',
             targetId: p.orgId,
-            details: { fields: Object.keys(body) },
+            details: {
+              fields,
+              ...(body.privateOrigins ? { privateOrigins: body.privateOrigins } : {}),
+            },
           }),
         )
       })

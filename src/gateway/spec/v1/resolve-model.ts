@@ -12,6 +12,13 @@ export interface CredentialMaterial {
    * origins were changed in the database does not unseal). Absent for provider kinds.
    */
   origins?: readonly string[]
+  /**
+   * false: no org admin vouched for this credential's destination, so its connections may
+   * reach loopback/private addresses only at the org's `privateOrigins` (egress policy
+   * `restricted`). The vault always sets it; absent counts as vouched (materials built by
+   * hand in tests and tools).
+   */
+  privateOk?: boolean
   region: string | null
   /** API key for key-based kinds. */
   apiKey?: string
