@@ -126,12 +126,13 @@ export function caseArb(op: Op, base: Baseline): fc.Arbitrary<FuzzCase> {
   arms.push(
     fc
       .constantFrom<Caller>('none', 'auditor', 'member', 'other-org', 'garbage')
-      .chain((caller): fc.Arbitrary<FuzzCase> =>
-        caller === 'garbage'
-          ? fc
-              .string({ unit: 'binary-ascii', maxLength: 80 })
-              .map((g) => ({ kind: 'caller', caller, garbage: g }) as const)
-          : fc.constant({ kind: 'caller', caller } as const),
+      .chain(
+        (caller): fc.Arbitrary<FuzzCase> =>
+          caller === 'garbage'
+            ? fc
+                .string({ unit: 'binary-ascii', maxLength: 80 })
+                .map((g) => ({ kind: 'caller', caller, garbage: g }) as const)
+            : fc.constant({ kind: 'caller', caller } as const),
       ),
   )
   arms.push(
