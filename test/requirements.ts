@@ -12,7 +12,6 @@ const required = new Set(
     .map((s) => s.trim())
     .filter(Boolean),
 )
-const noticed = new Set<string>()
 
 /** Whether `cap` is present; throws if it is missing but required. `how` says how to get it. */
 export function available(cap: Capability, present: boolean, how: string): boolean {
@@ -20,8 +19,10 @@ export function available(cap: Capability, present: boolean, how: string): boole
   if (required.has(cap)) {
     throw new Error(`[latchkey tests] ${cap} is required (LATCHKEY_TEST_REQUIRE) but missing: ${how}`)
   }
-  if (!noticed.has(cap)) {
-    noticed.add(cap)
+  // Once per worker process (the env outlives each test file's module scope), not per file.
+  const flag = `__LK_NOTICED_${cap.toUpperCase()}`
+  if (!process.env[flag]) {
+    process.env[flag] = '1'
     console.info(`[latchkey tests] ${cap} missing: suites that need it are skipped (${how})`)
   }
   return false

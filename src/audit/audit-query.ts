@@ -96,11 +96,21 @@ const readHead = (db: Kysely<Database>, orgId: string) =>
     .where('org_id', '=', orgId)
     .executeTakeFirst()
 
+/** Where retention left an org's chain (null: never pruned). */
+export const readPrunePoint = (db: Kysely<Database>, orgId: string) =>
+  db
+    .selectFrom('audit_prune_points')
+    .select(['seq', 'hash', 'pruned', 'mac'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirst()
+
 /**
  * Verifies an org's whole chain: links, hashes and record MACs; then that it ends at the head
  * row (a deleted tail is detected), that the head carries its MAC (a rewound or rewritten head
  * is detected) and that every anchor is still in it (a truncation below a checkpoint, or a
- * chain replaced wholesale, is detected).
+ * chain replaced wholesale, is detected). A chain pruned by retention starts after its prune
+ * point, which must carry its MAC (a start moved by a database writer is detected); anchors
+ * below the prune point name records deleted on purpose and are not looked for.
  */
 export async function verifyChain(
   db: Kysely<Database>,
@@ -118,9 +128,28 @@ export async function verifyChain(
   const headSeq = head ? Number(head.seq) : 0
   // An unsealed head fails below; its records are checked as far as the SHA-256 chain goes.
   const keyedFrom = head?.keyed_from == null ? Number.POSITIVE_INFINITY : Number(head.keyed_from)
-  const v = new ChainVerifier({ mac: opts.mac, keyedFrom })
+  const pp = await readPrunePoint(db, orgId)
+  const from = pp && { seq: Number(pp.seq), hash: pp.hash }
+  if (from) {
+    const bad = (reason: string): VerifyResult => ({
+      ok: false,
+      brokenAt: from.seq,
+      id: null,
+      reason,
+      count: 0,
+    })
+    if (!ChainMac.equal(pp.mac, opts.mac.prunePoint(orgId, from.seq, from.hash))) {
+      return bad('prune point MAC does not match (chain start moved without the audit key)')
+    }
+    const at = anchors.get(from.seq)
+    if (at !== undefined && at !== from.hash) return bad('prune point differs from the checkpoint')
+    for (const s of [...anchors.keys()]) if (s <= from.seq) anchors.delete(s)
+  }
+  const v = new ChainVerifier({ mac: opts.mac, keyedFrom }, from ?? undefined)
   let seen = 0
-  let hashAtHead: string | undefined = headSeq === 0 ? GENESIS_HASH : undefined
+  // The record at the head's position; a chain pruned through its head has none left.
+  let hashAtHead: string | undefined =
+    headSeq === 0 ? GENESIS_HASH : from && headSeq === from.seq ? from.hash : undefined
   for await (const row of iterateRows(db, orgId)) {
     const r = recordFromRow(row)
     if (!v.push(r, row.mac)) break
@@ -133,7 +162,7 @@ export async function verifyChain(
         brokenAt: r.seq,
         id: r.id,
         reason: 'record differs from the checkpoint',
-        count: r.seq - 1,
+        count: r.seq - 1 - (from?.seq ?? 0),
       }
     }
     seen += 1
@@ -148,15 +177,14 @@ export async function verifyChain(
     count: res.count,
   })
   if (seen < anchors.size) {
-    const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.count))
+    const missing = Math.min(...[...anchors.keys()].filter((s) => s > res.head.seq))
     return fail(missing, 'checkpointed record is missing (truncated)')
   }
-  if (!head) return res.count > 0 ? fail(1, 'chain head row is missing') : res
-  if (res.count < headSeq) {
-    return fail(
-      res.count + 1,
-      `chain ends at ${res.count} but its head says ${headSeq}: records were truncated`,
-    )
+  if (!head) return res.head.seq > 0 ? fail(1, 'chain head row is missing') : res
+  // Sequence numbers, not counts: a pruned chain starts after its prune point.
+  const last = res.head.seq
+  if (last < headSeq) {
+    return fail(last + 1, `chain ends at ${last} but its head says ${headSeq}: records were truncated`)
   }
   if (hashAtHead !== head.hash) return fail(headSeq, 'chain head does not match the record at its position')
   if (head.keyed_from === null) return fail(headSeq, 'chain head is not sealed with the audit key')
@@ -164,5 +192,5 @@ export async function verifyChain(
   if (!ChainMac.equal(head.mac, expected)) {
     return fail(headSeq, 'chain head MAC does not match (head rewritten or rewound without the audit key)')
   }
-  return res
+  return from ? { ...res, prunedThrough: from.seq } : res
 }

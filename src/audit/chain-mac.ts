@@ -43,6 +43,15 @@ export class ChainMac {
     return this.#hmac(`head\n${orgId}\n${seq}\n${hash}\n${keyedFrom ?? ''}`)
   }
 
+  /**
+   * MAC of an org's prune point (retention): records up to `seq` were deleted on purpose and
+   * the first remaining record links to `hash`. Without the key, a database writer cannot
+   * move the chain's start to hide records it deleted.
+   */
+  prunePoint(orgId: string, seq: number, hash: string): string {
+    return this.#hmac(`prune\n${orgId}\n${seq}\n${hash}`)
+  }
+
   /** Constant-time comparison of a stored MAC with the expected one. */
   static equal(stored: string | null | undefined, expected: string): boolean {
     if (typeof stored !== 'string' || stored.length !== expected.length) return false

@@ -1,7 +1,8 @@
 /**
  * Pure chain check, shared by the server's verify endpoint and the CLI's offline check of an
- * export: records must come in sequence order, starting at 1, each linking to the previous
- * hash and hashing to its own `hash`. With the chain key (server side), each record from
+ * export: records must come in sequence order, starting at 1 (or right after a prune point:
+ * retention deleted the records up to it), each linking to the previous hash and hashing to
+ * its own `hash`. With the chain key (server side), each record from
  * `keyedFrom` on must also carry its MAC: the SHA-256 chain alone can be recomputed by anyone
  * who rewrites history.
  * @module
@@ -10,7 +11,13 @@ import { GENESIS_HASH, type HashedAuditRecord, hashRecord } from './audit-record
 import { ChainMac } from './chain-mac.js'
 
 export type VerifyResult =
-  | { ok: true; count: number; head: { seq: number; hash: string } }
+  | {
+      ok: true
+      count: number
+      head: { seq: number; hash: string }
+      /** Records up to here were pruned by retention (the chain was verified from the next one). */
+      prunedThrough?: number
+    }
   | { ok: false; brokenAt: number; id: string | null; reason: string; count: number }
 
 export interface VerifierKeys {
@@ -19,13 +26,26 @@ export interface VerifierKeys {
   keyedFrom: number
 }
 
+/** Where a pruned chain starts: the last deleted record's position and hash. */
+export interface ChainStart {
+  seq: number
+  hash: string
+}
+
 export class ChainVerifier {
-  #expectedSeq = 1
-  #prevHash = GENESIS_HASH
+  #expectedSeq: number
+  #prevHash: string
   #count = 0
   #broken: VerifyResult | null = null
 
-  constructor(private readonly keys?: VerifierKeys) {}
+  /** `start`: a prune point the caller has authenticated (its MAC, or a signed checkpoint). */
+  constructor(
+    private readonly keys?: VerifierKeys,
+    start?: ChainStart,
+  ) {
+    this.#expectedSeq = (start?.seq ?? 0) + 1
+    this.#prevHash = start?.hash ?? GENESIS_HASH
+  }
 
   /** Feeds the next record (and its stored MAC); returns false once the chain is broken (stop feeding). */
   push(r: HashedAuditRecord, mac?: string | null): boolean {

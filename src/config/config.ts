@@ -43,6 +43,23 @@ const duration = (fallback: string) =>
       return ms
     })
 
+/**
+ * A retention age: "forever" (the default: nothing is deleted) or a duration of at least a
+ * day. Shorter ages would race the journal replay, which deduplicates on the rows it finds.
+ */
+const retention = z
+  .string()
+  .default('forever')
+  .transform((v, ctx) => {
+    if (v.trim().toLowerCase() === 'forever') return null
+    const ms = parseDuration(v)
+    if (ms === undefined || ms < 86_400_000) {
+      ctx.addIssue({ code: 'custom', message: 'expected forever or a duration of at least 1d, such as 90d' })
+      return z.NEVER
+    }
+    return ms
+  })
+
 const EnvSchema = z.object({
   LATCHKEY_HOME: z.string().min(1).default('./.latchkey'),
   LATCHKEY_HOST: z.string().min(1).default('127.0.0.1'),
@@ -85,6 +102,8 @@ const EnvSchema = z.object({
   LATCHKEY_DRAIN_TIMEOUT: duration('20s'),
   LATCHKEY_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   LATCHKEY_AUDIT_CHECKPOINT_INTERVAL: duration('5m'),
+  LATCHKEY_USAGE_RETENTION: retention,
+  LATCHKEY_AUDIT_RETENTION: retention,
 })
 
 /** Validated, typed configuration. Field names are ours; env names live only in this file. */
@@ -115,6 +134,10 @@ export interface Config {
   auditCheckpointFile: string
   /** How often the leader appends checkpoints of the chains that moved. */
   auditCheckpointEveryMs: number
+  /** Usage rows older than this are deleted by the leader (null: kept forever). */
+  usageRetentionMs: number | null
+  /** Audit records older than this are pruned by the leader, leaving a sealed prune point (null: kept forever). */
+  auditRetentionMs: number | null
   /** Settings that work but deserve the operator's attention; logged once at start. */
   warnings: string[]
 }
@@ -164,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.LATCHKEY_AUDIT_CHECKPOINT_FILE ?? path.join(home, 'audit-checkpoints.jsonl'),
     ),
     auditCheckpointEveryMs: e.LATCHKEY_AUDIT_CHECKPOINT_INTERVAL,
+    usageRetentionMs: e.LATCHKEY_USAGE_RETENTION,
+    auditRetentionMs: e.LATCHKEY_AUDIT_RETENTION,
     warnings: e.LATCHKEY_TRUST_PROXY.warning ? [e.LATCHKEY_TRUST_PROXY.warning] : [],
   }
 }

@@ -22,6 +22,7 @@ import { CallWriter, type CallWriterOptions } from './call-writer.js'
 import { callContentKeyStore } from './content-key-store.js'
 import { ContentStore } from './content-store.js'
 import { OverridePriceBook } from './price-book.js'
+import { type RetentionResult, runRetention } from './retention.js'
 import { RedisSharedJournal } from './shared-journal.js'
 
 export interface UsageService {
@@ -33,6 +34,8 @@ export interface UsageService {
   chainMac: ChainMac
   /** Sealed call content, only when content storage is on (off by default). */
   content: ContentStore
+  /** One retention pass (the leader runs it hourly when a retention age is set). */
+  retention: () => Promise<RetentionResult>
 }
 
 /** Test hook: writer options for runtimes built by tests and benchmarks. */
@@ -140,8 +143,12 @@ export async function setupUsage(rt: Runtime): Promise<void> {
   )
   // Purging is the leader's job: one DELETE per hour for the whole cluster.
   rt.leader.every('content-purge', 3_600_000, () => content.purge())
+  const retention = () => runRetention(rt, chainMac, checkpoints)
+  const { usageRetentionMs, auditRetentionMs } = rt.config
+  if (usageRetentionMs !== null || auditRetentionMs !== null)
+    rt.leader.every('retention', 3_600_000, retention)
   // A master-key rotation re-wraps stored content too before it retires the old key.
   vault.keyring.registerStore(callContentKeyStore(rt.db.db))
 
-  rt.usage = { writer: w, prices, budgets, checkpoints, chainMac, content }
+  rt.usage = { writer: w, prices, budgets, checkpoints, chainMac, content, retention }
 }

@@ -123,9 +123,12 @@ function modelCheck(rt: Runtime): ModelCheck {
   }
 }
 
-/** Tool calls use the gateway's egress service: SSRF guard and the org's egress policy. */
+/**
+ * Tool calls use the gateway's egress service: SSRF guard and the org's egress policy
+ * (restricted to privateOrigins when no org admin wrote the recipe).
+ */
 function defaultToolFetch(rt: Runtime): ToolFetch {
-  return (orgId, url, init) => rt.gateway.egress.fetch(orgId, url, init)
+  return (orgId, url, init, opts) => rt.gateway.egress.fetch(orgId, url, init, opts)
 }
 
 /**

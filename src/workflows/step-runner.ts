@@ -5,6 +5,7 @@
  * @module
  */
 import type { Invoke } from '../gateway/spec/v1/index.js'
+import { roleAtLeast } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import type { ToolSecretRequest } from '../vault/tool-secrets.js'
 import type { Step, Tool } from './recipe-types.js'
@@ -207,6 +208,7 @@ async function once(
     orgId: deps.run.org_id,
     idempotencyKey: index === null ? `${deps.run.id}:${step.id}` : `${deps.run.id}:${step.id}:${index}`,
     fetch: deps.toolFetch,
+    restricted: !vouchesForUrls(editor, deps.principal),
     signal: deps.signal,
   })
   return {
@@ -233,4 +235,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     )
   })
+}
+
+/**
+ * Whether whoever chose the recipe's tool URLs — the version's last editor, or the starter
+ * when they are the editor — is an org owner or admin, who may vouch for loopback/private
+ * destinations (issue 15, path 9). An editor who can no longer act vouches for nothing.
+ */
+function vouchesForUrls(editor: EditorBound, starter: Principal): boolean {
+  const author = editor === null ? starter : 'principal' in editor ? editor.principal : null
+  return author !== null && roleAtLeast(author.role, 'admin')
 }

@@ -2,7 +2,8 @@
  * A real scale-out setup for tests: N `latchkey serve` processes on one fresh PostgreSQL
  * database and one Redis, HAProxy in front (started here in the foreground with its own
  * config, health-checking /readyz), and a TCP proxy that can cut one instance off the
- * database (to leave its writes pending deterministically). Everything on loopback.
+ * database (to leave its writes pending deterministically). Everything on loopback. Also
+ * used by the bench's scale row (bench/scale.js).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -11,10 +12,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { PG_URL, REDIS_URL } from '../helpers.js'
 
+// Read here, not from ../helpers.js: the bench compiles this file alone (bench/scale.js), so it
+// imports nothing but Node and pg.
+const PG_URL = process.env.TEST_DATABASE_URL
+const REDIS_URL = process.env.TEST_REDIS_URL
 const run = promisify(execFile)
-export const BIN = path.resolve(import.meta.dirname, '../../bin/latchkey.js')
+/** The CLI the instances run (the bench points it at its own build). */
+export const BIN =
+  process.env.LATCHKEY_CLUSTER_BIN ?? path.resolve(import.meta.dirname, '../../bin/latchkey.js')
 export const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => fs.existsSync(p))
 export const MASTER_KEY = Buffer.alloc(32, 9).toString('base64')
 
@@ -216,6 +222,7 @@ export class Cluster {
 
   async startHaproxy(): Promise<void> {
     if (!HAPROXY) throw new Error('haproxy is not installed')
+    await this.stopHaproxy()
     this.lbPort = await freePort()
     this.lbUrl = `http://127.0.0.1:${this.lbPort}`
     const servers = this.instances
@@ -256,6 +263,15 @@ ${servers}
       this.haproxyLog += String(d)
     })
     for (const i of this.instances) await this.waitBalancer(i, 'UP')
+  }
+
+  /** Stops the balancer (startHaproxy starts a new one over the current instances). */
+  async stopHaproxy(): Promise<void> {
+    const h = this.haproxy
+    if (!h || h.exitCode !== null || h.signalCode !== null) return
+    const exited = new Promise((r) => h.once('exit', r))
+    h.kill('SIGTERM')
+    await exited
   }
 
   /** Server states as HAProxy sees them (stats socket). */

@@ -243,6 +243,55 @@ describe.skipIf(!enabled)('3 instances on PostgreSQL + Redis behind HAProxy', { 
     }
   })
 
+  it('a token budget is exact across instances: spend passes it by at most one call', async () => {
+    const LIMIT = 400
+    const tok = await api(cluster.lbUrl, owner, 'POST', '/api/v1/tokens', {
+      name: 'budgeted',
+      role: 'member',
+    })
+    const b = await api(cluster.lbUrl, owner, 'POST', '/api/v1/budgets', {
+      name: 'scale-budget',
+      scope: 'token',
+      scopeId: tok.json.id,
+      window: 'day',
+      limitTokens: LIMIT,
+    })
+    expect(b.status, JSON.stringify(b.json)).toBe(201)
+    // Every instance knows the budget once a call that could never fit is refused before it is
+    // sent (nothing is reserved for a refused call).
+    let probes = 0
+    for (const inst of s) {
+      await until(`${inst.name} has the budget`, async () => {
+        probes++
+        const r = await call(inst.url, tok.json.token, { ...chat(), max_tokens: 100_000 })
+        return r.status === 429
+      })
+    }
+    const replies = await load(60, 6, (i) =>
+      call(s[i % 3]!.url, tok.json.token, { ...chat(), max_tokens: 20 }),
+    )
+    const ok = replies.filter((r) => r.status === 200)
+    const refused = replies.filter((r) => r.status === 429)
+    expect(ok.length + refused.length).toBe(60)
+    expect(ok.length).toBeGreaterThan(0)
+    expect(refused.length).toBeGreaterThan(0)
+    // In the caller's protocol, naming the budget.
+    expect(JSON.parse(refused[0]!.body).error).toMatchObject({ code: 'budget_exceeded' })
+    // Metered spend of the token (refused calls are metered too, with no tokens): every call
+    // is in, and the tokens pass the limit by at most one call.
+    let used = 0
+    await until('every answered call is metered', async () => {
+      const u = await api(cluster.lbUrl, owner, 'GET', '/api/v1/usage?groupBy=user')
+      const row = (
+        u.json.data as { key: string; requests: number; inputTokens: number; outputTokens: number }[]
+      ).find((d) => d.key === tok.json.id)
+      used = row ? row.inputTokens + row.outputTokens : 0
+      return row?.requests === probes + replies.length
+    })
+    const perCall = used / ok.length
+    expect(used).toBeLessThanOrEqual(LIMIT + perCall)
+  })
+
   it('a breaker opened on one instance makes the others skip the target', async () => {
     // s2 sees the dead target fail until its breaker opens (the fallback answers each call).
     await until('the breaker opens on s2', async () => {

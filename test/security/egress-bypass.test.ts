@@ -13,6 +13,7 @@ import type { Resolver } from '../../src/egress/dispatcher.js'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 import { addUser, canaryKey, createCredential } from '../vault/vault-helpers.js'
 import { type Attacker, startAttacker } from './attacker.js'
+import { runWorkflow } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -170,5 +171,29 @@ describe.each(DIALECTS)('egress policy bypass (%s)', (dialect) => {
     })
     expect(admins.status, admins.body).toBe(201)
     expect((await keyTest(env.auth('admin'), admins.json.id)).json()).toMatchObject({ ok: true })
+  })
+
+  it("a member's recipe cannot call a loopback or private address from a tool unless an admin allowed that origin", async () => {
+    await start()
+    const member = await addUser(env, 'member')
+    const recipe = (name: string) =>
+      `name: ${name}\nsteps:\n  - id: call\n    tool: probe\n    with: { q: 1 }\ntools:\n  probe: { method: POST, url: "${attacker.origin}/internal/admin" }\n`
+    const save = (h: Headers, yaml: string) =>
+      env.app.inject({ method: 'POST', url: '/api/v1/workflows', headers: h, payload: { yaml } })
+
+    // The member chose the URL: the tool call is refused before anything is sent.
+    const mine = await save(member.headers, recipe('probe'))
+    expect(mine.statusCode, mine.body).toBe(201)
+    const r = await runWorkflow(env, member.headers, mine.json().id)
+    expect(r.status).toBe('failed')
+    expect(r.error).toMatch(/privateOrigins/)
+    expect(attacker.requests).toHaveLength(0)
+
+    // An org admin's recipe (the admin chose the URL) runs for the member.
+    const admins = await save(env.auth('admin'), recipe('probe-admin'))
+    expect(admins.statusCode, admins.body).toBe(201)
+    const ok = await runWorkflow(env, member.headers, admins.json().id)
+    expect(ok.status, ok.error).toBe('succeeded')
+    expect(attacker.requests).toHaveLength(1)
   })
 })

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 import { createWfEnv } from '../workflows/wf-env.js'
 import { type Flood, startFlood } from './attacker.js'
-import { runWorkflow } from './security-helpers.js'
+import { allowPrivateOrigins, runWorkflow } from './security-helpers.js'
 
 /** Far above either limit (1 MiB, 5 MB) plus socket buffers, far below an unbounded read. */
 const READ_BOUND = 32 * 1024 * 1024
@@ -25,6 +25,8 @@ describe.each(DIALECTS)('oversized outbound bodies (%s)', (dialect) => {
   it('a tool answer that never ends fails the step at 1 MiB and is not read further', async () => {
     env = await createWfEnv(dialect)
     flood = await startFlood()
+    // A member's recipe reaches the loopback tool only because an org admin allowed its origin.
+    await allowPrivateOrigins(env, flood.origin)
     const yaml = `name: flood\nsteps:\n  - id: call\n    tool: big\ntools:\n  big: { method: GET, url: "${flood.origin}/x" }\n`
     const saved = await env.app.inject({
       method: 'POST',

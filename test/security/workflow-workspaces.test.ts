@@ -11,7 +11,7 @@ import { DIALECTS } from '../helpers.js'
 import { addUser, canaryKey } from '../vault/vault-helpers.js'
 import { createE2eEnv, type E2eEnv } from '../workflows/e2e-env.js'
 import { type Attacker, startAttacker } from './attacker.js'
-import { createWorkspace } from './security-helpers.js'
+import { allowPrivateOrigins, createWorkspace } from './security-helpers.js'
 
 type Headers = { authorization: string }
 
@@ -45,6 +45,8 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     env = await createE2eEnv(dialect)
     const stepCanary = canaryKey('step-output')
     tool = await startAttacker({ echo: stepCanary })
+    // Members' recipes reach the loopback tool only because an org admin allowed its origin.
+    await allowPrivateOrigins(env, tool.origin)
     const w = await createWorkspace(env, 'research')
     const insider = await addUser(env, 'member', { workspaceId: w })
     const outsider = await addUser(env, 'member') // in the default workspace only
@@ -130,6 +132,8 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
     env = await createE2eEnv(dialect)
     const stepCanary = canaryKey('step-output')
     tool = await startAttacker({ echo: stepCanary })
+    // Members' recipes reach the loopback tool only because an org admin allowed its origin.
+    await allowPrivateOrigins(env, tool.origin)
     const w = await createWorkspace(env, 'research')
     const starter = await addUser(env, 'member', { workspaceId: w })
     const peer = await addUser(env, 'member', { workspaceId: w })
@@ -180,6 +184,8 @@ describe.each(DIALECTS)('workflows respect workspaces (%s)', (dialect) => {
   it('a starter removed from the workspace does not resume their parked run with its rights', async () => {
     env = await createE2eEnv(dialect)
     tool = await startAttacker({ ok: true })
+    // Members' recipes reach the loopback tool only because an org admin allowed its origin.
+    await allowPrivateOrigins(env, tool.origin)
     const w = await createWorkspace(env, 'research')
     const starter = await addUser(env, 'member', { workspaceId: w })
     const yaml = `name: later\nsteps:\n  - id: gate\n    review: { role: admin }\n  - id: call\n    tool: store\n    with: { note: hi }\ntools:\n  store: { method: POST, url: "${tool.origin}/in" }\n`

@@ -92,7 +92,8 @@ describe('restart and crash during a run (sqlite)', () => {
     it(`${mode}: continues from the last finished step, each finished step exactly once`, async () => {
       const first = await createWfEnv('sqlite')
       first.respond.fn = hangOnLast
-      const wf = await first.save(recipe(hookUrl))
+      // An org admin writes the recipe: its tool calls a loopback hook (members may not).
+      const wf = await first.save(recipe(hookUrl), 'admin')
       const runId = await first.start(wf, { text: 'go' })
       while (!first.calls.some((c) => JSON.stringify(c.body).includes('last 42')))
         await new Promise((r) => setTimeout(r, 10))

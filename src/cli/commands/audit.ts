@@ -27,9 +27,10 @@ export async function verifyExport(
   input: NodeJS.ReadableStream,
   checkpoints?: { text: string; verifier: CheckpointVerifier },
 ): Promise<VerifyResult> {
-  const v = new ChainVerifier()
+  let v: ChainVerifier | undefined
   const hashes = new Map<number, string>()
   let orgId: string | undefined
+  let prunedThrough = 0
   let line = 0
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
     line += 1
@@ -41,21 +42,40 @@ export async function verifyExport(
       return { ok: false, brokenAt: line, id: null, reason: `line ${line} is not JSON`, count: 0 }
     }
     orgId ??= r.orgId
+    if (!v) {
+      // A chain pruned by retention starts after its prune point, which the leader also
+      // appended to the signed checkpoint file: only a signed start is accepted.
+      const start =
+        Number.isSafeInteger(r.seq) && r.seq > 1 ? { seq: r.seq - 1, hash: r.prevHash } : undefined
+      if (start) {
+        const read = checkpoints && readCheckpoints(checkpoints.text, checkpoints.verifier, r.orgId)
+        const signed = read?.ok && read.checkpoints.some((c) => c.seq === start.seq && c.hash === start.hash)
+        if (!signed) {
+          const reason = checkpoints
+            ? `export starts at record ${r.seq} and no signed checkpoint marks records up to ${start.seq} as pruned`
+            : `export starts at record ${r.seq} (pruned by retention?): pass the checkpoint file to verify from its signed start`
+          return { ok: false, brokenAt: 1, id: null, reason, count: 0 }
+        }
+        prunedThrough = start.seq
+      }
+      v = new ChainVerifier(undefined, start)
+    }
     if (!v.push(r)) break
     if (checkpoints) hashes.set(r.seq, r.hash)
   }
-  const res = v.result()
+  const res = (v ?? new ChainVerifier()).result()
   if (!res.ok || !checkpoints || orgId === undefined) return res
   const read = readCheckpoints(checkpoints.text, checkpoints.verifier, orgId)
   if (!read.ok) return { ok: false, brokenAt: 0, id: null, reason: read.reason, count: res.count }
   for (const c of read.checkpoints) {
+    if (c.seq <= prunedThrough) continue
     const h = hashes.get(c.seq)
     if (h === c.hash) continue
     const reason =
       h === undefined ? 'checkpointed record is missing (truncated)' : 'record differs from the checkpoint'
     return { ok: false, brokenAt: c.seq, id: null, reason, count: res.count }
   }
-  return res
+  return prunedThrough ? { ...res, prunedThrough } : res
 }
 
 function report(result: VerifyResult): void {

@@ -8,6 +8,7 @@ import * as m0006 from './0006-key-custody.js'
 import * as m0007 from './0007-pending-members-disabled-keys.js'
 import * as m0008 from './0008-ops.js'
 import * as m0009 from './0009-audit-keys.js'
+import * as m0010 from './0010-audit-prune-mac.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007-pending-members-disabled-keys': m0007,
   '0008-ops': m0008,
   '0009-audit-keys': m0009,
+  '0010-audit-prune-mac': m0010,
 }

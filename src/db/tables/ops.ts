@@ -17,6 +17,8 @@ export interface AuditPrunePointsTable {
   /** Records pruned so far, in total. */
   pruned: number
   updated_at: number
+  /** ChainMac.prunePoint of (org_id, seq, hash): a point moved without the audit key fails verify. */
+  mac: string | null
 }
 
 /** Facts about the installation: `deployment_id` (random, set on first start). */

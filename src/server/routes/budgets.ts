@@ -6,6 +6,7 @@
  */
 
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
@@ -246,6 +247,14 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
   )
 }
 
+/** Where each budget scope's object lives, and its id column; every one has an org_id. */
+const SCOPE_OBJECTS = {
+  workspace: ['workspaces', 'id'],
+  user: ['org_memberships', 'user_id'],
+  token: ['access_tokens', 'id'],
+  credential: ['credentials', 'id'],
+} as const
+
 /** Whether a budget's scope object (workspace, user, token, credential) belongs to the org. */
 async function scopeInOrg(
   db: Runtime['db']['db'],
@@ -253,44 +262,12 @@ async function scopeInOrg(
   scope: string,
   id: string,
 ): Promise<boolean> {
-  switch (scope) {
-    case 'workspace':
-      return Boolean(
-        await db
-          .selectFrom('workspaces')
-          .select('id')
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .executeTakeFirst(),
-      )
-    case 'user':
-      return Boolean(
-        await db
-          .selectFrom('org_memberships')
-          .select('user_id')
-          .where('user_id', '=', id)
-          .where('org_id', '=', orgId)
-          .executeTakeFirst(),
-      )
-    case 'token':
-      return Boolean(
-        await db
-          .selectFrom('access_tokens')
-          .select('id')
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .executeTakeFirst(),
-      )
-    case 'credential':
-      return Boolean(
-        await db
-          .selectFrom('credentials')
-          .select('id')
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .executeTakeFirst(),
-      )
-    default:
-      return false
-  }
+  const where = SCOPE_OBJECTS[scope as keyof typeof SCOPE_OBJECTS]
+  if (!where) return false
+  const [table, column] = where
+  const r =
+    await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${id} and org_id = ${orgId}`.execute(
+      db,
+    )
+  return r.rows.length > 0
 }

@@ -11,8 +11,16 @@ import { validateAgainst } from '../json-schema.js'
 import type { Tool } from '../recipe-types.js'
 import { StepError } from './step-error.js'
 
-/** Egress-guarded fetch for user-set URLs (rt.gateway.egress.fetch in production). */
-export type ToolFetch = (orgId: string, url: string, init: RequestInit) => Promise<Response>
+/**
+ * Egress-guarded fetch for user-set URLs (rt.gateway.egress.fetch in production).
+ * `restricted`: nobody who may vouch for a destination chose this URL (see ToolStepInput).
+ */
+export type ToolFetch = (
+  orgId: string,
+  url: string,
+  init: RequestInit,
+  opts?: { restricted?: boolean },
+) => Promise<Response>
 
 export interface ToolStepInput {
   toolName: string
@@ -23,6 +31,11 @@ export interface ToolStepInput {
   orgId: string
   idempotencyKey: string
   fetch: ToolFetch
+  /**
+   * The recipe's author is not an org owner/admin: the call may reach loopback/private
+   * addresses only at the org's privateOrigins (a member must not probe the internal network).
+   */
+  restricted?: boolean
   signal?: AbortSignal
 }
 
@@ -46,12 +59,17 @@ export async function runToolStep(input: ToolStepInput): Promise<{ output: unkno
   const started = performance.now()
   let res: Response
   try {
-    res = await input.fetch(input.orgId, input.url, {
-      method: tool.method,
-      headers,
-      body: hasBody ? JSON.stringify(input.body ?? {}) : undefined,
-      signal,
-    })
+    res = await input.fetch(
+      input.orgId,
+      input.url,
+      {
+        method: tool.method,
+        headers,
+        body: hasBody ? JSON.stringify(input.body ?? {}) : undefined,
+        signal,
+      },
+      { restricted: input.restricted === true },
+    )
   } catch (err) {
     throw describeFetchError(toolName, err, input.signal)
   }

@@ -30,7 +30,9 @@ interface Filters {
 const EMPTY: Filters = { action: '', actor: '', model: '', credentialId: '', from: '', to: '' }
 const PAGE = 100
 
-type Verify = { ok: true; count: number } | { ok: false; brokenAt?: unknown; reason?: string; count?: number }
+type Verify =
+  | { ok: true; count: number; checkpoints?: { checked: number } | 'skipped' }
+  | { ok: false; brokenAt?: unknown; reason?: string; count?: number }
 
 function query(f: Filters, after?: string | null) {
   return qs({
@@ -146,6 +148,9 @@ export function AuditPage() {
         <Notice kind="success" onClose={() => setVerify(null)}>
           Chain verified: {verify.count} record{verify.count === 1 ? '' : 's'}, every hash links to the one
           before.
+          {typeof verify.checkpoints === 'object' && verify.checkpoints.checked > 0
+            ? ` It matches ${verify.checkpoints.checked} signed checkpoint${verify.checkpoints.checked === 1 ? '' : 's'} kept outside the database.`
+            : ''}
         </Notice>
       )}
       {verify && verify.ok === false && (
