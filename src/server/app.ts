@@ -15,8 +15,9 @@ import { createFastPath } from './fast-path.js'
 import { parseJsonBody } from './json-body.js'
 import { Lifecycle } from './lifecycle.js'
 import { registerAuth } from './plugins/auth.js'
-import { registerErrorHandling } from './plugins/errors.js'
+import { registerErrorHandling, renderError } from './plugins/errors.js'
 import { createRequestObserver, registerRequestMetrics } from './plugins/metrics.js'
+import { registerNoNul } from './plugins/no-nul.js'
 import { requestId } from './request-id.js'
 import { gatewayExchanges } from './routes/gateway.js'
 import { registerRoutes } from './routes/index.js'
@@ -78,7 +79,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     // close); a request arriving meanwhile is served, never answered with Fastify's own 503.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    // maxParamLength: every id or alias the API creates (prices up to 300) stays addressable;
+    // a longer path parameter is a 414 (rendered by renderError, as is a malformed URL).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    frameworkErrors: renderError,
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -139,6 +143,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   app.decorate('fastPath', fastPath)
   app.decorate('lifecycle', lifecycle)
   registerErrorHandling(app)
+  registerNoNul(app)
   registerAuth(app, rt)
   registerRequestMetrics(app, observe)
   // app.close() runs after the drain (server/start.ts): nothing is in flight any more, and

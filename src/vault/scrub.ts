@@ -25,21 +25,42 @@ const PATTERNS: RegExp[] = [
 /** Secrets shorter than this are not scrubbed verbatim (too many false hits on ordinary text). */
 const MIN_KNOWN = 8
 
+/** `encodeURIComponent`, which throws on a lone surrogate; such a secret has no URL form to scrub. */
+function urlEncoded(secret: string): string | null {
+  try {
+    return encodeURIComponent(secret)
+  } catch {
+    return null
+  }
+}
+
 function variants(secret: string): string[] {
   const out = new Set([secret])
   out.add(JSON.stringify(secret).slice(1, -1))
-  out.add(encodeURIComponent(secret))
+  const url = urlEncoded(secret)
+  if (url !== null) out.add(url)
   out.add(Buffer.from(secret).toString('base64'))
   return [...out].filter((v) => v.length >= MIN_KNOWN)
 }
 
 /**
  * Returns `text` with every known secret and every key-shaped string replaced by
- * `[redacted]`. Safe on any string; never throws.
+ * `[redacted]`. Safe on any input, stored values included (a secret holding a lone surrogate,
+ * a non-string where a string was expected): it never throws, since it runs inside error
+ * paths where a throw would replace the real error with a 500.
  */
 export function scrubSecrets(text: string, known: readonly string[] = []): string {
+  try {
+    return scrub(typeof text === 'string' ? text : String(text), known)
+  } catch {
+    // Fail closed: nothing of a text that could not be scrubbed goes out.
+    return REDACTED
+  }
+}
+
+function scrub(text: string, known: readonly string[]): string {
   let out = text
-  const exact = known
+  const exact = (Array.isArray(known) ? known : [])
     .filter((k) => typeof k === 'string' && k.length >= MIN_KNOWN)
     .flatMap(variants)
     .sort((a, b) => b.length - a.length)

@@ -23,7 +23,12 @@ const secretString = (field: string) =>
     .transform((v) => v.trim())
     .refine((v) => v.length > 0, `${field} must not be empty or whitespace`)
     .refine((v) => v.length <= MAX_SECRET, `${field} is too long`)
-    .refine((v) => !/[\s\p{Cc}]/u.test(v), `${field} must not contain whitespace or control characters`)
+    // A key travels in an HTTP header: anything but visible ASCII would make every later call
+    // (and the key test) fail when the header is built, so it is refused here, never stored.
+    .refine(
+      (v) => /^[\x21-\x7e]*$/.test(v),
+      `${field} may hold visible ASCII characters only (no whitespace, control characters or non-ASCII; it is sent in an HTTP header)`,
+    )
 
 const headers = z
   .record(z.string(), z.string())
@@ -32,8 +37,9 @@ const headers = z
       Object.keys(h).every((k) => /^[A-Za-z0-9-]{1,64}$/.test(k) && !FORBIDDEN_HEADERS.has(k.toLowerCase())),
     'headers: names must be plain header names (not host, content-length, cookie…)',
   )
-  .refine((h) => Object.values(h).every((v) => v.trim().length > 0 && !/[\r\n]/.test(v)), {
-    message: 'headers: values must be non-empty single lines',
+  .refine((h) => Object.values(h).every((v) => v.trim().length > 0 && /^[\t\x20-\x7e]*$/.test(v)), {
+    message:
+      'headers: values must be non-empty single lines of printable ASCII (they are sent as HTTP headers)',
   })
   .optional()
 

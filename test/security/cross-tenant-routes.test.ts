@@ -13,16 +13,19 @@
  * and afterwards everything A owns reads back unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOrg, createWorkspace } from '../../src/identity/orgs.js'
-import { insertToken } from '../../src/identity/tokens-repo.js'
 import { DIALECTS } from '../helpers.js'
 import { createE2eEnv, type E2eEnv } from '../workflows/e2e-env.js'
-import { createToken, type Headers, join, setWorkspaceRole } from './security-helpers.js'
-
-interface Op {
-  method: string
-  path: string
-}
+import {
+  createSecondOrg,
+  type Furnished,
+  fillPath,
+  furnishOrg,
+  type Op,
+  openApiDoc,
+  operations,
+  reviewRecipe,
+} from './furnished-org.js'
+import { type Headers, join, setWorkspaceRole } from './security-helpers.js'
 
 /** Operations that are not about an org's data, and why they are left out. */
 const NOT_ORG_DATA: Record<string, string> = {
@@ -37,32 +40,8 @@ const NOT_ORG_DATA: Record<string, string> = {
 const A = 'canaryA'
 const MEMBER_EMAIL = 'canary-a-member@tenant-a.test'
 
-interface Furnished {
-  credentialId: string
-  wsCredentialId: string
-  credentialName: string
-  routeAlias: string
-  budgetId: string
-  priceId: string
-  tokenId: string
-  memberUserId: string
-  workspaceId: string
-  secondWorkspaceId: string
-  workflowId: string
-  runId: string
-  compareId: string
-}
-
 function recipe(name: string): string {
-  return `
-name: ${name}
-inputs: { text: string }
-steps:
-  - id: draft
-    model: oa/gpt-4o-mini
-    prompt: "Say hello to {{ inputs.text }}"
-    review: { role: admin, message: "${A} check" }
-`
+  return reviewRecipe(name, A)
 }
 
 describe.each(DIALECTS)('cross-tenant: every management route (%s)', (dialect) => {
@@ -116,122 +95,16 @@ describe.each(DIALECTS)('cross-tenant: every management route (%s)', (dialect) =
 
   beforeAll(async () => {
     env = await createE2eEnv(dialect)
-    const owner = env.auth()
-    const creds = (await ok(owner, 'GET', '/api/v1/credentials')).data as { id: string; name: string }[]
-    const oa = creds.find((c) => c.name === 'oa')!
-    const wsCred = await ok(
-      owner,
-      'POST',
-      '/api/v1/credentials',
-      {
-        name: `${A}-ws-key`,
-        provider: 'openai',
-        apiKey: 'sk-canaryA-ws-key-0123456789',
-        baseUrl: env.openai.baseUrl,
-        scope: 'workspace',
-        workspaceId: env.workspaceId,
-      },
-      201,
+    a = await furnishOrg(env, A, { memberEmail: MEMBER_EMAIL })
+    const tokenIds = ((await ok(env.auth(), 'GET', '/api/v1/tokens')).data as { id: string }[]).map(
+      (t) => t.id,
     )
-    const member = await join(env, MEMBER_EMAIL, 'member')
-    await ok(
-      owner,
-      'POST',
-      `/api/v1/credentials/${oa.id}/grants`,
-      {
-        subjectType: 'user',
-        subjectId: member.userId,
-        right: 'use',
-      },
-      201,
-    )
-    await ok(
-      owner,
-      'POST',
-      '/api/v1/routes',
-      { alias: `${A}-route`, targets: [{ model: 'oa/gpt-4o-mini' }] },
-      201,
-    )
-    const budget = await ok(
-      owner,
-      'POST',
-      '/api/v1/budgets',
-      { name: `${A}-budget`, scope: 'org', window: 'month', limitUsd: 1000 },
-      201,
-    )
-    const price = await ok(
-      owner,
-      'POST',
-      '/api/v1/prices',
-      { provider: 'openai', model: `${A}-model`, inputPerMTok: 1, outputPerMTok: 2 },
-      201,
-    )
-    const token = await createToken(env, owner, { name: `${A}-token`, role: 'admin' })
-    expect(token.status).toBe(201)
-    const ws2 = await ok(owner, 'POST', '/api/v1/workspaces', { name: `${A}-ws2` }, 201)
-    const wf = await ok(owner, 'POST', '/api/v1/workflows', { yaml: recipe(`${A}-flow`) }, 201)
-    const run = await ok(owner, 'POST', `/api/v1/workflows/${wf.id}/runs`, { inputs: { text: A } }, 202)
-    const parked = await ok(owner, 'GET', `/api/v1/runs/${run.id}?wait=20`)
-    expect(parked.status).toBe('waiting_review')
-    const cmp = await ok(
-      owner,
-      'POST',
-      `/api/v1/workflows/${wf.id}/compare`,
-      { inputs: { text: A }, models: ['oa/gpt-4o-mini', 'oa/gpt-4o'] },
-      202,
-    )
-    // Usage and audit records of org A, through the gateway.
-    const chat = await env.app.inject({
-      method: 'POST',
-      url: '/v1/chat/completions',
-      headers: { ...token.headers, 'content-type': 'application/json' },
-      payload: { model: `${A}-route`, messages: [{ role: 'user', content: 'hi' }] },
-    })
-    expect(chat.statusCode, chat.body).toBe(200)
-
-    a = {
-      credentialId: oa.id,
-      wsCredentialId: wsCred.id,
-      credentialName: 'oa',
-      routeAlias: `${A}-route`,
-      budgetId: budget.id,
-      priceId: price.id,
-      tokenId: token.id,
-      memberUserId: member.userId,
-      workspaceId: env.workspaceId,
-      secondWorkspaceId: ws2.id,
-      workflowId: wf.id,
-      runId: run.id,
-      compareId: cmp.id,
-    }
-    const tokenIds = ((await ok(owner, 'GET', '/api/v1/tokens')).data as { id: string }[]).map((t) => t.id)
     canaries = [...new Set([...Object.values(a).filter((v) => v !== 'oa'), ...tokenIds, A, MEMBER_EMAIL])]
-
-    // Org B: its own owner, workspace and credential.
-    const bOrg = await createOrg(env.rt.db.db, 'Tenant B')
-    bWorkspaceId = await createWorkspace(env.rt.db.db, bOrg, 'B workspace')
-    const t = await insertToken(env.rt.db.db, {
-      orgId: bOrg,
-      workspaceId: bWorkspaceId,
-      userId: null,
-      name: 'b-owner',
-      role: 'owner',
-      createdBy: 'test',
-    })
-    bOwner = { authorization: `Bearer ${t.raw}` }
-    const bCred = await ok(
-      bOwner,
-      'POST',
-      '/api/v1/credentials',
-      { name: 'b-key', provider: 'openai', apiKey: 'sk-tenant-b-0123456789', baseUrl: env.openai.baseUrl },
-      201,
-    )
-    bCredentialId = bCred.id
-
-    const doc = await ok(owner, 'GET', '/api/v1/openapi.json')
-    ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, byMethod]) =>
-      Object.keys(byMethod).map((m) => ({ method: m.toUpperCase(), path })),
-    )
+    const b = await createSecondOrg(env)
+    bOwner = b.owner
+    bWorkspaceId = b.workspaceId
+    bCredentialId = b.credentialId
+    ops = operations(await openApiDoc(env))
   }, 120_000)
 
   afterAll(async () => {
@@ -240,27 +113,7 @@ describe.each(DIALECTS)('cross-tenant: every management route (%s)', (dialect) =
 
   /** A's object for a path parameter, by the collection the path names. */
   function aimAtA(op: Op): string | null {
-    const byCollection: Record<string, string> = {
-      credentials: a.credentialId,
-      budgets: a.budgetId,
-      prices: a.priceId,
-      tokens: a.tokenId,
-      workflows: a.workflowId,
-      runs: a.runId,
-      'workflow-compares': a.compareId,
-      workspaces: a.workspaceId,
-      routes: a.routeAlias,
-      members: a.memberUserId,
-    }
-    let unfilled = false
-    const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-      if (name === 'userId') return a.memberUserId
-      const collection = op.path.split('/')[3]!
-      const id = byCollection[collection]
-      if (!id) unfilled = true
-      return id ?? ''
-    })
-    return unfilled ? null : url
+    return fillPath(op.path, a)
   }
 
   /** A body that passes validation, so the request reaches the org check. */

@@ -110,7 +110,9 @@ describe.each(DIALECTS)('recipe schemas cannot freeze the server (%s)', (dialect
     // ajv-formats' `url` regex is quadratic on this input: ~2 s at 110 kB, minutes at 1 MB.
     const id = await save('redos-format', '  u: { type: string, format: url }')
     const r = await api('POST', `/api/v1/workflows/${id}/runs`, {
-      inputs: { u: `ftp://172.30.3.56${'4.1.6.7:155'.repeat(95_000)}\u0000` },
+      // Ends in U+0001, not NUL: a NUL in management input is refused before validation (issue
+      // 19), and any character the regex cannot end on backtracks the same.
+      inputs: { u: `ftp://172.30.3.56${'4.1.6.7:155'.repeat(95_000)}\u0001` },
     })
     expect(r.status).toBe(400)
     expect(r.json.error.message).toMatch(/must match format "url"/)

@@ -1,14 +1,32 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, badRequest, notFound, tooLarge } from '../../errors/app-error.js'
+import { ZodError } from 'zod'
+import { uniqueViolation } from '../../db/errors.js'
+import { AppError, badRequest, conflict, notFound, tooLarge } from '../../errors/app-error.js'
 import { errorBody, protocolOf } from '../protocol.js'
 
-/** Converts anything thrown into an AppError without leaking internals. */
+/**
+ * Converts anything thrown into an AppError without leaking internals. The one place where
+ * validation errors become 400s naming the field (schema validation of body, query and path,
+ * and any zod parse a handler runs itself) and unique violations become 409s (every create,
+ * update and rename, on both dialects), so no route has to remember either.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err
   const e = err as FastifyError & {
     validation?: { instancePath?: string; message?: string; params?: unknown }[]
   }
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return tooLarge()
+  if (err instanceof ZodError) return zodError(err)
+  const clash = uniqueViolation(err)
+  if (clash) return conflictError(clash)
+  if (e?.code === 'FST_ERR_BAD_URL') {
+    return badRequest('malformed URL: a path segment is not valid percent-encoded UTF-8', { code: 'bad_url' })
+  }
+  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new AppError(414, 'invalid_request_error', 'a path parameter is longer than any id', {
+      code: 'path_param_too_long',
+    })
+  }
   if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
     return new AppError(415, 'unsupported_media_type', 'unsupported content type: send application/json')
   }
@@ -27,35 +45,67 @@ function validationError(e: FastifyError & { validation?: unknown[]; validationC
     message?: string
     params?: { issue?: { path?: (string | number)[]; message?: string; code?: string; keys?: string[] } }
   }[]
-  const parts = issues.slice(0, 5).map((i) => {
+  const fields = issues.map((i) => {
+    const path = i.params?.issue?.path
+    return path?.length ? path.join('.') : (i.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
+  })
+  const parts = issues.slice(0, 5).map((i, n) => {
     const issue = i.params?.issue
-    const path = issue?.path?.length
-      ? issue.path.join('.')
-      : (i.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
     if (issue?.code === 'unrecognized_keys' && issue.keys) return `unknown field(s): ${issue.keys.join(', ')}`
     const msg = issue?.message ?? i.message ?? 'invalid'
-    return path ? `${path}: ${msg}` : msg
+    return fields[n] ? `${fields[n]}: ${msg}` : msg
   })
   const where = e.validationContext && e.validationContext !== 'body' ? ` in ${e.validationContext}` : ''
-  const first = issues[0]?.params?.issue?.path?.join('.')
+  const first = fields[0] || issues[0]?.params?.issue?.keys?.[0]
   return badRequest(`invalid request${where}: ${parts.join('; ') || e.message}`, {
     code: 'validation_failed',
     ...(first ? { param: first } : {}),
   })
 }
 
-/** Renders errors and 404s in the caller's protocol; 5xx are logged without request content. */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(function renderError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-    const appErr = toAppError(err)
-    if (appErr.status >= 500) req.log.error({ err: appErr.cause ?? err }, 'request failed')
-    if (reply.sent || reply.raw.headersSent) return
-    for (const [k, v] of Object.entries(appErr.headers)) reply.header(k, v)
-    return reply
-      .status(appErr.status)
-      .type('application/json; charset=utf-8')
-      .send(errorBody(protocolOf(req.url, req.headers), appErr, String(req.id)))
+/** A zod parse a handler ran itself (e.g. a path parameter merged into a body schema). */
+function zodError(err: ZodError): AppError {
+  const issues = err.issues.slice(0, 5)
+  const parts = issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+  const first = issues[0]?.path.join('.')
+  return badRequest(`invalid request: ${parts.join('; ')}`, {
+    code: 'validation_failed',
+    ...(first ? { param: first } : {}),
   })
+}
+
+const camel = (c: string) => c.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase())
+
+/** A unique key already taken: which kind of object and which field, never the values. */
+function conflictError(clash: { table: string | null; columns: string[] }): AppError {
+  const fields = clash.columns.map(camel)
+  const what = clash.table ? clash.table.replace(/_/g, ' ').replace(/s$/, '') : 'object'
+  const by = fields.length ? ` with this ${fields.join(' and ')}` : ''
+  return conflict(`a ${what}${by} already exists`, {
+    code: 'already_exists',
+    ...(fields[0] ? { param: fields[0] } : {}),
+  })
+}
+
+/**
+ * Renders an error in the caller's protocol; 5xx are logged without request content. Also
+ * Fastify's `frameworkErrors` (a malformed URL, an over-long path parameter), which answer
+ * before any route runs and would otherwise come back in Fastify's own shape.
+ */
+export function renderError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const appErr = toAppError(err)
+  if (appErr.status >= 500) req.log.error({ err: appErr.cause ?? err }, 'request failed')
+  if (reply.sent || reply.raw.headersSent) return
+  for (const [k, v] of Object.entries(appErr.headers)) reply.header(k, v)
+  return reply
+    .status(appErr.status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(protocolOf(req.url, req.headers), appErr, String(req.id)))
+}
+
+/** Renders errors and 404s in the caller's protocol. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(renderError)
   app.setNotFoundHandler(function notFoundRoute(req, reply) {
     const err = notFound(`no route for ${req.method} ${req.url.split('?')[0]}`, { code: 'route_not_found' })
     return reply.status(404).send(errorBody(protocolOf(req.url, req.headers), err, String(req.id)))

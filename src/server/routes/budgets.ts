@@ -15,6 +15,7 @@ import type { Principal } from '../../identity/principal.js'
 import { newId } from '../../identity/secrets.js'
 import { type BudgetDef, budgetFromRow, SCOPES, WINDOWS } from '../../usage/budgets/budget-model.js'
 import { timeParam } from '../../usage/time-param.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 import { deleteAudited } from './delete-audited.js'
@@ -28,7 +29,7 @@ const alertUrl = z
 const Create = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   scope: z.enum(SCOPES).default('org'),
-  scopeId: z.string().trim().min(1).max(64).optional(),
+  scopeId: Id.optional(),
   window: z.enum(WINDOWS).optional(),
   /** Alias of `window` (the web app's name for it). */
   period: z.enum(WINDOWS).optional(),
@@ -46,8 +47,6 @@ const Patch = z.strictObject({
   endsAt: time.optional(),
   alertUrl: alertUrl.nullable().optional(),
 })
-
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 
 export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const db = rt.db.db

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { KIND_NAMES } from '../../providers/kinds.js'
 import { SCOPES } from '../../vault/rights.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -29,7 +30,7 @@ const CreateBody = z.strictObject({
     .describe('http-secret only: the origins (scheme://host[:port]) the secret may be sent to'),
   region: z.string().max(64).optional(),
   scope: z.enum(SCOPES).optional(),
-  workspaceId: z.string().max(64).optional(),
+  workspaceId: Id.optional(),
   models: z.array(z.string().max(200)).max(1000).optional(),
 })
 
@@ -53,13 +54,11 @@ const RotateBody = z.strictObject({
 
 const GrantBody = z.strictObject({
   subjectType: z.enum(['user', 'workspace', 'token']),
-  subjectId: z.string().min(1).max(64),
+  subjectId: Id,
   right: z.enum(['use', 'manage']),
 })
 
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
-
-const ReassignBody = z.strictObject({ userId: z.string().min(1).max(64) })
+const ReassignBody = z.strictObject({ userId: Id })
 
 export const CredentialViewSchema = z.object({
   id: z.string(),

@@ -15,16 +15,17 @@ import { authorize } from '../../identity/authorize.js'
 import { createInvite, inviteLink, membershipOf } from '../../identity/invites.js'
 import { type Principal, ROLES, type Role } from '../../identity/principal.js'
 import { disablePersonalCredentials } from '../../vault/credentials-repo.js'
+import { Id } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
 const InviteBody = z.strictObject({
   email: z.string().trim().toLowerCase().email().max(320),
   role: z.enum(ROLES).default('member'),
-  workspaceId: z.string().max(64).optional(),
+  workspaceId: Id.optional(),
 })
 const RoleBody = z.strictObject({ role: z.enum(ROLES) })
-const UserParams = z.strictObject({ userId: z.string().min(1).max(64) })
+const UserParams = z.strictObject({ userId: Id })
 
 async function ownerCount(trx: Transaction<Database>, orgId: string): Promise<number> {
   const r = await trx

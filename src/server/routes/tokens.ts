@@ -18,6 +18,7 @@ import {
 } from '../../identity/authorize.js'
 import { type Principal, ROLES, type Role } from '../../identity/principal.js'
 import { insertToken, toTokenView } from '../../identity/tokens-repo.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -38,12 +39,10 @@ const SCOPES = [
 const CreateBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: z.enum(ROLES).optional(),
-  workspaceId: z.string().max(64).optional(),
+  workspaceId: Id.optional(),
   scopes: z.array(z.enum(SCOPES)).max(SCOPES.length).optional(),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 })
-
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 
 /**
  * A new token may carry no more than its creator holds where it will act: its role within

@@ -7,16 +7,16 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { compareReport, startCompare } from '../../workflows/compare.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const SaveBody = z.strictObject({
   yaml: z
     .string()
     .min(1)
     .max(256 * 1024),
-  workspaceId: z.string().max(64).optional(),
+  workspaceId: Id.optional(),
 })
 const NewVersionBody = z.strictObject({
   yaml: z

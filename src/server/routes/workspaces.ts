@@ -6,13 +6,13 @@ import { badRequest, conflict, notFound } from '../../errors/app-error.js'
 import { authorize, can, memberWorkspaceIds } from '../../identity/authorize.js'
 import { createWorkspace } from '../../identity/orgs.js'
 import { ROLES } from '../../identity/principal.js'
+import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
 const NameBody = z.strictObject({ name: z.string().trim().min(1).max(200) })
-const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
-const MemberBody = z.strictObject({ userId: z.string().min(1).max(64), role: z.enum(ROLES) })
-const MemberParams = z.strictObject({ id: z.string().min(1).max(64), userId: z.string().min(1).max(64) })
+const MemberBody = z.strictObject({ userId: Id, role: z.enum(ROLES) })
+const MemberParams = z.strictObject({ id: Id, userId: Id })
 
 export async function workspaceRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   const db = rt.db.db
