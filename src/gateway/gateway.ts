@@ -229,13 +229,7 @@ export class Gateway {
     for (const model of plan.models) {
       let target: Target
       try {
-        target = await resolveTarget(
-          this.d.credentials(),
-          input.principal,
-          model,
-          input.endpoint,
-          input.alsoUsableBy,
-        )
+        target = await this.#resolve(input, model)
       } catch (err) {
         // A direct model that does not resolve is the caller's error; a route target that
         // does not (deleted credential, lost rights) is skipped.
@@ -253,13 +247,7 @@ export class Gateway {
           // A retry starts a new attempt: it uses the credential's current version (rotation
           // takes effect at once; attempts already sent finish on the old key).
           try {
-            target = await resolveTarget(
-              this.d.credentials(),
-              input.principal,
-              model,
-              input.endpoint,
-              input.alsoUsableBy,
-            )
+            target = await this.#resolve(input, model)
             rec.target = target
           } catch (err) {
             lastErr = toAppError(err)
@@ -530,6 +518,11 @@ export class Gateway {
         })
       },
     }
+  }
+
+  /** The target a model names for this caller, as its credential stands now. */
+  #resolve(input: CallInput, model: string): Promise<Target> {
+    return resolveTarget(this.d.credentials(), input.principal, model, input.endpoint, input.alsoUsableBy)
   }
 
   /** Hands the exchange to the content store when the org opted in (fire and forget). */
