@@ -21,6 +21,9 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
         // A key pasted from a document with an ellipsis in it: not sendable in a header.
         credential('typo', fake.baseUrl, { apiKey: 'sk-abc\u2026xyz-0123456789' }),
       ],
+      // The vault now refuses such a key at entry (issue 19); keys stored before that rule
+      // still exist, and the gateway's handling of them is what is tested here.
+      standIn: 'a key stored before the vault refused unsendable keys',
     })
   })
   afterAll(async () => {
