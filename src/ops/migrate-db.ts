@@ -80,17 +80,17 @@ export async function migrateEmbeddedToPostgres(opts: {
   }
 }
 
+/** Tables whose rows mean a live installation (migrations seed only bookkeeping rows). */
+const LIVE_DATA = ['orgs', 'users', 'audit_log', 'credentials', 'usage_records']
+
 async function refuseNonEmpty(db: Kysely<unknown>): Promise<void> {
   const r = await sql<{ t: string }>`select table_name as t from information_schema.tables
     where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
-  for (const { t } of r.rows) {
-    if (SKIP.has(t)) continue
+  const present = new Set(r.rows.map((row) => row.t))
+  for (const t of LIVE_DATA) {
+    if (!present.has(t)) continue
     const n = await sql<{ n: string }>`select count(*) as n from ${sql.table(t)}`.execute(db)
-    // Migrations seed a few bookkeeping rows; users, orgs or audit records mean a live install.
-    if (
-      ['orgs', 'users', 'audit_log', 'credentials', 'usage_records'].includes(t) &&
-      Number(n.rows[0]?.n) > 0
-    ) {
+    if (Number(n.rows[0]?.n) > 0) {
       throw new BackupError(
         `the target database is not empty (${t} has rows): migrate into a new, empty database`,
       )

@@ -225,26 +225,19 @@ describe.each(DIALECTS)('cross-tenant: every management route (%s)', (dialect) =
         },
       ],
       ['POST', '/api/v1/workflows', { yaml: recipe('b-flow'), workspaceId: a.workspaceId }],
-      [
+      // A budget over each kind of A's object.
+      ...(
+        [
+          ['workspace', a.workspaceId],
+          ['credential', a.credentialId],
+          ['user', a.memberUserId],
+          ['token', a.tokenId],
+        ] as const
+      ).map(([scope, scopeId]): [string, string, unknown] => [
         'POST',
         '/api/v1/budgets',
-        { name: 'b-on-a-ws', scope: 'workspace', scopeId: a.workspaceId, window: 'month', limitUsd: 1 },
-      ],
-      [
-        'POST',
-        '/api/v1/budgets',
-        { name: 'b-on-a-key', scope: 'credential', scopeId: a.credentialId, window: 'month', limitUsd: 1 },
-      ],
-      [
-        'POST',
-        '/api/v1/budgets',
-        { name: 'b-on-a-user', scope: 'user', scopeId: a.memberUserId, window: 'month', limitUsd: 1 },
-      ],
-      [
-        'POST',
-        '/api/v1/budgets',
-        { name: 'b-on-a-token', scope: 'token', scopeId: a.tokenId, window: 'month', limitUsd: 1 },
-      ],
+        { name: `b-on-a-${scope}`, scope, scopeId, window: 'month', limitUsd: 1 },
+      ]),
       [
         'POST',
         `/api/v1/credentials/${bCredentialId}/grants`,

@@ -1,7 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig } from '../../config/config.js'
-import { BackupError } from '../../ops/backup.js'
 import { type MigrateDbProgress, migrateEmbeddedToPostgres } from '../../ops/migrate-db.js'
 import { CliError } from '../index.js'
 
@@ -31,7 +30,7 @@ export function registerMigrateDbCommand(program: Command): void {
       } catch (err) {
         // Driver messages can carry the connection URL: never print its credentials.
         const msg = (err as Error).message.split('\n')[0]!.replace(/\/\/[^@/\s]*@/g, '//…@')
-        throw err instanceof BackupError || err instanceof Error ? new CliError(`migrate-db: ${msg}`) : err
+        throw err instanceof Error ? new CliError(`migrate-db: ${msg}`) : err
       }
     })
 }
