@@ -41,12 +41,13 @@ export async function migrateToLatest(handle: DbHandle): Promise<MigrateResult> 
   })
   // Two instances creating Kysely's bookkeeping tables at the same moment can collide on
   // PostgreSQL's catalog; the loser simply retries once the winner is done. Kysely's table
-  // check also scans every schema of the database, and fails ("schema … does not exist") when
-  // another schema is dropped during the scan (other apps, parallel test runs): retried too.
+  // check also scans every schema of the database, and fails ("schema … does not exist", or
+  // "relation "other_schema.table" does not exist") when another schema is dropped during the
+  // scan (other apps, parallel test runs): retried too.
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest()
     if (!error) return { applied: (results ?? []).map((r) => r.migrationName) }
-    const transient = /duplicate key|already exists|schema "[^"]+" does not exist/i
+    const transient = /duplicate key|already exists|(schema|relation) "[^"]+" does not exist/i
     if (attempt >= 3 || !transient.test(String((error as Error).message))) {
       throw wrap(error)
     }
