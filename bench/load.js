@@ -19,7 +19,9 @@ function has(cmd) {
 }
 
 export const WRK = process.env.BENCH_NO_WRK === '1' ? false : has('wrk')
-export const TASKSET = has('taskset') && os.cpus().length >= 2
+// BENCH_PIN=0: no pinning (on a machine whose other load fills a core, a pinned server gets only
+// what that load leaves of its one core).
+export const TASKSET = process.env.BENCH_PIN !== '0' && has('taskset') && os.cpus().length >= 2
 
 /** Cores: servers under test on the last core, load generator and fake upstream on the others. */
 export const SERVER_CORE = os.cpus().length - 1
@@ -55,7 +57,8 @@ export function parseWrk(text) {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0)
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text)
   const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0)
-  return { rps, p50: pct(50), p99: pct(99), errors }
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? Number.NaN)
+  return { rps, p50: pct(50), p99: pct(99), errors, requests }
 }
 
 let scriptDir
@@ -108,6 +111,7 @@ function runCannon(url, body, headers, connections, seconds, rate) {
               p50: r.latency.p50,
               p99: r.latency.p99,
               errors: r.errors + r.timeouts + r.non2xx,
+              requests: r.requests.total,
             }),
     )
   })

@@ -8,6 +8,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { Agent, request } from 'undici'
+import { breakdown, breakdownTable, busySamples, profilesOf } from './cpu-breakdown.js'
 import { CLIENT_CORES, generator, load, pin, SERVER_CORE, TASKSET } from './load.js'
 
 const here = import.meta.dirname
@@ -16,6 +17,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 5000)
 const TTFB_SAMPLES = 300
+const PROFILE_CONNECTIONS = 8
 // The bench builds into its own folder (inside node_modules so packages resolve, ignored by
 // git and biome) instead of dist/, which other processes (tests of `serve`) may be using.
 const DIST = path.join(root, 'node_modules/.cache/latchkey-bench-dist')
@@ -23,9 +25,10 @@ const children = []
 
 const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`)
 
-function start(file, env = {}) {
+function start(file, env = {}, execArgv = []) {
   const child = fork(path.join(here, file), [], {
     env: { ...process.env, ...env },
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   children.push(child)
@@ -119,6 +122,37 @@ async function openStreams(url, token, n, pid) {
   await agent.destroy().catch(() => {})
   if (failed) log(`streams that failed to open: ${JSON.stringify(reasons)}`)
   return { before, during, open, failed, reasons }
+}
+
+/** Latchkey under `--cpu-prof`, pinned like the others, serving `PROFILE_CONNECTIONS` connections. */
+async function profileCalls(upstream) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-bench-prof-'))
+  const started = performance.now()
+  const p = await start('latchkey-server.js', { UPSTREAM: upstream, LK_DIST: DIST }, [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    '250',
+  ])
+  pin(p.child.pid)
+  const url = `http://127.0.0.1:${p.port}`
+  await cannon(url, 'up/m', p.token, { duration: 2, connections: PROFILE_CONNECTIONS })
+  const from = performance.now() - started
+  const cpu0 = cpuTimeMs(p.child.pid)
+  const r = await cannon(url, 'up/m', p.token, { connections: PROFILE_CONNECTIONS })
+  const cpuMs = cpuTimeMs(p.child.pid) - cpu0
+  const until = performance.now() - started
+  const exited = new Promise((ok) => p.child.once('exit', ok))
+  p.child.kill('SIGTERM')
+  await exited
+  const [main, ...workers] = profilesOf(dir, p.child.pid)
+  const calls = r.requests ?? r.rps * SECONDS
+  if (!main) return null
+  const writer = workers.reduce((n, w) => n + busySamples(w, from, until, main.startTime), 0)
+  const out = { table: breakdownTable(breakdown(main, from, until), writer, calls, cpuMs), calls, rps: r.rps }
+  fs.rmSync(dir, { recursive: true, force: true })
+  return out
 }
 
 async function freePort() {
@@ -262,6 +296,9 @@ async function main() {
   log(`${STREAMS} concurrent open streams…`)
   const rss = await openStreams(lkUrl, lk.token, STREAMS, lk.child.pid)
 
+  log('CPU profile of pass-through calls…')
+  const prof = await profileCalls(upstream)
+
   log('cold start…')
   const { ms: cold, cpuMs: coldCpu } = await coldStart()
 
@@ -331,6 +368,16 @@ into the usage writer), budgets as configured by default, and logging at \`${pro
 | streaming TTFB overhead (p50, vs direct) | ${f(ttfbOverhead, 2)} ms | ≤ 1 ms | ${mark(ttfbOverhead <= 1)} |
 | RSS with ${rss.open} concurrent open streams (${rss.failed} failed to open${rss.failed ? `: ${JSON.stringify(rss.reasons)}` : ''}) | ${f(rss.during)} MB (idle before: ${f(rss.before)} MB) | ≤ 500 MB | ${mark(rss.during <= 500 && rss.open === STREAMS)} |
 | cold start (spawn → /healthz 200, fresh SQLite home; server CPU time in brackets) | ${cold === null ? 'n/a' : `${f(cold)} ms (CPU ${f(coldCpu)} ms)`} | ≤ 2000 ms | ${mark(cold !== null && cold <= 2000)} |
+
+## Where a pass-through call's CPU goes (main thread, profiler)
+
+${
+  prof
+    ? `Latchkey (same setup, pinned) under \`node --cpu-prof\` (250 µs sampling), ${PROFILE_CONNECTIONS} connections for ${SECONDS} s: ${prof.calls} calls at ${f(prof.rps)} req/s. Each sample is charged to the innermost frame naming an area (bench/cpu-breakdown.js); the profiler adds 10–20 %, and on this VM a system call costs several µs, so the I/O rows are mostly kernel time (on loopback the sender's write also does the receiver's TCP work). The usage writer's SQLite work runs in its own thread and is not in this table.
+
+${prof.table}`
+    : 'No profile was written.'
+}
 
 Whole bench: ${f((performance.now() - began) / 1000)} s (of which tsc build ${f(buildS)} s).
 
