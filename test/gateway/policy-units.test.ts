@@ -563,7 +563,7 @@ describe('plans', () => {
     expect(weightedOrder(items, () => 0.75).map((t) => t.model)).toEqual(['b', 'a'])
     expect(weightedOrder([{ model: 'z', weight: 0 }])).toEqual([])
     expect(weightedOrder([])).toEqual([])
-    const three = [{ model: 'a' }, { model: 'b' }, { model: 'c' }]
+    const three: { model: string; weight?: number }[] = [{ model: 'a' }, { model: 'b' }, { model: 'c' }]
     expect(weightedOrder(three, () => 0.5).map((t) => t.model)).toEqual(['b', 'c', 'a'])
     expect(weightedOrder(three, () => 0.99).map((t) => t.model)).toEqual(['c', 'b', 'a'])
   })
