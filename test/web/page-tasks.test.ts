@@ -286,7 +286,8 @@ describe.skipIf(!HAS_CHROMIUM)('Models, Routes and Reviews pages in a browser', 
             status: 'waiting_review',
           })
         await go('/reviews', 'Reviews')
-        const badge = page.getByRole('link', { name: 'Reviews' }).locator('.nav-count')
+        // On a phone the nav is a closed drawer: a CSS locator finds the badge there too.
+        const badge = page.locator('nav a[href="/reviews"] .nav-count')
         await expect.poll(() => badge.textContent()).toMatch(/^1\b/)
         // Mine to decide: only the member's run. Everything: mine too, with the reason and no buttons.
         await page.getByLabel('Workflow', { exact: true }).selectOption(`gated-${size.name}`)

@@ -28,7 +28,7 @@ export const PAGES: PageCase[] = [
   { name: 'workflow-run', path: '/workflows/runs/{run}', ready: 'Waiting for your review' },
   { name: 'models', path: '/models', ready: 'gpt-4.1-nano' },
   { name: 'routes', path: '/routes', ready: 'Aliases that spread calls' },
-  { name: 'reviews', path: '/reviews', ready: /layout-check/ },
+  { name: 'reviews', path: '/reviews', ready: 'Open the run to read its output' },
   { name: 'keys', path: '/keys', ready: 'production-openai-eu-west' },
   { name: 'usage', path: '/usage', ready: 'Usage' },
   { name: 'audit', path: '/audit', ready: 'Audit' },

@@ -18,9 +18,9 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
         className="btn btn-sm code-copy"
         onClick={() => void copy()}
         onBlur={() => setCopied(false)}
-        aria-label={`Copy ${label}`}
       >
         {copied ? 'Copied' : 'Copy'}
+        <span className="sr-only"> {label}</span>
       </button>
     </section>
   )
