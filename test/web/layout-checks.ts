@@ -67,3 +67,10 @@ export async function axeViolations(page: Page): Promise<string[]> {
       .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 4).map((n) =>
         n.target.join(' ') + (n.any[0] && n.any[0].message ? ' — ' + n.any[0].message : '')).join(' | ')))`)
 }
+
+/** Raw ids of people, tokens and keys in the visible text of the page (they should read as names). */
+export function rawIds(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(
+    `[...new Set((document.querySelector('main, .auth-page')?.innerText ?? '').match(/\\b(usr|tok|cred)_[A-Za-z0-9]{8,}/g) ?? [])]`,
+  )
+}

@@ -13,7 +13,7 @@ import { type FakeUpstream, startFakeOpenAI } from '../fakes/openai-upstream.js'
 import { UPSTREAM_KEY } from '../gateway/gateway-helpers.js'
 import { createTestEnv, PG_URL, type TestEnv } from '../helpers.js'
 import { ensureWebBuild, HAS_CHROMIUM, launch, SHOTS } from './browser.js'
-import { axeViolations, overflowProblems } from './layout-checks.js'
+import { axeViolations, overflowProblems, rawIds } from './layout-checks.js'
 import { PAGES } from './pages.js'
 
 const T = 60_000
@@ -142,11 +142,16 @@ describe.skipIf(!HAS_CHROMIUM)(
               if (!pc.signedOut) await signIn()
               const url = pc.path.replace(/\{(\w+)\}/g, (_, k: string) => ids[k] ?? `{${k}}`)
               await page.goto(`${base}${url}`)
-              await page.locator('main, .auth-page').getByText(pc.ready).first().waitFor()
+              const scope = page.locator('main, .auth-page')
+              const ready = pc.readyRole
+                ? scope.getByRole(pc.readyRole, { name: pc.ready })
+                : scope.getByText(pc.ready)
+              await ready.first().waitFor()
               await expect.poll(() => page.locator('.spinner').count()).toBe(0)
               await shot(page, `${size.name}-${theme}-${pc.name}`)
               expect.soft(await overflowProblems(page), 'overflow').toEqual([])
               expect.soft(await axeViolations(page), 'axe').toEqual([])
+              expect.soft(await rawIds(page), 'ids shown instead of names').toEqual([])
             })
           }
 

@@ -13,6 +13,8 @@ export interface PageCase {
   path: string
   /** Text that shows once the page has loaded its data (its heading, or a row it must list). */
   ready: string | RegExp
+  /** Wait for a table cell or heading with that name instead of any text (when it is also an option in a picker). */
+  readyRole?: 'cell' | 'heading'
   /** Signed out (sign-in, invite) instead of signed in as an owner. */
   signedOut?: boolean
 }
@@ -30,8 +32,8 @@ export const PAGES: PageCase[] = [
   { name: 'routes', path: '/routes', ready: 'Aliases that spread calls' },
   { name: 'reviews', path: '/reviews', ready: 'Open the run to read its output' },
   { name: 'keys', path: '/keys', ready: 'production-openai-eu-west' },
-  { name: 'usage', path: '/usage', ready: 'Usage' },
-  { name: 'audit', path: '/audit', ready: 'Audit' },
+  { name: 'usage', path: '/usage', ready: 'production-openai-eu-west/gpt-4o-mini-2024-07-18' },
+  { name: 'audit', path: '/audit', ready: 'test-owner (token)', readyRole: 'cell' },
   { name: 'members', path: '/members', ready: 'a.rather.long.address@example.com' },
   { name: 'settings', path: '/settings', ready: 'Budgets' },
   { name: 'not-found', path: '/no-such-page', ready: 'Page not found' },
