@@ -21,6 +21,7 @@ describe('key test message', () => {
       'oa works (19 ms), 3 models listed.',
     )
     expect(testFlash('oa', { ok: true, latencyMs: 4 }).text).toBe('oa works (4 ms).')
+    expect(testFlash('an', { ok: true, latencyMs: 4, models: 1 }).text).toBe('an works (4 ms).')
     expect(testFlash('oa', { ok: false, message: 'HTTP 401: bad key' })).toEqual({
       kind: 'error',
       text: 'oa: HTTP 401: bad key',
