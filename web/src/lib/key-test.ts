@@ -12,6 +12,8 @@ export interface KeyTestResult {
 export function testFlash(name: string, r: KeyTestResult): { kind: 'success' | 'error'; text: string } {
   if (!r.ok) return { kind: 'error', text: `${name}: ${r.message || 'the provider refused the key'}` }
   const took = typeof r.latencyMs === 'number' ? ` (${Math.round(r.latencyMs)} ms)` : ''
-  const models = typeof r.models === 'number' ? `, ${r.models} model${r.models === 1 ? '' : 's'} listed` : ''
+  // `models` counts the first page of the provider's list, and some kinds are asked for one
+  // entry only: a count of 0 or 1 says nothing about how many models the key reaches.
+  const models = typeof r.models === 'number' && r.models > 1 ? `, ${r.models} models listed` : ''
   return { kind: 'success', text: `${name} works${took}${models}.` }
 }
