@@ -5,6 +5,7 @@ import { get, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Run } from '../api/types.js'
 import { count, ms, usd } from '../lib/format.js'
+import { reviewsChanged } from '../lib/reviews-signal.js'
 import { can } from '../lib/roles.js'
 import { useAction } from '../lib/use-action.js'
 import { useAsync } from '../lib/use-async.js'
@@ -42,6 +43,7 @@ export function RunView() {
       const body: Record<string, unknown> = { decision }
       if (comment.trim()) body.comment = comment.trim()
       run.setData(await post<Run>(`/api/v1/runs/${runId}/review`, body))
+      reviewsChanged()
       setComment('')
     })
   }
