@@ -8,8 +8,8 @@
 
 import type { Dispatcher } from 'undici'
 import type { FetchLike, ProviderCall, ProviderAdapter as TranslationAdapter } from '../providers/adapter.js'
+import { requestFetch } from '../providers/http/request-fetch.js'
 import type { ChatCompletionRequest } from '../providers/translate/openai-chat.js'
-import { requestFetch } from '../providers/translate/request-fetch.js'
 import { warningHeaders } from '../providers/translate/translate-context.js'
 import type { ProviderAdapter, StreamEvent, UpstreamRequest, UpstreamResponse } from './provider-adapter.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
@@ -68,6 +68,7 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
         fetch: fetchVia,
         signal: req.signal,
         callerHeaders: req.forwardHeaders,
+        ...(req.anthropicBody ? { anthropicBody: req.anthropicBody } : {}),
         ...(req.mode ? { mode: req.mode } : {}),
       }
       if (req.endpoint === 'embeddings' && t.embeddings) {

@@ -42,6 +42,13 @@ export interface ProviderCall {
   mode?: TranslateMode
   /** Caller headers the target may understand (e.g. `anthropic-beta`), lower-case names. */
   callerHeaders?: Record<string, string>
+  /**
+   * The caller's own Anthropic Messages body (POST /v1/messages). A target that speaks
+   * Anthropic natively for this model (anthropic, Vertex Claude, Bedrock Claude) sends it as is,
+   * model swapped — cache_control, context_management, thinking kept; every other target
+   * translates the canonical request instead. Decided per attempt, by the target.
+   */
+  anthropicBody?: Record<string, unknown>
 }
 
 export interface AdapterResult {

@@ -142,12 +142,16 @@ describe('moonshot e2e: openai SDK (pass-through)', () => {
   })
 
   it('errors: 429 with Kimi reason, 404 unknown model, 401 naming the credential and never the key', async () => {
-    // OpenAI-wire kinds fail through the gateway's httpFailure (src/gateway/upstream-errors.ts):
+    // Every kind fails through the one mapping (src/providers/http/upstream-error.ts):
     // provider and credential name, then Kimi's scrubbed reason.
     const errors = await env.expectChatErrors([
       ['kimi/kimi-limited', 429, 'request reached organization max RPM: 3'],
       ['kimi/kimi-k9-preview', 404, 'Not found the model kimi-k9-preview'],
-      ['kimi-bad/kimi-k2-turbo-preview', 401, 'moonshot (credential kimi-bad): Invalid Authentication'],
+      [
+        'kimi-bad/kimi-k2-turbo-preview',
+        401,
+        "moonshot rejected credential 'kimi-bad' (check or rotate the key)",
+      ],
     ])
     expectNoSecrets(errors, WRONG_KEY, KEY)
   })

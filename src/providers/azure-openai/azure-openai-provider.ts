@@ -11,7 +11,8 @@
 import { z } from 'zod'
 import { badRequest, unauthorized } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import {

@@ -6,9 +6,9 @@ import {
   loadJson,
   streamBody,
 } from '../../../test/providers/fixture-helpers.js'
+import { upstreamError } from '../http/upstream-error.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
-import { upstreamError } from '../translate/upstream-error.js'
 import { bedrockConverseResponseSchema } from './bedrock-api.js'
 import { bedrockAuthHeaders } from './bedrock-auth.js'
 import { encodeEventFrame } from './bedrock-event-stream.js'

@@ -21,6 +21,8 @@ import type {
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { passThroughRepairs } from '../compat-kinds.js'
+import { customHeaders, passBackHeaders } from '../http/headers.js'
+import { joinUrl, MAX_UPSTREAM_BODY, readCapped } from '../http/upstream-body.js'
 import type { PassThroughRepairs } from '../kind-definition.js'
 import { type CanonicalChat, canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
 import { base64Embeddings } from './embeddings-format.js'
@@ -36,58 +38,6 @@ const PATHS: Record<Endpoint, string> = {
 const RESPONSES_KINDS = new Set(['openai', 'openai-compatible', 'vllm'])
 
 const USER_AGENT = 'latchkey/0.1'
-
-/**
- * Largest non-streamed upstream body read into memory. Large embedding batches are the
- * biggest legitimate answers (2,048 × 3,072 floats as JSON ≈ 130 MB); beyond this an upstream
- * is broken or hostile and the call fails instead of exhausting memory.
- */
-export const MAX_UPSTREAM_BODY = 256 * 1024 * 1024
-
-/** Thrown when an upstream body exceeds MAX_UPSTREAM_BODY. */
-export class UpstreamBodyTooLarge extends Error {
-  override name = 'UpstreamBodyTooLarge'
-  readonly code = 'UPSTREAM_BODY_TOO_LARGE'
-}
-
-/** Reads a body to text, refusing more than `max` bytes. */
-export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(): void },
-  max: number,
-): Promise<string> {
-  const parts: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.byteLength
-    if (size > max) {
-      body.destroy()
-      throw new UpstreamBodyTooLarge(`upstream body larger than ${max} bytes`)
-    }
-    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-  }
-  return Buffer.concat(parts, size).toString('utf8')
-}
-
-/** Upstream headers worth passing back: request id for support tickets, rate-limit state. */
-export function passBackHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined) continue
-    if (
-      k === 'x-request-id' ||
-      k === 'retry-after' ||
-      k === 'retry-after-ms' ||
-      k.startsWith('x-ratelimit-')
-    ) {
-      out[k] = Array.isArray(v) ? v.join(', ') : v
-    }
-  }
-  return out
-}
-
-export function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, '') + path
-}
 
 /**
  * Origin and path per (base URL, endpoint), so a call does not parse the URL again (undici's
@@ -201,6 +151,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       signal: req.signal,
       headers: {
         ...req.forwardHeaders,
+        // The credential's own extra headers on every request (docs/providers.md); ours win.
+        ...customHeaders(req.credential.secret),
         'content-type': 'application/json',
         accept: req.stream ? 'text/event-stream' : 'application/json',
         'user-agent': USER_AGENT,
@@ -237,7 +189,12 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       method: 'GET',
       dispatcher,
       signal,
-      headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders(credential) },
+      headers: {
+        ...customHeaders(credential.secret),
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        ...authHeaders(credential),
+      },
     })
     if (res.statusCode !== 200) {
       // dump(), not destroy(): destroying an unread undici body rejects a promise nobody holds.
