@@ -115,16 +115,7 @@ export function KeysPage() {
         }
       >
         <Table
-          columns={[
-            'Name',
-            'Provider',
-            'Region',
-            'Scope',
-            'Key',
-            'Version',
-            num('Calls (month)'),
-            num('Spend (month)'),
-          ]}
+          columns={['Name', 'Provider', 'Scope', 'Key', num('Calls (month)'), num('Spend (month)')]}
           actions
           wrap
         >
@@ -136,13 +127,13 @@ export function KeysPage() {
               <td>
                 {KINDS[c.provider]?.label ?? c.provider}{' '}
                 {c.category && <Badge tone={c.category}>{c.category}</Badge>}
+                {c.region && <div className="muted small">region {c.region}</div>}
                 {c.origins && c.origins.length > 0 && (
                   <div className="muted small mono" title="Origins this secret may be sent to">
                     → {c.origins.join(', ')}
                   </div>
                 )}
               </td>
-              <td>{c.region ?? '—'}</td>
               <td>
                 {c.scope ?? '—'}
                 {c.disabledAt && (
@@ -152,10 +143,9 @@ export function KeysPage() {
                 )}
               </td>
               <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
-                {c.last4 ? `••••${c.last4}` : '—'}
+                {c.last4 ? `••••${c.last4}` : '—'} <span className="muted small">v{c.version ?? 1}</span>
                 {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
               </td>
-              <td>v{c.version ?? 1}</td>
               <td className="num" title={c.lastUsedAt ? `last used ${relative(c.lastUsedAt)}` : undefined}>
                 {spend.data ? count(spend.data.get(c.id)?.requests ?? 0) : '—'}
               </td>
