@@ -18,7 +18,7 @@ import type { RateLimiter } from './limits.js'
 import type { GatewayMetrics } from './metrics.js'
 import { type Plan, type Policy, planFor, resolveTarget, type Target, unknownModel } from './plan.js'
 import type { Endpoint, StreamEvent } from './provider-adapter.js'
-import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+import { backoffDelay, sleep } from './retry.js'
 import type { RoutesStore } from './routes-store.js'
 import {
   chatRequestShape,

@@ -104,6 +104,12 @@ export interface AnthropicNative {
 
 export interface ProviderAdapter {
   readonly wire: Wire
+  /**
+   * Endpoints this kind serves in same-wire mode: the caller's OpenAI body relayed untouched
+   * (only `model` swapped) by the pass-through (openai-compatible-adapter.ts) with this kind's
+   * URL and auth, the answer relayed as is. Azure's `/v1/responses`.
+   */
+  passThrough?: readonly ('responses' | 'chat' | 'embeddings')[]
   chat(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult>
   chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult>
   embeddings?(req: EmbeddingsRequest, call: ProviderCall): Promise<EmbeddingsResult>

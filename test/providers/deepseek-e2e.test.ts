@@ -140,7 +140,7 @@ describe('openai SDK → deepseek credential (pass-through)', () => {
         { response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } } },
       ],
       ['ds/deepseek-limited', 429, 'exceeds your concurrency limit'],
-      ['dsbad/deepseek-chat', 401, "deepseek rejected credential 'dsbad' (check or rotate the key)"],
+      ['dsbad/deepseek-chat', 401, 'deepseek (credential dsbad): Authentication Fails'],
     ])
     expect(errors[0]!.error).toMatchObject({ type: 'billing_error', code: 'upstream_payment_required' })
     // DeepSeek echoes the key's last four characters ("****wxyz"); the full key never appears.

@@ -146,7 +146,7 @@ describe('openai SDK → groq credential (pass-through)', () => {
     expect(flex.message).toContain('Flex tier capacity exceeded')
     const denied = await env.failChat('groqbad/llama-3.3-70b-versatile', { messages: hi })
     expect(denied.status).toBe(401)
-    expect(denied.message).toContain("groq rejected credential 'groqbad'")
+    expect(denied.message).toContain('groq (credential groqbad)')
     for (const e of [limited, huge, flex, denied]) expect(JSON.stringify(e.error)).not.toMatch(/gsk_groqe2e/)
   })
 })
@@ -244,7 +244,7 @@ describe('anthropic SDK → groq credential (translated, quirks applied)', () =>
       ['groqbad/llama-3.3-70b-versatile', 401, 'authentication_error'],
     ])
     expect(limited!.headers?.get('retry-after')).toBe('578')
-    expect(denied!.message).toContain("groq rejected credential 'groqbad' (check or rotate the key)")
+    expect(denied!.message).toContain('groq (credential groqbad): Invalid API Key')
     expectNoSecrets([denied!], WRONG_KEY)
   })
 })

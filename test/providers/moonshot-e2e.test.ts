@@ -147,11 +147,7 @@ describe('moonshot e2e: openai SDK (pass-through)', () => {
     const errors = await env.expectChatErrors([
       ['kimi/kimi-limited', 429, 'request reached organization max RPM: 3'],
       ['kimi/kimi-k9-preview', 404, 'Not found the model kimi-k9-preview'],
-      [
-        'kimi-bad/kimi-k2-turbo-preview',
-        401,
-        "moonshot rejected credential 'kimi-bad' (check or rotate the key)",
-      ],
+      ['kimi-bad/kimi-k2-turbo-preview', 401, 'moonshot (credential kimi-bad): Invalid Authentication'],
     ])
     expectNoSecrets(errors, WRONG_KEY, KEY)
   })

@@ -366,7 +366,7 @@ describe('Gemini errors', () => {
       secrets: ['AIzaSyFakeKey1234567890'],
     })
     expect(e.status).toBe(401)
-    expect(e.message).toContain("'google-prod'")
+    expect(e.message).toContain('(credential google-prod)')
     expect(e.message).not.toContain('AIza')
   })
 })

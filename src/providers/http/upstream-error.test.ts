@@ -67,7 +67,9 @@ describe('upstream error mapping', () => {
   })
   it('auth errors name the credential and carry no key material', () => {
     const e = err(401, { error: { message: 'Incorrect API key provided: sk-proj-abcdefghijklmnop' } })
-    expect(e.message).toBe("openai rejected credential 'oa-prod' (check or rotate the key)")
+    expect(e.message).toBe(
+      'openai (credential oa-prod): Incorrect API key provided: [redacted] (check or rotate the key)',
+    )
     expect(e.retryable).toBe(false)
   })
   it('context-length errors say so with the provider reason', () => {

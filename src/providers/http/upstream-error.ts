@@ -137,13 +137,14 @@ export function upstreamError(info: UpstreamErrorInfo): AppError {
       body,
     ) || /unrecognizedclient|invalidsignature|expiredtoken/.test(type)
   if (status === 401 || type.includes('authentication') || type === 'unauthenticated' || badKey) {
-    const cred = credential ? ` '${credential}'` : ''
-    return new AppError(
-      401,
-      'authentication_error',
-      `${provider} rejected credential${cred} (check or rotate the key)`,
-      { code: 'upstream_auth_failed', retryable: false, headers: passed, details },
-    )
+    // The upstream's reason is kept (scrubbed): "invalid api key" and "key expired" call for
+    // different fixes.
+    return new AppError(401, 'authentication_error', `${who}: ${reason} (check or rotate the key)`, {
+      code: 'upstream_auth_failed',
+      retryable: false,
+      headers: passed,
+      details,
+    })
   }
   if (status === 403 || type.includes('permission') || type.includes('accessdenied')) {
     const whom = credential ? `credential '${credential}'` : 'the request'

@@ -19,6 +19,7 @@ import type {
   UpstreamResponse,
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { azurePassThroughTarget } from '../azure-openai/azure-openai-provider.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { passThroughRepairs } from '../compat-kinds.js'
 import { customHeaders, passBackHeaders } from '../http/headers.js'
@@ -54,6 +55,30 @@ function targetOf(baseUrl: string, endpoint: Endpoint): { origin: string; path: 
     targets.set(key, t)
   }
   return t
+}
+
+/**
+ * Origin, path and auth of a pass-through call: the kind's OpenAI-style base URL and bearer
+ * key, or a same-wire kind with its own URL and auth (Azure: deployment URL, `api-key`).
+ */
+function whereTo(req: UpstreamRequest): {
+  origin: string
+  path: string
+  auth: { headers: Record<string, string>; model?: string }
+} {
+  if (req.credential.provider === 'azure-openai' && req.endpoint === 'responses') {
+    const t = azurePassThroughTarget(
+      { credential: req.credential, model: String(req.body.model) },
+      'responses',
+    )
+    const u = new URL(t.url)
+    return {
+      origin: u.origin,
+      path: `${u.pathname}${u.search}`,
+      auth: { headers: t.headers, model: t.model },
+    }
+  }
+  return { ...targetOf(req.credential.baseUrl, req.endpoint), auth: { headers: authHeaders(req.credential) } }
 }
 
 function authHeaders(cred: CredentialMaterial): Record<string, string> {
@@ -143,7 +168,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         stream_options: { ...(so && typeof so === 'object' ? so : {}), include_usage: true },
       }
     }
-    const { origin, path } = targetOf(req.credential.baseUrl, req.endpoint)
+    const { origin, path, auth } = whereTo(req)
+    if (auth.model) body = { ...body, model: auth.model }
     const res = await req.dispatcher.request({
       origin,
       path,
@@ -156,7 +182,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         'content-type': 'application/json',
         accept: req.stream ? 'text/event-stream' : 'application/json',
         'user-agent': USER_AGENT,
-        ...authHeaders(req.credential),
+        ...auth.headers,
       },
       body: JSON.stringify(body),
     })

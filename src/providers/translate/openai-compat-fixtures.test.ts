@@ -114,7 +114,7 @@ describe('error fixtures', () => {
   it('Vertex UNAUTHENTICATED → 401 naming the credential; RESOURCE_EXHAUSTED → 429', () => {
     expect(map('vertex', 'vertex-error-401', 401)).toMatchObject({
       status: 401,
-      message: "vertex rejected credential 'c' (check or rotate the key)",
+      message: expect.stringMatching(/^vertex \(credential c\): .*\(check or rotate the key\)$/),
     })
     expect(map('vertex', 'vertex-error-429', 429)).toMatchObject({ status: 429 })
   })

@@ -23,7 +23,6 @@ import {
   convertFromAnthropicRequest,
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
-import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
 import { upstreamError } from '../../providers/http/upstream-error.js'
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
 import {
