@@ -208,7 +208,7 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     })
     const msg = (refused as Error).message
     expect(msg).toContain('pre-call estimate, not on spend')
-    expect(msg).toContain('$0 spent, $0.005 left, this call could cost up to $0.0123')
+    expect(msg).toContain('$0.00 spent, $0.005 left, this call could cost up to $0.0123')
     expect(msg).toContain('up to 4096 output tokens')
     expect(msg).toContain('set max_tokens lower')
     // Within the limit it passes; once actual spend passes the limit, the refusal is plain.

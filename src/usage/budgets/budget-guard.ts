@@ -20,6 +20,7 @@ import type {
 import type { Usage } from '../../gateway/spec/v1/usage.js'
 import { newId } from '../../identity/secrets.js'
 import { type Clock, systemClock } from '../../state/clock.js'
+import { usdText } from '../usd-text.js'
 import type { BudgetCounters, CounterEntry, Totals } from './budget-counters.js'
 import {
   type BudgetDef,
@@ -234,7 +235,7 @@ interface Refusal {
 
 function overBudget(b: BudgetDef, w: BudgetWindowSpan, now: number, refusal?: Refusal) {
   const limits = [
-    b.limitUsd !== null ? `$${b.limitUsd}` : null,
+    b.limitUsd !== null ? usdText(b.limitUsd) : null,
     b.limitTokens !== null ? `${b.limitTokens} tokens` : null,
   ]
     .filter(Boolean)
@@ -264,16 +265,11 @@ function estimateRefusal({ entry, before, estimate }: Refusal): string | null {
   const parts: string[] = []
   if (entry.limitNano >= 0 && before.nano + entry.addNano > entry.limitNano)
     parts.push(
-      `$${fmtUsd(before.nano / NANO)} spent, $${fmtUsd((entry.limitNano - before.nano) / NANO)} left, this call could cost up to $${fmtUsd(entry.addNano / NANO)}`,
+      `${usdText(before.nano / NANO)} spent, ${usdText((entry.limitNano - before.nano) / NANO)} left, this call could cost up to ${usdText(entry.addNano / NANO)}`,
     )
   if (entry.limitTokens >= 0 && before.tokens + entry.addTokens > entry.limitTokens)
     parts.push(
       `${before.tokens} tokens used, ${entry.limitTokens - before.tokens} left, this call could use up to ${entry.addTokens}`,
     )
   return `${parts.join('; ')} (about ${estimate.inputTokens} input tokens plus up to ${estimate.maxOutputTokens} output tokens, from the request's max_tokens or the default ceiling when it sets none); set max_tokens lower on the request to lower the estimate`
-}
-
-/** Enough digits for sub-cent budgets ($0.005) without trailing noise. */
-function fmtUsd(v: number): string {
-  return v >= 0.01 ? v.toFixed(4).replace(/0{1,2}$/, '') : v.toPrecision(2).replace(/\.?0+$/, '')
 }
