@@ -24,7 +24,7 @@ import {
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
 import { upstreamError } from '../../providers/http/upstream-error.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
+import type { ChatCompletion } from '../../providers/translate/openai-chat.js'
 import {
   prependWarnings,
   TranslateContext,
