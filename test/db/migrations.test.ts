@@ -139,6 +139,58 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
     await h.close()
   })
 
+  it('0011 turns double USD budget limits into exact micro-dollars', async () => {
+    const mk = await open(dialect)
+    const h = mk()
+    const { Migrator } = await import('kysely')
+    const schema =
+      dialect === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]?.s
+        : undefined
+    const before = new Migrator({
+      db: h.db as never,
+      provider: { getMigrations: async () => migrations },
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    })
+    expect((await before.migrateTo('0010-audit-prune-mac')).error).toBeUndefined()
+    const db = h.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>
+    const budget = (id: string, limit: number | null, tokens: number | null) => ({
+      id,
+      org_id: 'o',
+      name: id,
+      scope_type: 'org',
+      scope_id: 'o',
+      limit_usd: limit,
+      limit_tokens: tokens,
+      window: 'month',
+      starts_at: null,
+      ends_at: null,
+      alert_url: null,
+      created_by: null,
+      created_at: 1,
+      updated_at: 1,
+    })
+    await db
+      .insertInto('budgets')
+      .values([
+        budget('a', 0.07, null),
+        budget('b', 0.005, null),
+        budget('c', null, 100),
+        budget('d', 20, null),
+      ])
+      .execute()
+    expect((await migrateToLatest(h)).applied).toContain('0011-budget-micro-usd')
+    const rows = await db.selectFrom('budgets').selectAll().orderBy('id').execute()
+    expect(rows.map((r) => [r.id, r.limit_micro_usd == null ? null : Number(r.limit_micro_usd)])).toEqual([
+      ['a', 70_000],
+      ['b', 5_000],
+      ['c', null],
+      ['d', 20_000_000],
+    ])
+    expect(rows[0]).not.toHaveProperty('limit_usd')
+    await h.close()
+  })
+
   it('leave no half-applied schema when a migration fails', async () => {
     const mk = await open(dialect)
     const h = mk()
