@@ -21,4 +21,6 @@ export default {
   dryRunTimeoutMinutes: 40,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
+  // Sandboxes of runs of other areas going on at the same time are not part of the project.
+  ignorePatterns: ['/.stryker-tmp*', '/reports'],
 }

@@ -50,6 +50,7 @@ export const areas = {
   gateway: {
     mutate: ['src/gateway/plan.ts', 'src/gateway/limits.ts', 'src/gateway/breaker.ts'],
     tests: [
+      'test/gateway/policy-units.test.ts',
       'test/gateway/units.test.ts',
       'test/gateway/routes-api.test.ts',
       'test/gateway/faults.test.ts',

@@ -46,7 +46,7 @@ export function KeysPage() {
     setBusyId(c.id)
     setFlash(null)
     try {
-      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: unknown[] }>(
+      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: number }>(
         `/api/v1/credentials/${c.id}/test`,
       )
       if (r.ok === false)
@@ -54,7 +54,8 @@ export function KeysPage() {
       else
         setFlash({
           kind: 'success',
-          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${r.models ? `, ${r.models.length} models` : ''}.`,
+          // `models` counts the first page of the provider's list (some are asked for one entry only).
+          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${typeof r.models === 'number' && r.models > 1 ? `, ${r.models} models listed` : ''}.`,
         })
     } catch (e) {
       setFlash({ kind: 'error', text: `${c.name}: ${errorText(e)}` })
