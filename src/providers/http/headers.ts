@@ -5,7 +5,6 @@
  * @module
  */
 import type { FetchResponse } from '../adapter.js'
-import { headerEntries } from './request-fetch.js'
 
 /** Upstream headers in any of the forms they arrive: WHATWG, undici's raw object, a response. */
 export type HeaderSource = Headers | FetchResponse | Record<string, string | string[] | undefined>
@@ -20,7 +19,7 @@ const PASS_HEADERS =
 
 function entries(h: HeaderSource): Iterable<[string, string]> {
   if (h instanceof Headers) return h.entries()
-  if (!isRecord(h)) return headerEntries(h)
+  if (!isRecord(h)) return responseEntries(h)
   const out: [string, string][] = []
   for (const [k, v] of Object.entries(h)) {
     if (v !== undefined) out.push([k, Array.isArray(v) ? v.join(', ') : String(v)])
@@ -64,5 +63,26 @@ export function customHeaders(secret: Record<string, unknown> | null | undefined
   if (!h || typeof h !== 'object') return {}
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(h)) if (typeof v === 'string') out[k.toLowerCase()] = v
+  return out
+}
+
+/**
+ * Upstream headers as [name, value] pairs. Our undici-backed response (request-fetch.ts) keeps
+ * its raw headers, cheaper to read than a Headers object; told apart by that getter rather than
+ * by importing its class, so this module (reached from the kind registry the web app bundles)
+ * pulls in no Node-only code.
+ */
+function responseEntries(res: FetchResponse): [string, string][] {
+  const out: [string, string][] = []
+  const raw = (res as { rawHeaders?: Record<string, string | string[] | undefined> }).rawHeaders
+  if (raw) {
+    for (const [k, v] of Object.entries(raw)) {
+      if (v !== undefined) out.push([k, Array.isArray(v) ? v.join(', ') : String(v)])
+    }
+    return out
+  }
+  res.headers.forEach((v, k) => {
+    out.push([k, v])
+  })
   return out
 }

@@ -232,20 +232,3 @@ class UndiciResponse implements FetchResponse {
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
   }
 }
-
-/** Upstream headers as a plain object with lower-case names (cheap for our own responses). */
-export function headerEntries(res: FetchResponse): [string, string][] {
-  if (res instanceof UndiciResponse) {
-    const out: [string, string][] = []
-    for (const [k, v] of Object.entries(res.rawHeaders)) {
-      if (v === undefined) continue
-      out.push([k, Array.isArray(v) ? v.join(', ') : String(v)])
-    }
-    return out
-  }
-  const out: [string, string][] = []
-  res.headers.forEach((v, k) => {
-    out.push([k, v])
-  })
-  return out
-}
