@@ -105,7 +105,8 @@ export function RunView() {
                 .map((s) => (
                   <details key={s.id} open={s.id === r.waitingReview?.stepId}>
                     <summary className="mono">{s.id}</summary>
-                    <pre className="output">
+                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long output scrolls; keyboard users scroll it by focusing it */}
+                    <pre className="output" tabIndex={0}>
                       {typeof s.output === 'string' ? s.output : JSON.stringify(s.output, null, 2)}
                     </pre>
                   </details>
@@ -147,7 +148,8 @@ export function RunView() {
           )}
           {r.output !== undefined && r.output !== null && (
             <Section id="out-h" title={r.status === 'succeeded' ? 'Output' : 'Output so far'}>
-              <pre className="output">
+              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long output scrolls; keyboard users scroll it by focusing it */}
+              <pre className="output" tabIndex={0}>
                 {typeof r.output === 'string' ? r.output : JSON.stringify(r.output, null, 2)}
               </pre>
             </Section>
