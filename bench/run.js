@@ -7,8 +7,9 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
 import { Agent, request } from 'undici'
+import { breakdown, breakdownTable, busySamples, profilesOf } from './cpu-breakdown.js'
+import { CLIENT_CORES, generator, load, pin, SERVER_CORE, TASKSET } from './load.js'
 
 const here = import.meta.dirname
 const root = path.resolve(here, '..')
@@ -16,6 +17,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 5000)
 const TTFB_SAMPLES = 300
+const PROFILE_CONNECTIONS = 8
 // The bench builds into its own folder (inside node_modules so packages resolve, ignored by
 // git and biome) instead of dist/, which other processes (tests of `serve`) may be using.
 const DIST = path.join(root, 'node_modules/.cache/latchkey-bench-dist')
@@ -23,9 +25,10 @@ const children = []
 
 const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`)
 
-function start(file, env = {}) {
+function start(file, env = {}, execArgv = []) {
   const child = fork(path.join(here, file), [], {
     env: { ...process.env, ...env },
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   children.push(child)
@@ -50,32 +53,15 @@ const chatBody = (model, stream = false) =>
   })
 
 function cannon(url, model, token, extra = {}) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/v1/chat/completions`,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: chatBody(model),
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        ...extra,
-      },
-      (err, r) => (err ? reject(err) : resolve(r)),
-    )
-  })
-}
-
-function summary(r) {
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.timeouts + r.non2xx,
+  const headers = {
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
   }
+  return load(`${url}/v1/chat/completions`, chatBody(model), headers, {
+    connections: extra.connections ?? CONNECTIONS,
+    seconds: extra.duration ?? SECONDS,
+    rate: extra.overallRate,
+  })
 }
 
 async function ttfb(url, model, token) {
@@ -136,6 +122,37 @@ async function openStreams(url, token, n, pid) {
   await agent.destroy().catch(() => {})
   if (failed) log(`streams that failed to open: ${JSON.stringify(reasons)}`)
   return { before, during, open, failed, reasons }
+}
+
+/** Latchkey under `--cpu-prof`, pinned like the others, serving `PROFILE_CONNECTIONS` connections. */
+async function profileCalls(upstream) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-bench-prof-'))
+  const started = performance.now()
+  const p = await start('latchkey-server.js', { UPSTREAM: upstream, LK_DIST: DIST }, [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    '250',
+  ])
+  pin(p.child.pid)
+  const url = `http://127.0.0.1:${p.port}`
+  await cannon(url, 'up/m', p.token, { duration: 2, connections: PROFILE_CONNECTIONS })
+  const from = performance.now() - started
+  const cpu0 = cpuTimeMs(p.child.pid)
+  const r = await cannon(url, 'up/m', p.token, { connections: PROFILE_CONNECTIONS })
+  const cpuMs = cpuTimeMs(p.child.pid) - cpu0
+  const until = performance.now() - started
+  const exited = new Promise((ok) => p.child.once('exit', ok))
+  p.child.kill('SIGTERM')
+  await exited
+  const [main, ...workers] = profilesOf(dir, p.child.pid)
+  const calls = r.requests ?? r.rps * SECONDS
+  if (!main) return null
+  const writer = workers.reduce((n, w) => n + busySamples(w, from, until, main.startTime), 0)
+  const out = { table: breakdownTable(breakdown(main, from, until), writer, calls, cpuMs), calls, rps: r.rps }
+  fs.rmSync(dir, { recursive: true, force: true })
+  return out
 }
 
 async function freePort() {
@@ -230,6 +247,11 @@ async function main() {
   const floor = await start('floor-proxy.js', { UPSTREAM: upstream })
   const lk = await start('latchkey-server.js', { UPSTREAM: upstream, LK_DIST: DIST })
   const core = await start('latchkey-server.js', { UPSTREAM: upstream, BENCH_SEAMS: 'noop', LK_DIST: DIST })
+  // One core for each server under test (the same one: they are measured one after the other),
+  // the other cores for the fake upstream, the load generator and this process.
+  const pinned = pin(floor.child.pid) && pin(lk.child.pid) && pin(core.child.pid)
+  pin(up.child.pid, CLIENT_CORES)
+  pin(process.pid, CLIENT_CORES)
   const coreUrl = `http://127.0.0.1:${core.port}`
   const floorUrl = `http://127.0.0.1:${floor.port}`
   const lkUrl = `http://127.0.0.1:${lk.port}`
@@ -248,17 +270,23 @@ async function main() {
   await cannon(floorUrl, 'm', null, { duration: 1 })
 
   log('peak throughput…')
-  const direct = summary(await cannon(upstream, 'm', null))
-  const fl = summary(await cannon(floorUrl, 'm', null))
-  const latch = summary(await cannon(lkUrl, 'up/m', lk.token))
+  const direct = await cannon(upstream, 'm', null)
+  const fl = await cannon(floorUrl, 'm', null)
+  const latch = await cannon(lkUrl, 'up/m', lk.token)
   await cannon(coreUrl, 'up/m', core.token, { duration: 1 })
-  const coreOnly = summary(await cannon(coreUrl, 'up/m', core.token))
+  const coreOnly = await cannon(coreUrl, 'up/m', core.token)
+
+  log('one connection…')
+  const one = { connections: 1 }
+  const directOne = await cannon(upstream, 'm', null, one)
+  const floorOne = await cannon(floorUrl, 'm', null, one)
+  const lkOne = await cannon(lkUrl, 'up/m', lk.token, one)
 
   const half = Math.max(1, Math.floor(latch.rps / 2))
   log(`half load: ${half} req/s…`)
-  const directHalf = summary(await cannon(upstream, 'm', null, { overallRate: half }))
-  const floorHalf = summary(await cannon(floorUrl, 'm', null, { overallRate: half }))
-  const lkHalf = summary(await cannon(lkUrl, 'up/m', lk.token, { overallRate: half }))
+  const directHalf = await cannon(upstream, 'm', null, { overallRate: half })
+  const floorHalf = await cannon(floorUrl, 'm', null, { overallRate: half })
+  const lkHalf = await cannon(lkUrl, 'up/m', lk.token, { overallRate: half })
 
   log('streaming time to first byte…')
   const tDirect = await ttfb(upstream, 'm', null)
@@ -268,12 +296,16 @@ async function main() {
   log(`${STREAMS} concurrent open streams…`)
   const rss = await openStreams(lkUrl, lk.token, STREAMS, lk.child.pid)
 
+  log('CPU profile of pass-through calls…')
+  const prof = await profileCalls(upstream)
+
   log('cold start…')
   const { ms: cold, cpuMs: coldCpu } = await coldStart()
 
   const ratio = latch.rps / fl.rps
   const addedP50 = lkHalf.p50 - directHalf.p50
   const addedP99 = lkHalf.p99 - directHalf.p99
+  const addedP99One = lkOne.p99 - directOne.p99
   const ttfbOverhead = tLk.p50 - tDirect.p50
   const load = os
     .loadavg()
@@ -286,7 +318,7 @@ Generated by \`npm run bench\` on ${new Date().toISOString()}.
 Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}, load average ${load} (1/5/15 min at the end of the run).
 Everything runs on this one machine over loopback: the fake upstream, the floor proxy and Latchkey each in their own
 process, and autocannon in the bench process — so all of them share the same cores, and other work on the machine
-shows up in the numbers. Each load run lasts ${SECONDS} s with ${CONNECTIONS} connections; non-streaming chat
+shows up in the numbers. ${pinned ? `The servers under test (floor proxy, Latchkey) are pinned with taskset to core ${SERVER_CORE}, one at a time under load; the fake upstream, the load generator and the bench process run on core(s) ${CLIENT_CORES}.` : `Nothing is pinned (${TASKSET ? 'taskset failed' : 'no taskset or a single core'}).`} Load generator: ${generator()} (peak and one-connection runs; autocannon for the fixed-rate half-load run). Each load run lasts ${SECONDS} s with ${CONNECTIONS} connections; non-streaming chat
 completions with a small body. Latchkey runs with auth (bearer token from the in-memory cache), model resolution
 (credential lookup: ${lk.credentials}), limits check, egress-guarded keep-alive pool, metering (a CallEvent per call
 into the usage writer), budgets as configured by default, and logging at \`${process.env.BENCH_LOG_LEVEL ?? 'info'}\` (the default of
@@ -300,6 +332,14 @@ into the usage writer), budgets as configured by default, and logging at \`${pro
 | floor proxy | ${f(fl.rps)} | ${f(fl.p50, 1)} | ${f(fl.p99, 1)} | ${fl.errors} |
 | Latchkey | ${f(latch.rps)} | ${f(latch.p50, 1)} | ${f(latch.p99, 1)} | ${latch.errors} |
 | Latchkey, budget guard + usage writer replaced by no-ops (attribution) | ${f(coreOnly.rps)} | ${f(coreOnly.p50, 1)} | ${f(coreOnly.p99, 1)} | ${coreOnly.errors} |
+
+## Latency at one connection (sequential requests)
+
+| target | req/s | p50 ms | p99 ms | errors |
+|---|---:|---:|---:|---:|
+| upstream direct | ${f(directOne.rps)} | ${f(directOne.p50, 2)} | ${f(directOne.p99, 2)} | ${directOne.errors} |
+| floor proxy | ${f(floorOne.rps)} | ${f(floorOne.p50, 2)} | ${f(floorOne.p99, 2)} | ${floorOne.errors} |
+| Latchkey | ${f(lkOne.rps)} | ${f(lkOne.p50, 2)} | ${f(lkOne.p99, 2)} | ${lkOne.errors} |
 
 ## Latency at half of Latchkey's peak (${half} req/s offered)
 
@@ -324,15 +364,26 @@ into the usage writer), budgets as configured by default, and logging at \`${pro
 | throughput vs floor | ${f(ratio, 2)}× | ≥ 0.75× | ${mark(ratio >= 0.75)} |
 | added p50 at half load (vs direct) | ${f(addedP50, 2)} ms | — | |
 | added p99 at half load (vs direct) | ${f(addedP99, 2)} ms | ≤ 2 ms | ${mark(addedP99 <= 2)} |
+| added p99 at one connection (vs direct) | ${f(addedP99One, 2)} ms | ≤ 2 ms | ${mark(addedP99One <= 2)} |
 | streaming TTFB overhead (p50, vs direct) | ${f(ttfbOverhead, 2)} ms | ≤ 1 ms | ${mark(ttfbOverhead <= 1)} |
 | RSS with ${rss.open} concurrent open streams (${rss.failed} failed to open${rss.failed ? `: ${JSON.stringify(rss.reasons)}` : ''}) | ${f(rss.during)} MB (idle before: ${f(rss.before)} MB) | ≤ 500 MB | ${mark(rss.during <= 500 && rss.open === STREAMS)} |
 | cold start (spawn → /healthz 200, fresh SQLite home; server CPU time in brackets) | ${cold === null ? 'n/a' : `${f(cold)} ms (CPU ${f(coldCpu)} ms)`} | ≤ 2000 ms | ${mark(cold !== null && cold <= 2000)} |
 
+## Where a pass-through call's CPU goes (main thread, profiler)
+
+${
+  prof
+    ? `Latchkey (same setup, pinned) under \`node --cpu-prof\` (250 µs sampling), ${PROFILE_CONNECTIONS} connections for ${SECONDS} s: ${prof.calls} calls at ${f(prof.rps)} req/s. Each sample is charged to the innermost frame naming an area (bench/cpu-breakdown.js); the profiler adds 10–20 %, and on this VM a system call costs several µs, so the I/O rows are mostly kernel time (on loopback the sender's write also does the receiver's TCP work). The usage writer's SQLite work runs in its own thread and is not in this table.
+
+${prof.table}`
+    : 'No profile was written.'
+}
+
 Whole bench: ${f((performance.now() - began) / 1000)} s (of which tsc build ${f(buildS)} s).
 
 ## Reading these numbers
-- Autocannon runs on the same cores as the servers it measures, so peak numbers are a lower bound for every
-  target alike; the ratio to the floor is the meaningful figure. Latchkey's latency includes the extra loopback hop
+- The load generator shares the machine with the servers it measures (on the other core when pinned), so peak
+  numbers are a lower bound for every target alike; the ratio to the floor is the meaningful figure. Latchkey's latency includes the extra loopback hop
   that any proxy adds (the floor pays it too).
 - Latchkey sends stream headers only after the upstream's first event (so a failure before the first byte can
   still fail over); TTFB is measured to the first body byte, where this costs nothing.

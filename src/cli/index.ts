@@ -8,14 +8,19 @@ import { Command, CommanderError } from 'commander'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerAuditCommands } from './commands/audit.js'
 import { registerBackupCommands } from './commands/backup.js'
+import { registerBudgetsCommands } from './commands/budgets.js'
 import { registerCheckSwapCommand } from './commands/check-swap.js'
 import { registerCompareCommand } from './commands/compare.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMasterKeyCommands } from './commands/master-key.js'
 import { registerMigrateCommand } from './commands/migrate.js'
 import { registerMigrateDbCommand } from './commands/migrate-db.js'
+import { registerModelsCommand } from './commands/models.js'
+import { registerProvidersCommand } from './commands/providers.js'
+import { registerRoutesCommands } from './commands/routes.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerServeCommand } from './commands/serve.js'
+import { registerTokensCommands } from './commands/tokens.js'
 
 /** Thrown by commands for an expected failure: message printed alone, exit 1. */
 export class CliError extends Error {
@@ -39,7 +44,12 @@ export function buildProgram(): Command {
   registerMigrateCommand(program)
   registerMigrateDbCommand(program)
   registerAdminCommands(program)
+  registerProvidersCommand(program)
   registerKeysCommands(program)
+  registerModelsCommand(program)
+  registerRoutesCommands(program)
+  registerTokensCommands(program)
+  registerBudgetsCommands(program)
   registerMasterKeyCommands(program)
   registerRunCommand(program)
   registerCompareCommand(program)

@@ -15,11 +15,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AppError, tooLarge } from '../errors/app-error.js'
+import { toAppError } from '../errors/to-app-error.js'
 import type { Answer, ExchangeHandler } from './gateway-exchange.js'
 import { parseJsonBody } from './json-body.js'
 import type { Lifecycle } from './lifecycle.js'
 import { bearerToken, tokenPrincipal } from './plugins/auth.js'
-import { toAppError } from './plugins/errors.js'
 import type { RequestObserver } from './plugins/metrics.js'
 import { errorBody, protocolOf } from './protocol.js'
 import { requestId } from './request-id.js'

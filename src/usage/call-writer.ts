@@ -21,7 +21,7 @@ import type { DbHandle } from '../db/database.js'
 import type { CallEvent, CallEventSink } from '../gateway/spec/v1/call-event.js'
 import { newId } from '../identity/secrets.js'
 import { callAuditRecord, usageRow } from './call-records.js'
-import { Journal, type JournalItem, journalLine, type Segment } from './journal.js'
+import { eventOf, Journal, type JournalItem, journalLine, type Segment } from './journal.js'
 import type { SharedJournal } from './shared-journal.js'
 import { SqliteWriterThread } from './sqlite-writer-thread.js'
 
@@ -174,7 +174,10 @@ export class CallWriter implements CallEventSink {
       this.#log.error({ requestId: event.requestId }, 'call event after writer close: journaled only')
     }
     const id = eventId()
-    this.#unjournaled.push({ id, event, seg: UNWRITTEN, check: false, line: journalLine(id, event) })
+    const line = journalLine(id, event)
+    // Kept as an object only for the Kysely path; the SQLite writer thread needs the line only.
+    const kept = this.#sqliteFast() ? undefined : event
+    this.#unjournaled.push({ id, event: kept, seg: UNWRITTEN, check: false, line })
     this.#turn()
     try {
       this.#observe?.(event)
@@ -220,7 +223,7 @@ export class CallWriter implements CallEventSink {
       }
       try {
         const seg = this.journal.append(
-          items.map((i) => i.line ?? journalLine(i.id, i.event)),
+          items.map((i) => i.line),
           queued,
         )
         for (let i = 0; i < queued; i++) {
@@ -241,7 +244,7 @@ export class CallWriter implements CallEventSink {
       if (this.#shared) {
         // Answered only once every instance could reach the event (or storing it failed).
         const write: Promise<void> = this.#shared
-          .append(items.map((i) => ({ id: i.id, line: i.line! })))
+          .append(items.map((i) => ({ id: i.id, line: i.line })))
           .finally(() => {
             this.#sharedWrites.delete(write)
             turn?.resolve()
@@ -371,7 +374,7 @@ export class CallWriter implements CallEventSink {
   async #write(batch: JournalItem[]): Promise<void> {
     const fast = this.#sqliteFast()
     if (fast) {
-      const lines = batch.map((i) => i.line ?? journalLine(i.id, i.event))
+      const lines = batch.map((i) => i.line)
       const checks = batch.map((i) => i.check)
       // Holding the main connection: no transaction of ours is open on it meanwhile.
       await this.#db.db.connection().execute(async () => {
@@ -391,15 +394,17 @@ export class CallWriter implements CallEventSink {
         items = batch.filter((i) => !present.has(i.id))
       }
       if (items.length === 0) return
+      const events = items.map(eventOf)
       await trx
         .insertInto('usage_records')
-        .values(items.map((i) => usageRow(i.id, i.event)))
+        .values(items.map((i, n) => usageRow(i.id, events[n]!)))
         .execute()
       const byOrg = new Map<string, NewAuditRecord[]>()
-      for (const i of items) {
-        const list = byOrg.get(i.event.orgId) ?? []
-        list.push(callAuditRecord(i.id, i.event))
-        byOrg.set(i.event.orgId, list)
+      for (let n = 0; n < items.length; n++) {
+        const e = events[n]!
+        const list = byOrg.get(e.orgId) ?? []
+        list.push(callAuditRecord(items[n]!.id, e))
+        byOrg.set(e.orgId, list)
       }
       // A fixed org order: two instances locking several chain heads never deadlock.
       for (const org of [...byOrg.keys()].sort()) await appendToChain(trx, org, byOrg.get(org)!, this.#mac)

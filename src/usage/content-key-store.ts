@@ -5,8 +5,8 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { rewrapVaultBlob, VAULT_PREFIX } from '../vault/content-sealer.js'
 import type { WrappedKeyStore } from '../vault/keyring.js'
-import { rewrapVaultBlob, VAULT_PREFIX } from '../workflows/sealer.js'
 
 const stale = (activeKeyId: string) =>
   sql<boolean>`sealed like ${`${VAULT_PREFIX}%`} and sealed not like ${`${VAULT_PREFIX}${activeKeyId}:%`}`

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino'
 import type { DbHandle } from '../db/database.js'
 import { newId } from '../identity/secrets.js'
-import type { ContentSealer } from '../workflows/sealer.js'
+import type { ContentSealer } from '../vault/content-sealer.js'
 
 export interface CallContent {
   orgId: string

@@ -31,12 +31,22 @@ export interface Segment {
 
 export interface JournalItem {
   id: string
-  event: CallEvent
+  /**
+   * The event as an object, when the writer needs one (the Kysely path); the SQLite writer
+   * thread is sent `line` only, and holding the object too while a batch waits would carry it
+   * into the old generation (see `eventOf`).
+   */
+  event?: CallEvent
   seg: Segment
   /** True when the row may already be in the database (replayed or retried after an error). */
   check: boolean
   /** The journal line of this event (what the SQLite writer thread is sent). */
-  line?: string
+  line: string
+}
+
+/** The item's event: the object when kept, else read back from its journal line. */
+export function eventOf(item: JournalItem): CallEvent {
+  return item.event ?? (JSON.parse(item.line) as { e: CallEvent }).e
 }
 
 /** One journal line: `{"id":…,"e":CallEvent}`. */

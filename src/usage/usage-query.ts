@@ -6,7 +6,15 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 
-export const GROUP_BY = ['user', 'credential', 'model', 'workflow', 'workspace', 'provider'] as const
+export const GROUP_BY = [
+  'user',
+  'credential',
+  'model',
+  'credential-model',
+  'workflow',
+  'workspace',
+  'provider',
+] as const
 export type GroupBy = (typeof GROUP_BY)[number]
 
 export interface UsageQuery {
@@ -21,6 +29,8 @@ export interface UsageQuery {
 
 export interface UsageTotals {
   key: string
+  /** What people read for the key: names instead of ids (usage-labels.ts); the key otherwise. */
+  label?: string
   requests: number
   inputTokens: number
   outputTokens: number
@@ -44,6 +54,9 @@ function keyExpr(g: GroupBy) {
       return sql<string>`coalesce(credential_id, '(none)')`
     case 'model':
       return sql<string>`coalesce(provider, '') || '/' || coalesce(model, requested_model)`
+    // The model as people address it: the key it went through, then the model.
+    case 'credential-model':
+      return sql<string>`coalesce(credential_id, '(none)') || '/' || coalesce(model, requested_model)`
     case 'workflow':
       return sql<string>`coalesce(workflow_id, '(none)')`
     case 'workspace':
@@ -127,6 +140,7 @@ const round = (v: number) => Math.round(v * 1e9) / 1e9
 const CSV_COLUMNS = [
   'bucket',
   'key',
+  'label',
   'requests',
   'inputTokens',
   'outputTokens',

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { badRequest } from '../errors/app-error.js'
 import type { KindInfo } from '../providers/kinds.js'
+import { placeholderReason } from './placeholder-key.js'
 
 /** What is sealed: exactly one of the two is the main secret; `secret.headers` may accompany a key. */
 export interface SecretPayload {
@@ -28,6 +29,14 @@ const secretString = (field: string) =>
     .transform((v) => v.trim())
     .refine((v) => v.length > 0, `${field} must not be empty or whitespace`)
     .refine((v) => v.length <= MAX_SECRET, `${field} is too long`)
+    .superRefine((v, ctx) => {
+      const why = placeholderReason(v)
+      if (why)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${field} looks like a placeholder, not a real key (${why}): paste the key from your provider's console`,
+        })
+    })
     // A key travels in an HTTP header: anything but visible ASCII would make every later call
     // (and the key test) fail when the header is built, so it is refused here, never stored.
     .refine(

@@ -7,8 +7,8 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { rewrapVaultBlob, VAULT_PREFIX } from '../vault/content-sealer.js'
 import type { WrappedKeyStore } from '../vault/keyring.js'
-import { rewrapVaultBlob, VAULT_PREFIX } from './sealer.js'
 
 type Slot = {
   table: 'workflow_runs' | 'workflow_run_steps'

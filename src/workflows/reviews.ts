@@ -17,10 +17,10 @@ import {
   seesWorkspace,
 } from '../identity/authorize.js'
 import type { Principal, Role } from '../identity/principal.js'
+import { type ContentSealer, sealJson } from '../vault/content-sealer.js'
 import { reviewOf } from './recipe-types.js'
 import type { RunRow } from './run-store.js'
 import type { RunView } from './run-view.js'
-import { type ContentSealer, sealJson } from './sealer.js'
 import { isStarter } from './starter.js'
 import type { WorkflowService } from './workflow-service.js'
 

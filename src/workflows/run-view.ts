@@ -3,10 +3,11 @@
  * and the output while it is retained. Sealed content is opened only here, per request.
  * @module
  */
+
+import { type ContentSealer, openJson as openSealed } from '../vault/content-sealer.js'
 import type { CheckedRecipe } from './check-recipe.js'
 import { reviewOf } from './recipe-types.js'
 import type { RunRow, StepRow } from './run-store.js'
-import { type ContentSealer, openJson as openSealed } from './sealer.js'
 
 export interface StepView {
   id: string

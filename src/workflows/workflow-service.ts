@@ -19,6 +19,7 @@ import {
 } from '../identity/authorize.js'
 import type { Principal } from '../identity/principal.js'
 import { newId, sha256Hex } from '../identity/secrets.js'
+import { type ContentSealer, sealJson } from '../vault/content-sealer.js'
 import { type CheckedRecipe, checkRecipe, modelsOf, secretsOf } from './check-recipe.js'
 import type { RunOptions, WorkflowEngine } from './engine.js'
 import { inputsSchema, validateAgainst } from './json-schema.js'
@@ -27,7 +28,6 @@ import { reviewOf } from './recipe-types.js'
 import { cancelRun, decideReview, listReviews, mayDecide, type ReviewItem } from './reviews.js'
 import type { RunRow } from './run-store.js'
 import { type RunView, runView } from './run-view.js'
-import { type ContentSealer, sealJson } from './sealer.js'
 import { isStarter, snapshotStarter } from './starter.js'
 import {
   findByName,

@@ -53,6 +53,21 @@ describe('latchkey audit verify|export (client of a running server)', () => {
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, count: 30 })
   })
 
+  it('on a terminal verify prints words, not JSON; --json still prints JSON', async () => {
+    const had = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY')
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true })
+    try {
+      const words = await run('audit', 'verify')
+      expect(words.code).toBe(0)
+      expect(words.out).toMatch(/^audit chain intact: 30 records\n/)
+      const json = await run('audit', 'verify', '--json')
+      expect(JSON.parse(json.out)).toMatchObject({ ok: true, count: 30 })
+    } finally {
+      if (had) Object.defineProperty(process.stdout, 'isTTY', had)
+      else delete (process.stdout as { isTTY?: boolean }).isTTY
+    }
+  })
+
   it('export writes JSONL that verifies offline; a tampered copy does not', async () => {
     const file = path.join(env.home, 'audit.jsonl')
     const r = await run('audit', 'export', '--out', file)

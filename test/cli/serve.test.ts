@@ -7,34 +7,12 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempHome } from '../helpers.js'
+import { BIN, freePort, waitForHealth } from './process.js'
 
 const run = promisify(execFile)
-const BIN = path.resolve(import.meta.dirname, '../../bin/latchkey.js')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-/** Until the server answers /healthz or exits (the hook's timeout bounds the wait). */
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    try {
-      const r = await fetch(`${url}/healthz`)
-      if (r.ok) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 // Every test starts CLI processes: each start took up to ~10 s on this 2-core machine under a
 // full parallel suite (30 s was seen to run out). A slow start is not what these test.

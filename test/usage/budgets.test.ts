@@ -181,6 +181,47 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     })
   })
 
+  it('a sub-cent budget refused on its pre-call estimate says so and names max_tokens; one refused on spend does not', async () => {
+    const p = await principalFor()
+    const credentialId = await newCredential(`cred_est_${redis}`)
+    const b = await createBudget({
+      name: `est-${redis}-${dialect}`,
+      scope: 'credential',
+      scopeId: credentialId,
+      limitUsd: 0.005,
+    })
+    const list = await env.app.inject({ method: 'GET', url: '/api/v1/budgets', headers: env.auth('admin') })
+    expect(list.json().data.find((x: { id: string }) => x.id === b.id).limitUsd).toBe(0.005)
+    const ctx: BudgetContext = {
+      principal: p,
+      workspaceId: null,
+      credentialId,
+      provider: 'openai',
+      model: 'm',
+    }
+    const big = { inputTokens: 20, maxOutputTokens: 4096, costUsd: 0.0123 }
+    const refused = await env.rt.budget.reserve(ctx, big).catch((e: unknown) => e)
+    expect(refused).toMatchObject({
+      status: 429,
+      code: 'budget_exceeded',
+      details: { refusedOn: 'estimate' },
+    })
+    const msg = (refused as Error).message
+    expect(msg).toContain('pre-call estimate, not on spend')
+    expect(msg).toContain('$0.00 spent, $0.005 left, this call could cost up to $0.0123')
+    expect(msg).toContain('up to 4096 output tokens')
+    expect(msg).toContain('set max_tokens lower')
+    // Within the limit it passes; once actual spend passes the limit, the refusal is plain.
+    const r = await env.rt.budget.reserve(ctx, { inputTokens: 20, maxOutputTokens: 10, costUsd: 0.004 })
+    await env.rt.budget.settle(r, { usage: { inputTokens: 20, outputTokens: 10 }, costUsd: 0.006 })
+    const spent = await env.rt.budget
+      .reserve(ctx, { inputTokens: 1, maxOutputTokens: 1, costUsd: 0.0001 })
+      .catch((e: unknown) => e)
+    expect(spent).toMatchObject({ status: 429, code: 'budget_exceeded' })
+    expect((spent as Error).message).toMatch(/exceeded \(\$0\.005 per month\)$/)
+    expect((spent as { details: Record<string, unknown> }).details.refusedOn).toBeUndefined()
+  })
+
   it('token and user scopes apply only to their principal', async () => {
     const member = await principalFor('member')
     const owner = await principalFor('owner')

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Journal, journalLine } from '../../src/usage/journal.js'
+import { eventOf, Journal, journalLine } from '../../src/usage/journal.js'
 import { callEvent } from './fixtures.js'
 
 const roots: string[] = []
@@ -34,12 +34,12 @@ describe('Journal read-back', () => {
     expect(j.unloaded).toBe(7)
     const seen: number[] = []
     for (let guard = 0; j.unloaded > 0 && guard < 20; guard++) {
-      for (const it of j.loadPending(2)) seen.push(it.event.latencyMs)
+      for (const it of j.loadPending(2)) seen.push(eventOf(it).latencyMs)
     }
     expect(seen).toEqual([3, 4, 5, 6, 7, 8, 9])
     // Appending after a partial read-back keeps the order.
     j.append([line(10)], 0)
-    expect(j.loadPending(10).map((it) => it.event.latencyMs)).toEqual([10])
+    expect(j.loadPending(10).map((it) => eventOf(it).latencyMs)).toEqual([10])
     j.close()
   })
 

@@ -112,7 +112,7 @@ describe.each(DIALECTS)('usage API (%s)', (dialect) => {
     expect(csv.headers['content-type']).toContain('text/csv')
     const lines = csv.body.trim().split('\n')
     expect(lines[0]).toBe(
-      'bucket,key,requests,inputTokens,outputTokens,cachedReadTokens,reasoningTokens,costUsd,unpricedRequests',
+      'bucket,key,label,requests,inputTokens,outputTokens,cachedReadTokens,reasoningTokens,costUsd,unpricedRequests',
     )
     expect(lines).toHaveLength(4)
     const viaAccept = await get(`/api/v1/usage?groupBy=model&${range}`, 'auditor', { accept: 'text/csv' })

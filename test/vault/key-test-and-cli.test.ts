@@ -132,7 +132,7 @@ describe.each(DIALECTS)('key test endpoint and CLI (%s)', (dialect) => {
     const p = (await env.rt.auth.authenticateToken(env.tokens.member))!
     expect((await env.rt.credentials.find(p, 'cli-key'))?.apiKey).toBe(k2)
     await keysList({ json: true }, io(''))
-    await keysRevoke('cli-key', io(''))
+    await keysRevoke('cli-key', {}, io(''))
     expect(out.stdout).toMatch(/revoked cli-key/)
     expect(await env.rt.credentials.find(p, 'cli-key')).toBeNull()
     for (const k of [k1, k2]) expect(out.stdout + out.stderr).not.toContain(k)

@@ -14,6 +14,8 @@ import { CheckpointVerifier } from '../../audit/checkpoint-signer.js'
 import { ChainVerifier, type VerifyResult } from '../../audit/verify-records.js'
 import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
+import { wantsJson } from '../output.js'
+import { progressLine } from '../progress.js'
 
 function request(path: string): Promise<Response> {
   return clientFrom(process.env, 'with role auditor or higher').send('GET', path)
@@ -78,21 +80,25 @@ export async function verifyExport(
   return prunedThrough ? { ...res, prunedThrough } : res
 }
 
-function report(result: VerifyResult): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`)
-  if (!result.ok) {
-    process.stderr.write(`audit chain BROKEN at record ${result.brokenAt}: ${result.reason}\n`)
-    process.exitCode = 1
-  } else {
-    process.stderr.write(`audit chain intact: ${result.count} records\n`)
-    const cp = (result as { checkpoints?: CheckpointSummary }).checkpoints
-    if (cp === 'skipped') process.stderr.write('signed checkpoints NOT checked (--skip-checkpoint)\n')
-    else if (cp) {
-      process.stderr.write(
-        `checked against ${cp.checked} signed checkpoints${cp.latest ? ` (latest at record ${cp.latest.seq})` : ''}; checkpoint key ${cp.publicKey}\n`,
-      )
-    }
+/** What a verification found, in words. */
+export function verifyText(result: VerifyResult): string {
+  if (!result.ok) return `audit chain BROKEN at record ${result.brokenAt}: ${result.reason}\n`
+  let text = `audit chain intact: ${result.count} records\n`
+  const cp = (result as { checkpoints?: CheckpointSummary }).checkpoints
+  if (cp === 'skipped') text += 'signed checkpoints NOT checked (--skip-checkpoint)\n'
+  else if (cp) {
+    text += `checked against ${cp.checked} signed checkpoints${cp.latest ? ` (latest at record ${cp.latest.seq})` : ''}; checkpoint key ${cp.publicKey}\n`
   }
+  return text
+}
+
+/** JSON on stdout for `--json` or a pipe (as before) with the words on stderr; else words. */
+function report(result: VerifyResult, o: { json?: boolean }): void {
+  if (wantsJson(o, process.stdout, true)) {
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    process.stderr.write(verifyText(result))
+  } else process.stdout.write(verifyText(result))
+  if (!result.ok) process.exitCode = 1
 }
 
 export function registerAuditCommands(program: Command): void {
@@ -109,6 +115,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--skip-checkpoint', 'verify the chain alone, not against the signed checkpoint file')
     .option('--anchor-seq <n>', 'a logged checkpoint: sequence number')
     .option('--anchor-hash <hex>', 'a logged checkpoint: hash at that sequence number')
+    .option('--json', 'print the result as JSON (the default when stdout is not a terminal)')
     .action(
       async (opts: {
         file?: string
@@ -117,6 +124,7 @@ export function registerAuditCommands(program: Command): void {
         skipCheckpoint?: boolean
         anchorSeq?: string
         anchorHash?: string
+        json?: boolean
       }) => {
         if ((opts.checkpointFile === undefined) !== (opts.publicKey === undefined)) {
           throw new CliError('--checkpoint-file and --public-key go together', 2)
@@ -136,7 +144,7 @@ export function registerAuditCommands(program: Command): void {
             }
             checkpoints = { text: fs.readFileSync(opts.checkpointFile, 'utf8'), verifier }
           }
-          report(await verifyExport(fs.createReadStream(opts.file), checkpoints))
+          report(await verifyExport(fs.createReadStream(opts.file), checkpoints), opts)
           return
         }
         if ((opts.anchorSeq === undefined) !== (opts.anchorHash === undefined)) {
@@ -150,7 +158,7 @@ export function registerAuditCommands(program: Command): void {
         if (opts.skipCheckpoint) q.set('skipCheckpoint', 'true')
         const qs = q.size > 0 ? `?${q}` : ''
         const res = await request(`/api/v1/audit/verify${qs}`)
-        report((await res.json()) as VerifyResult)
+        report((await res.json()) as VerifyResult, opts)
       },
     )
 
@@ -164,11 +172,15 @@ export function registerAuditCommands(program: Command): void {
       const out = opts.out ? fs.createWriteStream(opts.out, { mode: 0o600 }) : process.stdout
       let bytes = 0
       let records = 0
+      // Progress only when the records go to a file: on stdout it would mix with them.
+      const progress = progressLine(opts.out ? process.stderr : { write: () => true })
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         bytes += chunk.length
         for (const b of chunk) if (b === 10) records += 1
+        progress.update(`exporting: ${records} records`)
         if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
       }
+      progress.done()
       if (opts.out) {
         const file = out as fs.WriteStream
         await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,9 @@
 /**
  * `latchkey check-swap --models A,B [--request FILE]` — a client of the running server
  * (LATCHKEY_URL, LATCHKEY_TOKEN): sends the same Chat request through each model and reports
- * whether the answers are structurally identical. The JSON report goes to stdout, a readable
- * table to stderr; exit code 1 when the answers differ.
+ * whether the answers are structurally identical. A terminal gets a table; `--json` (or a
+ * pipe, as before tables existed) gets the JSON report on stdout and the table on stderr.
+ * Exit code 1 when the answers differ.
  * @module
  */
 import fs from 'node:fs'
@@ -11,16 +12,23 @@ import { checkSwap, type SwapReport } from '../../providers/check-swap.js'
 import type { ChatCompletion } from '../../providers/translate/openai-chat.js'
 import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
+import { printJson, renderTable, wantsJson } from '../output.js'
+import { progressLine } from '../progress.js'
 
 export function formatSwapReport(r: SwapReport): string {
-  const lines = r.answers.map((a) => {
-    const tools = a.toolCalls.map((c) => `${c.name}(${Object.keys(c.args).join(',')})`).join(' ') || '-'
-    const tokens = a.usage ? `${a.usage.input}/${a.usage.output}` : '-'
-    const cost = a.costUsd === null ? '-' : `$${a.costUsd.toFixed(6)}`
-    return `${a.model}\tfinish=${a.finish ?? 'error'}\ttools=${tools}\tjson=${a.jsonKeys?.join(',') ?? '-'}\ttokens=${tokens}\tcost=${cost}\t${a.latencyMs}ms${a.error ? `\terror=${a.error}` : ''}`
-  })
-  lines.push(r.identical ? 'structurally identical' : `DIFFERENT:\n  ${r.differences.join('\n  ')}`)
-  return `${lines.join('\n')}\n`
+  const head = ['model', 'finish', 'tools', 'json keys', 'tokens in/out', 'cost', 'latency']
+  const rows = r.answers.map((a) => [
+    a.model,
+    a.finish ?? 'error',
+    a.toolCalls.map((c) => `${c.name}(${Object.keys(c.args).join(',')})`).join(' ') || '-',
+    a.jsonKeys?.join(',') ?? '-',
+    a.usage ? `${a.usage.input}/${a.usage.output}` : '-',
+    a.costUsd === null ? '-' : `$${a.costUsd.toFixed(6)}`,
+    `${a.latencyMs}ms`,
+  ])
+  const errors = r.answers.filter((a) => a.error).map((a) => `${a.model}: ${a.error}\n`)
+  const verdict = r.identical ? 'structurally identical' : `DIFFERENT:\n  ${r.differences.join('\n  ')}`
+  return `${renderTable(head, rows)}${errors.join('')}${verdict}\n`
 }
 
 export function registerCheckSwapCommand(program: Command): void {
@@ -32,7 +40,8 @@ export function registerCheckSwapCommand(program: Command): void {
       'comma-separated models, e.g. openai-prod/gpt-4.1-mini,anthropic-prod/claude-sonnet-4-5',
     )
     .option('--request <file>', 'Chat Completions request JSON (model is replaced per run)')
-    .action(async (opts: { models: string; request?: string }) => {
+    .option('--json', 'print the report JSON on stdout (the default when stdout is not a terminal)')
+    .action(async (opts: { models: string; request?: string; json?: boolean }) => {
       const models = opts.models
         .split(',')
         .map((m) => m.trim())
@@ -47,11 +56,18 @@ export function registerCheckSwapCommand(program: Command): void {
         }
       }
       const client = clientFrom(process.env)
-      const send = (_model: string, body: Record<string, unknown>): Promise<ChatCompletion> =>
-        client.call<ChatCompletion>('POST', '/v1/chat/completions', body)
+      const progress = progressLine(process.stderr)
+      let asked = 0
+      const send = (model: string, body: Record<string, unknown>): Promise<ChatCompletion> => {
+        progress.update(`asking ${model} (${++asked} of ${models.length})`)
+        return client.call<ChatCompletion>('POST', '/v1/chat/completions', body)
+      }
       const report = await checkSwap(send, models, request)
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-      process.stderr.write(formatSwapReport(report))
+      progress.done()
+      if (wantsJson(opts, process.stdout, true)) {
+        printJson(process.stdout, report)
+        process.stderr.write(formatSwapReport(report))
+      } else process.stdout.write(formatSwapReport(report))
       if (!report.identical) process.exitCode = 1
     })
 }

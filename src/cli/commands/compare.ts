@@ -1,17 +1,19 @@
 /**
  * `latchkey compare RECIPE.yaml --input in.json --models A,B[,C]`: runs the whole recipe once
  * per model (every model step switched to it) on the server and reports side by side whether
- * the output keeps its shape, schema validity, tokens, cost and latency. The report JSON goes
- * to stdout, the table to stderr.
+ * the output keeps its shape, schema validity, tokens, cost and latency. A terminal gets the
+ * table; `--json` (or a pipe, as before tables existed) gets the report JSON on stdout with
+ * the table on stderr. `--map` points the recipe's credential names at yours (run.ts).
  * @module
  */
 import type { Command } from 'commander'
-import { ensureWorkflow } from '../../workflows/cli/api-client.js'
 import { usd } from '../../workflows/cli/summary.js'
 import type { CompareReport } from '../../workflows/compare.js'
 import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
-import { asCli, type RunIo, readJsonFile, readRecipe } from './run.js'
+import { printJson, renderTable, wantsJson } from '../output.js'
+import { progressLine } from '../progress.js'
+import { addMapOption, asCli, mappedRecipe, type RunIo, readJsonFile, readRecipe, saveRecipe } from './run.js'
 
 export function compareTable(r: CompareReport): string {
   const head = ['model', 'status', 'same shape', 'schema valid', 'tokens in/out', 'cost', 'latency']
@@ -25,25 +27,22 @@ export function compareTable(r: CompareReport): string {
     usd(c.costUsd),
     `${c.latencyMs}ms`,
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)))
-  const line = (cols: string[]) =>
-    cols
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd()
   const verdict = r.shapesEqual
     ? 'output shape is the same for every model'
     : 'output shape DIFFERS (or a run failed)'
-  const errors = r.columns.filter((c) => c.error).map((c) => `${c.model}: ${c.error}`)
-  return `${[line(head), ...rows.map(line), verdict, ...errors].join('\n')}\n`
+  const errors = r.columns.filter((c) => c.error).map((c) => `${c.model}: ${c.error}\n`)
+  return `${renderTable(head, rows)}${verdict}\n${errors.join('')}`
 }
 
-export async function compareCommand(
-  file: string,
-  o: { input?: string; models?: string },
-  io: RunIo,
-): Promise<number> {
-  const yaml = readRecipe(file)
+export interface CompareOptions {
+  input?: string
+  models?: string
+  map?: string[]
+  json?: boolean
+}
+
+export async function compareCommand(file: string, o: CompareOptions, io: RunIo): Promise<number> {
+  const yaml = mappedRecipe(readRecipe(file), o.map ?? [])
   const models = (o.models ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -53,22 +52,33 @@ export async function compareCommand(
   const inputs = readJsonFile(o.input, 'input')
   const client = clientFrom(io.env)
   return asCli(async () => {
-    const wf = await ensureWorkflow(client, yaml)
+    const wf = await saveRecipe(client, yaml)
     const { id } = await client.call<{ id: string }>('POST', `/api/v1/workflows/${wf.id}/compare`, {
       inputs,
       models,
     })
+    const progress = progressLine(io.stderr)
+    progress.update(`comparing ${models.length} models`)
     let report: CompareReport
-    do report = await client.call<CompareReport>('GET', `/api/v1/workflow-compares/${id}?wait=30`)
-    while (report.status === 'running')
-    io.stderr.write(compareTable(report))
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    for (;;) {
+      report = await client.call<CompareReport>('GET', `/api/v1/workflow-compares/${id}?wait=30`)
+      if (report.status !== 'running') break
+      const finished = report.columns.filter(
+        (c) => !['queued', 'running', 'waiting_review'].includes(c.status),
+      )
+      progress.update(`comparing ${models.length} models: ${finished.length} finished`)
+    }
+    progress.done()
+    if (wantsJson(o, io.stdout, true)) {
+      io.stderr.write(compareTable(report))
+      printJson(io.stdout, report)
+    } else io.stdout.write(compareTable(report))
     return report.shapesEqual ? 0 : 1
   })
 }
 
 export function registerCompareCommand(program: Command): void {
-  program
+  const cmd = program
     .command('compare <recipe>')
     .description('run a recipe once per model and compare output shape, validity, tokens, cost, latency')
     .requiredOption('--input <file>', 'JSON file with the recipe inputs')
@@ -76,7 +86,9 @@ export function registerCompareCommand(program: Command): void {
       '--models <list>',
       'comma-separated models, e.g. openai/gpt-4o-mini,anthropic/claude-sonnet-4-5',
     )
-    .action(async (recipe: string, o: { input?: string; models?: string }) => {
+  addMapOption(cmd)
+    .option('--json', 'print the report JSON on stdout (the default when stdout is not a terminal)')
+    .action(async (recipe: string, o: CompareOptions) => {
       process.exitCode = await compareCommand(recipe, o, {
         stdout: process.stdout,
         stderr: process.stderr,

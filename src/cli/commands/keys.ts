@@ -9,10 +9,13 @@ import type { Command } from 'commander'
 import { kindInfo } from '../../providers/kinds.js'
 import { clientFrom } from '../api-client.js'
 import { CliError } from '../index.js'
+import { type Column, printList, printRecord, wantsJson } from '../output.js'
+import { pickByNameOrId } from '../pick.js'
+import { baseUrlText } from './providers.js'
 
 export interface KeysIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown }
-  stdout: { write(s: string): unknown }
+  stdout: { write(s: string): unknown; isTTY?: boolean }
   stderr: { write(s: string): unknown }
   env: NodeJS.ProcessEnv
 }
@@ -69,7 +72,13 @@ async function hiddenPrompt(io: KeysIo, label: string): Promise<string> {
   }
 }
 
-async function readSecretText(io: KeysIo, fromEnv: string | undefined, label: string): Promise<string> {
+/** Reads the secret; '' only when `optional` (a keyless kind such as ollama). */
+async function readSecretText(
+  io: KeysIo,
+  fromEnv: string | undefined,
+  label: string,
+  optional = false,
+): Promise<string> {
   let text: string
   if (fromEnv) {
     const v = io.env[fromEnv]
@@ -81,7 +90,7 @@ async function readSecretText(io: KeysIo, fromEnv: string | undefined, label: st
     text = await readAll(io.stdin)
   }
   text = text.trim()
-  if (!text)
+  if (!text && !optional)
     throw new CliError('no secret given (pipe it on stdin, type it at the prompt, or use --from-env VAR)', 2)
   return text
 }
@@ -106,15 +115,7 @@ function secretBody(provider: string, text: string): { apiKey?: string; secret?:
 
 async function resolveId(io: KeysIo, nameOrId: string): Promise<CredentialView> {
   const { data } = await api<{ data: CredentialView[] }>(io, 'GET', '/api/v1/credentials')
-  const byId = data.find((c) => c.id === nameOrId)
-  if (byId) return byId
-  const matches = data.filter((c) => c.name.toLowerCase() === nameOrId.toLowerCase())
-  if (matches.length === 0) throw new CliError(`no credential named ${nameOrId}`)
-  if (matches.length > 1) {
-    const list = matches.map((c) => `${c.id} (${c.scope})`).join(', ')
-    throw new CliError(`${matches.length} credentials are named ${nameOrId}: ${list}; pass the id`)
-  }
-  return matches[0]!
+  return pickByNameOrId(data, nameOrId, 'credential', (c) => c.scope)
 }
 
 function describe(c: CredentialView): string {
@@ -123,6 +124,9 @@ function describe(c: CredentialView): string {
 
 export interface AddOptions {
   provider: string
+  /** False with `--no-key`: store a keyless credential without reading stdin. */
+  key?: boolean
+  json?: boolean
   baseUrl?: string
   region?: string
   scope?: string
@@ -140,12 +144,29 @@ function list(csv: string): string[] {
 }
 
 export async function keysAdd(name: string, o: AddOptions, io: KeysIo = processIo()): Promise<void> {
-  if (!kindInfo(o.provider)) throw new CliError(`unknown provider kind ${o.provider}`, 2)
-  const text = await readSecretText(io, o.fromEnv, `${o.provider} key for ${name}: `)
+  const info = kindInfo(o.provider)
+  if (!info) throw new CliError(`unknown provider kind ${o.provider} (see: latchkey providers)`, 2)
+  if (info.baseUrlRequired && !o.baseUrl)
+    throw new CliError(`${o.provider} needs --base-url: ${baseUrlText(info)}`, 2)
+  const keyless = info.secret === 'apiKeyOptional'
+  if (o.key === false && !keyless)
+    throw new CliError(
+      `${o.provider} needs a key; --no-key is for keyless kinds (see: latchkey providers)`,
+      2,
+    )
+  const text =
+    o.key === false
+      ? ''
+      : await readSecretText(
+          io,
+          o.fromEnv,
+          `${o.provider} key for ${name}${keyless ? ' (Enter for none)' : ''}: `,
+          keyless,
+        )
   const body = {
     name,
     provider: o.provider,
-    ...secretBody(o.provider, text),
+    ...(text ? secretBody(o.provider, text) : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.region ? { region: o.region } : {}),
     ...(o.scope ? { scope: o.scope } : {}),
@@ -154,31 +175,34 @@ export async function keysAdd(name: string, o: AddOptions, io: KeysIo = processI
     ...(o.origins ? { origins: list(o.origins) } : {}),
   }
   const c = await api<CredentialView>(io, 'POST', '/api/v1/credentials', body)
-  io.stdout.write(`created ${describe(c)}\n`)
+  done(io, o, 'created', c)
 }
+
+/** A changed credential: its view as JSON, or one line for people. */
+function done(io: KeysIo, o: { json?: boolean }, verb: string, c: CredentialView): void {
+  if (wantsJson(o, io.stdout)) printRecord(io.stdout, o, c as unknown as Record<string, unknown>)
+  else io.stdout.write(`${verb} ${describe(c)}\n`)
+}
+
+const COLUMNS: Column<CredentialView>[] = [
+  { head: 'NAME', get: (c) => c.name },
+  { head: 'PROVIDER', get: (c) => c.provider },
+  { head: 'SCOPE', get: (c) => c.scope },
+  { head: 'VERSION', get: (c) => c.version },
+  { head: 'FINGERPRINT', get: (c) => c.fingerprint },
+  { head: 'LAST4', get: (c) => c.last4 },
+  { head: 'BASE URL', get: (c) => c.baseUrl },
+  { head: 'ID', get: (c) => c.id },
+]
 
 export async function keysList(o: { json?: boolean }, io: KeysIo = processIo()): Promise<void> {
   const { data } = await api<{ data: CredentialView[] }>(io, 'GET', '/api/v1/credentials')
-  if (o.json) {
-    io.stdout.write(`${JSON.stringify({ data }, null, 2)}\n`)
-    return
-  }
-  const rows = [['NAME', 'PROVIDER', 'SCOPE', 'VERSION', 'FINGERPRINT', 'LAST4', 'ID']]
-  for (const c of data)
-    rows.push([c.name, c.provider, c.scope, String(c.version), c.fingerprint, c.last4 ?? '-', c.id])
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  for (const r of rows)
-    io.stdout.write(
-      `${r
-        .map((v, i) => v.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    )
+  printList(io.stdout, o, data, COLUMNS)
 }
 
 export async function keysRotate(
   nameOrId: string,
-  o: { fromEnv?: string },
+  o: { fromEnv?: string; json?: boolean },
   io: KeysIo = processIo(),
 ): Promise<void> {
   const c = await resolveId(io, nameOrId)
@@ -189,13 +213,18 @@ export async function keysRotate(
     `/api/v1/credentials/${c.id}/rotate`,
     secretBody(c.provider, text),
   )
-  io.stdout.write(`rotated ${describe(r)}\n`)
+  done(io, o, 'rotated', r)
 }
 
-export async function keysRevoke(nameOrId: string, io: KeysIo = processIo()): Promise<void> {
+export async function keysRevoke(
+  nameOrId: string,
+  o: { json?: boolean } = {},
+  io: KeysIo = processIo(),
+): Promise<void> {
   const c = await resolveId(io, nameOrId)
   await api<void>(io, 'DELETE', `/api/v1/credentials/${c.id}`)
-  io.stdout.write(`revoked ${c.name} (${c.id})\n`)
+  if (wantsJson(o, io.stdout)) printRecord(io.stdout, o, { revoked: true, id: c.id, name: c.name })
+  else io.stdout.write(`revoked ${c.name} (${c.id})\n`)
 }
 
 export function registerKeysCommands(program: Command): void {
@@ -208,7 +237,7 @@ export function registerKeysCommands(program: Command): void {
     .command('add <name>')
     .description('store a provider key (read from stdin, a hidden prompt, or --from-env VAR)')
     .requiredOption('--provider <kind>', 'provider kind, e.g. openai, anthropic, ollama')
-    .option('--base-url <url>', 'base URL (required for self-hosted kinds)')
+    .option('--base-url <url>', 'base URL (required for openai-compatible; see: latchkey providers)')
     .option('--region <region>', 'provider region')
     .option('--scope <scope>', 'org, workspace or personal')
     .option('--workspace <id>', 'workspace id for a workspace credential')
@@ -218,6 +247,11 @@ export function registerKeysCommands(program: Command): void {
       'http-secret only: comma-separated origins the secret may be sent to (https://hooks.example.com)',
     )
     .option('--from-env <var>', 'read the secret from this environment variable')
+    .option(
+      '--no-key',
+      'keyless kinds (ollama, lmstudio, vllm, openai-compatible): store no key, read nothing',
+    )
+    .option('--json', 'print the stored credential as JSON')
     .action((name: string, o: AddOptions) => keysAdd(name, o))
   keys
     .command('list')
@@ -228,9 +262,11 @@ export function registerKeysCommands(program: Command): void {
     .command('rotate <nameOrId>')
     .description('replace a key (new version; takes effect at once)')
     .option('--from-env <var>', 'read the new secret from this environment variable')
-    .action((n: string, o: { fromEnv?: string }) => keysRotate(n, o))
+    .option('--json', 'print the credential as JSON')
+    .action((n: string, o: { fromEnv?: string; json?: boolean }) => keysRotate(n, o))
   keys
     .command('revoke <nameOrId>')
     .description('revoke a credential (calls through it fail at once)')
-    .action((n: string) => keysRevoke(n))
+    .option('--json', 'print the result as JSON')
+    .action((n: string, o: { json?: boolean }) => keysRevoke(n, o))
 }

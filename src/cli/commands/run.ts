@@ -9,13 +9,15 @@ import type { Command } from 'commander'
 import { ensureWorkflow, parseSets, waitForRun } from '../../workflows/cli/api-client.js'
 import { runBatch } from '../../workflows/cli/batch.js'
 import { parseBatch } from '../../workflows/cli/batch-input.js'
+import { applyModelChoices, parseMaps } from '../../workflows/cli/map-models.js'
 import { runSummary, usd } from '../../workflows/cli/summary.js'
 import { parseRecipe } from '../../workflows/parse-recipe.js'
-import { ApiError, clientFrom } from '../api-client.js'
+import { ApiError, clientFrom, type JsonClient } from '../api-client.js'
 import { CliError } from '../index.js'
+import { printJson } from '../output.js'
 
 export interface RunIo {
-  stdout: { write(s: string): unknown }
+  stdout: { write(s: string): unknown; isTTY?: boolean }
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
   env: NodeJS.ProcessEnv
 }
@@ -23,6 +25,8 @@ export interface RunIo {
 export interface RunOptions {
   input?: string
   set?: string[]
+  map?: string[]
+  json?: boolean
   batch?: string
   concurrency?: string
   out?: string
@@ -60,19 +64,54 @@ export async function asCli<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** `--map from=to`: repeatable; see workflows/cli/map-models.ts. */
+export function addMapOption(cmd: Command): Command {
+  return cmd.option(
+    '--map <from=to>',
+    'use your credential TO wherever the recipe names credential FROM (repeatable), e.g. --map openai=my-openai',
+    (v: string, acc: string[]) => [...acc, v],
+    [],
+  )
+}
+
+/** The recipe text with `--map` and `--set` applied, so the server validates what will run. */
+export function mappedRecipe(yaml: string, maps: string[], sets: Record<string, string> = {}): string {
+  try {
+    return applyModelChoices(yaml, parseMaps(maps), sets)
+  } catch (e) {
+    throw new CliError((e as Error).message, 2)
+  }
+}
+
+/**
+ * Saves the recipe; a model the server cannot resolve gets a hint at `--map`, since the usual
+ * cause is a shipped example naming credentials the caller does not have.
+ */
+export async function saveRecipe(client: JsonClient, yaml: string): Promise<{ id: string; version: number }> {
+  try {
+    return await ensureWorkflow(client, yaml)
+  } catch (e) {
+    const m = e instanceof ApiError && e.status === 400 ? /step \S+: model ([^/\s]+)\//.exec(e.message) : null
+    if (!m) throw e
+    throw new CliError(
+      `${(e as Error).message}\n  the recipe names credential "${m[1]}": run it with --map ${m[1]}=YOUR_CREDENTIAL (see: latchkey keys list)`,
+    )
+  }
+}
+
 export async function runCommand(file: string, o: RunOptions, io: RunIo): Promise<number> {
-  const yaml = readRecipe(file)
   let models: Record<string, string>
   try {
     models = parseSets(o.set ?? [])
   } catch (e) {
     throw new CliError((e as Error).message, 2)
   }
+  const yaml = mappedRecipe(readRecipe(file), o.map ?? [], models)
   if (o.batch && o.input) throw new CliError('use either --input or --batch', 2)
   if (!o.batch && !o.input) throw new CliError('give --input FILE.json (or --batch FILE.jsonl|csv)', 2)
   const client = clientFrom(io.env)
   return asCli(async () => {
-    const wf = await ensureWorkflow(client, yaml)
+    const wf = await saveRecipe(client, yaml)
     if (o.batch) {
       if (!o.out) throw new CliError('--batch needs --out results.jsonl', 2)
       const concurrency = Number(o.concurrency ?? '4')
@@ -113,14 +152,15 @@ export async function runCommand(file: string, o: RunOptions, io: RunIo): Promis
       )
     })
     io.stderr.write(runSummary(run))
+    if (o.json) printJson(io.stdout, run)
     if (run.status !== 'succeeded') return 1
-    io.stdout.write(`${JSON.stringify(run.output, null, 2)}\n`)
+    if (!o.json) printJson(io.stdout, run.output)
     return 0
   })
 }
 
 export function registerRunCommand(program: Command): void {
-  program
+  const cmd = program
     .command('run <recipe>')
     .description('run a workflow recipe on the server (LATCHKEY_URL, LATCHKEY_TOKEN); output JSON on stdout')
     .option('--input <file>', 'JSON file with the recipe inputs')
@@ -133,11 +173,12 @@ export function registerRunCommand(program: Command): void {
     .option('--batch <file>', 'run once per item of a .jsonl or .csv file')
     .option('--concurrency <n>', 'parallel runs in batch mode', '4')
     .option('--out <file>', 'batch results (JSONL; re-running skips items already done)')
-    .action(async (recipe: string, o: RunOptions) => {
-      process.exitCode = await runCommand(recipe, o, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-        env: process.env,
-      })
+    .option('--json', 'print the whole run (status, steps, usage, cost, output) as JSON, not just the output')
+  addMapOption(cmd).action(async (recipe: string, o: RunOptions) => {
+    process.exitCode = await runCommand(recipe, o, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
     })
+  })
 }

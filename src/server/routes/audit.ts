@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { iterateChain, listAudit } from '../../audit/audit-query.js'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize } from '../../identity/authorize.js'
+import { displayNames } from '../../identity/display-names.js'
 import { timeParam } from '../../usage/time-param.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
@@ -57,7 +58,13 @@ export async function auditRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
       const p = principalOf(req)
       authorize(p, 'audit:read')
       const q = req.query as z.infer<typeof ListQuery>
-      return listAudit(db, p.orgId, { ...q, after: q.after === undefined ? undefined : Number(q.after) })
+      const page = await listAudit(db, p.orgId, {
+        ...q,
+        after: q.after === undefined ? undefined : Number(q.after),
+      })
+      // Records keep ids (they are hash-chained); the names people read come alongside.
+      const ids = page.data.flatMap((r) => [r.actor, r.credentialId, r.workspaceId, r.targetId])
+      return { ...page, names: await displayNames(db, p.orgId, ids) }
     },
   )
 

@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { actorEvent } from '../../audit/actor-event.js'
 import { badRequest, conflict, notFound } from '../../errors/app-error.js'
 import { authorize, can } from '../../identity/authorize.js'
+import { type DisplayNames, displayNames } from '../../identity/display-names.js'
 import type { Principal } from '../../identity/principal.js'
 import { newId } from '../../identity/secrets.js'
 import { type BudgetDef, budgetFromRow, SCOPES, WINDOWS } from '../../usage/budgets/budget-model.js'
@@ -58,13 +59,29 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
    * `alertUrl` only for those who manage budgets: alert URLs are often secret webhooks (a
    * token in the path) that anyone holding one can post to. Others see `alerts: true|false`.
    */
-  const view = async (p: Principal, b: BudgetDef, createdAt?: number) => {
+  /**
+   * Names of budget targets. Everyone reads budgets; only readers of the member list see
+   * which user or token a budget is for by name (a name can carry an email).
+   */
+  const targetNames = (p: Principal, ids: string[]) =>
+    displayNames(
+      db,
+      p.orgId,
+      ids.filter((id) => can(p, 'members:read') || !/^(usr|tok)_/.test(id)),
+    )
+  /** Everyone reads a budget's name: it names a key or workspace, never a person (an email). */
+  const defaultTargetName = async (p: Principal, id: string) =>
+    /^(usr|tok)_/.test(id) ? id : ((await displayNames(db, p.orgId, [id]))[id] ?? id)
+  const view = async (p: Principal, b: BudgetDef, createdAt?: number, names?: DisplayNames) => {
     const s = await rt.usage.budgets.spent(b)
+    const scopeName =
+      b.scopeType === 'org' ? null : ((names ?? (await targetNames(p, [b.scopeId])))[b.scopeId] ?? null)
     return {
       id: b.id,
       name: b.name,
       scope: b.scopeType,
       scopeId: b.scopeId,
+      scopeName,
       window: b.window,
       period: b.window,
       limitUsd: b.limitUsd,
@@ -93,7 +110,13 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
         .where('org_id', '=', p.orgId)
         .orderBy('created_at')
         .execute()
-      return { data: await Promise.all(rows.map((r) => view(p, budgetFromRow(r), Number(r.created_at)))) }
+      const names = await targetNames(
+        p,
+        rows.map((r) => r.scope_id),
+      )
+      return {
+        data: await Promise.all(rows.map((r) => view(p, budgetFromRow(r), Number(r.created_at), names))),
+      }
     },
   )
 
@@ -138,7 +161,9 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       const row = {
         id: newId('bdg'),
         org_id: p.orgId,
-        name: b.name ?? `${b.scope}${b.scope === 'org' ? '' : `:${scopeId}`} ${window}`,
+        name:
+          b.name ??
+          `${b.scope}${b.scope === 'org' ? '' : ` ${await defaultTargetName(p, scopeId)}`} ${window}`,
         scope_type: b.scope,
         scope_id: scopeId,
         limit_usd: limitUsd,

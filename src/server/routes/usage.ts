@@ -9,7 +9,8 @@ import { z } from 'zod'
 import { badRequest } from '../../errors/app-error.js'
 import { authorize, can } from '../../identity/authorize.js'
 import { timeParam } from '../../usage/time-param.js'
-import { GROUP_BY, queryUsage, usageCsv } from '../../usage/usage-query.js'
+import { labelUsage } from '../../usage/usage-labels.js'
+import { GROUP_BY, queryUsage, type UsageTotals, usageCsv } from '../../usage/usage-query.js'
 import { principalOf } from '../plugins/auth.js'
 import type { Runtime } from '../runtime.js'
 
@@ -42,7 +43,7 @@ export async function usageRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
       if (from >= to) throw badRequest('from must be before to', { param: 'from' })
       if (to - from > MAX_SPAN_MS) throw badRequest('the range may span at most 400 days', { param: 'from' })
       const all = can(p, 'usage:read-all')
-      const res = await queryUsage(rt.db.db, {
+      const raw = await queryUsage(rt.db.db, {
         orgId: p.orgId,
         groupBy: q.groupBy,
         from,
@@ -50,6 +51,8 @@ export async function usageRoutes(app: FastifyInstance, rt: Runtime): Promise<vo
         bucket: q.bucket,
         own: all ? undefined : { userId: p.userId, tokenId: p.tokenId },
       })
+      const label = <R extends UsageTotals>(rows: R[]) => labelUsage(rt.db.db, p.orgId, q.groupBy, rows)
+      const res = { data: await label(raw.data), ...(raw.series ? { series: await label(raw.series) } : {}) }
       const wantsCsv =
         q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
       if (wantsCsv) {

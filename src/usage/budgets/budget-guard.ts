@@ -20,6 +20,7 @@ import type {
 import type { Usage } from '../../gateway/spec/v1/usage.js'
 import { newId } from '../../identity/secrets.js'
 import { type Clock, systemClock } from '../../state/clock.js'
+import { usdText } from '../usd-text.js'
 import type { BudgetCounters, CounterEntry, Totals } from './budget-counters.js'
 import {
   type BudgetDef,
@@ -112,8 +113,9 @@ export class CounterBudgetGuard implements BudgetGuard {
       ttlMs: window.end - now + GRACE_MS,
     }))
     let failed: number
+    let totals: Totals[]
     try {
-      ;({ failed } = await this.counters.reserve(entries))
+      ;({ failed, totals } = await this.counters.reserve(entries))
     } catch (err) {
       // Fail closed: a budget that cannot be checked must not be spent past.
       this.logger.error({ err: (err as Error).message }, 'budget store unavailable')
@@ -124,7 +126,7 @@ export class CounterBudgetGuard implements BudgetGuard {
     }
     if (failed >= 0) {
       const { budget, window } = applicable[failed]!
-      throw overBudget(budget, window, now)
+      throw overBudget(budget, window, now, { entry: entries[failed]!, before: totals[failed]!, estimate })
     }
     if (++this.#reserves % 1000 === 0) this.#sweep(now)
     this.#held.set(id, {
@@ -224,17 +226,50 @@ function counterKey(b: BudgetDef, w: BudgetWindowSpan): string {
   return `{${b.orgId}}:${b.id}:${w.key}`
 }
 
-function overBudget(b: BudgetDef, w: BudgetWindowSpan, now: number) {
+/** What a refused reservation knew: the counter before the call, and what the call asked for. */
+interface Refusal {
+  entry: CounterEntry
+  before: Totals
+  estimate: BudgetEstimate
+}
+
+function overBudget(b: BudgetDef, w: BudgetWindowSpan, now: number, refusal?: Refusal) {
   const limits = [
-    b.limitUsd !== null ? `$${b.limitUsd}` : null,
+    b.limitUsd !== null ? usdText(b.limitUsd) : null,
     b.limitTokens !== null ? `${b.limitTokens} tokens` : null,
   ]
     .filter(Boolean)
     .join(' / ')
   const per = b.window === 'fixed' ? 'for its period' : `per ${b.window}`
-  return rateLimited(`budget "${b.name}" exceeded (${limits} ${per})`, (w.end - now) / 1000, {
+  const because = refusal ? estimateRefusal(refusal) : null
+  const message = because
+    ? `budget "${b.name}" (${limits} ${per}) refused this call on its pre-call estimate, not on spend: ${because}`
+    : `budget "${b.name}" exceeded (${limits} ${per})`
+  return rateLimited(message, (w.end - now) / 1000, {
     code: 'budget_exceeded',
     retryable: false,
-    details: { budget: b.name, budgetId: b.id },
+    details: { budget: b.name, budgetId: b.id, ...(because ? { refusedOn: 'estimate' } : {}) },
   })
+}
+
+/**
+ * When what is already spent fits the limit, the call was refused on its worst case: the
+ * prompt plus max_tokens (or the default ceiling when the request set none) priced before
+ * sending. Saying so, with the numbers, tells the caller the fix (a lower max_tokens); a bare
+ * "exceeded" at $0.00 spent reads like a bug.
+ */
+function estimateRefusal({ entry, before, estimate }: Refusal): string | null {
+  const usdFits = entry.limitNano < 0 || before.nano <= entry.limitNano
+  const tokensFit = entry.limitTokens < 0 || before.tokens <= entry.limitTokens
+  if (!usdFits || !tokensFit) return null
+  const parts: string[] = []
+  if (entry.limitNano >= 0 && before.nano + entry.addNano > entry.limitNano)
+    parts.push(
+      `${usdText(before.nano / NANO)} spent, ${usdText((entry.limitNano - before.nano) / NANO)} left, this call could cost up to ${usdText(entry.addNano / NANO)}`,
+    )
+  if (entry.limitTokens >= 0 && before.tokens + entry.addTokens > entry.limitTokens)
+    parts.push(
+      `${before.tokens} tokens used, ${entry.limitTokens - before.tokens} left, this call could use up to ${entry.addTokens}`,
+    )
+  return `${parts.join('; ')} (about ${estimate.inputTokens} input tokens plus up to ${estimate.maxOutputTokens} output tokens, from the request's max_tokens or the default ceiling when it sets none); set max_tokens lower on the request to lower the estimate`
 }

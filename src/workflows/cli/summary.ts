@@ -1,4 +1,5 @@
 /** Human-readable run summaries for stderr (stdout carries only the output JSON). */
+import { renderTable } from '../../cli/output.js'
 import type { RunJson } from './api-client.js'
 
 export function usd(v: number | null): string {
@@ -15,13 +16,7 @@ export function runSummary(r: RunJson): string {
     s.latencyMs == null ? '-' : `${s.latencyMs}ms`,
   ])
   const head = ['step', 'model', 'status', 'tokens in/out', 'cost', 'latency']
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cols: string[]) =>
-    cols
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd()
-  const out = [`run ${r.id}: ${r.status}`, line(head), ...rows.map(line)]
+  const out = [`run ${r.id}: ${r.status}`, renderTable(head, rows).trimEnd()]
   out.push(`total: ${r.usage.inputTokens}/${r.usage.outputTokens} tokens, ${usd(r.costUsd)}`)
   if (r.error) out.push(`error: ${r.error}`)
   return `${out.join('\n')}\n`

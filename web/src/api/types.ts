@@ -99,6 +99,9 @@ export interface AuditRecord {
   actor: string
   action: string
   credentialId?: string | null
+  workspaceId?: string | null
+  targetType?: string | null
+  targetId?: string | null
   provider?: string | null
   model?: string | null
   status?: string | number | null
@@ -191,6 +194,8 @@ export interface Budget {
   name?: string
   scope?: string
   scopeId?: string | null
+  /** The target's name (null when the caller may not see it, or for org budgets). */
+  scopeName?: string | null
   period?: string
   limitUsd?: number
   spentUsd?: number

@@ -3,7 +3,9 @@ import { del, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Budget } from '../api/types.js'
 import { usd } from '../lib/format.js'
+import { type TargetKind, targetOptions } from '../lib/key-labels.js'
 import { can } from '../lib/roles.js'
+import { useAsync } from '../lib/use-async.js'
 import { useForm } from '../lib/use-form.js'
 import { useList } from '../lib/use-list.js'
 import { InlineForm, InputField, SelectField } from './form-fields.js'
@@ -17,6 +19,7 @@ const SCOPES = [
   { value: 'credential', label: 'Key' },
   { value: 'token', label: 'Access token' },
 ]
+const scopeLabel = (scope: string | undefined) => SCOPES.find((x) => x.value === scope)?.label ?? scope ?? ''
 const PERIODS = [
   { value: 'day', label: 'Daily' },
   { value: 'month', label: 'Monthly' },
@@ -27,6 +30,14 @@ export function BudgetsSection() {
   const budgets = useList<Budget>('/api/v1/budgets')
   const [form, set, reset] = useForm({ scope: 'org', scopeId: '', period: 'month', limit: '' })
   const manage = can(me.principal, 'budgets:manage')
+  // The target is picked by name from what the caller may see, never typed as an id.
+  const targets = useAsync(
+    (signal) =>
+      form.scope === 'org' ? Promise.resolve([]) : targetOptions(form.scope as TargetKind, signal),
+    [form.scope],
+  )
+  const options = targets.data ?? []
+  const picked = options.some((o) => o.value === form.scopeId) ? form.scopeId : (options[0]?.value ?? '')
 
   const create = () =>
     budgets.change(async () => {
@@ -35,7 +46,7 @@ export function BudgetsSection() {
         period: form.period,
         limitUsd: Number(form.limit),
       }
-      if (form.scope !== 'org') body.scopeId = form.scopeId.trim()
+      if (form.scope !== 'org') body.scopeId = picked
       await post('/api/v1/budgets', body)
       reset('limit', 'scopeId')
     })
@@ -48,9 +59,10 @@ export function BudgetsSection() {
         <Table columns={['Scope', 'Period', num('Spent'), num('Limit')]} actions={manage}>
           {budgets.rows.map((b) => (
             <tr key={b.id}>
-              <td>
-                {b.name ?? b.scope}{' '}
-                {b.scope !== 'org' && <span className="mono small muted">{b.scopeId ?? ''}</span>}
+              <td title={b.scopeId ?? undefined}>
+                {b.scope === 'org'
+                  ? 'Organisation'
+                  : `${scopeLabel(b.scope)} ${b.scopeName ?? b.scopeId ?? ''}`}
               </td>
               <td>{b.period}</td>
               <td className="num">{usd(b.spentUsd ?? null)}</td>
@@ -69,7 +81,14 @@ export function BudgetsSection() {
         <InlineForm label="Add a budget" submit="Add budget" onSubmit={create}>
           <SelectField label="Scope" value={form.scope} onChange={set('scope')} options={SCOPES} />
           {form.scope !== 'org' && (
-            <InputField label={`${form.scope} ID`} required value={form.scopeId} onChange={set('scopeId')} />
+            <SelectField
+              label={scopeLabel(form.scope)}
+              required
+              value={picked}
+              onChange={set('scopeId')}
+              options={options}
+              disabled={options.length === 0}
+            />
           )}
           <SelectField label="Period" value={form.period} onChange={set('period')} options={PERIODS} />
           <InputField

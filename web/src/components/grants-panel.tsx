@@ -71,9 +71,13 @@ export function GrantsPanel({ cred }: { cred: Credential }) {
         <Table columns={['Who', 'Right']} actions>
           {grants.rows.map((g, i) => (
             <tr key={g.id ?? i}>
-              <td>
-                {g.subjectType} <strong>{label(g.subjectType, g.subjectId) ?? ''}</strong>{' '}
-                <span className="mono small muted">{g.subjectId}</span>
+              <td title={g.subjectId}>
+                {g.subjectType}{' '}
+                {label(g.subjectType, g.subjectId) ? (
+                  <strong>{label(g.subjectType, g.subjectId)}</strong>
+                ) : (
+                  <span className="mono small muted">{g.subjectId}</span>
+                )}
               </td>
               <td>{g.right}</td>
               <DangerCell label="Remove" onClick={() => void remove(g)} />

@@ -1,5 +1,5 @@
 /** The signed-in frame: sidebar navigation (role-aware), theme switch, who is signed in. */
-import { type ReactNode, Suspense, useState } from 'react'
+import { type ReactNode, Suspense, useEffect, useState } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import { get } from '../api/client.js'
 import { useMe, useSession } from '../api/session.js'
@@ -26,6 +26,16 @@ export function Shell({ children }: { children: ReactNode }) {
   const [theme, setTheme] = useState<Theme>(initialTheme)
   const p = me.principal
   const { pathname } = useLocation()
+  // On a phone the sidebar is a drawer behind the menu button; following a link closes it.
+  const [navOpen, setNavOpen] = useState(false)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: closing is the effect of a navigation
+  useEffect(() => setNavOpen(false), [pathname])
+  useEffect(() => {
+    if (!navOpen) return
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setNavOpen(false)
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [navOpen])
   // Reviews waiting for a decision this person may take, refreshed on every navigation.
   const reviews = useAsync(
     (signal) =>
@@ -40,11 +50,35 @@ export function Shell({ children }: { children: ReactNode }) {
     setTheme(t)
   }
   return (
-    <div className="shell">
+    <div className={navOpen ? 'shell nav-open' : 'shell'}>
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <aside className="sidebar">
+      <header className="topbar">
+        <button
+          type="button"
+          className="btn btn-ghost menu-btn"
+          aria-expanded={navOpen}
+          aria-controls="sidebar"
+          onClick={() => setNavOpen(!navOpen)}
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width="22" height="22" />
+          <span>Latchkey</span>
+        </div>
+      </header>
+      {navOpen && (
+        <button
+          type="button"
+          className="drawer-backdrop"
+          aria-label="Close the menu"
+          tabIndex={-1}
+          onClick={() => setNavOpen(false)}
+        />
+      )}
+      <aside className="sidebar" id="sidebar">
         <div className="brand">
           <img src="/favicon.svg" alt="" width="26" height="26" />
           <span>Latchkey</span>
@@ -56,7 +90,6 @@ export function Shell({ children }: { children: ReactNode }) {
               <li key={n.to}>
                 <NavLink
                   to={n.to}
-                  aria-label={n.label}
                   title={n.label}
                   className={({ isActive }) => (isActive ? 'active' : undefined)}
                 >
@@ -65,6 +98,7 @@ export function Shell({ children }: { children: ReactNode }) {
                   {n.to === '/workflows' && (reviews.data ?? 0) > 0 && (
                     <span className="nav-count" title={`${reviews.data} waiting for review`}>
                       {reviews.data}
+                      <span className="sr-only"> waiting for review</span>
                     </span>
                   )}
                 </NavLink>

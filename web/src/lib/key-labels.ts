@@ -1,6 +1,6 @@
 /**
- * Usage is grouped by ids (credential, user, workflow); people read names. Fetches the lists
- * the caller may see and maps id → name; unknown ids stay as they are.
+ * Names for ids. The server labels usage rows and audit records; pickers (budget targets, the
+ * audit actor and key filters) list the things the caller may see, by name, from their lists.
  * @module
  */
 import { get } from '../api/client.js'
@@ -8,30 +8,35 @@ import type { Page } from '../api/types.js'
 
 type Row = Record<string, unknown>
 
-const SOURCES: Record<string, { path: string; id: string; label: string }[]> = {
-  credential: [{ path: '/api/v1/credentials', id: 'id', label: 'name' }],
-  workflow: [{ path: '/api/v1/workflows', id: 'id', label: 'name' }],
-  workspace: [{ path: '/api/v1/workspaces', id: 'id', label: 'name' }],
-  user: [
-    { path: '/api/v1/members', id: 'userId', label: 'email' },
-    { path: '/api/v1/tokens', id: 'id', label: 'name' },
-  ],
+/** Where each kind of target is listed, and which fields are its id and its name. */
+const LISTS = {
+  credential: { path: '/api/v1/credentials', id: 'id', label: 'name' },
+  workflow: { path: '/api/v1/workflows', id: 'id', label: 'name' },
+  workspace: { path: '/api/v1/workspaces', id: 'id', label: 'name' },
+  user: { path: '/api/v1/members', id: 'userId', label: 'email' },
+  token: { path: '/api/v1/tokens', id: 'id', label: 'name' },
+} as const
+export type TargetKind = keyof typeof LISTS
+
+export interface Option {
+  value: string
+  label: string
 }
 
-export async function keyLabels(groupBy: string, signal?: AbortSignal): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const src of SOURCES[groupBy] ?? []) {
-    const r = await get<Page<Row>>(src.path, { signal }).catch(() => ({ data: [] as Row[] }))
-    for (const row of r.data) {
-      const id = row[src.id]
-      const label = row[src.label]
-      if (typeof id === 'string' && typeof label === 'string' && !out.has(id)) out.set(id, label)
-    }
+/** The things of one kind the caller may see, by name (an empty list when they may see none). */
+export async function targetOptions(kind: TargetKind, signal?: AbortSignal): Promise<Option[]> {
+  const src = LISTS[kind]
+  const r = await get<Page<Row>>(src.path, { signal }).catch(() => ({ data: [] as Row[] }))
+  const out: Option[] = []
+  for (const row of r.data) {
+    const id = row[src.id]
+    const label = row[src.label]
+    if (typeof id === 'string') out.push({ value: id, label: typeof label === 'string' ? label : id })
   }
   return out
 }
 
-/** The label for a usage key (`(none)` reads as "none"). */
+/** The label for a usage key (`(none)` reads as "none"); an id with no name stays as it is. */
 export function labelFor(labels: Map<string, string> | undefined, key: string): string {
   if (!key || key === '(none)') return 'none'
   return labels?.get(key) ?? key

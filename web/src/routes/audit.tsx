@@ -2,7 +2,7 @@
 import { type FormEvent, Fragment, useState } from 'react'
 import { get, qs, request } from '../api/client.js'
 import type { AuditRecord } from '../api/types.js'
-import { InputField } from '../components/form-fields.js'
+import { InputField, SelectField } from '../components/form-fields.js'
 import { num, Table } from '../components/table.js'
 import {
   Badge,
@@ -14,9 +14,13 @@ import {
   PageHeader,
   StatusBadge,
 } from '../components/ui.js'
+import { actorName, csvRows, modelName, type Names, withoutInternal } from '../lib/audit-view.js'
 import { download, toCsv } from '../lib/csv.js'
 import { dateTime, ms, shape, shortDateTime, usd } from '../lib/format.js'
+import { targetOptions } from '../lib/key-labels.js'
 import { useAsync } from '../lib/use-async.js'
+
+type AuditPage = { data: AuditRecord[]; nextCursor?: string | null; names?: Names }
 
 interface Filters {
   action: string
@@ -56,26 +60,34 @@ export function AuditPage() {
   const [verifyErr, setVerifyErr] = useState<unknown>()
   const [busy, setBusy] = useState(false)
   const [open, setOpen] = useState<string | null>(null)
+  const [moreNames, setMoreNames] = useState<Names>({})
   const list = useAsync(
     async (signal) => {
-      const r = await get<{ data: AuditRecord[]; nextCursor?: string | null }>(
-        `/api/v1/audit${query(filters)}`,
-        { signal },
-      )
+      const r = await get<AuditPage>(`/api/v1/audit${query(filters)}`, { signal })
       setMore([])
+      setMoreNames({})
       setCursor(r.nextCursor ?? null)
       return r
     },
     [filters],
   )
+  // Filters pick actors and keys by name; the lists are what this reader may see.
+  const pickers = useAsync(async (signal) => {
+    const [users, tokens, keys] = await Promise.all([
+      targetOptions('user', signal),
+      targetOptions('token', signal),
+      targetOptions('credential', signal),
+    ])
+    return { actors: [...users, ...tokens.map((t) => ({ ...t, label: `${t.label} (token)` }))], keys }
+  }, [])
 
   const rows = [...(list.data?.data ?? []), ...more]
+  const names: Names = { ...list.data?.names, ...moreNames }
 
   async function loadMore() {
-    const r = await get<{ data: AuditRecord[]; nextCursor?: string | null }>(
-      `/api/v1/audit${query(filters, cursor)}`,
-    )
+    const r = await get<AuditPage>(`/api/v1/audit${query(filters, cursor)}`)
     setMore((m) => [...m, ...r.data])
+    setMoreNames((n) => ({ ...n, ...r.names }))
     setCursor(r.nextCursor ?? null)
   }
 
@@ -127,9 +139,7 @@ export function AuditPage() {
               type="button"
               className="btn"
               disabled={rows.length === 0}
-              onClick={() =>
-                download('latchkey-audit.csv', toCsv(rows as unknown as Record<string, unknown>[]))
-              }
+              onClick={() => download('latchkey-audit.csv', toCsv(csvRows(rows, names)))}
             >
               Export shown (CSV)
             </button>
@@ -167,9 +177,19 @@ export function AuditPage() {
           value={draft.action}
           onChange={set('action')}
         />
-        <InputField label="Actor" value={draft.actor} onChange={set('actor')} />
+        <SelectField
+          label="Actor"
+          value={draft.actor}
+          onChange={set('actor')}
+          options={[{ value: '', label: 'Anyone' }, ...(pickers.data?.actors ?? [])]}
+        />
         <InputField label="Model" value={draft.model} onChange={set('model')} />
-        <InputField label="Credential ID" value={draft.credentialId} onChange={set('credentialId')} />
+        <SelectField
+          label="Key"
+          value={draft.credentialId}
+          onChange={set('credentialId')}
+          options={[{ value: '', label: 'Any key' }, ...(pickers.data?.keys ?? [])]}
+        />
         <InputField label="From" type="datetime-local" value={draft.from} onChange={set('from')} />
         <InputField label="To" type="datetime-local" value={draft.to} onChange={set('to')} />
         <button type="submit" className="btn btn-primary">
@@ -214,16 +234,16 @@ export function AuditPage() {
                 <td className="nowrap" title={dateTime(r.ts)}>
                   {shortDateTime(r.ts)}
                 </td>
-                <td className="mono truncate" title={r.actor}>
-                  {r.actor}
+                <td className="truncate" title={`${actorName(r, names)} · ${r.actor}`}>
+                  {actorName(r, names)}
                 </td>
                 <td>
                   <Badge>{r.action}</Badge>
                 </td>
-                <td className="mono">{r.model ?? ''}</td>
+                <td title={r.credentialId ?? undefined}>{modelName(r, names)}</td>
                 <td>{r.status != null && <StatusBadge status={r.status} />}</td>
-                <td className="small truncate" title={shape(r.inputShape)}>
-                  {shape(r.inputShape)}
+                <td className="small truncate" title={shape(withoutInternal(r.inputShape))}>
+                  {shape(withoutInternal(r.inputShape))}
                 </td>
                 <td className="num">{r.costUsd != null ? usd(r.costUsd) : ''}</td>
                 <td className="num">{r.latencyMs != null ? ms(r.latencyMs) : ''}</td>
@@ -231,7 +251,9 @@ export function AuditPage() {
               {open === r.id && (
                 <tr className="detail-row">
                   <td colSpan={9}>
-                    <pre className="output">{JSON.stringify(r, null, 2)}</pre>
+                    <pre className="output">
+                      {JSON.stringify(withoutInternal({ ...r, names: pick(r, names) }), null, 2)}
+                    </pre>
                   </td>
                 </tr>
               )}
@@ -248,4 +270,12 @@ export function AuditPage() {
       )}
     </div>
   )
+}
+
+/** The names of this record's ids, shown in its details. */
+function pick(r: AuditRecord, names: Names): Names {
+  const out: Names = {}
+  for (const id of [r.actor, r.credentialId, r.workspaceId, r.targetId])
+    if (id && names[id]) out[id] = names[id]
+  return out
 }

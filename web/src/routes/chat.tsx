@@ -41,6 +41,8 @@ export function ChatPage() {
   const [streaming, setStreaming] = useState(false)
   const [error, setError] = useState<unknown>()
   const [notice, setNotice] = useState<string | null>(null)
+  // On a phone the conversation list is a drawer; picking a conversation closes it.
+  const [listOpen, setListOpen] = useState(false)
   const abortRef = useRef<AbortController | null>(null)
   const endRef = useRef<HTMLDivElement>(null)
   const fileRef = useRef<HTMLInputElement>(null)
@@ -168,12 +170,24 @@ export function ChatPage() {
   }
 
   return (
-    <div className="chat">
-      <aside className="chat-list" aria-label="Conversations">
+    <div className={listOpen ? 'chat list-open' : 'chat'}>
+      {listOpen && (
+        <button
+          type="button"
+          className="drawer-backdrop"
+          aria-label="Close the conversation list"
+          tabIndex={-1}
+          onClick={() => setListOpen(false)}
+        />
+      )}
+      <aside className="chat-list" id="chat-list" aria-label="Conversations">
         <button
           type="button"
           className="btn btn-primary btn-block"
-          onClick={() => setCurrent(newConversation(model))}
+          onClick={() => {
+            setCurrent(newConversation(model))
+            setListOpen(false)
+          }}
           disabled={streaming}
         >
           New chat
@@ -181,7 +195,15 @@ export function ChatPage() {
         <ul>
           {convs.map((x) => (
             <li key={x.id} className={x.id === conv.id ? 'on' : ''}>
-              <button type="button" className="conv-link" onClick={() => setCurrent(x)} disabled={streaming}>
+              <button
+                type="button"
+                className="conv-link"
+                onClick={() => {
+                  setCurrent(x)
+                  setListOpen(false)
+                }}
+                disabled={streaming}
+              >
                 <span className="conv-title">{x.title}</span>
                 <span className="muted small">{relative(x.updatedAt)}</span>
               </button>
@@ -226,6 +248,18 @@ export function ChatPage() {
         <p className="muted small">Stored in this browser only.</p>
       </aside>
       <section className="chat-main" aria-label="Conversation">
+        <div className="chat-head">
+          <button
+            type="button"
+            className="btn btn-sm"
+            aria-expanded={listOpen}
+            aria-controls="chat-list"
+            onClick={() => setListOpen(!listOpen)}
+          >
+            <span aria-hidden="true">☰</span> Conversations
+          </button>
+          <span className="conv-title muted small">{conv.messages.length ? conv.title : 'New chat'}</span>
+        </div>
         <details className="system-box" open={conv.system !== '' && conv.messages.length === 0}>
           <summary>
             System prompt
@@ -306,7 +340,7 @@ export function ChatPage() {
             onKeyDown={onKey}
           />
           <div className="composer-bar">
-            <div className="row">
+            <div className="row composer-model">
               <label htmlFor="chat-model" className="small muted">
                 Model
               </label>

@@ -3,7 +3,7 @@
  * six connections per host), with time to first token, total time, tokens and cost per column.
  * @module
  */
-import { useEffect, useRef, useState } from 'react'
+import { type CSSProperties, useEffect, useRef, useState } from 'react'
 import { useMe } from '../api/session.js'
 import { postSse } from '../api/sse.js'
 import { Markdown } from '../components/markdown.js'
@@ -163,7 +163,8 @@ export function ComparePage() {
       </form>
       <div
         className="compare-grid"
-        style={{ gridTemplateColumns: `repeat(${Math.max(cols.length, 1)}, minmax(0, 1fr))` }}
+        // One column per model on a wide screen; the stylesheet stacks them on a phone.
+        style={{ '--cols': Math.max(cols.length, 1) } as CSSProperties}
       >
         {cols.map((c, i) => (
           <section

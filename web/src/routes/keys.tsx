@@ -46,7 +46,7 @@ export function KeysPage() {
     setBusyId(c.id)
     setFlash(null)
     try {
-      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: unknown[] }>(
+      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: number }>(
         `/api/v1/credentials/${c.id}/test`,
       )
       if (r.ok === false)
@@ -54,7 +54,8 @@ export function KeysPage() {
       else
         setFlash({
           kind: 'success',
-          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${r.models ? `, ${r.models.length} models` : ''}.`,
+          // `models` counts the first page of the provider's list (some are asked for one entry only).
+          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${typeof r.models === 'number' && r.models > 1 ? `, ${r.models} models listed` : ''}.`,
         })
     } catch (e) {
       setFlash({ kind: 'error', text: `${c.name}: ${errorText(e)}` })
@@ -115,16 +116,7 @@ export function KeysPage() {
         }
       >
         <Table
-          columns={[
-            'Name',
-            'Provider',
-            'Region',
-            'Scope',
-            'Key',
-            'Version',
-            num('Calls (month)'),
-            num('Spend (month)'),
-          ]}
+          columns={['Name', 'Provider', 'Scope', 'Key', num('Calls (month)'), num('Spend (month)')]}
           actions
           wrap
         >
@@ -136,13 +128,13 @@ export function KeysPage() {
               <td>
                 {KINDS[c.provider]?.label ?? c.provider}{' '}
                 {c.category && <Badge tone={c.category}>{c.category}</Badge>}
+                {c.region && <div className="muted small">region {c.region}</div>}
                 {c.origins && c.origins.length > 0 && (
                   <div className="muted small mono" title="Origins this secret may be sent to">
                     → {c.origins.join(', ')}
                   </div>
                 )}
               </td>
-              <td>{c.region ?? '—'}</td>
               <td>
                 {c.scope ?? '—'}
                 {c.disabledAt && (
@@ -152,10 +144,9 @@ export function KeysPage() {
                 )}
               </td>
               <td className="mono" title={c.fingerprint ? `fingerprint ${c.fingerprint}` : undefined}>
-                {c.last4 ? `••••${c.last4}` : '—'}
+                {c.last4 ? `••••${c.last4}` : '—'} <span className="muted small">v{c.version ?? 1}</span>
                 {c.fingerprint && <div className="muted small">{c.fingerprint.slice(0, 16)}</div>}
               </td>
-              <td>v{c.version ?? 1}</td>
               <td className="num" title={c.lastUsedAt ? `last used ${relative(c.lastUsedAt)}` : undefined}>
                 {spend.data ? count(spend.data.get(c.id)?.requests ?? 0) : '—'}
               </td>

@@ -9,18 +9,28 @@ import { Empty, ErrorNotice, Listing, PageHeader, Section } from '../components/
 import { UsageChart } from '../components/usage-chart.js'
 import { download, toCsv } from '../lib/csv.js'
 import { count, usd } from '../lib/format.js'
-import { keyLabels, labelFor } from '../lib/key-labels.js'
+import { labelFor } from '../lib/key-labels.js'
 import { can } from '../lib/roles.js'
 import { budgetLevel, byKey, METRIC_LABEL, type Metric, toSeries, totals } from '../lib/usage.js'
 import { useAsync } from '../lib/use-async.js'
 
-type GroupBy = 'model' | 'credential' | 'user' | 'workflow' | 'workspace' | 'provider'
+type GroupBy = 'credential-model' | 'model' | 'credential' | 'user' | 'workflow' | 'workspace' | 'provider'
+/** What each grouping is called here: "model" is the model as people address it, key name/model. */
+const GROUP_LABEL: Record<GroupBy, string> = {
+  'credential-model': 'model',
+  model: 'provider kind and model',
+  credential: 'key',
+  provider: 'provider kind',
+  user: 'user',
+  workspace: 'workspace',
+  workflow: 'workflow',
+}
 const RANGES = { '24h': 1, '7d': 7, '30d': 30, '90d': 90 } as const
 type Range = keyof typeof RANGES
 
 export function UsagePage() {
   const me = useMe()
-  const [groupBy, setGroupBy] = useState<GroupBy>('model')
+  const [groupBy, setGroupBy] = useState<GroupBy>('credential-model')
   const [range, setRange] = useState<Range>('7d')
   const [metric, setMetric] = useState<Metric>('costUsd')
   const [now] = useState(() => Date.now())
@@ -34,23 +44,27 @@ export function UsagePage() {
       ),
     [groupBy, from, now, bucket],
   )
-  const labels = useAsync((signal) => keyLabels(groupBy, signal), [groupBy])
   const budgets = useAsync((signal) => get<Page<Budget>>('/api/v1/budgets', { signal }), [])
 
   const rows = usage.data?.data ?? []
   const buckets = usage.data?.series
+  // The server names each key (key, user, token, workflow…); ids stay the grouping.
+  const labels = useMemo(
+    () => new Map([...rows, ...(buckets ?? [])].map((r) => [r.key, String(r.label ?? r.key)])),
+    [rows, buckets],
+  )
   const stepMs = bucket === 'hour' ? 3_600_000 : 86_400_000
   const series = useMemo(() => {
     const s = toSeries(buckets ?? rows, metric, 8, { from, to: now, stepMs })
-    return s && { ...s, keys: s.keys.map((k) => (k === 'other' ? k : labelFor(labels.data, k))) }
-  }, [buckets, rows, metric, from, now, stepMs, labels.data])
+    return s && { ...s, keys: s.keys.map((k) => (k === 'other' ? k : labelFor(labels, k))) }
+  }, [buckets, rows, metric, from, now, stepMs, labels])
   const keyed = useMemo(() => byKey(rows), [rows])
   const t = totals(rows)
   const unpriced = rows.reduce((a, r) => a + Number(r.unpricedRequests ?? 0), 0)
   const fmt = useMemo(() => (metric === 'costUsd' ? usd : (v: number) => count(v)), [metric])
   const groups: GroupBy[] = can(me.principal, 'usage:read-all')
-    ? ['model', 'credential', 'provider', 'user', 'workspace', 'workflow']
-    : ['model', 'credential', 'provider', 'workflow']
+    ? ['credential-model', 'credential', 'model', 'provider', 'user', 'workspace', 'workflow']
+    : ['credential-model', 'credential', 'model', 'provider', 'workflow']
 
   return (
     <div className="page page-wide">
@@ -76,7 +90,12 @@ export function UsagePage() {
         }
       />
       <div className="row wrap align-end toolbar">
-        <SelectField label="Group by" value={groupBy} onChange={setGroupBy} options={groups} />
+        <SelectField
+          label="Group by"
+          value={groupBy}
+          onChange={setGroupBy}
+          options={groups.map((g) => ({ value: g, label: GROUP_LABEL[g] }))}
+        />
         <SelectField
           label="Period"
           value={range}
@@ -103,7 +122,7 @@ export function UsagePage() {
         </p>
       )}
       <ErrorNotice error={usage.error} onRetry={usage.reload} />
-      <Section id="chart-h" title={`${METRIC_LABEL[metric]} by ${groupBy}`}>
+      <Section id="chart-h" title={`${METRIC_LABEL[metric]} by ${GROUP_LABEL[groupBy]}`}>
         <Listing
           loading={usage.loading && !usage.data}
           empty={rows.length === 0}
@@ -116,12 +135,12 @@ export function UsagePage() {
           {series ? (
             <UsageChart
               series={series}
-              label={`${METRIC_LABEL[metric]} by ${groupBy} over time`}
+              label={`${METRIC_LABEL[metric]} by ${GROUP_LABEL[groupBy]} over time`}
               format={fmt}
             />
           ) : (
             <Bars
-              rows={keyed.map((r) => ({ ...r, key: labelFor(labels.data, r.key) }))}
+              rows={keyed.map((r) => ({ ...r, key: labelFor(labels, r.key) }))}
               metric={metric}
               format={fmt}
             />
@@ -129,14 +148,20 @@ export function UsagePage() {
         </Listing>
       </Section>
       {keyed.length > 0 && (
-        <Section id="table-h" title={`Totals by ${groupBy}`}>
+        <Section id="table-h" title={`Totals by ${GROUP_LABEL[groupBy]}`}>
           <Table
-            columns={[groupBy, num('Requests'), num('Input tokens'), num('Output tokens'), num('Spend')]}
+            columns={[
+              GROUP_LABEL[groupBy],
+              num('Requests'),
+              num('Input tokens'),
+              num('Output tokens'),
+              num('Spend'),
+            ]}
           >
             {keyed.map((r) => (
               <tr key={r.key}>
                 <td className="mono" title={r.key}>
-                  {labelFor(labels.data, r.key)}
+                  {labelFor(labels, r.key)}
                 </td>
                 <td className="num">{count(r.requests)}</td>
                 <td className="num">{count(r.inputTokens)}</td>
@@ -163,9 +188,10 @@ export function UsagePage() {
                   <div className="row between">
                     <span>
                       <strong>{b.name ?? `${b.scope ?? 'org'} budget`}</strong>{' '}
-                      <span className="muted small">
+                      <span className="muted small" title={b.scopeId ?? undefined}>
                         {b.scope}
-                        {b.scopeId ? ` ${b.scopeId}` : ''} · {b.period ?? 'monthly'}
+                        {b.scope !== 'org' ? ` ${b.scopeName ?? b.scopeId ?? ''}` : ''} ·{' '}
+                        {b.period ?? 'monthly'}
                       </span>
                     </span>
                     <span>

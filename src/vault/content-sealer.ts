@@ -8,9 +8,9 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import { newDataKey, aad as vaultAad, open as vaultOpen, seal as vaultSeal } from '../vault/crypto.js'
-import type { MasterKey } from '../vault/key-source.js'
-import type { Keyring } from '../vault/keyring.js'
+import { newDataKey, aad as vaultAad, open as vaultOpen, seal as vaultSeal } from './crypto.js'
+import type { MasterKey } from './key-source.js'
+import type { Keyring } from './keyring.js'
 
 export interface ContentSealer {
   seal(orgId: string, context: string, plaintext: string): Promise<string>
