@@ -6,7 +6,7 @@
  * does, see fuzz-target.ts). After two warm-up batches (V8's compiled code and feedback for
  * these paths settle within them: one warm-up left ~1 MB of growth after it, two leave none),
  * two more may grow the data heap (after a full collection) by less than GROWTH_BOUND, about
- * 0.5 KB a request. Measured: +96 KB on SQLite, -104 KB on PostgreSQL; a server keeping every
+ * 0.8 KB a request. Measured: +96 to +444 KB on SQLite, -104 KB on PostgreSQL; a server keeping every
  * answer it sent grew by 3.8 MB and fails. The requests are all built before the first
  * measurement, so the test's own memory is the same at each one.
  */
@@ -19,7 +19,7 @@ import { dataHeapAfterGc, type FuzzTarget, fuzzTarget, rank } from './fuzz-targe
 
 /** Cases per operation and batch (49 operations: 980 requests a batch). */
 const PER_OP = 20
-const GROWTH_BOUND = 2 ** 20
+const GROWTH_BOUND = 1.5 * 2 ** 20
 
 describe.each(DIALECTS)('bounded memory under fuzz-like traffic (%s)', (dialect) => {
   let t: FuzzTarget
