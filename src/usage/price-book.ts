@@ -156,6 +156,11 @@ export class OverridePriceBook implements PriceBook {
     }
   }
 
+  /** The model's context window from the bundled dataset, when it knows one (Models page). */
+  contextWindow(provider: string, model: string, at = Date.now()): number | null {
+    return this.#model(provider, model, at)?.context_window ?? null
+  }
+
   cost(orgId: string, provider: string, model: string, usage: Usage, at = Date.now()): number | null {
     const o = this.override(orgId, provider, model, at)
     if (o) {

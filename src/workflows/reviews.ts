@@ -36,6 +36,8 @@ export interface ReviewItem {
   startedBy: string
   createdAt: number
   canDecide: boolean
+  /** Why the caller may not decide (role too low, or they started the run), else null. */
+  reason: string | null
 }
 
 export async function cancelRun(
@@ -126,6 +128,7 @@ export async function listReviews(svc: WorkflowService, p: Principal): Promise<R
     const gate = step ? reviewOf(step) : null
     if (!step || !gate) continue
     const starter = JSON.parse(r.starter) as { name: string }
+    const refusal = mayDecide(p, r, gate)
     out.push({
       runId: r.id,
       workflowId: r.workflow_id,
@@ -137,7 +140,8 @@ export async function listReviews(svc: WorkflowService, p: Principal): Promise<R
       notStarter: gate.not_starter,
       startedBy: starter.name,
       createdAt: Number(r.created_at),
-      canDecide: mayDecide(p, r, gate) === null,
+      canDecide: refusal === null,
+      reason: refusal,
     })
   }
   return out

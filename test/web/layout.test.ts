@@ -155,6 +155,48 @@ describe.skipIf(!HAS_CHROMIUM)(
             })
           }
 
+          it("fits an audit record's details, names beside ids", { timeout: T }, async () => {
+            await signIn()
+            await page.goto(`${base}/audit`)
+            const call = page.getByRole('row').filter({ hasText: 'gateway.call' }).last()
+            await call.getByRole('button', { name: /Details of record/ }).click()
+            const details = page.locator('.detail-row pre')
+            await details.getByText('"names"').waitFor()
+            expect(await details.textContent()).toContain('"production-openai-eu-west"')
+            await shot(page, `${size.name}-${theme}-audit-details`)
+            expect.soft(await overflowProblems(page), 'overflow').toEqual([])
+            expect.soft(await axeViolations(page), 'axe').toEqual([])
+          })
+
+          it('fits a conversation with a long code line and a long link', { timeout: T }, async () => {
+            await signIn()
+            await page.goto(`${base}/chat`)
+            // The chat list is a drawer on phones, a column on desktops: the New chat button
+            // is in it either way.
+            const list = page.getByRole('complementary', { name: 'Conversations' })
+            if (size.name === 'phone')
+              await page.getByRole('button', { name: 'Conversations', exact: true }).click()
+            await list.getByRole('button', { name: 'New chat' }).click()
+            const words = fake.words
+            fake.words = [
+              'Run this:\n\n```sh\n',
+              `curl -H "authorization: Bearer $LATCHKEY_TOKEN" ${'https://latchkey.example.com/v1/'.repeat(4)}\n`,
+              '```\n\nDocs: ',
+              `https://docs.example.com/${'a-very-long-path-segment/'.repeat(6)}`,
+            ]
+            try {
+              await page.getByLabel('Message').fill(`Explain ${'supercalifragilistic'.repeat(6)}`)
+              await page.getByRole('button', { name: 'Send' }).click()
+              await page.getByRole('article').getByText('Docs:').waitFor()
+            } finally {
+              fake.words = words
+            }
+            await page.getByRole('button', { name: 'Send' }).waitFor()
+            await shot(page, `${size.name}-${theme}-chat-long`)
+            expect.soft(await overflowProblems(page), 'overflow').toEqual([])
+            expect.soft(await axeViolations(page), 'axe').toEqual([])
+          })
+
           if (size.name === 'phone') {
             it('keeps the navigation in a drawer behind Menu; following a link closes it', {
               timeout: T,

@@ -146,6 +146,13 @@ describe.each(DIALECTS)('reviews and tools (%s)', (dialect) => {
     const wf = await env.save(GATED(true))
     const runId = await env.start(wf, { text: 'x' }, 'admin')
     expect((await env.wait(runId)).status).toBe('waiting_review')
+    // The queue tells the starter before they try (the Reviews page disables the buttons).
+    const queue = async (role: 'admin' | 'member') =>
+      (await env.app.inject({ method: 'GET', url: '/api/v1/reviews', headers: env.auth(role) })).json().data
+    expect(await queue('admin')).toMatchObject([
+      { runId, canDecide: false, notStarter: true, reason: expect.stringMatching(/starter may not approve/) },
+    ])
+    expect(await queue('member')).toMatchObject([{ runId, canDecide: true, reason: null }])
     const self = await env.app.inject({
       method: 'POST',
       url: `/api/v1/runs/${runId}/review`,

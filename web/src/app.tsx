@@ -14,6 +14,9 @@ const Invite = lazy(() => import('./routes/invite.js').then((m) => ({ default: m
 const Keys = lazy(() => import('./routes/keys.js').then((m) => ({ default: m.KeysPage })))
 const Chat = lazy(() => import('./routes/chat.js').then((m) => ({ default: m.ChatPage })))
 const Compare = lazy(() => import('./routes/compare.js').then((m) => ({ default: m.ComparePage })))
+const Models = lazy(() => import('./routes/models.js').then((m) => ({ default: m.ModelsPage })))
+const Reviews = lazy(() => import('./routes/reviews.js').then((m) => ({ default: m.ReviewsPage })))
+const RoutesPage = lazy(() => import('./routes/routes.js').then((m) => ({ default: m.RoutesPage })))
 const Workflows = lazy(() => import('./routes/workflows.js').then((m) => ({ default: m.WorkflowsPage })))
 const Usage = lazy(() => import('./routes/usage.js').then((m) => ({ default: m.UsagePage })))
 const Audit = lazy(() => import('./routes/audit.js').then((m) => ({ default: m.AuditPage })))
@@ -47,7 +50,10 @@ export function App() {
             <Route path="/keys" element={page(<Keys />)} />
             <Route path="/chat" element={page(<Chat />)} />
             <Route path="/compare" element={page(<Compare />)} />
+            <Route path="/models" element={page(<Models />)} />
             <Route path="/workflows/*" element={page(<Workflows />)} />
+            <Route path="/reviews" element={page(<Reviews />)} />
+            <Route path="/routes" element={page(<RoutesPage />)} />
             <Route path="/usage" element={page(<Usage />)} />
             <Route path="/audit" element={page(<Audit />)} />
             <Route path="/members" element={page(<Members />)} />

@@ -11,6 +11,7 @@ import { masterKeyRoutes } from './master-key.js'
 import { meRoutes } from './me.js'
 import { memberRoutes } from './members.js'
 import { messagesRoutes } from './messages.js'
+import { modelRoutes } from './models.js'
 import { openapiRoutes } from './openapi.js'
 import { priceRoutes } from './prices.js'
 import { routesRoutes } from './routes.js'
@@ -40,6 +41,7 @@ const MODULES: RouteModule[] = [
   workflowRoutes,
   gatewayRoutes,
   messagesRoutes,
+  modelRoutes,
   routesRoutes,
   compareRoutes,
   usageRoutes,

@@ -72,7 +72,26 @@ export interface ModelInfo {
   category?: Category
   provider?: string
   credential?: string
+  /** What the model is for (`chat`, `embedding`, `audio`, …): pickers offer chat models only. */
+  mode?: string
+  capabilities?: string[]
   [k: string]: unknown
+}
+
+/** `GET /api/v1/models`: one model (or route alias) the caller may use, for the Models page. */
+export interface ModelEntry {
+  id: string
+  kind: 'model' | 'route'
+  credential: string | null
+  provider: string | null
+  category: Category | null
+  region: string | null
+  upstreamModel: string | null
+  mode: string
+  capabilities: string[]
+  contextWindow: number | null
+  /** USD per million tokens in force for the org, and where it comes from. */
+  price: { source: 'override' | 'dataset'; input: number; output: number; cachedRead: number | null } | null
 }
 
 export interface Usage {
@@ -157,6 +176,13 @@ export interface Review {
   id?: string
   runId: string
   canDecide?: boolean
+  /** Why the caller may not decide it (their own run, or a role too low). */
+  reason?: string | null
+  /** The gate's role and whether the starter is barred from deciding. */
+  role?: string
+  notStarter?: boolean
+  workflowId?: string
+  workflowVersion?: number
   startedBy?: string
   stepId?: string
   workflowName?: string

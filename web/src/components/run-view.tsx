@@ -5,6 +5,7 @@ import { get, post } from '../api/client.js'
 import { useMe } from '../api/session.js'
 import type { Run } from '../api/types.js'
 import { count, ms, usd } from '../lib/format.js'
+import { reviewsChanged } from '../lib/reviews-signal.js'
 import { can } from '../lib/roles.js'
 import { useAction } from '../lib/use-action.js'
 import { useAsync } from '../lib/use-async.js'
@@ -42,6 +43,7 @@ export function RunView() {
       const body: Record<string, unknown> = { decision }
       if (comment.trim()) body.comment = comment.trim()
       run.setData(await post<Run>(`/api/v1/runs/${runId}/review`, body))
+      reviewsChanged()
       setComment('')
     })
   }
@@ -103,7 +105,8 @@ export function RunView() {
                 .map((s) => (
                   <details key={s.id} open={s.id === r.waitingReview?.stepId}>
                     <summary className="mono">{s.id}</summary>
-                    <pre className="output">
+                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long output scrolls; keyboard users scroll it by focusing it */}
+                    <pre className="output" tabIndex={0}>
                       {typeof s.output === 'string' ? s.output : JSON.stringify(s.output, null, 2)}
                     </pre>
                   </details>
@@ -145,7 +148,8 @@ export function RunView() {
           )}
           {r.output !== undefined && r.output !== null && (
             <Section id="out-h" title={r.status === 'succeeded' ? 'Output' : 'Output so far'}>
-              <pre className="output">
+              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long output scrolls; keyboard users scroll it by focusing it */}
+              <pre className="output" tabIndex={0}>
                 {typeof r.output === 'string' ? r.output : JSON.stringify(r.output, null, 2)}
               </pre>
             </Section>

@@ -3,6 +3,7 @@ import { type ReactNode, Suspense, useEffect, useState } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import { get } from '../api/client.js'
 import { useMe, useSession } from '../api/session.js'
+import { onReviewsChanged, REVIEWS_POLL_MS } from '../lib/reviews-signal.js'
 import { can, type UiAction } from '../lib/roles.js'
 import { applyTheme, initialTheme, type Theme } from '../lib/theme.js'
 import { useAsync } from '../lib/use-async.js'
@@ -12,7 +13,10 @@ import { Spinner } from './ui.js'
 const NAV: { to: string; label: string; icon: string; action?: UiAction }[] = [
   { to: '/chat', label: 'Chat', icon: 'chat' },
   { to: '/compare', label: 'Compare', icon: 'compare' },
+  { to: '/models', label: 'Models', icon: 'models' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
+  { to: '/reviews', label: 'Reviews', icon: 'reviews' },
+  { to: '/routes', label: 'Routes', icon: 'routes' },
   { to: '/keys', label: 'Keys', icon: 'keys' },
   { to: '/usage', label: 'Usage', icon: 'usage' },
   { to: '/audit', label: 'Audit', icon: 'audit', action: 'audit:read' },
@@ -36,7 +40,8 @@ export function Shell({ children }: { children: ReactNode }) {
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
   }, [navOpen])
-  // Reviews waiting for a decision this person may take, refreshed on every navigation.
+  // Reviews waiting for a decision this person may take: refreshed on every navigation, when
+  // a page says the queue changed (a decision, a run parked), and on a slow poll for others'.
   const reviews = useAsync(
     (signal) =>
       get<{ data: { canDecide?: boolean }[] }>('/api/v1/reviews', { signal })
@@ -44,6 +49,17 @@ export function Shell({ children }: { children: ReactNode }) {
         .catch(() => 0),
     [pathname],
   )
+  const reloadReviews = reviews.reload
+  useEffect(() => {
+    const off = onReviewsChanged(reloadReviews)
+    const poll = setInterval(() => {
+      if (document.visibilityState === 'visible') reloadReviews()
+    }, REVIEWS_POLL_MS)
+    return () => {
+      off()
+      clearInterval(poll)
+    }
+  }, [reloadReviews])
   const toggle = () => {
     const t = theme === 'dark' ? 'light' : 'dark'
     applyTheme(t, true)
@@ -95,7 +111,7 @@ export function Shell({ children }: { children: ReactNode }) {
                 >
                   <Icon name={n.icon} />
                   <span className="nav-label">{n.label}</span>
-                  {n.to === '/workflows' && (reviews.data ?? 0) > 0 && (
+                  {n.to === '/reviews' && (reviews.data ?? 0) > 0 && (
                     <span className="nav-count" title={`${reviews.data} waiting for review`}>
                       {reviews.data}
                       <span className="sr-only"> waiting for review</span>

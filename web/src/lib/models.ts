@@ -31,9 +31,15 @@ export interface ModelGroup {
 
 const ORDER: (Category | 'other')[] = ['frontier', 'sovereign', 'local', 'other']
 
+/** Whether a chat or compare picker may offer the model (embedders, speech, images may not). */
+export function isChatModel(m: Pick<ModelInfo, 'mode'>): boolean {
+  return m.mode === undefined || m.mode === 'chat'
+}
+
+/** Chat models grouped by category, sorted by id within each group. */
 export function groupModels(models: ModelInfo[], credentials: Credential[] = []): ModelGroup[] {
   const by = new Map<Category | 'other', ModelInfo[]>()
-  for (const m of models) {
+  for (const m of models.filter(isChatModel)) {
     const c = categoryOf(m, credentials)
     by.set(c, [...(by.get(c) ?? []), m])
   }

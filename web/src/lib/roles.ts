@@ -19,6 +19,7 @@ export const UI_POLICY = {
   'workflows:manage': USERS,
   'workflows:run': USERS,
   'reviews:decide': USERS,
+  'routes:manage': ADMINS,
   'usage:read': ALL,
   'usage:read-all': READERS,
   'audit:read': READERS,

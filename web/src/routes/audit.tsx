@@ -251,7 +251,8 @@ export function AuditPage() {
               {open === r.id && (
                 <tr className="detail-row">
                   <td colSpan={9}>
-                    <pre className="output">
+                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long output scrolls; keyboard users scroll it by focusing it */}
+                    <pre className="output" tabIndex={0}>
                       {JSON.stringify(withoutInternal({ ...r, names: pick(r, names) }), null, 2)}
                     </pre>
                   </td>

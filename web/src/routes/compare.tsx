@@ -204,6 +204,8 @@ export function ComparePage() {
             </dl>
             <div
               className="compare-body"
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: a long answer scrolls inside the column; keyboard users scroll it by focusing it
+              tabIndex={0}
               aria-live="polite"
               aria-busy={c.status === 'waiting' || c.status === 'streaming'}
             >

@@ -15,6 +15,7 @@ import { ReassignPanel } from '../components/reassign-panel.js'
 import { num, RowButton, Table } from '../components/table.js'
 import { Badge, Empty, errorText, Notice, PageHeader, PageList } from '../components/ui.js'
 import { count, relative, usd } from '../lib/format.js'
+import { type KeyTestResult, testFlash } from '../lib/key-test.js'
 import { can } from '../lib/roles.js'
 import { useAsync } from '../lib/use-async.js'
 
@@ -46,17 +47,8 @@ export function KeysPage() {
     setBusyId(c.id)
     setFlash(null)
     try {
-      const r = await post<{ ok?: boolean; latencyMs?: number; message?: string; models?: number }>(
-        `/api/v1/credentials/${c.id}/test`,
-      )
-      if (r.ok === false)
-        setFlash({ kind: 'error', text: `${c.name}: ${r.message ?? 'the provider refused the key'}` })
-      else
-        setFlash({
-          kind: 'success',
-          // `models` counts the first page of the provider's list (some are asked for one entry only).
-          text: `${c.name} works${r.latencyMs ? ` (${Math.round(r.latencyMs)} ms)` : ''}${typeof r.models === 'number' && r.models > 1 ? `, ${r.models} models listed` : ''}.`,
-        })
+      const r = await post<KeyTestResult>(`/api/v1/credentials/${c.id}/test`)
+      setFlash(testFlash(c.name, r))
     } catch (e) {
       setFlash({ kind: 'error', text: `${c.name}: ${errorText(e)}` })
     } finally {
