@@ -18,7 +18,7 @@ import type { RateLimiter } from './limits.js'
 import type { GatewayMetrics } from './metrics.js'
 import { type Plan, type Policy, planFor, resolveTarget, type Target, unknownModel } from './plan.js'
 import type { Endpoint, StreamEvent } from './provider-adapter.js'
-import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+import { backoffDelay, sleep } from './retry.js'
 import type { RoutesStore } from './routes-store.js'
 import {
   chatRequestShape,
@@ -62,6 +62,13 @@ export interface CallInput {
   /** Aborted when the client goes away. */
   signal: CallSignal
   forwardHeaders?: Record<string, string>
+  /**
+   * The protocol the caller speaks (default openai): its headers (`forwardHeaders`) go only to
+   * targets of the same protocol — `anthropic-beta` never reaches an OpenAI-wire upstream.
+   */
+  callerProtocol?: CallerProtocol
+  /** POST /v1/messages: the caller's own body, sent untouched to targets that speak it. */
+  anthropicBody?: Record<string, unknown>
   /** CallEvent endpoint label (`invoke` for in-process calls). */
   meterEndpoint?: CallEvent['endpoint']
   runId?: string | null
@@ -350,14 +357,15 @@ export class Gateway {
             ? this.d.egress.dispatcher(this.d.egress.policyFor(input.principal.orgId, true))
             : dispatcher,
         signal: controller,
-        forwardHeaders: input.forwardHeaders ?? {},
+        forwardHeaders: protocolHeaders(input, target),
+        ...(input.anthropicBody ? { anthropicBody: input.anthropicBody } : {}),
         requestId: input.requestId,
       })
       if (res.status < 200 || res.status >= 300) {
         const text = await res.text().catch(() => '')
         cleanup()
         release()
-        return httpFailure(cred, res.status, text, res.headers, retryAfterMs(res.headers))
+        return httpFailure(cred, res.status, text, res.headers)
       }
       if (!stream) {
         const text = await res.text()
@@ -567,6 +575,22 @@ export class Gateway {
       // The sink must never fail a call.
     }
   }
+}
+
+export type CallerProtocol = 'openai' | 'anthropic'
+
+/** Wires that speak Anthropic's protocol (natively, for Claude models) and OpenAI's. */
+const PROTOCOL_WIRES: Record<CallerProtocol, ReadonlySet<string>> = {
+  anthropic: new Set(['anthropic', 'vertex', 'bedrock']),
+  openai: new Set(['openai', 'azure-openai']),
+}
+const NO_HEADERS: Record<string, string> = {}
+
+/** The caller's protocol headers, for a target of that protocol only. */
+function protocolHeaders(input: CallInput, target: Target): Record<string, string> {
+  const h = input.forwardHeaders
+  if (!h) return NO_HEADERS
+  return PROTOCOL_WIRES[input.callerProtocol ?? 'openai'].has(target.adapter.wire) ? h : NO_HEADERS
 }
 
 function successHeaders(t: Target): Record<string, string> {

@@ -37,8 +37,13 @@ export interface UpstreamRequest {
   dispatcher: Dispatcher
   /** Aborted on client disconnect, attempt timeout or deadline. */
   signal: CallSignal
-  /** Client headers safe to forward (e.g. `openai-beta`); never auth headers. */
+  /**
+   * Client headers safe to forward (e.g. `openai-beta`); never auth headers. Only targets of
+   * the caller's protocol get them: the gateway empties them for other wires.
+   */
   forwardHeaders: Record<string, string>
+  /** POST /v1/messages: the caller's Anthropic body, for targets that take it natively. */
+  anthropicBody?: Record<string, unknown>
   requestId: string
   /** Route translation mode: strict (400 on parameters the target cannot honour) or lenient. */
   mode?: 'strict' | 'lenient'

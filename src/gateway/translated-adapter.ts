@@ -8,8 +8,9 @@
 
 import type { Dispatcher } from 'undici'
 import type { FetchLike, ProviderCall, ProviderAdapter as TranslationAdapter } from '../providers/adapter.js'
+import { requestFetch } from '../providers/http/request-fetch.js'
+import { openAICompatibleAdapter } from '../providers/openai-compatible/openai-compatible-adapter.js'
 import type { ChatCompletionRequest } from '../providers/translate/openai-chat.js'
-import { requestFetch } from '../providers/translate/request-fetch.js'
 import { warningHeaders } from '../providers/translate/translate-context.js'
 import type { ProviderAdapter, StreamEvent, UpstreamRequest, UpstreamResponse } from './provider-adapter.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
@@ -49,6 +50,7 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
   return {
     wire: t.wire,
     supports(endpoint) {
+      if (t.passThrough?.includes(endpoint)) return true
       return endpoint === 'chat' || (endpoint === 'embeddings' && typeof t.embeddings === 'function')
     },
     // Model discovery passes through too (Anthropic's and Gemini's list endpoints).
@@ -59,6 +61,8 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
         }
       : {}),
     async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+      // Same wire on both sides: a mode of the one seam, relayed by the pass-through.
+      if (t.passThrough?.includes(req.endpoint)) return openAICompatibleAdapter.send(req)
       // undici's request() behind a fetch-shaped seam: several times cheaper per call than its
       // WHATWG fetch, and it never follows redirects (the egress guard requires that).
       const fetchVia = fetchFor(req.dispatcher)
@@ -68,6 +72,7 @@ export function bridgeTranslationAdapter(t: TranslationAdapter): ProviderAdapter
         fetch: fetchVia,
         signal: req.signal,
         callerHeaders: req.forwardHeaders,
+        ...(req.anthropicBody ? { anthropicBody: req.anthropicBody } : {}),
         ...(req.mode ? { mode: req.mode } : {}),
       }
       if (req.endpoint === 'embeddings' && t.embeddings) {

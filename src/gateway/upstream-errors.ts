@@ -7,9 +7,12 @@
  */
 
 import { EgressBlockedError } from '../egress/dispatcher.js'
-import { AppError, type ErrorType } from '../errors/app-error.js'
-import { scrubSecrets } from '../vault/scrub.js'
+import { AppError } from '../errors/app-error.js'
+import { localErrorKind } from '../providers/http/local-error.js'
+import { credentialSecrets } from '../providers/http/send.js'
+import { upstreamError } from '../providers/http/upstream-error.js'
 import { sendableHeaderValue, sendableKey } from '../vault/secret-material.js'
+import { retryAfterMs } from './retry.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
 
 export type NextStep = 'retry' | 'next' | 'stop'
@@ -22,127 +25,31 @@ export interface AttemptFailure {
   retryAfterMs?: number
 }
 
-const TYPES = new Set<string>([
-  'invalid_request_error',
-  'authentication_error',
-  'permission_error',
-  'not_found_error',
-  'conflict_error',
-  'request_too_large',
-  'rate_limit_error',
-])
-
 function label(cred: CredentialMaterial): string {
   return `${cred.provider} (credential ${cred.name})`
 }
 
-function secretsOf(cred: CredentialMaterial): string[] {
-  const out: string[] = []
-  if (cred.apiKey) out.push(cred.apiKey)
-  return out
-}
-
-/** Reads an OpenAI-shaped error body leniently. */
-function parseError(text: string): { message?: string; type?: string; code?: string; param?: string } {
-  try {
-    const j = JSON.parse(text) as { error?: unknown; message?: unknown }
-    const e = (j && typeof j.error === 'object' && j.error ? j.error : j) as Record<string, unknown>
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    return {
-      message: str(e.message) ?? str(j.error),
-      type: str(e.type),
-      code: str(e.code) ?? (typeof e.code === 'number' ? String(e.code) : undefined),
-      param: str(e.param),
-    }
-  } catch {
-    return {}
-  }
-}
-
-/** A non-2xx upstream answer. */
+/**
+ * A non-2xx upstream answer on the pass-through path: mapped by the one upstream error
+ * mapping (providers/http/upstream-error.ts), exactly as a translated adapter's would be.
+ */
 export function httpFailure(
   cred: CredentialMaterial,
   status: number,
   text: string,
   headers: Record<string, string>,
-  retryAfterMs: number | undefined,
 ): AttemptFailure {
-  if (status < 400) {
-    // Redirects are never followed (a redirect is a classic SSRF pivot); another target may work.
-    return {
-      error: new AppError(
-        502,
-        'api_error',
-        `${label(cred)} answered with a redirect (${status}), which Latchkey does not follow`,
-        {
-          code: 'upstream_redirect',
-        },
-      ),
-      next: 'next',
-      unhealthy: false,
-    }
-  }
-  const parsed = parseError(text)
-  const upstreamMsg = parsed.message
-    ? scrubSecrets(parsed.message, secretsOf(cred)).slice(0, 1000)
-    : undefined
-  const passHeaders = { ...headers }
-  if (status === 429) {
-    const err = new AppError(
-      429,
-      'rate_limit_error',
-      `${label(cred)} rate limited the request${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
-      {
-        code: parsed.code ?? 'upstream_rate_limited',
-        headers: passHeaders,
-      },
-    )
-    return { error: err, next: 'retry', unhealthy: false, retryAfterMs }
-  }
-  if (status === 402) {
-    // Out of credit on this account: retrying cannot help, another credential or provider can.
-    const err = new AppError(
-      402,
-      'billing_error',
-      `${label(cred)} is out of credit${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
-      { code: 'upstream_payment_required', headers: passHeaders, retryable: false },
-    )
-    return { error: err, next: 'next', unhealthy: false }
-  }
-  if (status >= 500 || status === 408 || status === 498) {
-    // 498: Groq's "flex tier capacity exceeded, retry with backoff" — an overload, not bad input.
-    const unavailable = status === 503 || status === 529 || status === 498
-    const err = new AppError(
-      unavailable ? 503 : status === 504 || status === 408 ? 504 : 502,
-      unavailable ? 'overloaded_error' : status === 504 || status === 408 ? 'timeout_error' : 'api_error',
-      `${label(cred)} answered ${status}${unavailable ? ' (unavailable)' : ''}${upstreamMsg ? `: ${upstreamMsg}` : ''}`,
-      { code: unavailable ? 'upstream_unavailable' : 'upstream_error', headers: passHeaders },
-    )
-    return { error: err, next: 'retry', unhealthy: true, retryAfterMs }
-  }
-  // Input errors and auth problems: passed back with the upstream status and scrubbed body.
-  // The status decides where it names a class (401, 403, 404…): Groq answers a bad key 401 with
-  // type invalid_request_error, and clients branch on the type. The upstream type is kept only
-  // for statuses that name none (400, 422…).
-  const type =
-    statusType(status) ??
-    ((parsed.type && TYPES.has(parsed.type) ? parsed.type : 'invalid_request_error') as ErrorType)
-  const err = new AppError(status, type, `${label(cred)}: ${upstreamMsg ?? `answered ${status}`}`, {
-    code: parsed.code ?? 'upstream_rejected',
-    ...(parsed.param ? { param: parsed.param } : {}),
-    headers: passHeaders,
-    retryable: false,
-  })
-  return { error: err, next: 'stop', unhealthy: false }
-}
-
-function statusType(status: number): ErrorType | undefined {
-  if (status === 401) return 'authentication_error'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 409) return 'conflict_error'
-  if (status === 413) return 'request_too_large'
-  return undefined
+  return mappedFailure(
+    upstreamError({
+      provider: cred.provider,
+      credential: cred.name,
+      status,
+      body: text,
+      headers,
+      // Computed only here, on the error path: a successful call never needs them.
+      secrets: credentialSecrets({ credential: cred }),
+    }),
+  )
 }
 
 export function timeoutFailure(cred: CredentialMaterial, ms: number, what = 'response'): AttemptFailure {
@@ -199,38 +106,6 @@ export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptF
     next: 'retry',
     unhealthy: true,
   }
-}
-
-/** Codes of errors raised while building a request, before anything was sent. */
-const LOCAL_CODES = new Set([
-  'UND_ERR_INVALID_ARG',
-  'UND_ERR_NOT_SUPPORTED',
-  'ERR_INVALID_CHAR',
-  'ERR_INVALID_HTTP_TOKEN',
-  'ERR_INVALID_ARG_TYPE',
-  'ERR_INVALID_ARG_VALUE',
-  'ERR_INVALID_URL',
-])
-
-/**
- * Whether `err` was raised on our side before anything was sent: `header` for a value that
- * cannot go in an HTTP header, `bug` for a programming error; undefined for network failures
- * (those carry a system or undici code, or a cause that does).
- */
-export function localErrorKind(err: unknown): 'header' | 'bug' | undefined {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : ''
-  if (LOCAL_CODES.has(code) || (err instanceof TypeError && /ByteString|header/i.test(err.message)))
-    return 'header'
-  if (code) return undefined
-  if (
-    err instanceof RangeError ||
-    err instanceof ReferenceError ||
-    err instanceof SyntaxError ||
-    err instanceof TypeError
-  )
-    return 'bug'
-  return undefined
 }
 
 /**
@@ -314,13 +189,16 @@ export function clientClosed(): AppError {
 export function mappedFailure(err: AppError): AttemptFailure {
   // Out of credit, or content this model cannot take (images to a text-only model): another
   // target may serve it, and the target itself is healthy.
-  if (err.status === 402 || err.code === 'unsupported_content')
+  // A redirect (never followed): another target may work.
+  if (err.status === 402 || err.code === 'unsupported_content' || err.code === 'upstream_redirect')
     return { error: err, next: 'next', unhealthy: false }
   if (err.status === 429) {
-    const ra = err.headers['retry-after']
-    const ms = ra && /^\d+(\.\d+)?$/.test(ra) ? Math.ceil(Number(ra) * 1000) : undefined
+    const ms = retryAfterMs(err.headers)
     return { error: err, next: 'retry', unhealthy: false, ...(ms !== undefined ? { retryAfterMs: ms } : {}) }
   }
-  if (err.status >= 500 || err.status === 408) return { error: err, next: 'retry', unhealthy: true }
+  if (err.status >= 500 || err.status === 408) {
+    const ms = retryAfterMs(err.headers)
+    return { error: err, next: 'retry', unhealthy: true, ...(ms !== undefined ? { retryAfterMs: ms } : {}) }
+  }
   return { error: err, next: 'stop', unhealthy: false }
 }

@@ -42,6 +42,13 @@ export interface ProviderCall {
   mode?: TranslateMode
   /** Caller headers the target may understand (e.g. `anthropic-beta`), lower-case names. */
   callerHeaders?: Record<string, string>
+  /**
+   * The caller's own Anthropic Messages body (POST /v1/messages). A target that speaks
+   * Anthropic natively for this model (anthropic, Vertex Claude, Bedrock Claude) sends it as is,
+   * model swapped — cache_control, context_management, thinking kept; every other target
+   * translates the canonical request instead. Decided per attempt, by the target.
+   */
+  anthropicBody?: Record<string, unknown>
 }
 
 export interface AdapterResult {
@@ -97,6 +104,12 @@ export interface AnthropicNative {
 
 export interface ProviderAdapter {
   readonly wire: Wire
+  /**
+   * Endpoints this kind serves in same-wire mode: the caller's OpenAI body relayed untouched
+   * (only `model` swapped) by the pass-through (openai-compatible-adapter.ts) with this kind's
+   * URL and auth, the answer relayed as is. Azure's `/v1/responses`.
+   */
+  passThrough?: readonly ('responses' | 'chat' | 'embeddings')[]
   chat(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult>
   chatStream(req: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult>
   embeddings?(req: EmbeddingsRequest, call: ProviderCall): Promise<EmbeddingsResult>

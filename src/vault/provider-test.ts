@@ -9,10 +9,10 @@
  */
 
 import { type Dispatcher, fetch } from 'undici'
+import { scrubSecrets, secretStrings } from '../errors/scrub.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
+import { customHeaders } from '../providers/http/headers.js'
 import { kindInfo } from '../providers/kinds.js'
-import { customHeaders } from '../providers/translate/http.js'
-import { scrubSecrets, secretStrings } from './scrub.js'
 import { sendableHeaderValue } from './secret-material.js'
 
 export interface KeyTestResult {

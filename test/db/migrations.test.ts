@@ -24,6 +24,22 @@ async function open(dialect: 'sqlite' | 'postgres') {
   return () => openDatabase({ file })
 }
 
+/** A fresh database and a migrator over every migration, to stop at an older one first. */
+async function stoppedBefore(dialect: 'sqlite' | 'postgres') {
+  const h = (await open(dialect))()
+  const { Migrator } = await import('kysely')
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]?.s
+      : undefined
+  const before = new Migrator({
+    db: h.db as never,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  })
+  return { h, before }
+}
+
 const dialects = PG_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)
 
 describe.each(dialects)('migrations (%s)', (dialect) => {
@@ -61,18 +77,7 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
   })
 
   it('0007 marks password-less members pending and disables keys of members who already left', async () => {
-    const mk = await open(dialect)
-    const h = mk()
-    const { Migrator } = await import('kysely')
-    const schema =
-      dialect === 'postgres'
-        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]?.s
-        : undefined
-    const before = new Migrator({
-      db: h.db as never,
-      provider: { getMigrations: async () => migrations },
-      ...(schema ? { migrationTableSchema: schema } : {}),
-    })
+    const { h, before } = await stoppedBefore(dialect)
     expect((await before.migrateTo('0006-key-custody')).error).toBeUndefined()
     const db = h.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>
     await db.insertInto('orgs').values({ id: 'o', name: 'O', settings: '{}', created_at: 1 }).execute()
@@ -136,6 +141,47 @@ describe.each(dialects)('migrations (%s)', (dialect) => {
       ['c-joined', false],
       ['c-left', true],
     ])
+    await h.close()
+  })
+
+  it('0011 turns double USD budget limits into exact micro-dollars', async () => {
+    const { h, before } = await stoppedBefore(dialect)
+    expect((await before.migrateTo('0010-audit-prune-mac')).error).toBeUndefined()
+    const db = h.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>
+    const budget = (id: string, limit: number | null, tokens: number | null) => ({
+      id,
+      org_id: 'o',
+      name: id,
+      scope_type: 'org',
+      scope_id: 'o',
+      limit_usd: limit,
+      limit_tokens: tokens,
+      window: 'month',
+      starts_at: null,
+      ends_at: null,
+      alert_url: null,
+      created_by: null,
+      created_at: 1,
+      updated_at: 1,
+    })
+    await db
+      .insertInto('budgets')
+      .values([
+        budget('a', 0.07, null),
+        budget('b', 0.005, null),
+        budget('c', null, 100),
+        budget('d', 20, null),
+      ])
+      .execute()
+    expect((await migrateToLatest(h)).applied).toContain('0011-budget-micro-usd')
+    const rows = await db.selectFrom('budgets').selectAll().orderBy('id').execute()
+    expect(rows.map((r) => [r.id, r.limit_micro_usd == null ? null : Number(r.limit_micro_usd)])).toEqual([
+      ['a', 70_000],
+      ['b', 5_000],
+      ['c', null],
+      ['d', 20_000_000],
+    ])
+    expect(rows[0]).not.toHaveProperty('limit_usd')
     await h.close()
   })
 

@@ -220,6 +220,49 @@ export async function startProviderFakes(): Promise<ProviderFakes> {
         })
       return serveOpenAITools(res, body)
     }
+    if (path === '/azure/openai/responses') {
+      // Azure's Responses API: not under a deployment; `model` names the deployment.
+      if (req.headers['api-key'] !== AZURE_KEY)
+        return sendJson(res, 401, {
+          error: { code: '401', message: 'Access denied due to invalid subscription key.' },
+        })
+      if (!/^api-version=\d{4}-\d{2}-\d{2}-preview/.test(query))
+        return sendJson(res, 400, { error: { code: 'BadRequest', message: 'API version not supported' } })
+      const done = {
+        id: 'resp_az1',
+        object: 'response',
+        created_at: 1,
+        status: 'completed',
+        model: body.model,
+        output: [
+          {
+            type: 'message',
+            id: 'msg_az1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hello, world!', annotations: [] }],
+          },
+        ],
+        usage: { input_tokens: 11, output_tokens: 4, total_tokens: 15 },
+      }
+      if (body.stream !== true) return sendJson(res, 200, done)
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      const ev = (type: string, data: Record<string, unknown>) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+      res.write(
+        ev('response.created', { response: { ...done, status: 'in_progress', output: [], usage: null } }),
+      )
+      res.write(
+        ev('response.output_text.delta', {
+          item_id: 'msg_az1',
+          output_index: 0,
+          content_index: 0,
+          delta: 'Hello, world!',
+        }),
+      )
+      res.end(ev('response.completed', { response: done }))
+      return
+    }
     if (az) {
       const m = az
       if (req.headers['api-key'] !== AZURE_KEY)

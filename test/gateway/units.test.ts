@@ -4,7 +4,7 @@ import { weightedOrder } from '../../src/gateway/plan.js'
 import { backoffDelay, retryAfterMs } from '../../src/gateway/retry.js'
 import { ChatStreamShape, chatRequestShape, chatResponseShape } from '../../src/gateway/shape.js'
 import { usageFromChat, usageFromResponses } from '../../src/gateway/usage.js'
-import { readCapped } from '../../src/providers/openai-compatible/openai-compatible-adapter.js'
+import { readCapped } from '../../src/providers/http/upstream-body.js'
 import { decodeSse } from '../../src/providers/openai-compatible/openai-compatible-sse.js'
 
 describe('breaker', () => {

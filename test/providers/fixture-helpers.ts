@@ -10,9 +10,9 @@ import {
   type AnthropicEvent,
   AnthropicEventWriter,
 } from '../../src/providers/anthropic/anthropic-event-writer.js'
+import { upstreamError } from '../../src/providers/http/upstream-error.js'
 import type { ChatCompletionChunk } from '../../src/providers/translate/openai-chat.js'
 import type { OpenAICompatQuirks } from '../../src/providers/translate/openai-compat-quirks.js'
-import { upstreamError } from '../../src/providers/translate/upstream-error.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/providers')
 

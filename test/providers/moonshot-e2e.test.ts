@@ -142,7 +142,7 @@ describe('moonshot e2e: openai SDK (pass-through)', () => {
   })
 
   it('errors: 429 with Kimi reason, 404 unknown model, 401 naming the credential and never the key', async () => {
-    // OpenAI-wire kinds fail through the gateway's httpFailure (src/gateway/upstream-errors.ts):
+    // Every kind fails through the one mapping (src/providers/http/upstream-error.ts):
     // provider and credential name, then Kimi's scrubbed reason.
     const errors = await env.expectChatErrors([
       ['kimi/kimi-limited', 429, 'request reached organization max RPM: 3'],

@@ -193,3 +193,26 @@ describe('provider specifics through the openai SDK', () => {
     }
   })
 })
+
+describe('openai SDK → azure-openai /v1/responses (same wire: relayed, not translated)', () => {
+  it('non-streamed and streamed: the body reaches Azure untouched but for model = deployment, metered', async () => {
+    const input = [{ role: 'user' as const, content: 'Say hi' }]
+    const res = await client.responses.create({ model: 'az/gpt-4o', input, store: false })
+    expect(res.output_text).toBe('Hello, world!')
+    const up = env.fakes.requests.filter((r) => r.path.startsWith('/azure/openai/responses')).at(-1)!
+    expect(up.path).toMatch(/\?api-version=2025-04-01-preview$/)
+    expect(up.headers['api-key']).toBeDefined()
+    expect(up.headers.authorization).toBeUndefined()
+    expect(up.body).toEqual({ model: 'prod-gpt4o', input, store: false })
+    expect(env.events().at(-1)).toMatchObject({
+      status: 'ok',
+      endpoint: 'responses',
+      provider: 'azure-openai',
+      usage: expect.objectContaining({ inputTokens: 11, outputTokens: 4 }),
+    })
+    const stream = await client.responses.create({ model: 'az/gpt-4o', input, stream: true })
+    const types: string[] = []
+    for await (const ev of stream) types.push(ev.type)
+    expect(types).toEqual(['response.created', 'response.output_text.delta', 'response.completed'])
+  })
+})

@@ -66,6 +66,69 @@ describe('routes across provider kinds', () => {
   })
 })
 
+describe('POST /v1/messages: the wire is decided per attempt, by the target', () => {
+  const claudeBody = (model: string) => ({
+    model,
+    max_tokens: 64,
+    system: [{ type: 'text', text: 'Long cached preamble.', cache_control: { type: 'ephemeral' } }],
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+    context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] },
+    ],
+  })
+  const post = (body: unknown) =>
+    fetch(`${env.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': env.tokens.member,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'context-management-2025-06-27',
+      },
+      body: JSON.stringify(body),
+    })
+  beforeAll(async () => {
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: env.auth('owner'),
+      payload: {
+        alias: 'claude-with-fallback',
+        targets: [{ model: 'anth/claude-sonnet-4-5' }],
+        fallbacks: [{ model: 'gem/gemini-2.5-flash' }],
+      },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+  })
+
+  it('behind an alias with a fallback, an Anthropic target gets the caller’s body natively', async () => {
+    const res = await post(claudeBody('claude-with-fallback'))
+    expect(res.status, await res.clone().text()).toBe(200)
+    const up = env.fakes.requests.filter((r) => r.path.startsWith('/anthropic/')).at(-1)!
+    const body = up.body as Record<string, unknown>
+    expect(body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
+      system: [{ cache_control: { type: 'ephemeral' } }],
+      messages: [{ content: [{ cache_control: { type: 'ephemeral' } }] }],
+    })
+    expect(up.headers['anthropic-beta']).toBe('context-management-2025-06-27')
+    // Nothing smuggled in the body, so nothing of the kind in the audit shape either.
+    expect(JSON.stringify(body)).not.toMatch(/__latchkey/)
+    expect(JSON.stringify(env.events().at(-1)?.inputShape)).not.toMatch(/__latchkey/)
+  })
+
+  it('anthropic-version and anthropic-beta never reach an OpenAI-wire target', async () => {
+    const res = await post({ ...claudeBody('mixed'), thinking: undefined })
+    expect(res.status, await res.clone().text()).toBe(200)
+    const up = env.fakes.requests.filter((r) => r.path === '/oa/v1/chat/completions').at(-1)!
+    expect(up.headers['anthropic-beta']).toBeUndefined()
+    expect(up.headers['anthropic-version']).toBeUndefined()
+  })
+})
+
 describe('strict and lenient routes', () => {
   beforeAll(async () => {
     for (const mode of ['strict', 'lenient']) {

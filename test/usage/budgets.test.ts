@@ -222,6 +222,32 @@ describe.each(VARIANTS)('budgets (%o)', ({ dialect, redis }) => {
     expect((spent as { details: Record<string, unknown> }).details.refusedOn).toBeUndefined()
   })
 
+  it('USD limits are exact to the micro-dollar: kept as given, finer digits refused', async () => {
+    const b = await createBudget({ name: `micro-${redis}-${dialect}`, limitUsd: 0.07 })
+    const get = async () =>
+      (await env.app.inject({ method: 'GET', url: '/api/v1/budgets', headers: env.auth('admin') }))
+        .json()
+        .data.find((x: { id: string }) => x.id === b.id)
+    expect((await get()).limitUsd).toBe(0.07)
+    const patch = await env.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/budgets/${b.id}`,
+      headers: env.auth('admin'),
+      payload: { limitUsd: 0.000001 },
+    })
+    expect(patch.statusCode, patch.body).toBe(200)
+    expect((await get()).limitUsd).toBe(0.000001)
+    const fine = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/budgets',
+      headers: env.auth('admin'),
+      payload: { name: `too-fine-${redis}-${dialect}`, limitUsd: 0.0000001 },
+    })
+    expect(fine.statusCode).toBe(400)
+    expect(fine.json().error.message).toMatch(/limitUsd.*at most 6 decimal places/)
+    await env.app.inject({ method: 'DELETE', url: `/api/v1/budgets/${b.id}`, headers: env.auth('admin') })
+  })
+
   it('token and user scopes apply only to their principal', async () => {
     const member = await principalFor('member')
     const owner = await principalFor('owner')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { scrubSecrets, secretStrings } from '../../src/errors/scrub.js'
 import { KINDS } from '../../src/providers/kinds.js'
 import { checkAddress, checkBaseUrl, classifyAddress, type EgressSettings } from '../../src/vault/base-url.js'
-import { scrubSecrets, secretStrings } from '../../src/vault/scrub.js'
 import { normalizeSecret } from '../../src/vault/secret-material.js'
 
 const open: EgressSettings = { mode: 'open', allow: [] }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { REDACTED, scrubSecrets, secretStrings } from '../../src/vault/scrub.js'
+import { REDACTED, scrubSecrets, secretStrings } from '../../src/errors/scrub.js'
 
 const hostile = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),

@@ -88,6 +88,15 @@ describe.skipIf(!HAS_CHROMIUM)(
       })
       expect(chat.statusCode).toBe(200)
       await api('POST', '/api/v1/members', { email: 'a.rather.long.address@example.com', role: 'admin' })
+      await api('POST', '/api/v1/routes', {
+        alias: 'smart-default-for-the-whole-team',
+        targets: [
+          { model: 'production-openai-eu-west/gpt-4o-mini-2024-07-18', weight: 3 },
+          { model: 'production-openai-eu-west/gpt-4.1-nano', weight: 1 },
+        ],
+        fallbacks: [{ model: 'production-openai-eu-west/gpt-4.1-nano' }],
+        retry: { attempts: 2 },
+      })
       await api('POST', '/api/v1/tokens', { name: 'ci-pipeline-for-the-nightly-evaluation-run' })
       await api('POST', '/api/v1/budgets', { name: 'Monthly cap for the whole organisation', limitUsd: 25 })
       const wf = await api('POST', '/api/v1/workflows', { yaml: RECIPE })

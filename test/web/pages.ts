@@ -29,7 +29,7 @@ export const PAGES: PageCase[] = [
   { name: 'workflow', path: '/workflows/{workflow}', ready: 'Run history' },
   { name: 'workflow-run', path: '/workflows/runs/{run}', ready: 'Waiting for your review' },
   { name: 'models', path: '/models', ready: 'gpt-4.1-nano' },
-  { name: 'routes', path: '/routes', ready: 'Aliases that spread calls' },
+  { name: 'routes', path: '/routes', ready: 'smart-default-for-the-whole-team' },
   { name: 'reviews', path: '/reviews', ready: 'Open the run to read its output' },
   { name: 'keys', path: '/keys', ready: 'production-openai-eu-west' },
   { name: 'usage', path: '/usage', ready: 'production-openai-eu-west/gpt-4o-mini-2024-07-18' },

@@ -9,6 +9,7 @@ import * as m0007 from './0007-pending-members-disabled-keys.js'
 import * as m0008 from './0008-ops.js'
 import * as m0009 from './0009-audit-keys.js'
 import * as m0010 from './0010-audit-prune-mac.js'
+import * as m0011 from './0011-budget-micro-usd.js'
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end with the next
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008-ops': m0008,
   '0009-audit-keys': m0009,
   '0010-audit-prune-mac': m0010,
+  '0011-budget-micro-usd': m0011,
 }

@@ -49,7 +49,8 @@ export interface BudgetsTable {
   /** org | workspace | user | token | credential */
   scope_type: string
   scope_id: string
-  limit_usd: number | null
+  /** USD limit in whole micro-dollars (0.005 USD = 5000), exact. */
+  limit_micro_usd: number | null
   limit_tokens: number | null
   /** day | month | fixed (UTC calendar windows; fixed uses starts_at/ends_at). */
   window: string

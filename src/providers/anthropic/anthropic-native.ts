@@ -1,19 +1,20 @@
 /**
  * Untouched Anthropic Messages pass-through carried through the gateway's Chat seam. The
- * `/v1/messages` route attaches the caller's original body to the canonical request under
- * NATIVE_REQUEST (only when the target credential speaks Anthropic natively); the adapter then
+ * `/v1/messages` route hands the caller's original body to the gateway next to the canonical
+ * request (`ProviderCall.anthropicBody`); an attempt whose target speaks Anthropic natively
  * sends that body as is (model swapped) and returns, next to the canonical mapping the gateway
  * meters, the upstream message (NATIVE_MESSAGE) or each raw SSE event (NATIVE_EVENT), which
  * the route hands back byte for byte.
  * @module
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../translate/openai-chat.js'
+
+import type { ProviderCall } from '../adapter.js'
+import { brokenStream } from '../http/upstream-error.js'
+import type { ChatCompletion, ChatCompletionChunk } from '../translate/openai-chat.js'
 import { parseSseJson, readSse } from '../translate/sse.js'
-import { brokenStream } from '../translate/upstream-error.js'
 import { type AnthropicMessage, anthropicStreamEventSchema } from './anthropic-api.js'
 import { AnthropicStreamMapper } from './anthropic-stream.js'
 
-export const NATIVE_REQUEST = '__latchkey_anthropic_request'
 export const NATIVE_MESSAGE = '__latchkey_anthropic_message'
 export const NATIVE_EVENT = '__latchkey_anthropic_event'
 
@@ -22,10 +23,9 @@ export interface RawEvent {
   data: string
 }
 
-/** The original Anthropic body, when the route asked for pass-through. */
-export function nativeRequestOf(req: ChatCompletionRequest): Record<string, unknown> | undefined {
-  const v = req[NATIVE_REQUEST]
-  return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined
+/** The caller's own Anthropic body, when the call came in on POST /v1/messages. */
+export function nativeRequestOf(call: ProviderCall): Record<string, unknown> | undefined {
+  return call.anthropicBody
 }
 
 export function withNativeMessage(res: ChatCompletion, msg: AnthropicMessage): ChatCompletion {

@@ -8,7 +8,8 @@
 
 import { unauthorized } from '../../errors/app-error.js'
 import type { ChatResult, ChatStreamResult, ProviderAdapter, ProviderCall } from '../adapter.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
@@ -46,7 +47,7 @@ export const anthropicAdapter: ProviderAdapter = {
   async chat(raw: ChatCompletionRequest, call: ProviderCall): Promise<ChatResult> {
     const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'anthropic')
-    const native = nativeRequestOf(req)
+    const native = nativeRequestOf(call)
     const body = native
       ? { ...native, model: call.model }
       : convertToAnthropicRequest({ ...req, stream: false }, call.model, ctx)
@@ -68,7 +69,7 @@ export const anthropicAdapter: ProviderAdapter = {
   async chatStream(raw: ChatCompletionRequest, call: ProviderCall): Promise<ChatStreamResult> {
     const req = parseChatRequest(raw)
     const ctx = new TranslateContext(call.mode, 'anthropic')
-    const native = nativeRequestOf(req)
+    const native = nativeRequestOf(call)
     const body = native
       ? { ...native, model: call.model }
       : convertToAnthropicRequest({ ...req, stream: true }, call.model, ctx)

@@ -6,6 +6,8 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  * @module
  */
+
+import { brokenStream, upstreamError } from '../http/upstream-error.js'
 import {
   type ChatChunkDelta,
   type ChatCompletionChunk,
@@ -14,7 +16,6 @@ import {
 } from '../translate/openai-chat.js'
 import { parseSseJson, readSse } from '../translate/sse.js'
 import { JSON_TOOL_NAME } from '../translate/structured-output.js'
-import { brokenStream, upstreamError } from '../translate/upstream-error.js'
 import {
   type AnthropicStreamEvent,
   type AnthropicUsage,

@@ -11,7 +11,8 @@
 import { z } from 'zod'
 import { badRequest, unauthorized } from '../../errors/app-error.js'
 import type { ProviderAdapter, ProviderCall } from '../adapter.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { toOpenAIWire } from '../translate/openai-compat-quirks.js'
 import {
@@ -56,6 +57,29 @@ export function azureHeaders(call: ProviderCall): Record<string, string> {
   throw unauthorized(`credential '${call.credential.name}' has no apiKey`)
 }
 
+/** Azure's Responses API needs a newer data-plane version than chat (classic URLs only). */
+export const AZURE_RESPONSES_API_VERSION = '2025-04-01-preview'
+
+/**
+ * Where a same-wire (pass-through) call to Azure goes: the OpenAI body untouched but for
+ * `model` (the deployment), Azure's URL and its `api-key` auth. Serves `/v1/responses`, which
+ * Azure's v1 URLs answer at `…/openai/v1/responses` and classic ones at
+ * `…/openai/responses?api-version=` (not under a deployment).
+ */
+export function azurePassThroughTarget(
+  call: ProviderCall,
+  op: 'responses',
+): { url: string; headers: Record<string, string>; model: string } {
+  const base = baseOf(call)
+  const headers = azureHeaders(call)
+  const model = azureDeployment(call)
+  if (/\/openai\/v1$/.test(base)) return { url: `${base}/${op}`, headers, model }
+  const s = call.credential.secret ?? {}
+  const version = typeof s.apiVersion === 'string' ? s.apiVersion : AZURE_RESPONSES_API_VERSION
+  const root = /\/openai$/.test(base) ? base : `${base}/openai`
+  return { url: `${root}/${op}?api-version=${encodeURIComponent(version)}`, headers, model }
+}
+
 function target(call: ProviderCall, op: string): OpenAIWireTarget {
   return { provider: 'azure-openai', url: azureUrl(call, op), headers: azureHeaders(call) }
 }
@@ -64,6 +88,8 @@ const openAIModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: 
 
 export const azureOpenAIAdapter: ProviderAdapter = {
   wire: 'azure-openai',
+  // Same wire as the caller's OpenAI Responses body: relayed, not translated.
+  passThrough: ['responses'],
 
   async chat(raw, call) {
     const req = parseChatRequest(raw)

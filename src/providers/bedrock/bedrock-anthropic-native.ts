@@ -9,8 +9,8 @@
  */
 import type { ProviderCall } from '../adapter.js'
 import { nativeAnthropicEvents } from '../anthropic/anthropic-native.js'
+import { brokenStream } from '../http/upstream-error.js'
 import type { ChatCompletionChunk } from '../translate/openai-chat.js'
-import { brokenStream } from '../translate/upstream-error.js'
 import { exceptionFrameError, readEventStream } from './bedrock-event-stream.js'
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31'

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module'
 import type { EventStreamCodec } from '@smithy/eventstream-codec'
 import { parseFailure } from '../../errors/parse-failure.js'
-import { brokenStream, upstreamError } from '../translate/upstream-error.js'
+import { brokenStream, upstreamError } from '../http/upstream-error.js'
 
 // Smithy's codec is loaded at the first Bedrock stream, not at server start (cold start).
 let codecInstance: EventStreamCodec | undefined

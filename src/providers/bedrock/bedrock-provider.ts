@@ -13,8 +13,9 @@ import { anthropicMessageSchema } from '../anthropic/anthropic-api.js'
 import { nativeRequestOf, withNativeMessage } from '../anthropic/anthropic-native.js'
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { checkRequestCapabilities } from '../capabilities.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
@@ -61,7 +62,7 @@ export const bedrockAdapter: ProviderAdapter = {
 
   async chat(raw, call) {
     const req = parseChatRequest(raw)
-    const native = nativeRequestOf(req)
+    const native = nativeRequestOf(call)
     if (native && isBedrockAnthropic(call.model)) {
       const res = await post(call, 'invoke', JSON.stringify(bedrockAnthropicBody(native, call)))
       const msg = await readJson(res, anthropicMessageSchema, 'bedrock')
@@ -81,7 +82,7 @@ export const bedrockAdapter: ProviderAdapter = {
 
   async chatStream(raw, call) {
     const req = parseChatRequest(raw)
-    const native = nativeRequestOf(req)
+    const native = nativeRequestOf(call)
     if (native && isBedrockAnthropic(call.model)) {
       const body = JSON.stringify(bedrockAnthropicBody(native, call))
       const res = await post(call, 'invoke-with-response-stream', body, 'application/vnd.amazon.eventstream')

@@ -7,6 +7,8 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  * @module
  */
+
+import { brokenStream } from '../http/upstream-error.js'
 import {
   type ChatChunkDelta,
   type ChatCompletionChunk,
@@ -14,7 +16,6 @@ import {
   chatChunk,
 } from '../translate/openai-chat.js'
 import { JSON_TOOL_NAME } from '../translate/structured-output.js'
-import { brokenStream } from '../translate/upstream-error.js'
 import { type BedrockUsage, bedrockStreamPayloadSchema } from './bedrock-api.js'
 import { type EventStreamFrame, exceptionFrameError, readEventStream } from './bedrock-event-stream.js'
 import { convertBedrockUsage } from './convert-bedrock-response.js'

@@ -278,8 +278,8 @@ describe('deepseek streams → Anthropic events', () => {
   })
 })
 
-// upstreamError (translation adapters, count_tokens); at run time OpenAI-wire kinds fail through
-// the gateway's httpFailure instead, which deepseek-e2e.test.ts covers.
+// upstreamError (providers/http/upstream-error.ts): the one mapping, for pass-through and
+// translated calls alike (deepseek-e2e.test.ts covers both at run time).
 describe('deepseek error bodies → caller status', () => {
   const map = fixtureErrorMapper('deepseek', { credential: 'ds-main', secrets: [KEY] })
   it('429 is a rate limit; retry-after only when a header gives one', () => {
@@ -307,11 +307,11 @@ describe('deepseek error bodies → caller status', () => {
   })
   itMapsErrors(map, [
     {
-      title: '422 invalid parameters → 400 invalid_request_error with the reason',
+      title: '422 invalid parameters → 422 invalid_request_error with the reason (status kept)',
       fixture: 'deepseek-error-invalid-parameters',
       status: 422,
       expected: {
-        status: 400,
+        status: 422,
         type: 'invalid_request_error',
         retryable: false,
         message: expect.stringContaining('messages[1]: invalid type: sequence, expected a string'),
@@ -328,7 +328,7 @@ describe('deepseek error bodies → caller status', () => {
         type: 'billing_error',
         code: 'upstream_payment_required',
         retryable: false,
-        message: "deepseek credential 'ds-main' is out of credit: Insufficient Balance",
+        message: 'deepseek (credential ds-main) is out of credit: Insufficient Balance',
       },
     },
   ])

@@ -5,7 +5,8 @@
  * @module
  */
 import type { ChatResult, ChatStreamResult, FetchResponse, ProviderCall } from '../adapter.js'
-import { passBackHeaders, readJson } from '../translate/http.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson } from '../http/send.js'
 import { freshId, nowSeconds } from '../translate/ids.js'
 import { fetchOf, inlineRemoteImages } from '../translate/inline-images.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'

@@ -8,9 +8,10 @@
 
 import { unauthorized } from '../../errors/app-error.js'
 import type { EmbeddingsResult, ProviderAdapter, ProviderCall } from '../adapter.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import type { UpstreamModel } from '../model-modes.js'
 import { embeddingTexts, encodeEmbedding, estimateTokens } from '../translate/embedding-input.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
 import { TranslateContext } from '../translate/translate-context.js'
 import { geminiBatchEmbedResponseSchema, geminiModelListSchema } from './gemini-api.js'

@@ -6,6 +6,8 @@
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  * @module
  */
+
+import { brokenStream, upstreamError } from '../http/upstream-error.js'
 import {
   type ChatChunkDelta,
   type ChatCompletionChunk,
@@ -13,7 +15,6 @@ import {
   chatChunk,
 } from '../translate/openai-chat.js'
 import { parseSseJson, readSse } from '../translate/sse.js'
-import { brokenStream, upstreamError } from '../translate/upstream-error.js'
 import { mapGeminiParts } from './convert-gemini-response.js'
 import { convertGeminiUsage } from './convert-gemini-usage.js'
 import { type GeminiResponse, type GeminiUsage, geminiResponseSchema } from './gemini-api.js'

@@ -6,9 +6,9 @@ import {
   sseText,
   streamBody,
 } from '../../../test/providers/fixture-helpers.js'
+import { upstreamError } from '../http/upstream-error.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { TranslateContext } from '../translate/translate-context.js'
-import { upstreamError } from '../translate/upstream-error.js'
 import { convertGeminiResponse } from './convert-gemini-response.js'
 import { convertToGeminiRequest } from './convert-to-gemini-request.js'
 import { geminiResponseSchema } from './gemini-api.js'
@@ -366,7 +366,7 @@ describe('Gemini errors', () => {
       secrets: ['AIzaSyFakeKey1234567890'],
     })
     expect(e.status).toBe(401)
-    expect(e.message).toContain("'google-prod'")
+    expect(e.message).toContain('(credential google-prod)')
     expect(e.message).not.toContain('AIza')
   })
 })

@@ -249,19 +249,20 @@ describe('groq streams → Anthropic events', () => {
   })
 })
 
-// upstreamError (translation adapters, count_tokens); at run time OpenAI-wire kinds fail through
-// the gateway's httpFailure instead, which groq-e2e.test.ts covers.
+// upstreamError (providers/http/upstream-error.ts): the one mapping, for pass-through and
+// translated calls alike (groq-e2e.test.ts covers both at run time).
 describe('groq error bodies → caller status', () => {
   const map = fixtureErrorMapper('groq', { credential: 'groq-prod', secrets: [KEY] })
   it('400s keep Groq’s reason: context length, logprobs, reasoning_content', () => {
     // Groq's context message ("Please reduce the length of the messages or completion.") matches
-    // none of the mapper's context-length patterns and `code: context_length_exceeded` is not
-    // read, so this is a plain 400 (upstream_bad_request), the reason kept.
+    // none of the mapper's context-length patterns, but its `code: context_length_exceeded` is
+    // read (the one mapping keeps OpenAI-style codes), the reason kept.
     expect(map('groq-error-context-length', 400)).toMatchObject({
       status: 400,
       type: 'invalid_request_error',
-      code: 'upstream_bad_request',
-      message: 'groq rejected the request: Please reduce the length of the messages or completion.',
+      code: 'context_length_exceeded',
+      message:
+        'groq (credential groq-prod): context too long: Please reduce the length of the messages or completion.',
     })
     expect(map('groq-error-logprobs', 400).message).toContain("'logprobs' : not supported")
     expect(map('groq-error-reasoning-content', 400).message).toContain(
@@ -286,15 +287,15 @@ describe('groq error bodies → caller status', () => {
       },
     },
     {
-      title: '413 "Request too large" (over the per-minute token budget) is a 400 that is not retried',
-      // Expected: a client error, not retryable, Groq's reason kept. The mapper's 413 rule labels it
-      // context_length_exceeded although Groq means the TPM budget (the reason says so).
+      title: '413 "Request too large" (over the per-minute token budget) keeps its status, not retried',
+      // A client error, not retryable, Groq's status, code and reason kept: Groq means its TPM
+      // budget here, not the context window (the reason says so).
       fixture: 'groq-error-request-too-large',
       status: 413,
       expected: {
-        status: 400,
-        type: 'invalid_request_error',
-        code: 'context_length_exceeded',
+        status: 413,
+        type: 'request_too_large',
+        code: 'rate_limit_exceeded',
         retryable: false,
         message: expect.stringContaining('on tokens per minute (TPM): Limit 6000, Requested 12328'),
       },
@@ -306,7 +307,7 @@ describe('groq error bodies → caller status', () => {
       expected: {
         status: 503,
         type: 'overloaded_error',
-        code: 'upstream_overloaded',
+        code: 'upstream_unavailable',
         retryable: true,
         message: expect.stringContaining('Flex tier capacity exceeded'),
       },

@@ -240,7 +240,8 @@ describe('lmstudio error bodies → caller status', () => {
     expect(map('lmstudio-error-400-response-format', 400)).toMatchObject({
       status: 400,
       type: 'invalid_request_error',
-      message: "lmstudio rejected the request: 'response_format.type' must be 'json_schema' or 'text'",
+      message:
+        "lmstudio (credential lms) rejected the request: 'response_format.type' must be 'json_schema' or 'text'",
     })
     expect(map('lmstudio-error-400-no-models', 400)).toMatchObject({
       status: 400,

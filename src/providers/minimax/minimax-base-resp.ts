@@ -7,7 +7,7 @@
  * @module
  */
 import { AppError } from '../../errors/app-error.js'
-import { malformedUpstream, upstreamError } from '../translate/upstream-error.js'
+import { malformedUpstream, upstreamError } from '../http/upstream-error.js'
 
 /** MiniMax `base_resp.status_code` → the HTTP status it means (from the error-code table). */
 const STATUS_OF: Record<number, number> = {

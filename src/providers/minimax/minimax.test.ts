@@ -316,7 +316,7 @@ describe('minimax error bodies → caller status', () => {
     expectRateLimit(
       map,
       'minimax-error-429-rate-limit',
-      { message: 'minimax rate limit: rate limit exceeded(RPM) (1002)' },
+      { message: 'minimax (credential mm) rate limited the request: rate limit exceeded(RPM) (1002)' },
       '3',
     )
   })
@@ -332,7 +332,8 @@ describe('minimax error bodies → caller status', () => {
         status: 400,
         type: 'invalid_request_error',
         code: 'context_length_exceeded',
-        message: 'minimax: context too long: invalid params, context window exceeds limit (2013)',
+        message:
+          'minimax (credential mm): context too long: invalid params, context window exceeds limit (2013)',
       },
     },
     {
@@ -342,7 +343,8 @@ describe('minimax error bodies → caller status', () => {
       expected: {
         status: 400,
         type: 'invalid_request_error',
-        message: "minimax rejected the request: invalid params, unknown model 'MiniMax-M9' (2013)",
+        message:
+          "minimax (credential mm) rejected the request: invalid params, unknown model 'MiniMax-M9' (2013)",
       },
     },
   ])

@@ -11,9 +11,9 @@
  * @module
  */
 import { AppError } from '../../errors/app-error.js'
+import { brokenStream } from '../http/upstream-error.js'
 import type { ChatCompletionChunk, ChatFinishReason, ChatMessage } from '../translate/openai-chat.js'
 import type { OpenAICompatQuirks } from '../translate/openai-compat-quirks.js'
-import { brokenStream } from '../translate/upstream-error.js'
 import { mistralToolCallId } from './mistral-tool-call-id.js'
 
 type Part = { type?: string; text?: unknown; thinking?: unknown }

@@ -316,11 +316,11 @@ describe('mistral error bodies → caller status', () => {
     expectRateLimit(
       map,
       'mistral-error-rate-limit',
-      { message: 'mistral rate limit: Rate limit exceeded' },
+      { message: 'mistral (credential mistral-eu) rate limited the request: Rate limit exceeded' },
       '7',
     )
   })
-  it('400 with the provider reason (tool-call id format; 422 extra_forbidden)', () => {
+  it('400 and 422 (status kept) with the provider reason (tool-call id format; 422 extra_forbidden)', () => {
     expect(map('mistral-error-tool-call-id', 400)).toMatchObject({
       status: 400,
       type: 'invalid_request_error',
@@ -328,7 +328,7 @@ describe('mistral error bodies → caller status', () => {
     })
     // `message` is an object here; the mapper falls back to the start of the raw body.
     expect(map('mistral-error-extra-forbidden', 422)).toMatchObject({
-      status: 400,
+      status: 422,
       type: 'invalid_request_error',
       message: expect.stringMatching(/extra_forbidden.*stream_options/),
     })

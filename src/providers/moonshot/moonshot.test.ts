@@ -299,7 +299,7 @@ describe('moonshot error bodies → caller status', () => {
       expected: {
         status: 404,
         type: 'not_found_error',
-        message: 'moonshot: Not found the model kimi-k9-preview or Permission denied',
+        message: 'moonshot (credential kimi): Not found the model kimi-k9-preview or Permission denied',
       },
     },
   ])

@@ -42,7 +42,7 @@ import {
 } from '../../../test/providers/fixture-helpers.js'
 import { usageFromChat } from '../../gateway/usage.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
-import { upstreamError } from '../translate/upstream-error.js'
+import { upstreamError } from '../http/upstream-error.js'
 import { ollamaQuirks } from './ollama-quirks.js'
 
 const canonical = toolRoundTripRequest(
@@ -228,7 +228,11 @@ describe('ollama error bodies → caller status', () => {
       title: 'model not found → 404 with the reason',
       fixture: 'ollama-error-404-model',
       status: 404,
-      expected: { status: 404, type: 'not_found_error', message: "ollama: model 'qwen2.5:7b' not found" },
+      expected: {
+        status: 404,
+        type: 'not_found_error',
+        message: "ollama (credential local-ollama): model 'qwen2.5:7b' not found",
+      },
     },
     {
       title: 'queue full (503 server busy) → 503 overloaded, retryable',
@@ -246,7 +250,8 @@ describe('ollama error bodies → caller status', () => {
     expect(map('ollama-error-400-no-tools', 400)).toMatchObject({
       status: 400,
       type: 'invalid_request_error',
-      message: 'ollama rejected the request: registry.ollama.ai/library/gemma3:4b does not support tools',
+      message:
+        'ollama (credential local-ollama) rejected the request: registry.ollama.ai/library/gemma3:4b does not support tools',
     })
     expect(map('ollama-error-400-invalid-reasoning', 400)).toMatchObject({
       status: 400,

@@ -19,8 +19,11 @@ import type {
   UpstreamResponse,
 } from '../../gateway/provider-adapter.js'
 import type { CredentialMaterial } from '../../gateway/spec/v1/index.js'
+import { azurePassThroughTarget } from '../azure-openai/azure-openai-provider.js'
 import { checkRequestCapabilities } from '../capabilities.js'
 import { passThroughRepairs } from '../compat-kinds.js'
+import { customHeaders, passBackHeaders } from '../http/headers.js'
+import { joinUrl, MAX_UPSTREAM_BODY, readCapped } from '../http/upstream-body.js'
 import type { PassThroughRepairs } from '../kind-definition.js'
 import { type CanonicalChat, canonicalChatBody, normalizedAnswer, rewrittenEvents } from './canonical-chat.js'
 import { base64Embeddings } from './embeddings-format.js'
@@ -38,58 +41,6 @@ const RESPONSES_KINDS = new Set(['openai', 'openai-compatible', 'vllm'])
 const USER_AGENT = 'latchkey/0.1'
 
 /**
- * Largest non-streamed upstream body read into memory. Large embedding batches are the
- * biggest legitimate answers (2,048 × 3,072 floats as JSON ≈ 130 MB); beyond this an upstream
- * is broken or hostile and the call fails instead of exhausting memory.
- */
-export const MAX_UPSTREAM_BODY = 256 * 1024 * 1024
-
-/** Thrown when an upstream body exceeds MAX_UPSTREAM_BODY. */
-export class UpstreamBodyTooLarge extends Error {
-  override name = 'UpstreamBodyTooLarge'
-  readonly code = 'UPSTREAM_BODY_TOO_LARGE'
-}
-
-/** Reads a body to text, refusing more than `max` bytes. */
-export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(): void },
-  max: number,
-): Promise<string> {
-  const parts: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.byteLength
-    if (size > max) {
-      body.destroy()
-      throw new UpstreamBodyTooLarge(`upstream body larger than ${max} bytes`)
-    }
-    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-  }
-  return Buffer.concat(parts, size).toString('utf8')
-}
-
-/** Upstream headers worth passing back: request id for support tickets, rate-limit state. */
-export function passBackHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined) continue
-    if (
-      k === 'x-request-id' ||
-      k === 'retry-after' ||
-      k === 'retry-after-ms' ||
-      k.startsWith('x-ratelimit-')
-    ) {
-      out[k] = Array.isArray(v) ? v.join(', ') : v
-    }
-  }
-  return out
-}
-
-export function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, '') + path
-}
-
-/**
  * Origin and path per (base URL, endpoint), so a call does not parse the URL again (undici's
  * `request(url)` builds a WHATWG URL per call). Bounded: base URLs come from credentials.
  */
@@ -104,6 +55,30 @@ function targetOf(baseUrl: string, endpoint: Endpoint): { origin: string; path: 
     targets.set(key, t)
   }
   return t
+}
+
+/**
+ * Origin, path and auth of a pass-through call: the kind's OpenAI-style base URL and bearer
+ * key, or a same-wire kind with its own URL and auth (Azure: deployment URL, `api-key`).
+ */
+function whereTo(req: UpstreamRequest): {
+  origin: string
+  path: string
+  auth: { headers: Record<string, string>; model?: string }
+} {
+  if (req.credential.provider === 'azure-openai' && req.endpoint === 'responses') {
+    const t = azurePassThroughTarget(
+      { credential: req.credential, model: String(req.body.model) },
+      'responses',
+    )
+    const u = new URL(t.url)
+    return {
+      origin: u.origin,
+      path: `${u.pathname}${u.search}`,
+      auth: { headers: t.headers, model: t.model },
+    }
+  }
+  return { ...targetOf(req.credential.baseUrl, req.endpoint), auth: { headers: authHeaders(req.credential) } }
 }
 
 function authHeaders(cred: CredentialMaterial): Record<string, string> {
@@ -193,7 +168,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
         stream_options: { ...(so && typeof so === 'object' ? so : {}), include_usage: true },
       }
     }
-    const { origin, path } = targetOf(req.credential.baseUrl, req.endpoint)
+    const { origin, path, auth } = whereTo(req)
+    if (auth.model) body = { ...body, model: auth.model }
     const res = await req.dispatcher.request({
       origin,
       path,
@@ -201,10 +177,12 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       signal: req.signal,
       headers: {
         ...req.forwardHeaders,
+        // The credential's own extra headers on every request (docs/providers.md); ours win.
+        ...customHeaders(req.credential.secret),
         'content-type': 'application/json',
         accept: req.stream ? 'text/event-stream' : 'application/json',
         'user-agent': USER_AGENT,
-        ...authHeaders(req.credential),
+        ...auth.headers,
       },
       body: JSON.stringify(body),
     })
@@ -237,7 +215,12 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       method: 'GET',
       dispatcher,
       signal,
-      headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders(credential) },
+      headers: {
+        ...customHeaders(credential.secret),
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        ...authHeaders(credential),
+      },
     })
     if (res.statusCode !== 200) {
       // dump(), not destroy(): destroying an unread undici body rejects a promise nobody holds.

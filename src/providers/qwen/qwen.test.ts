@@ -265,7 +265,7 @@ describe('qwen error bodies → caller status', () => {
     expect(map('qwen-error-thinking-non-stream', 400)).toMatchObject({
       status: 400,
       type: 'invalid_request_error',
-      code: 'upstream_bad_request',
+      code: 'invalid_parameter_error',
       message: expect.stringContaining(
         'parameter.enable_thinking must be set to false for non-streaming calls',
       ),

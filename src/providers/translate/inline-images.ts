@@ -7,7 +7,7 @@ import { BodyTooLargeError, readCapped } from '../../egress/read-capped.js'
 import { badRequest } from '../../errors/app-error.js'
 import type { CallSignal } from '../../gateway/cancel.js'
 import type { FetchLike, FetchResponse } from '../adapter.js'
-import { defaultFetch } from './http.js'
+import { defaultFetch } from '../http/send.js'
 import type { ChatCompletionRequest, ChatContentPart } from './openai-chat.js'
 
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -8,10 +8,10 @@ import { loadChunks, loadJson } from '../../../test/providers/fixture-helpers.js
 import { AnthropicEventWriter } from '../anthropic/anthropic-event-writer.js'
 import { convertToAnthropicMessage } from '../anthropic/convert-to-anthropic-message.js'
 import { deepseekQuirks } from '../deepseek/deepseek-quirks.js'
+import { upstreamError } from '../http/upstream-error.js'
 import { minimaxQuirks } from '../minimax/minimax-quirks.js'
 import { vllmQuirks } from '../vllm/vllm-quirks.js'
 import type { ChatCompletion, ChatCompletionChunk } from './openai-chat.js'
-import { upstreamError } from './upstream-error.js'
 
 describe('OpenAI-compatible fixtures → canonical → Anthropic', () => {
   it('DeepSeek reasoner tool call: thinking + tool_use, cache hits kept', () => {
@@ -114,7 +114,7 @@ describe('error fixtures', () => {
   it('Vertex UNAUTHENTICATED → 401 naming the credential; RESOURCE_EXHAUSTED → 429', () => {
     expect(map('vertex', 'vertex-error-401', 401)).toMatchObject({
       status: 401,
-      message: "vertex rejected credential 'c' (check or rotate the key)",
+      message: expect.stringMatching(/^vertex \(credential c\): .*\(check or rotate the key\)$/),
     })
     expect(map('vertex', 'vertex-error-429', 429)).toMatchObject({ status: 429 })
   })

@@ -7,10 +7,10 @@
  */
 import { z } from 'zod'
 import type { EmbeddingsResponse, FetchResponse, ProviderCall } from '../adapter.js'
-import { readJson, send } from './http.js'
+import { readJson, send } from '../http/send.js'
+import { brokenStream, upstreamError } from '../http/upstream-error.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './openai-chat.js'
 import { parseSseJson, readSse } from './sse.js'
-import { brokenStream, upstreamError } from './upstream-error.js'
 
 const chatSchema = z.looseObject({
   id: z.string(),

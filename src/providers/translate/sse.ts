@@ -6,7 +6,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { parseFailure } from '../../errors/parse-failure.js'
-import { brokenStream } from './upstream-error.js'
+import { brokenStream } from '../http/upstream-error.js'
 
 /** Yields SSE messages from a response body; throws a 502 AppError when the body breaks. */
 export async function* readSse(

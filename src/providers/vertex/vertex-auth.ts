@@ -13,7 +13,7 @@
 import { createSign } from 'node:crypto'
 import { AppError, unauthorized } from '../../errors/app-error.js'
 import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
-import { defaultFetch } from '../translate/http.js'
+import { defaultFetch } from '../http/send.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token'

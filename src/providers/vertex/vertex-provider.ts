@@ -17,7 +17,8 @@ import { anthropicStreamToChunks } from '../anthropic/anthropic-stream.js'
 import { convertAnthropicResponse } from '../anthropic/convert-anthropic-response.js'
 import { convertToAnthropicRequest } from '../anthropic/convert-to-anthropic-request.js'
 import { geminiChatBody, geminiChatResult, geminiStreamResult } from '../gemini/gemini-chat.js'
-import { passBackHeaders, readJson, send } from '../translate/http.js'
+import { passBackHeaders } from '../http/headers.js'
+import { readJson, send } from '../http/send.js'
 import { nowSeconds } from '../translate/ids.js'
 import type { ChatCompletionRequest } from '../translate/openai-chat.js'
 import { parseChatRequest } from '../translate/openai-chat-schema.js'
@@ -71,7 +72,7 @@ async function post(call: ProviderCall, url: string, body: unknown, accept?: str
 }
 
 function claudeBody(req: ChatCompletionRequest, call: ProviderCall, ctx: TranslateContext, stream: boolean) {
-  const native = nativeRequestOf(req)
+  const native = nativeRequestOf(call)
   const full: Record<string, unknown> = native
     ? { ...native }
     : { ...convertToAnthropicRequest({ ...req, stream }, call.model, ctx) }
@@ -95,7 +96,7 @@ export const vertexAdapter: ProviderAdapter = {
       const msg = await readJson(res, anthropicMessageSchema, 'vertex')
       const response = convertAnthropicResponse(msg, nowSeconds())
       return {
-        response: nativeRequestOf(req) ? withNativeMessage(response, msg) : response,
+        response: nativeRequestOf(call) ? withNativeMessage(response, msg) : response,
         warnings: ctx.warnings,
         headers: passBackHeaders(res),
       }
@@ -116,7 +117,7 @@ export const vertexAdapter: ProviderAdapter = {
         'text/event-stream',
       )
       return {
-        chunks: nativeRequestOf(req)
+        chunks: nativeRequestOf(call)
           ? nativeAnthropicStream(res.body, call.model, nowSeconds(), 'vertex')
           : anthropicStreamToChunks(res.body, call.model, nowSeconds(), 'vertex'),
         warnings: ctx.warnings,

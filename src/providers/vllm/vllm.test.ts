@@ -241,7 +241,7 @@ describe('vllm error bodies → caller status', () => {
       expected: {
         status: 404,
         type: 'not_found_error',
-        message: 'vllm: The model `Qwen/Qwen3-32B` does not exist.',
+        message: 'vllm (credential vllm-gpu): The model `Qwen/Qwen3-32B` does not exist.',
       },
     },
     {

@@ -10,9 +10,9 @@
  * @module
  */
 import { AppError } from '../../errors/app-error.js'
+import { brokenStream } from '../http/upstream-error.js'
 import type { ChatFinishReason } from '../translate/openai-chat.js'
 import type { OpenAICompatQuirks } from '../translate/openai-compat-quirks.js'
-import { brokenStream } from '../translate/upstream-error.js'
 
 const FINISH: Record<string, ChatFinishReason> = {
   sensitive: 'content_filter',

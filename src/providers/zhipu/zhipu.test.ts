@@ -281,7 +281,7 @@ describe('zhipu error bodies → caller status', () => {
       expected: {
         status: 400,
         type: 'invalid_request_error',
-        message: 'zhipu rejected the request: messages[8].content[0].type type error',
+        message: 'zhipu (credential glm-cn) rejected the request: messages[8].content[0].type type error',
       },
     },
   ])

@@ -14,7 +14,14 @@ import { authorize, can } from '../../identity/authorize.js'
 import { type DisplayNames, displayNames } from '../../identity/display-names.js'
 import type { Principal } from '../../identity/principal.js'
 import { newId } from '../../identity/secrets.js'
-import { type BudgetDef, budgetFromRow, SCOPES, WINDOWS } from '../../usage/budgets/budget-model.js'
+import {
+  type BudgetDef,
+  budgetFromRow,
+  MICRO,
+  SCOPES,
+  toMicro,
+  WINDOWS,
+} from '../../usage/budgets/budget-model.js'
 import { timeParam } from '../../usage/time-param.js'
 import { Id, IdParams } from '../id-schema.js'
 import { principalOf } from '../plugins/auth.js'
@@ -27,6 +34,14 @@ const alertUrl = z
   .max(2000)
   .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'expected an http(s) URL')
 
+/** Dollars, exact to the micro-dollar (0.005 works; 0.0000001 is refused, not rounded). */
+const limitUsd = z
+  .number()
+  .finite()
+  .min(0)
+  .max(1e9)
+  .refine((v) => toMicro(v) !== null, 'at most 6 decimal places (limits are kept in micro-dollars)')
+
 const Create = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   scope: z.enum(SCOPES).default('org'),
@@ -34,7 +49,7 @@ const Create = z.strictObject({
   window: z.enum(WINDOWS).optional(),
   /** Alias of `window` (the web app's name for it). */
   period: z.enum(WINDOWS).optional(),
-  limitUsd: z.number().finite().min(0).max(1e9).nullable().optional(),
+  limitUsd: limitUsd.nullable().optional(),
   limitTokens: z.number().int().min(0).max(1e15).nullable().optional(),
   startsAt: time.optional(),
   endsAt: time.optional(),
@@ -43,7 +58,7 @@ const Create = z.strictObject({
 
 const Patch = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
-  limitUsd: z.number().finite().min(0).max(1e9).nullable().optional(),
+  limitUsd: limitUsd.nullable().optional(),
   limitTokens: z.number().int().min(0).max(1e15).nullable().optional(),
   endsAt: time.optional(),
   alertUrl: alertUrl.nullable().optional(),
@@ -166,7 +181,7 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           `${b.scope}${b.scope === 'org' ? '' : ` ${await defaultTargetName(p, scopeId)}`} ${window}`,
         scope_type: b.scope,
         scope_id: scopeId,
-        limit_usd: limitUsd,
+        limit_micro_usd: limitUsd === null ? null : toMicro(limitUsd),
         limit_tokens: limitTokens,
         window,
         starts_at: startsAt,
@@ -225,13 +240,14 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
       if (!cur) throw notFound('budget not found')
       const next = {
         name: b.name ?? cur.name,
-        limit_usd: b.limitUsd !== undefined ? b.limitUsd : cur.limit_usd,
+        limit_micro_usd:
+          b.limitUsd === undefined ? cur.limit_micro_usd : b.limitUsd === null ? null : toMicro(b.limitUsd),
         limit_tokens: b.limitTokens !== undefined ? b.limitTokens : cur.limit_tokens,
         alert_url: b.alertUrl !== undefined ? b.alertUrl : cur.alert_url,
         ends_at: b.endsAt !== undefined ? b.endsAt : cur.ends_at,
         updated_at: Date.now(),
       }
-      if (next.limit_usd === null && next.limit_tokens === null)
+      if (next.limit_micro_usd === null && next.limit_tokens === null)
         throw badRequest('a budget needs a limit', { param: 'limitUsd' })
       if (b.endsAt !== undefined && cur.window !== 'fixed')
         throw badRequest('endsAt applies to fixed budgets only', { param: 'endsAt' })
@@ -245,7 +261,11 @@ export async function budgetRoutes(app: FastifyInstance, rt: Runtime): Promise<v
           actorEvent(p, 'budget.updated', {
             targetType: 'budget',
             targetId: id,
-            details: { changed: Object.keys(b), limitUsd: next.limit_usd, limitTokens: next.limit_tokens },
+            details: {
+              changed: Object.keys(b),
+              limitUsd: next.limit_micro_usd === null ? null : Number(next.limit_micro_usd) / MICRO,
+              limitTokens: next.limit_tokens,
+            },
           }),
         )
       })

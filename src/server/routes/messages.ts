@@ -16,21 +16,20 @@ import type { CallStatus } from '../../gateway/spec/v1/index.js'
 import { authorize } from '../../identity/authorize.js'
 import type { Principal } from '../../identity/principal.js'
 import type { FetchInit, FetchResponse } from '../../providers/adapter.js'
-import { NATIVE_MESSAGE, NATIVE_REQUEST } from '../../providers/anthropic/anthropic-native.js'
+import { NATIVE_EVENT, NATIVE_MESSAGE } from '../../providers/anthropic/anthropic-native.js'
 import { anthropicUrl } from '../../providers/anthropic/anthropic-provider.js'
 import {
   anthropicInboundSchema,
   convertFromAnthropicRequest,
 } from '../../providers/anthropic/convert-from-anthropic-request.js'
 import { convertToAnthropicMessage } from '../../providers/anthropic/convert-to-anthropic-message.js'
-import { isBedrockAnthropic } from '../../providers/bedrock/convert-to-bedrock-request.js'
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/translate/openai-chat.js'
+import { upstreamError } from '../../providers/http/upstream-error.js'
+import type { ChatCompletion } from '../../providers/translate/openai-chat.js'
 import {
   prependWarnings,
   TranslateContext,
   type TranslateMode,
 } from '../../providers/translate/translate-context.js'
-import { upstreamError } from '../../providers/translate/upstream-error.js'
 import { vertexAccessToken } from '../../providers/vertex/vertex-auth.js'
 import { isVertexClaude, vertexUrl } from '../../providers/vertex/vertex-provider.js'
 import { type ExchangeHandler, pickHeaders } from '../gateway-exchange.js'
@@ -41,40 +40,10 @@ import { relayAnthropicStream } from './messages-relay.js'
 /** Anthropic client headers passed upstream to Anthropic-native targets. */
 const FORWARD = ['anthropic-version', 'anthropic-beta'] as const
 
-interface TargetInfo {
-  /** The one target takes the Anthropic body untouched. */
-  native: boolean
-  /** The route's translation mode (strict: 400 on parameters a target cannot honour). */
-  mode: TranslateMode
-}
-
-async function targetInfo(rt: Runtime, p: Principal, model: string): Promise<TargetInfo> {
-  const slash = model.indexOf('/')
-  const route = slash > 0 ? undefined : rt.gateway.routes.get(p.orgId, model)
-  const models = slash > 0 ? [model] : route ? [...route.targets, ...route.fallbacks].map((t) => t.model) : []
-  // Only a single target can take the caller's Anthropic body untouched.
-  const only = models.length === 1 ? models[0]! : ''
-  const i = only.indexOf('/')
-  const cred = i > 0 ? await rt.credentials.find(p, only.slice(0, i)).catch(() => null) : null
-  const upstream = only.slice(i + 1)
-  const native =
-    cred?.provider === 'anthropic' ||
-    (cred?.provider === 'vertex' && isVertexClaude(upstream)) ||
-    (cred?.provider === 'bedrock' && isBedrockAnthropic(upstream))
-  return { native, mode: route?.mode ?? 'lenient' }
-}
-
-/**
- * The body the gateway forwards: the caller's own for Anthropic-native targets, else the
- * canonical request, which each attempt maps for its own kind (OpenAI-wire kinds: extension
- * fields and request quirks, canonical-chat.ts; the rest: their translation adapter).
- */
-function gatewayBody(
-  canonical: ChatCompletionRequest,
-  raw: Record<string, unknown>,
-  t: TargetInfo,
-): ChatCompletionRequest {
-  return t.native ? { ...canonical, [NATIVE_REQUEST]: raw } : canonical
+/** The route's translation mode (strict: 400 on parameters a target cannot honour). */
+function routeMode(rt: Runtime, p: Principal, model: string): TranslateMode {
+  if (model.includes('/')) return 'lenient'
+  return rt.gateway.routes.get(p.orgId, model)?.mode ?? 'lenient'
 }
 
 /** POST /v1/messages as an exchange (server/gateway-exchange.ts): Fastify route and fast path. */
@@ -92,14 +61,15 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
     const inbound = parsed.data
     if (inbound.max_tokens === undefined)
       throw badRequest('max_tokens: Field required', { param: 'max_tokens' })
-    const target = await targetInfo(rt, p, inbound.model)
-    const ctx = new TranslateContext(target.mode, 'the target provider')
+    const ctx = new TranslateContext(routeMode(rt, p, inbound.model), 'the target provider')
     const canonical = convertFromAnthropicRequest(inbound, ctx)
-    const body = gatewayBody(canonical, x.body as Record<string, unknown>, target)
-
+    // The wire is decided per attempt, by the target: one that speaks Anthropic natively sends
+    // the caller's own body (anthropicBody), any other maps the canonical request.
     const r = await rt.gateway.gateway.call({
       endpoint: 'chat',
-      body: body as Record<string, unknown>,
+      body: canonical as Record<string, unknown>,
+      anthropicBody: x.body as Record<string, unknown>,
+      callerProtocol: 'anthropic',
       bodyBytes: x.bodyBytes,
       principal: p,
       requestId: x.requestId,
@@ -108,11 +78,15 @@ export function messagesExchange(rt: Runtime): ExchangeHandler {
       meterEndpoint: 'messages',
       canonical: true,
     })
-    // Request-translation warnings first, then the target's, in both warning headers.
-    prependWarnings(ctx.warnings, r.headers)
+    // Request-translation warnings first, then the target's, in both warning headers — unless
+    // the target took the caller's body untouched (nothing was translated then).
+    const native =
+      r.kind === 'json'
+        ? (r.json as Record<string, unknown>)[NATIVE_MESSAGE]
+        : r.first.data.includes(NATIVE_EVENT)
+    if (!native) prependWarnings(ctx.warnings, r.headers)
     if (r.kind === 'json') {
       const json = r.json as ChatCompletion & Record<string, unknown>
-      const native = json[NATIVE_MESSAGE]
       let out: unknown = native
       if (!native) out = convertToAnthropicMessage(json, inbound.model)
       return { status: 200, headers: r.headers, body: JSON.stringify(out) }

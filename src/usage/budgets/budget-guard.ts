@@ -28,6 +28,7 @@ import {
   budgetFromRow,
   covers,
   currentWindow,
+  MICRO,
   NANO,
   toNano,
 } from './budget-model.js'
@@ -106,7 +107,7 @@ export class CounterBudgetGuard implements BudgetGuard {
     const tokens = Math.max(0, Math.ceil(estimate.inputTokens + estimate.maxOutputTokens))
     const entries: CounterEntry[] = applicable.map(({ budget, window }) => ({
       key: counterKey(budget, window),
-      limitNano: budget.limitUsd === null ? -1 : Math.floor(budget.limitUsd * NANO),
+      limitNano: budget.limitMicroUsd === null ? -1 : budget.limitMicroUsd * (NANO / MICRO),
       limitTokens: budget.limitTokens === null ? -1 : budget.limitTokens,
       addNano: budget.limitUsd === null ? 0 : nano,
       addTokens: budget.limitTokens === null ? 0 : tokens,

@@ -17,7 +17,10 @@ export interface BudgetDef {
   name: string
   scopeType: BudgetScope
   scopeId: string
+  /** Derived from `limitMicroUsd`, for display and percentages. */
   limitUsd: number | null
+  /** The limit as stored and enforced: whole micro-dollars. */
+  limitMicroUsd: number | null
   limitTokens: number | null
   window: BudgetWindow
   startsAt: number | null
@@ -32,7 +35,8 @@ export function budgetFromRow(r: BudgetsTable): BudgetDef {
     name: r.name,
     scopeType: r.scope_type as BudgetScope,
     scopeId: r.scope_id,
-    limitUsd: r.limit_usd === null ? null : Number(r.limit_usd),
+    limitUsd: r.limit_micro_usd === null ? null : Number(r.limit_micro_usd) / MICRO,
+    limitMicroUsd: r.limit_micro_usd === null ? null : Number(r.limit_micro_usd),
     limitTokens: r.limit_tokens === null ? null : Number(r.limit_tokens),
     window: r.window as BudgetWindow,
     startsAt: r.starts_at === null ? null : Number(r.starts_at),
@@ -83,5 +87,14 @@ export function covers(b: BudgetDef, ctx: BudgetContext): boolean {
 
 /** USD amounts are counted in integer nano-dollars so that concurrent adds stay exact. */
 export const NANO = 1_000_000_000
+/** Budget limits are stored in integer micro-dollars: the smallest limit is $0.000001. */
+export const MICRO = 1_000_000
+
+/** A USD limit from the API as whole micro-dollars, or null when it has finer digits. */
+export function toMicro(usd: number): number | null {
+  const micro = Math.round(usd * MICRO)
+  // Tolerate binary noise (0.07 * 1e6 = 70000.00000000001), not a seventh decimal.
+  return Math.abs(micro - usd * MICRO) < 1e-6 * Math.max(1, usd * MICRO) ? micro : null
+}
 export const toNano = (usd: number | null | undefined): number =>
   typeof usd === 'number' && Number.isFinite(usd) && usd > 0 ? Math.ceil(usd * NANO) : 0

@@ -180,7 +180,7 @@ class UndiciResponse implements FetchResponse {
   readonly ok: boolean
   #raw: IncomingHttpHeaders
   #headers: Headers | undefined
-  #web: ReadableStream<Uint8Array> | null | undefined
+  #web: FetchResponse['body'] | undefined
 
   constructor(
     readonly status: number,
@@ -208,9 +208,10 @@ class UndiciResponse implements FetchResponse {
     return this.#headers
   }
 
-  get body(): ReadableStream<Uint8Array> | null {
-    if (this.#web === undefined) this.#web = this.buffer ? this.buffer.stream() : null
-    return this.#web
+  get body(): FetchResponse['body'] {
+    if (this.#web === undefined)
+      this.#web = this.buffer ? (this.buffer.stream() as FetchResponse['body']) : null
+    return this.#web ?? null
   }
 
   async text(): Promise<string> {

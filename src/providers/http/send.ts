@@ -7,9 +7,11 @@
 import type { z } from 'zod'
 import { AppError } from '../../errors/app-error.js'
 import { parseFailure } from '../../errors/parse-failure.js'
-import { localErrorKind } from '../../gateway/upstream-errors.js'
+import { secretStrings } from '../../errors/scrub.js'
 import type { FetchLike, FetchResponse, ProviderCall } from '../adapter.js'
-import { headerEntries, requestFetch } from './request-fetch.js'
+import { customHeaders } from './headers.js'
+import { localErrorKind } from './local-error.js'
+import { requestFetch } from './request-fetch.js'
 import { malformedUpstream, upstreamError } from './upstream-error.js'
 
 export interface SendOptions {
@@ -24,16 +26,6 @@ export interface SendOptions {
 
 /** Used when the caller injects no fetch (tests, tools): undici request(), not WHATWG fetch. */
 export const defaultFetch: FetchLike = requestFetch()
-
-const PASS_HEADERS =
-  /^(x-request-id|request-id|x-amzn-requestid|apim-request-id|x-ratelimit-.*|anthropic-ratelimit-.*|retry-after)$/i
-
-/** Upstream headers worth handing back to the caller. */
-export function passBackHeaders(res: FetchResponse): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of headerEntries(res)) if (PASS_HEADERS.test(k)) out[k.toLowerCase()] = v
-  return out
-}
 
 /** Sends a request; resolves with a 2xx Response or throws an AppError. */
 export async function send(url: string, opts: SendOptions): Promise<FetchResponse> {
@@ -83,19 +75,6 @@ function credentialHeaders(call: ProviderCall): Record<string, string> {
   return customHeaders(call.credential.secret)
 }
 
-/**
- * A credential's custom headers (vault `secret.headers`) with lower-case names, so that a
- * spread of ours after them replaces a same-named one whatever its case (`X-Api-Key` must
- * not ride along beside our `x-api-key`).
- */
-export function customHeaders(secret: Record<string, unknown> | null | undefined): Record<string, string> {
-  const h = secret?.headers
-  if (!h || typeof h !== 'object') return {}
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(h)) if (typeof v === 'string') out[k.toLowerCase()] = v
-  return out
-}
-
 /** Reads and validates a JSON body; 502 when it is not JSON or not the expected shape. */
 export async function readJson<T extends z.ZodType>(
   res: FetchResponse,
@@ -125,11 +104,7 @@ export async function readJson<T extends z.ZodType>(
   return parsed.data
 }
 
-/** Secret strings of a credential (for scrubbing). */
-export function credentialSecrets(call: ProviderCall): string[] {
-  const out: string[] = []
-  if (call.credential.apiKey) out.push(call.credential.apiKey)
-  for (const v of Object.values(call.credential.secret ?? {}))
-    if (typeof v === 'string' && v.length >= 8) out.push(v)
-  return out
+/** Secret strings of a credential (for scrubbing): its key and every string of its secret. */
+export function credentialSecrets(call: Pick<ProviderCall, 'credential'>): string[] {
+  return secretStrings([call.credential.apiKey ?? '', call.credential.secret ?? {}])
 }

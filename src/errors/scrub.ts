@@ -20,6 +20,9 @@ const PATTERNS: RegExp[] = [
   /\bya29\.[A-Za-z0-9._-]{12,}/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
+  // A masked key echoed back ("Your api key: ****wxyz", "sk-abc***xyz"): its visible ends are
+  // still part of the secret.
+  /[A-Za-z0-9_-]*\*{3,}[A-Za-z0-9_-]*/g,
 ]
 
 /** Secrets shorter than this are not scrubbed verbatim (too many false hits on ordinary text). */
