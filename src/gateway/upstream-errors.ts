@@ -11,6 +11,7 @@ import { AppError } from '../errors/app-error.js'
 import { localErrorKind } from '../providers/http/local-error.js'
 import { credentialSecrets } from '../providers/http/send.js'
 import { upstreamError } from '../providers/http/upstream-error.js'
+import { sendableHeaderValue, sendableKey } from '../vault/secret-material.js'
 import { retryAfterMs } from './retry.js'
 import type { CredentialMaterial } from './spec/v1/index.js'
 
@@ -108,27 +109,59 @@ export function networkFailure(cred: CredentialMaterial, err: unknown): AttemptF
 }
 
 /**
- * A failure of our own making rather than the upstream's: a header value that cannot be sent
- * (a key pasted with a `…` in it), or a bug (a RangeError from a value too deep to serialise).
- * Never reported as "could not reach" the provider and never held against its breaker; the
- * next target may still serve the call. Undefined for real network failures.
+ * Whether the credential's own sealed material is what cannot be sent: its key, or a header
+ * sealed with it. The vault refuses such values at entry (secret-material.ts); credentials
+ * stored before that rule still hold them.
+ */
+function unsendableSecret(cred: CredentialMaterial): boolean {
+  if (cred.apiKey !== undefined && !sendableKey(cred.apiKey)) return true
+  const s = cred.secret
+  if (typeof s?.apiKey === 'string' && !sendableKey(s.apiKey)) return true
+  const h = s?.headers
+  return (
+    !!h &&
+    typeof h === 'object' &&
+    Object.values(h).some((v) => typeof v === 'string' && !sendableHeaderValue(v))
+  )
+}
+
+/**
+ * A failure of our own making rather than the upstream's: a value that cannot go in a header
+ * (a key pasted with a `…` in it, stored before the vault refused such keys), or a bug (a
+ * RangeError from a value too deep to serialise). Never reported as "could not reach" the
+ * provider and never held against its breaker; the next target may still serve the call.
+ * An unsendable key is a 422 telling an admin to re-enter it (nothing the caller or the
+ * provider can fix, and nothing a retry changes); undefined for real network failures.
  */
 export function localFailure(cred: CredentialMaterial, err: unknown): AttemptFailure | undefined {
   const kind = localErrorKind(err)
   if (!kind) return undefined
-  const header = kind === 'header'
-  const message = header
-    ? `Latchkey could not build the request to ${label(cred)}: a header value cannot be sent (check the credential's key and custom headers for characters outside Latin-1, such as '…', or line breaks)`
-    : `Latchkey failed while preparing the request to ${label(cred)} (internal error)`
-  return {
-    error: new AppError(500, 'api_error', message, {
-      code: header ? 'request_not_sendable' : 'internal_error',
-      retryable: false,
-      cause: err,
-    }),
-    next: 'next',
-    unhealthy: false,
-  }
+  const keyAtFault = kind === 'header' && unsendableSecret(cred)
+  const error = keyAtFault
+    ? new AppError(
+        422,
+        'invalid_request_error',
+        `${label(cred)} holds a key or custom header with characters that cannot be sent in an HTTP header (such as '…', a space or a line break); an admin must re-enter it (rotate the credential's key)`,
+        { code: 'credential_key_unsendable', retryable: false, cause: err },
+      )
+    : kind === 'header'
+      ? new AppError(
+          422,
+          'invalid_request_error',
+          `Latchkey could not build the request to ${label(cred)}: a header value cannot be sent (characters outside Latin-1, such as '…', or line breaks)`,
+          { code: 'request_not_sendable', retryable: false, cause: err },
+        )
+      : new AppError(
+          500,
+          'api_error',
+          `Latchkey failed while preparing the request to ${label(cred)} (internal error)`,
+          {
+            code: 'internal_error',
+            retryable: false,
+            cause: err,
+          },
+        )
+  return { error, next: 'next', unhealthy: false }
 }
 
 export function badUpstreamBody(cred: CredentialMaterial): AttemptFailure {

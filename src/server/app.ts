@@ -152,6 +152,26 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     closing = true
     done()
   })
+  app.addHook('onRoute', (route) => {
+    const limit = managementBodyLimit(route.url, rt.config.bodyLimit)
+    if (limit !== undefined && route.bodyLimit === undefined) route.bodyLimit = limit
+  })
   await registerRoutes(app, rt)
   return app
+}
+
+/**
+ * Management requests carry names, ids, settings and small secrets: 1 MiB is far above any
+ * valid one (every string field has a maxLength, the largest a 256 KiB recipe), so a huge body
+ * is refused with a 413 as it arrives instead of being buffered and parsed whole first.
+ * Compare and workflow runs carry prompts, inputs and images: they keep LATCHKEY_BODY_LIMIT,
+ * as the gateway does.
+ */
+export const MANAGEMENT_BODY_LIMIT = 1024 * 1024
+const CONTENT_ROUTES = ['/api/v1/compare', '/api/v1/workflows']
+
+export function managementBodyLimit(url: string, configured: number): number | undefined {
+  if (!url.startsWith('/api/v1/')) return undefined
+  if (CONTENT_ROUTES.some((p) => url === p || url.startsWith(`${p}/`))) return undefined
+  return Math.min(configured, MANAGEMENT_BODY_LIMIT)
 }

@@ -15,21 +15,36 @@ export interface CounterStore {
   reset(key: string, windowMs: number): Promise<void>
 }
 
+/**
+ * Live windows the in-process store keeps at most. Keys come from requests (a sign-in with a new
+ * email each time adds one), so the map needs a bound besides time: past it, ended windows go
+ * first, then the oldest live ones (a limit may restart early for a key not seen since, which
+ * takes a flood of distinct keys; ~100 B a window, so the cap is ~10 MB).
+ */
+export const MAX_WINDOWS = 100_000
+
 export class MemoryCounterStore implements CounterStore {
-  #windows = new Map<string, { start: number; total: number }>()
+  #windows = new Map<string, { end: number; total: number }>()
   #sweeps = 0
 
-  constructor(private readonly now: Clock = systemClock) {}
+  constructor(
+    private readonly now: Clock = systemClock,
+    private readonly maxWindows = MAX_WINDOWS,
+  ) {}
 
   async add(key: string, amount: number, windowMs: number) {
     const now = this.now()
     const start = now - (now % windowMs)
     const k = `${key}:${start}`
-    const w = this.#windows.get(k) ?? { start, total: 0 }
+    let w = this.#windows.get(k)
+    if (!w) {
+      if (this.#windows.size >= this.maxWindows) this.#sweep(now)
+      w = { end: start + windowMs, total: 0 }
+      this.#windows.set(k, w)
+    }
     w.total += amount
-    this.#windows.set(k, w)
     if (++this.#sweeps % 1000 === 0) this.#sweep(now)
-    return { total: w.total, resetMs: start + windowMs - now }
+    return { total: w.total, resetMs: w.end - now }
   }
 
   async get(key: string, windowMs: number) {
@@ -42,9 +57,21 @@ export class MemoryCounterStore implements CounterStore {
     this.#windows.delete(`${key}:${now - (now % windowMs)}`)
   }
 
+  /** How many windows are held (tests: the bound holds). */
+  get size(): number {
+    return this.#windows.size
+  }
+
   #sweep(now: number) {
-    // Windows are at most an hour long in practice; drop anything older.
-    for (const [k, w] of this.#windows) if (w.start < now - 3_600_000) this.#windows.delete(k)
+    for (const [k, w] of this.#windows) if (w.end <= now) this.#windows.delete(k)
+    // Still full of live windows: the oldest made (a Map iterates in insertion order) go.
+    const excess = this.#windows.size - Math.floor(this.maxWindows * 0.9)
+    if (excess <= 0) return
+    let n = 0
+    for (const k of this.#windows.keys()) {
+      if (n++ >= excess) break
+      this.#windows.delete(k)
+    }
   }
 }
 

@@ -81,7 +81,13 @@ export async function queryUsage(
       .where('ts', '<', q.to)
     if (q.own) {
       const own = q.own
-      b = own.userId ? b.where('user_id', '=', own.userId) : b.where('token_id', '=', own.tokenId ?? '\u0000')
+      // A caller with neither a user nor a token owns no usage: a condition that is never
+      // true (a NUL sentinel id matched nothing on SQLite but is an error on PostgreSQL).
+      b = own.userId
+        ? b.where('user_id', '=', own.userId)
+        : own.tokenId
+          ? b.where('token_id', '=', own.tokenId)
+          : b.where(sql<boolean>`1 = 0`)
     }
     return b
   }

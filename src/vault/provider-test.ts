@@ -13,6 +13,7 @@ import { scrubSecrets, secretStrings } from '../errors/scrub.js'
 import type { CredentialMaterial } from '../gateway/spec/v1/resolve-model.js'
 import { customHeaders } from '../providers/http/headers.js'
 import { kindInfo } from '../providers/kinds.js'
+import { sendableHeaderValue } from './secret-material.js'
 
 export interface KeyTestResult {
   ok: boolean
@@ -84,6 +85,18 @@ export async function testCredentialKey(
     }
   }
   const known = secretStrings({ apiKey: m.apiKey, secret: m.secret })
+  // A key stored before the vault refused unsendable ones would fail inside fetch with a
+  // ByteString error reported as "cannot reach the provider": say what is wrong instead.
+  if (Object.values(req.headers).some((v) => !sendableHeaderValue(v))) {
+    return {
+      ok: false,
+      supported: true,
+      status: null,
+      message:
+        "the stored key or a custom header holds characters that cannot be sent in an HTTP header (such as '…'): re-enter it",
+      latencyMs: 0,
+    }
+  }
   try {
     const res = await fetch(req.url, {
       method: 'GET',

@@ -18,6 +18,11 @@ export interface SecretPayload {
 const MAX_SECRET = 16_384
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'cookie'])
 
+/** A key travels in an HTTP header: visible ASCII only (no whitespace, controls or non-ASCII). */
+export const sendableKey = (v: string): boolean => /^[\x21-\x7e]*$/.test(v)
+/** A custom header value: a single line of printable ASCII (tabs allowed). */
+export const sendableHeaderValue = (v: string): boolean => /^[\t\x20-\x7e]*$/.test(v)
+
 const secretString = (field: string) =>
   z
     .string({ error: `${field} must be a string` })
@@ -35,7 +40,7 @@ const secretString = (field: string) =>
     // A key travels in an HTTP header: anything but visible ASCII would make every later call
     // (and the key test) fail when the header is built, so it is refused here, never stored.
     .refine(
-      (v) => /^[\x21-\x7e]*$/.test(v),
+      sendableKey,
       `${field} may hold visible ASCII characters only (no whitespace, control characters or non-ASCII; it is sent in an HTTP header)`,
     )
 
@@ -46,7 +51,7 @@ const headers = z
       Object.keys(h).every((k) => /^[A-Za-z0-9-]{1,64}$/.test(k) && !FORBIDDEN_HEADERS.has(k.toLowerCase())),
     'headers: names must be plain header names (not host, content-length, cookie…)',
   )
-  .refine((h) => Object.values(h).every((v) => v.trim().length > 0 && /^[\t\x20-\x7e]*$/.test(v)), {
+  .refine((h) => Object.values(h).every((v) => v.trim().length > 0 && sendableHeaderValue(v)), {
     message:
       'headers: values must be non-empty single lines of printable ASCII (they are sent as HTTP headers)',
   })

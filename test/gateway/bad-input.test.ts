@@ -6,8 +6,10 @@
  */
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_JSON_DEPTH } from '../../src/server/json-body.js'
+import { testCredentialKey } from '../../src/vault/provider-test.js'
 import { credential, type GatewayTestEnv, gatewayEnv } from './gateway-helpers.js'
 
 const deep = (n: number) => `${'['.repeat(n)}"x"${']'.repeat(n)}`
@@ -76,14 +78,35 @@ describe('bad input is the caller\u2019s error, never an upstream one', () => {
       const err = (await client.chat.completions
         .create({ model: 'typo/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
-      expect(err.status).toBe(500)
-      expect(err.code).toBe('request_not_sendable')
+      expect(err.status).toBe(422)
+      expect(err.code).toBe('credential_key_unsendable')
       expect(err.message).toContain('credential typo')
+      expect(err.message).toContain('an admin must re-enter it')
       expect(err.message).not.toMatch(/could not reach|sk-abc/)
     }
     expect(env.rt.gateway.breakers.peek('cred_typo', 'gpt-4o-mini')?.state ?? 'closed').toBe('closed')
     const ev = env.events().at(-1)!
-    expect(ev).toMatchObject({ status: 'error', httpStatus: 500, errorCode: 'request_not_sendable' })
+    expect(ev).toMatchObject({ status: 'error', httpStatus: 422, errorCode: 'credential_key_unsendable' })
+    // In the Anthropic protocol too: a 4xx in its own error shape.
+    const res = await post(
+      '/v1/messages',
+      '{"model":"typo/gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}',
+    )
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('re-enter') },
+    })
+  })
+
+  it("the key test says such a key cannot be sent (not that the provider can't be reached)", async () => {
+    const r = await testCredentialKey(
+      { provider: 'openai', baseUrl: env.fake.baseUrl, apiKey: 'sk-abc\u2026xyz-0123456789' },
+      new Agent(),
+    )
+    expect(r).toMatchObject({ ok: false, supported: true, status: null })
+    expect(r.message).toMatch(/cannot be sent in an HTTP header.*re-enter it/)
+    expect(r.message).not.toMatch(/cannot reach|sk-abc/)
   })
 
   it('a route moves past such a target to the next one', async () => {

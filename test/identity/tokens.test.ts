@@ -121,6 +121,23 @@ describe.each(DIALECTS)('access token lifecycle (%s)', (dialect) => {
       payload: JSON.stringify({ name: 'x'.repeat(11 * 1024 * 1024) }),
     })
     expect(big.statusCode).toBe(413)
+    // Management bodies stop at 1 MiB (names are 200 characters at most), well below the
+    // 10 MiB the gateway and compare accept: refused before they are parsed.
+    const overManagementLimit = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { ...env.auth(), 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1) }),
+    })
+    expect(overManagementLimit.statusCode).toBe(413)
+    expect(overManagementLimit.json().error.type).toBe('request_too_large')
+    const underLimit = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { ...env.auth(), 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(512 * 1024) }),
+    })
+    expect(underLimit.statusCode).toBe(400) // parsed, then refused by the name's maxLength
   })
 })
 

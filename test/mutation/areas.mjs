@@ -53,8 +53,6 @@ export const areas = {
       'test/gateway/policy-units.test.ts',
       'test/gateway/units.test.ts',
       'test/gateway/routes-api.test.ts',
-      'test/gateway/faults.test.ts',
-      'test/security/workflow-workspaces.test.ts',
     ],
   },
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryUsage } from '../../src/usage/usage-query.js'
 import { createTestEnv, DIALECTS, type TestEnv } from '../helpers.js'
 import { callEvent } from './fixtures.js'
 
@@ -93,6 +94,17 @@ describe.each(DIALECTS)('usage API (%s)', (dialect) => {
     expect(own.data.map((r: { key: string }) => r.key)).toEqual([memberUserToken])
     const all = (await get(`/api/v1/usage?groupBy=user&${range}`, 'auditor')).json()
     expect(all.data.map((r: { key: string }) => r.key).sort()).toEqual([memberUserToken, 'tok_other'].sort())
+  })
+
+  it('a caller with neither a user nor a token owns no usage (no NUL sentinel: PostgreSQL refuses one)', async () => {
+    const r = await queryUsage(env.rt.db.db, {
+      orgId: env.orgId,
+      from: Date.UTC(2026, 2, 1),
+      to: Date.UTC(2026, 2, 2),
+      groupBy: 'user',
+      own: { userId: null, tokenId: null },
+    })
+    expect(r.data).toEqual([])
   })
 
   it('CSV export by format=csv or Accept: text/csv', async () => {

@@ -15,6 +15,7 @@ import { MasterKeyError } from '../../vault/keyring.js'
 import { rotationStatus } from '../../vault/master-key-rotation.js'
 import { rotateMasterKey } from '../../vault/master-key-service.js'
 import { CliError } from '../index.js'
+import { printJson } from '../output.js'
 
 export interface MasterKeyIo {
   stdout: { write(s: string): unknown }
@@ -113,9 +114,16 @@ export async function runMasterKeyRotate(
   })
 }
 
-export async function runMasterKeyStatus(io: MasterKeyIo = processIo): Promise<void> {
+export async function runMasterKeyStatus(
+  io: MasterKeyIo = processIo,
+  o: { json?: boolean } = {},
+): Promise<void> {
   await withRuntime(io, undefined, async (rt) => {
     const s = await rotationStatus({ handle: rt.db, keyring: rt.vault.keyring })
+    if (o.json) {
+      printJson(io.stdout, s)
+      return
+    }
     io.stdout.write(
       s.rotating
         ? `active key ${s.activeKeyId}; rotation in progress from ${s.retiringKeyIds.join(', ')}: ${s.remaining} data key(s) left (run \`latchkey master-key rotate\` to resume)\n`
@@ -140,5 +148,6 @@ export function registerMasterKeyCommands(program: Command): void {
     .action((opts: { newKeyFile?: string; batchSize?: string }) => runMasterKeyRotate(opts))
   mk.command('status')
     .description('show the active master key id and rotation progress')
-    .action(() => runMasterKeyStatus())
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => runMasterKeyStatus(processIo, o))
 }

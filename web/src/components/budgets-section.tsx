@@ -95,7 +95,7 @@ export function BudgetsSection() {
             label="Limit (USD)"
             type="number"
             min={0}
-            step="0.01"
+            step="0.000001"
             required
             value={form.limit}
             onChange={set('limit')}

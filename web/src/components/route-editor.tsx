@@ -20,6 +20,13 @@ import { useAction } from '../lib/use-action.js'
 import { ModelSelect } from './model-picker.js'
 import { ErrorNotice } from './ui.js'
 
+/** The number fields: form key, the server's field path (for its errors), label and hint. */
+const NUMBERS = [
+  { key: 'attempts', param: 'retry.attempts', label: 'Tries per target', hint: 'default 2' },
+  { key: 'backoffMs', param: 'retry.backoffMs', label: 'Backoff ms', hint: 'doubles per retry' },
+  { key: 'timeoutMs', param: 'timeoutMs', label: 'Timeout ms', hint: 'per attempt, default 120000' },
+] as const
+
 export function RouteEditor({
   route,
   groups,
@@ -175,30 +182,17 @@ export function RouteEditor({
       </fieldset>
 
       <div className="route-numbers">
-        <Num
-          id="rt-attempts"
-          label="Tries per target"
-          hint="default 2"
-          value={f.attempts}
-          error={err('retry.attempts')}
-          onChange={(attempts) => set({ attempts })}
-        />
-        <Num
-          id="rt-backoff"
-          label="Backoff ms"
-          hint="doubles per retry"
-          value={f.backoffMs}
-          error={err('retry.backoffMs')}
-          onChange={(backoffMs) => set({ backoffMs })}
-        />
-        <Num
-          id="rt-timeout"
-          label="Timeout ms"
-          hint="per attempt, default 120000"
-          value={f.timeoutMs}
-          error={err('timeoutMs')}
-          onChange={(timeoutMs) => set({ timeoutMs })}
-        />
+        {NUMBERS.map((n) => (
+          <Num
+            key={n.key}
+            id={`rt-${n.key}`}
+            label={n.label}
+            hint={n.hint}
+            value={f[n.key]}
+            error={err(n.param)}
+            onChange={(v) => set({ [n.key]: v })}
+          />
+        ))}
         <div className="field">
           <label htmlFor="rt-mode">Translation</label>
           <select

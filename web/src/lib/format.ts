@@ -3,7 +3,8 @@
 export function usd(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—'
   if (v === 0) return '$0.00'
-  if (Math.abs(v) < 0.01) return `$${v.toFixed(4)}`
+  // Sub-cent amounts (budget limits go down to micro-dollars): up to six decimals, no trailing zeros.
+  if (Math.abs(v) < 0.01) return `$${v.toFixed(6).replace(/0+$/, '')}`
   return `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 }
 

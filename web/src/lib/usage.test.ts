@@ -54,7 +54,9 @@ describe('csv', () => {
 
 describe('format / models', () => {
   it('formats money and counts', () => {
-    expect(usd(0.00042)).toBe('$0.0004')
+    expect(usd(0.00042)).toBe('$0.00042')
+    expect(usd(0.005)).toBe('$0.005')
+    expect(usd(0.000001)).toBe('$0.000001')
     expect(usd(1234.5)).toBe('$1,234.50')
     expect(count(12_345)).toBe('12.3k')
     expect(usd(null)).toBe('—')
