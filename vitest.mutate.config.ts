@@ -8,5 +8,5 @@ import base from './vitest.config.js'
 // every suite.
 process.env.LATCHKEY_TEST_NO_BUILD = '1'
 export default defineConfig({
-  test: { ...base.test, include: testGlobs, isolate: false },
+  test: { ...base.test, include: testGlobs },
 })
