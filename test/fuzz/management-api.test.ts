@@ -89,40 +89,44 @@ describe.each(DIALECTS)('fuzz: every management operation (%s)', (dialect) => {
     expect(unfilled.map((op) => `${op.method} ${op.path}`)).toEqual([])
   })
 
-  it('answers every mutation of every operation with a 2xx or a 4xx naming the problem', async () => {
-    const before = await memory()
-    const failures: string[] = []
-    const exampleStatus: string[] = []
-    for (const op of t.ops) {
-      const base = t.baseline(op)
-      const name = `${op.method} ${op.path}`
-      try {
-        exampleStatus.push(
-          `${name} → ${await send(toRequest(op, base, { kind: 'example' }), { kind: 'example' })}`,
+  it(
+    'answers every mutation of every operation with a 2xx or a 4xx naming the problem',
+    async () => {
+      const before = await memory()
+      const failures: string[] = []
+      const exampleStatus: string[] = []
+      for (const op of t.ops) {
+        const base = t.baseline(op)
+        const name = `${op.method} ${op.path}`
+        try {
+          exampleStatus.push(
+            `${name} → ${await send(toRequest(op, base, { kind: 'example' }), { kind: 'example' })}`,
+          )
+        } catch (e) {
+          failures.push(`${name} (valid example): ${(e as Error).message}`)
+        }
+        const result = await fc.check(
+          fc.asyncProperty(caseArb(op, base), async (c) => {
+            await send(toRequest(op, base, c), c)
+          }),
+          { seed: SEED, numRuns: RUNS },
         )
-      } catch (e) {
-        failures.push(`${name} (valid example): ${(e as Error).message}`)
+        if (result.failed) {
+          const shrunk = result.counterexample?.[0]
+          failures.push(
+            `${name}: ${(result.errorInstance as Error | undefined)?.message ?? 'failed'}\n    shrunk case: ${fc.stringify(shrunk).slice(0, 400)}`,
+          )
+        }
       }
-      const result = await fc.check(
-        fc.asyncProperty(caseArb(op, base), async (c) => {
-          await send(toRequest(op, base, c), c)
-        }),
-        { seed: SEED, numRuns: RUNS },
+      const after = await memory()
+      console.log(
+        `[fuzz ${dialect}] ${sent} requests over ${t.ops.length} operations (FUZZ_RUNS=${RUNS}, seed ${SEED}); ` +
+          `after GC: RSS ${before.rss} → ${after.rss} MB, heap ${before.heap} → ${after.heap} MB\n  valid examples: ${exampleStatus.join('; ')}`,
       )
-      if (result.failed) {
-        const shrunk = result.counterexample?.[0]
-        failures.push(
-          `${name}: ${(result.errorInstance as Error | undefined)?.message ?? 'failed'}\n    shrunk case: ${fc.stringify(shrunk).slice(0, 400)}`,
-        )
-      }
-    }
-    const after = await memory()
-    console.log(
-      `[fuzz ${dialect}] ${sent} requests over ${t.ops.length} operations (FUZZ_RUNS=${RUNS}, seed ${SEED}); ` +
-        `after GC: RSS ${before.rss} → ${after.rss} MB, heap ${before.heap} → ${after.heap} MB\n  valid examples: ${exampleStatus.join('; ')}`,
-    )
-    if (failures.length) console.log(`[fuzz ${dialect}] failures:\n${failures.join('\n')}`)
-    expect(failures).toEqual([])
-    // A long local run (FUZZ_RUNS ×20) takes longer than CI's: the limit grows with it.
-  }, Math.max(900_000, RUNS * 4_000))
+      if (failures.length) console.log(`[fuzz ${dialect}] failures:\n${failures.join('\n')}`)
+      expect(failures).toEqual([])
+      // A long local run (FUZZ_RUNS ×20) takes longer than CI's: the limit grows with it.
+    },
+    Math.max(900_000, RUNS * 4_000),
+  )
 })
