@@ -7,7 +7,7 @@ import { geminiAdapter } from '../../src/providers/gemini/gemini-provider.js'
 import { modelCapabilities, modelMode } from '../../src/providers/model-modes.js'
 import { ANTHROPIC_KEY, GEMINI_KEY, type ProviderFakes, startProviderFakes } from '../fakes/provider-fakes.js'
 import { credential } from '../gateway/gateway-helpers.js'
-import { type ProviderTestEnv, providerEnv } from './provider-env.js'
+import { addBedrockListCredential, type ProviderTestEnv, providerEnv } from './provider-env.js'
 
 let fakes: ProviderFakes
 beforeAll(async () => {
@@ -81,16 +81,7 @@ describe('GET /v1/models lists every kind', () => {
   let env: ProviderTestEnv
   beforeAll(async () => {
     env = await providerEnv()
-    // Bedrock and Vertex catalogues depend on account and region: their allow-list is the list.
-    await env.addCredential(
-      credential('aws-list', `${env.fakes.url}/bedrock`, {
-        provider: 'bedrock',
-        apiKey: undefined,
-        region: 'eu-central-1',
-        secret: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'x' },
-        models: ['anthropic.claude-sonnet-4-5', 'amazon.titan-embed-text-v2:0'],
-      }),
-    )
+    await addBedrockListCredential(env)
   })
   afterAll(async () => {
     await env?.close()

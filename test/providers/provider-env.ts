@@ -88,3 +88,19 @@ export const ANSWER_SCHEMA = {
   required: ['city', 'temperature', 'sunny'],
   additionalProperties: false,
 }
+
+/**
+ * A Bedrock credential for model listing: Bedrock and Vertex catalogues depend on account and
+ * region, so their allow-list is the list (one chat model, one embedder).
+ */
+export async function addBedrockListCredential(env: ProviderTestEnv): Promise<void> {
+  await env.addCredential(
+    credential('aws-list', `${env.fakes.url}/bedrock`, {
+      provider: 'bedrock',
+      apiKey: undefined,
+      region: 'eu-central-1',
+      secret: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'x' },
+      models: ['anthropic.claude-sonnet-4-5', 'amazon.titan-embed-text-v2:0'],
+    }),
+  )
+}

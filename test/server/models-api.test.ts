@@ -4,8 +4,7 @@
  * price in force (an org override beats the dataset); route aliases listed as routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { credential } from '../gateway/gateway-helpers.js'
-import { type ProviderTestEnv, providerEnv } from '../providers/provider-env.js'
+import { addBedrockListCredential, type ProviderTestEnv, providerEnv } from '../providers/provider-env.js'
 
 interface Entry {
   id: string
@@ -29,15 +28,7 @@ describe('GET /api/v1/models', () => {
 
   beforeAll(async () => {
     env = await providerEnv()
-    await env.addCredential(
-      credential('aws-list', `${env.fakes.url}/bedrock`, {
-        provider: 'bedrock',
-        apiKey: undefined,
-        region: 'eu-central-1',
-        secret: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'x' },
-        models: ['anthropic.claude-sonnet-4-5', 'amazon.titan-embed-text-v2:0'],
-      }),
-    )
+    await addBedrockListCredential(env)
   })
   afterAll(async () => {
     await env?.close()
